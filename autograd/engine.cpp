@@ -1,0 +1,163 @@
+// Recording the graph, and running it backwards.
+#include <unordered_map>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "core/tensor_impl.h"
+
+namespace nabla {
+namespace autograd {
+namespace {
+thread_local bool grad_enabled = true;
+}
+
+bool is_grad_enabled() { return grad_enabled; }
+void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
+
+bool needs_graph(const std::vector<Tensor>& inputs) {
+  if (!grad_enabled) return false;
+  for (const auto& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  if (!needs_graph(inputs)) return output;
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  for (const auto& input : inputs) {
+    const bool needs = input.defined() && input.requires_grad();
+    node->needs.push_back(needs);
+    node->input_shapes.push_back(input.defined() ? input.shape() : Shape{});
+    node->input_nodes.push_back(needs ? input.grad_fn() : nullptr);
+    node->input_leaves.push_back(needs && !input.grad_fn() ? input.impl_ptr() : nullptr);
+  }
+  node->backward = std::move(backward);
+  // A fresh handle owns the node, so closures capturing `output` form no reference cycle.
+  auto impl = std::make_shared<TensorImpl>(*output.impl());
+  impl->grad = Tensor();
+  impl->requires_grad = false;
+  impl->grad_fn = std::move(node);
+  return Tensor(std::move(impl));
+}
+
+namespace {
+
+// Nodes reachable from root, each after every node that feeds gradient into it.
+std::vector<Node*> topological_order(Node* root) {
+  std::unordered_map<Node*, int> pending;  // consumers not yet processed
+  std::vector<Node*> stack{root};
+  pending[root] = 0;
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const auto& next : node->input_nodes) {
+      if (!next) continue;
+      auto [it, inserted] = pending.try_emplace(next.get(), 0);
+      ++it->second;
+      if (inserted) stack.push_back(next.get());
+    }
+  }
+  std::vector<Node*> order, ready{root};
+  while (!ready.empty()) {
+    Node* node = ready.back();
+    ready.pop_back();
+    order.push_back(node);
+    for (const auto& next : node->input_nodes)
+      if (next && --pending[next.get()] == 0) ready.push_back(next.get());
+  }
+  return order;
+}
+
+void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? slot + grad : grad; }
+
+void accumulate_leaf(TensorImpl& leaf, const Tensor& grad, const std::string& producer) {
+  NABLA_CHECK(grad.shape() == leaf.shape, "backward: ", producer, " produced a gradient of shape ",
+              shape_str(grad.shape()), " for a leaf of shape ", shape_str(leaf.shape));
+  // Out of place: the incoming gradient may alias another tensor's.
+  accumulate(leaf.grad, grad);
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
+  NABLA_CHECK(root.requires_grad(), "backward: element 0 of tensors does not require grad and does not have a "
+              "grad_fn; call requires_grad_() on an input before computing it");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    NABLA_CHECK(root.numel() == 1, "backward: grad can be implicitly created only for scalar outputs, but the "
+                "output has shape ", shape_str(root.shape()), "; pass a gradient of that shape");
+    seed = ones(root.shape());
+  }
+  NABLA_CHECK(seed.shape() == root.shape(), "backward: the gradient has shape ", shape_str(seed.shape()),
+              " but the output has shape ", shape_str(root.shape()));
+  NoGradGuard no_grad;
+  if (!root.grad_fn()) {
+    accumulate_leaf(*root.impl(), seed, "backward");
+    return;
+  }
+  std::unordered_map<Node*, Tensor> grads{{root.grad_fn().get(), seed}};
+  for (Node* node : topological_order(root.grad_fn().get())) {
+    NABLA_CHECK(node->backward, "backward: trying to backward through the graph a second time (through ",
+                node->name, "); its saved tensors were freed. Pass retain_graph=true to the first backward");
+    const Tensor grad_output = std::move(grads[node]);
+    grads.erase(node);
+    const Grads input_grads = node->backward(grad_output, node->needs);
+    if (!retain_graph) node->backward = nullptr;
+    for (size_t i = 0; i < node->needs.size(); ++i) {
+      if (!node->needs[i]) continue;
+      NABLA_CHECK(i < input_grads.size() && input_grads[i].defined(), "backward: ", node->name,
+                  " returned no gradient for its input ", i);
+      const Tensor& g = input_grads[i];
+      NABLA_CHECK(g.shape() == node->input_shapes[i], "backward: ", node->name, " returned a gradient of shape ",
+                  shape_str(g.shape()), " for its input ", i, " of shape ", shape_str(node->input_shapes[i]));
+      if (node->input_nodes[i]) accumulate(grads[node->input_nodes[i].get()], g);
+      else accumulate_leaf(*node->input_leaves[i], g, node->name);
+    }
+  }
+}
+
+}  // namespace autograd
+
+// ---- the Tensor methods that speak autograd
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  NABLA_CHECK(defined(), "requires_grad_: the tensor is undefined");
+  NABLA_CHECK(!impl()->grad_fn || requires_grad, "requires_grad_: you can only change requires_grad flags of "
+              "leaf variables; use detach() to get a tensor outside the graph");
+  NABLA_CHECK(!requires_grad || dtype() == kFloat32, "requires_grad_: only float32 tensors can require "
+              "gradients, got ", dtype_name(dtype()));
+  impl()->requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::requires_grad() const { return defined() && (impl()->requires_grad || impl()->grad_fn); }
+bool Tensor::is_leaf() const { return defined() && !impl()->grad_fn; }
+Tensor Tensor::grad() const { return defined() ? impl()->grad : Tensor(); }
+
+void Tensor::set_grad(const Tensor& grad) const {
+  NABLA_CHECK(defined(), "set_grad: the tensor is undefined");
+  NABLA_CHECK(!grad.defined() || grad.shape() == shape(), "set_grad: assigned grad has shape ",
+              shape_str(grad.shape()), " but the tensor has shape ", shape_str(shape()));
+  impl()->grad = grad;
+}
+
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<autograd::Node> none;
+  return defined() ? impl()->grad_fn : none;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  NABLA_CHECK(defined(), "backward: the tensor is undefined");
+  autograd::run_backward(*this, gradient, retain_graph);
+}
+
+Tensor Tensor::detach() const {
+  NABLA_CHECK(defined(), "detach: the tensor is undefined");
+  return make_view(*this, shape(), strides(), storage_offset());
+}
+
+}  // namespace nabla

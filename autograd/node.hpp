@@ -1,0 +1,37 @@
+#pragma once
+// The define-by-run graph: each recorded op is a Node holding its backward closure and edges to
+// the nodes (or leaves) that produced its inputs. Ops call record() right below their forward
+// computation; record() alone decides whether anything is recorded.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::autograd {
+
+// needs[i] says whether input i wants a gradient: backward may leave the others undefined.
+using Needs = std::vector<bool>;
+using Grads = std::vector<Tensor>;
+using BackwardFn = std::function<Grads(const Tensor& grad_output, const Needs& needs)>;
+
+struct Node {
+  std::string name;                  // PyTorch's grad_fn name, e.g. "AddBackward0"
+  std::vector<std::shared_ptr<Node>> input_nodes;      // producer of input i, or null
+  std::vector<std::shared_ptr<TensorImpl>> input_leaves;  // or the leaf input i is, or null
+  std::vector<Shape> input_shapes;
+  Needs needs;
+  BackwardFn backward;               // released after backward unless the graph is retained
+};
+
+// Attaches `output` to the graph when grad mode is on and some input requires grad: returns a handle
+// that shares output's storage and carries a Node with `backward`. Otherwise returns output as is.
+// The closure may capture `output` (the handle passed in) freely: it is not the one the graph owns.
+Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward);
+
+// True when grad mode is on and one of the inputs requires grad: ops that need extra work only for
+// the backward (saving a mask, a workspace) ask this first.
+bool needs_graph(const std::vector<Tensor>& inputs);
+
+}  // namespace nabla::autograd

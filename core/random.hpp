@@ -1,0 +1,19 @@
+#pragma once
+// The global random generator. It is PyTorch's CPU generator (a 32-bit Mersenne Twister seeded the
+// same way, with the same float transforms), so nabla::manual_seed(s) followed by rand/randn/randint,
+// uniform_/normal_ or a layer's default init gives the numbers torch.manual_seed(s) gives.
+#include <cstdint>
+
+namespace nabla {
+
+void manual_seed(uint64_t seed);
+
+namespace random {
+uint32_t next_u32();   // torch's generator->random()
+uint64_t next_u64();   // torch's generator->random64()
+float uniform_float(float from, float to);     // at::uniform_real_distribution<float>
+double uniform_double(double from, double to);  // at::uniform_real_distribution<double>
+double normal_double(double mean, double std);  // at::normal_distribution<double> (caches the pair)
+}  // namespace random
+
+}  // namespace nabla

@@ -1,0 +1,36 @@
+#include "nabla/core/runtime.hpp"
+
+#include <omp.h>
+#include <xmmintrin.h>
+
+#include "nabla/core/error.hpp"
+#include "core/runtime.h"
+
+namespace nabla {
+namespace {
+
+void flush_denormals_on_all_threads() {
+  constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+#pragma omp parallel
+  _mm_setcsr(_mm_getcsr() | kFlushToZero | kDenormalsAreZero);
+  _mm_setcsr(_mm_getcsr() | kFlushToZero | kDenormalsAreZero);
+}
+
+}  // namespace
+
+namespace detail {
+void ensure_runtime() {
+  static const bool done = (flush_denormals_on_all_threads(), true);
+  (void)done;
+}
+}  // namespace detail
+
+void set_num_threads(int num_threads) {
+  NABLA_CHECK(num_threads > 0, "set_num_threads: expected a positive number of threads, got ", num_threads);
+  omp_set_num_threads(num_threads);
+  flush_denormals_on_all_threads();  // the pool may have grown
+}
+
+int get_num_threads() { return omp_get_max_threads(); }
+
+}  // namespace nabla

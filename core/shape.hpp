@@ -1,0 +1,29 @@
+#pragma once
+// Shapes, dims and dtypes: the vocabulary the rest of Nabla is written in.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nabla {
+
+using Shape = std::vector<int64_t>;
+
+enum class Dtype : uint8_t { Float32, Int64, Bool };
+inline constexpr Dtype kFloat32 = Dtype::Float32;
+inline constexpr Dtype kInt64 = Dtype::Int64;
+inline constexpr Dtype kBool = Dtype::Bool;
+
+size_t element_size(Dtype dtype);
+const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool"
+
+// "[8, 1, 28, 28]", as PyTorch writes shapes in its messages.
+std::string shape_str(const Shape& shape);
+int64_t numel(const Shape& shape);
+// Contiguous (row-major) strides of a shape, in elements.
+Shape contiguous_strides(const Shape& shape);
+// Wraps a possibly negative dim into [0, rank); `op` names the caller in the error.
+int64_t wrap_dim(int64_t dim, int64_t rank, const char* op);
+// The shape two operands broadcast to, with PyTorch's rules and message.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+}  // namespace nabla

@@ -1,0 +1,125 @@
+#pragma once
+// nabla::Tensor: a cheap handle to a dense, strided, 64-byte-aligned array with autograd metadata.
+// Copies share storage (as torch::Tensor); clone() copies the data. The methods below are thin
+// spellings of the free functions in ops/, which is where each one is implemented.
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "nabla/core/shape.hpp"
+
+namespace nabla {
+
+struct TensorImpl;
+namespace autograd {
+struct Node;
+}
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined: defined() == false
+  explicit Tensor(std::shared_ptr<TensorImpl> impl);
+
+  // ---- metadata
+  bool defined() const { return impl_ != nullptr; }
+  Dtype dtype() const;
+  const Shape& shape() const;
+  const Shape& sizes() const { return shape(); }
+  int64_t size(int64_t dim) const;
+  const Shape& strides() const;
+  int64_t stride(int64_t dim) const;
+  int64_t storage_offset() const;
+  int64_t dim() const;
+  int64_t numel() const;
+  bool is_contiguous() const;
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  // Counts in-place writes to the underlying storage (optimizer steps, loads): caches of derived
+  // data, such as reordered weights, compare it to know when they are stale.
+  uint64_t version() const;
+  void bump_version() const;
+
+  // ---- data access (the dtype must match T: float, int64_t or bool)
+  template <class T> T* data_ptr() const;
+  template <class T> std::vector<T> to_vector() const;
+  template <class T> T item() const;
+
+  // ---- copies and conversions
+  Tensor clone() const;
+  Tensor contiguous() const;
+  Tensor to(Dtype dtype) const;
+
+  // ---- autograd
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool requires_grad() const;
+  bool is_leaf() const;
+  Tensor grad() const;
+  void set_grad(const Tensor& grad) const;
+  const std::shared_ptr<autograd::Node>& grad_fn() const;
+  // Backpropagates from this tensor. `gradient` may be omitted for a one-element tensor.
+  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  Tensor detach() const;  // shares storage, outside the graph
+
+  // ---- in-place writes (not recorded by autograd; used by init, optimizers and loaders)
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  Tensor& copy_(const Tensor& source);
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+
+  // ---- views and shape ops (ops/shape_ops.cpp)
+  Tensor reshape(const Shape& shape) const;
+  Tensor view(const Shape& shape) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor t() const;
+  Tensor permute(const Shape& dims) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor expand(const Shape& shape) const;
+
+  // ---- math (ops/elementwise.cpp, ops/reduction.cpp, ops/linear.cpp, ops/softmax.cpp)
+  Tensor neg() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor pow(double exponent) const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor masked_fill(const Tensor& mask, double value) const;
+  Tensor sum() const;
+  Tensor sum(const Shape& dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(const Shape& dims, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor max() const;
+  Tensor min() const;
+  Tensor argmax(int64_t dim, bool keepdim = false) const;
+  Tensor logsumexp(const Shape& dims, bool keepdim = false) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// Prints like PyTorch: tensor([[ 0.1000, -2.0000]], requires_grad=True), summarised with ... when large.
+std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
+std::string to_string(const Tensor& tensor);
+
+}  // namespace nabla

@@ -1,0 +1,26 @@
+#pragma once
+// nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
+// layers are built on, under the names torch.nn.functional uses.
+#include "nabla/ops/dropout.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/embedding.hpp"
+#include "nabla/ops/linear.hpp"
+#include "nabla/ops/loss.hpp"
+#include "nabla/ops/shape_ops.hpp"
+#include "nabla/ops/softmax.hpp"
+
+namespace nabla::nn::functional {
+
+using nabla::cross_entropy;
+using nabla::dropout;
+using nabla::embedding;
+using nabla::linear;
+using nabla::log_softmax;
+using nabla::mse_loss;
+using nabla::nll_loss;
+using nabla::relu;
+using nabla::sigmoid;
+using nabla::softmax;
+using nabla::tanh;
+
+}  // namespace nabla::nn::functional

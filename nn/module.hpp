@@ -1,0 +1,92 @@
+#pragma once
+// nn::Module: the base of every layer and model. Like torch.nn.Module it registers parameters,
+// buffers and submodules under names, and derives named_parameters(), state_dict(), train()/eval(),
+// zero_grad() and the printed module tree from them.
+//
+// A Module is a cheap handle, like a Tensor: copies share the registry and the parameter tensors.
+// That is what lets a model hold its layers as plain members and register them by value:
+//
+//   struct Net : nn::Layer<Net> {
+//     nn::Linear fc1{{.in_features = 4, .out_features = 8}};
+//     Net() { register_module("fc1", fc1); }
+//     Tensor forward(const Tensor& x) { return fc1(x); }
+//   };
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nabla/core/ordered_dict.hpp"
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::nn {
+
+class Module {
+ public:
+  Module();
+  virtual ~Module() = default;
+  Module(const Module&) = default;
+  Module& operator=(const Module&) = default;
+
+  // Registration: returns the registered handle, so members can be written
+  // `weight = register_parameter("weight", ...)`. An undefined tensor (bias=false) is not registered.
+  Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
+  Tensor register_buffer(const std::string& name, Tensor tensor);
+  template <class M>
+  M& register_module(const std::string& name, M& module) {
+    add_child(name, std::make_shared<M>(module));  // a copy sharing module's registry and tensors
+    return module;
+  }
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  StateDict named_parameters(bool recurse = true) const;
+  StateDict named_buffers(bool recurse = true) const;
+  std::vector<std::shared_ptr<Module>> children() const;
+  OrderedDict<std::shared_ptr<Module>> named_children() const;
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const;
+  void zero_grad(bool set_to_none = true);
+  // Calls fn on every submodule (depth first, children before their parent), then on this one.
+  void apply(const std::function<void(Module&)>& fn);
+
+  StateDict state_dict() const;
+  // Copies the dict's tensors into this module's parameters and buffers. strict: every key must
+  // match; all missing, unexpected and mis-shaped keys are reported in one error.
+  void load_state_dict(const StateDict& dict, bool strict = true);
+
+  // The class name printed in the module tree, e.g. "Linear"; defaults to the C++ class name.
+  virtual std::string name() const;
+  // The part printed inside the parentheses, e.g. "in_features=3, out_features=2, bias=True".
+  virtual std::string extra_repr() const { return ""; }
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> child);
+  void collect(const std::string& prefix, bool recurse, bool buffers, StateDict& out) const;
+
+  struct Registry;
+  std::shared_ptr<Registry> registry_;
+};
+
+// Prints the module tree as PyTorch does.
+std::ostream& operator<<(std::ostream& os, const Module& module);
+std::string to_string(const Module& module);
+
+// A Module whose call operator is its forward: `layer(x)` means `layer.forward(x)`.
+template <class Self>
+class Layer : public Module {
+ public:
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) {
+    return static_cast<Self&>(*this).forward(std::forward<Args>(args)...);
+  }
+};
+
+}  // namespace nabla::nn

@@ -1,0 +1,75 @@
+#include "nabla/nn/optim/optimizer.hpp"
+
+#include <cmath>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+
+namespace nabla::optim {
+
+Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
+    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lr_(lr), name_(name) {
+  NABLA_CHECK(!params_.empty(), name_, ": optimizer got an empty parameter list");
+  set_lr(lr);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    NABLA_CHECK(p.defined(), name_, ": parameter ", i, " is undefined (an uninitialised or unregistered tensor)");
+    NABLA_CHECK(p.is_leaf() && p.requires_grad(), name_, ": can't optimize a non-leaf Tensor or one that does not "
+                "require grad (parameter ", i, " of shape ", shape_str(p.shape()), ")");
+    NABLA_CHECK(p.is_contiguous(), name_, ": parameter ", i, " of shape ", shape_str(p.shape()), " is not contiguous");
+  }
+}
+
+void Optimizer::set_lr(double lr) {
+  NABLA_CHECK(std::isfinite(lr) && lr >= 0.0, name_, ": Invalid learning rate: ", lr,
+              " (set .lr to a non-negative number)");
+  lr_ = lr;
+}
+
+void Optimizer::zero_grad(bool set_to_none) {
+  NoGradGuard no_grad;
+  for (auto& p : params_) {
+    if (!p.grad().defined()) continue;
+    if (set_to_none) p.set_grad({});
+    else p.grad().zero_();
+  }
+}
+
+Tensor& Optimizer::state(size_t i, const std::string& name) {
+  if (Tensor* existing = state_[i].find(name)) return *existing;
+  return state_[i].insert(name, zeros_like(params_[i]));
+}
+
+StateDict Optimizer::state_dict() const {
+  StateDict out;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const std::string prefix = "state." + std::to_string(i) + ".";
+    if (steps_[i] > 0) out.insert(prefix + "step", scalar_tensor(static_cast<double>(steps_[i]), kInt64));
+    for (const auto& [name, tensor] : state_[i]) out.insert(prefix + name, tensor);
+  }
+  out.insert("param_groups.0.lr", scalar_tensor(lr_));
+  return out;
+}
+
+void Optimizer::load_state_dict(const StateDict& dict) {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const std::string prefix = "state." + std::to_string(i) + ".";
+    state_[i] = StateDict();
+    steps_[i] = 0;
+    for (const auto& [key, tensor] : dict) {
+      if (key.rfind(prefix, 0) != 0) continue;
+      const std::string name = key.substr(prefix.size());
+      if (name == "step") {
+        steps_[i] = tensor.item<int64_t>();
+        continue;
+      }
+      NABLA_CHECK(tensor.shape() == params_[i].shape(), name_, ".load_state_dict: ", key, " has shape ",
+                  shape_str(tensor.shape()), " but parameter ", i, " has shape ", shape_str(params_[i].shape()));
+      state_[i].insert(name, tensor.to(kFloat32).clone());
+    }
+  }
+  if (const Tensor* lr = dict.find("param_groups.0.lr")) set_lr(lr->item<float>());
+}
+
+}  // namespace nabla::optim

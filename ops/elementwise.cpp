@@ -1,0 +1,273 @@
+// Elementwise ops: each forward, then right below it the backward it records.
+#include "nabla/ops/elementwise.hpp"
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/factory.hpp"
+#include "ops/kernels.h"
+#include "nabla/ops/reduction.hpp"
+
+namespace nabla {
+
+using autograd::Grads;
+using autograd::Needs;
+using kernels::check_float;
+using kernels::compute;
+
+namespace {
+
+// Forward of a float binary op: broadcast shapes, compute f over xtensor views.
+template <class F>
+Tensor binary(const char* op, const Tensor& a, const Tensor& b, F&& f) {
+  check_float(a, op);
+  check_float(b, op);
+  return compute<float, float>(broadcast_shapes(a.shape(), b.shape(), op), kFloat32, f, a, b);
+}
+
+template <class F>
+Tensor unary(const char* op, const Tensor& x, F&& f) {
+  check_float(x, op);
+  return compute<float, float>(x.shape(), kFloat32, f, x);
+}
+
+}  // namespace
+
+// ---- arithmetic: gradients of broadcast operands are summed back to their shapes
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor y = binary("add", a, b, [](const auto& x, const auto& z) { return x + z; });
+  return autograd::record("AddBackward0", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+    return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(g, sb) : Tensor()};
+  });
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor y = binary("sub", a, b, [](const auto& x, const auto& z) { return x - z; });
+  return autograd::record("SubBackward0", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+    return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(neg(g), sb) : Tensor()};
+  });
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor y = binary("mul", a, b, [](const auto& x, const auto& z) { return x * z; });
+  return autograd::record("MulBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+    return Grads{n[0] ? sum_to_size(g * b, a.shape()) : Tensor(), n[1] ? sum_to_size(g * a, b.shape()) : Tensor()};
+  });
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor y = binary("div", a, b, [](const auto& x, const auto& z) { return x / z; });
+  return autograd::record("DivBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+    return Grads{n[0] ? sum_to_size(g / b, a.shape()) : Tensor(),
+                 n[1] ? sum_to_size(neg(g * a / (b * b)), b.shape()) : Tensor()};
+  });
+}
+
+Tensor add(const Tensor& a, double b) {
+  const auto s = static_cast<float>(b);
+  Tensor y = unary("add", a, [s](const auto& x) { return x + s; });
+  return autograd::record("AddBackward0", y, {a}, [](const Tensor& g, const Needs&) { return Grads{g}; });
+}
+
+Tensor mul(const Tensor& a, double b) {
+  const auto s = static_cast<float>(b);
+  Tensor y = unary("mul", a, [s](const auto& x) { return x * s; });
+  return autograd::record("MulBackward0", y, {a}, [b](const Tensor& g, const Needs&) { return Grads{g * b}; });
+}
+
+Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
+
+Tensor rdiv(const Tensor& a, double b) {
+  const auto s = static_cast<float>(b);
+  Tensor y = unary("div", a, [s](const auto& x) { return s / x; });
+  return autograd::record("DivBackward1", y, {a}, [a = a.detach(), y](const Tensor& g, const Needs&) {
+    return Grads{neg(g * y / a)};  // d(b/a) = -b/a^2 = -y/a
+  });
+}
+
+// ---- math functions
+
+Tensor neg(const Tensor& x) {
+  Tensor y = unary("neg", x, [](const auto& v) { return -v; });
+  return autograd::record("NegBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{neg(g)}; });
+}
+
+Tensor exp(const Tensor& x) {
+  Tensor y = unary("exp", x, [](const auto& v) { return xt::exp(v); });
+  return autograd::record("ExpBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g * y}; });
+}
+
+Tensor log(const Tensor& x) {
+  Tensor y = unary("log", x, [](const auto& v) { return xt::log(v); });
+  return autograd::record("LogBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) { return Grads{g / x}; });
+}
+
+Tensor sqrt(const Tensor& x) {
+  Tensor y = unary("sqrt", x, [](const auto& v) { return xt::sqrt(v); });
+  return autograd::record("SqrtBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g / (y * 2.0)}; });
+}
+
+Tensor abs(const Tensor& x) {
+  Tensor y = unary("abs", x, [](const auto& v) { return xt::abs(v); });
+  return autograd::record("AbsBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& xv) { return gv * xt::sign(xv); }, g, x)};
+  });
+}
+
+Tensor pow(const Tensor& x, double exponent) {
+  const auto p = static_cast<float>(exponent);
+  Tensor y = unary("pow", x, [p](const auto& v) { return xt::pow(v, p); });
+  return autograd::record("PowBackward0", y, {x}, [x = x.detach(), exponent](const Tensor& g, const Needs&) {
+    if (exponent == 0.0) return Grads{zeros_like(g)};
+    return Grads{g * pow(x, exponent - 1.0) * exponent};
+  });
+}
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  NABLA_CHECK(min || max, "clamp: at least one of 'min' or 'max' must not be None");
+  const float lo = min ? static_cast<float>(*min) : -INFINITY, hi = max ? static_cast<float>(*max) : INFINITY;
+  Tensor y = unary("clamp", x, [lo, hi](const auto& v) { return xt::minimum(xt::maximum(v, lo), hi); });
+  return autograd::record("ClampBackward1", y, {x}, [x = x.detach(), lo, hi](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(g.shape(), kFloat32, [lo, hi](const auto& gv, const auto& xv) {
+      return xt::where(xv >= lo && xv <= hi, gv, 0.f);
+    }, g, x)};
+  });
+}
+
+// ---- activations
+
+Tensor relu(const Tensor& x) {
+  Tensor y = unary("relu", x, [](const auto& v) { return xt::maximum(v, 0.f); });
+  return autograd::record("ReluBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
+      return xt::where(yv > 0.f, gv, 0.f);  // d relu = 1 where the output is positive
+    }, g, y)};
+  });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor y = unary("sigmoid", x, [](const auto& v) { return 1.f / (1.f + xt::exp(-v)); });
+  return autograd::record("SigmoidBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
+      return gv * yv * (1.f - yv);
+    }, g, y)};
+  });
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor y = unary("tanh", x, [](const auto& v) { return xt::tanh(v); });
+  return autograd::record("TanhBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
+      return gv * (1.f - yv * yv);
+    }, g, y)};
+  });
+}
+
+// ---- selection
+
+namespace {
+void check_bool(const Tensor& mask, const char* op) {
+  NABLA_CHECK(mask.defined() && mask.dtype() == kBool, op, ": expected a bool mask (from a comparison), got ",
+              mask.defined() ? dtype_name(mask.dtype()) : "an undefined tensor");
+}
+}  // namespace
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  check_bool(condition, "where");
+  check_float(a, "where");
+  check_float(b, "where");
+  const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
+  Tensor y = empty(shape);
+  {
+    auto xo = kernels::adapt<float>(y);
+    const Tensor c = condition.contiguous(), ca = a.contiguous(), cb = b.contiguous();
+    xt::noalias(xo) = xt::where(kernels::adapt<bool>(c), kernels::adapt<float>(ca), kernels::adapt<float>(cb));
+  }
+  return autograd::record("WhereBackward0", y, {a, b},
+                          [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+    const Tensor zero = zeros({});
+    return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
+                 n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
+  });
+}
+
+Tensor where(const Tensor& condition, const Tensor& a, double b) { return where(condition, a, scalar_tensor(b)); }
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  check_bool(mask, "masked_fill");
+  check_float(x, "masked_fill");
+  NABLA_CHECK(broadcast_shapes(x.shape(), mask.shape(), "masked_fill") == x.shape(), "masked_fill: the mask of shape ",
+              shape_str(mask.shape()), " must broadcast to the input's shape ", shape_str(x.shape()));
+  return where(mask, scalar_tensor(value), x);
+}
+
+// ---- comparisons and logic: bool masks, outside the graph
+
+namespace {
+
+template <class F>
+Tensor compare(const char* op, const Tensor& a, const Tensor& b, F&& f) {
+  NABLA_CHECK(a.defined() && b.defined(), op, ": got an undefined tensor");
+  NABLA_CHECK(a.dtype() == b.dtype(), op, ": both operands need the same dtype, got ", dtype_name(a.dtype()), " and ",
+              dtype_name(b.dtype()));
+  const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+  switch (a.dtype()) {
+    case Dtype::Float32: return compute<bool, float>(shape, kBool, f, a, b);
+    case Dtype::Int64: return compute<bool, int64_t>(shape, kBool, f, a, b);
+    case Dtype::Bool: return compute<bool, bool>(shape, kBool, f, a, b);
+  }
+  return {};
+}
+
+// A number compared with a tensor takes the tensor's dtype, as in PyTorch.
+Tensor as_operand(double value, const Tensor& like) { return scalar_tensor(value, like.dtype()); }
+
+}  // namespace
+
+Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](const auto& x, const auto& y) { return x > y; }); }
+Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](const auto& x, const auto& y) { return x < y; }); }
+Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](const auto& x, const auto& y) { return x >= y; }); }
+Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](const auto& x, const auto& y) { return x <= y; }); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  return compare("eq", a, b, [](const auto& x, const auto& y) { return xt::equal(x, y); });
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  return compare("ne", a, b, [](const auto& x, const auto& y) { return xt::not_equal(x, y); });
+}
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  NABLA_CHECK(a.defined() && b.defined(), "logical_and: got an undefined tensor");
+  return compute<bool, bool>(broadcast_shapes(a.shape(), b.shape(), "logical_and"), kBool,
+                             [](const auto& x, const auto& y) { return x && y; }, a.to(kBool), b.to(kBool));
+}
+Tensor logical_not(const Tensor& a) { return eq(a.to(kBool), scalar_tensor(0, kBool)); }
+
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator>(const Tensor& a, double b) { return gt(a, as_operand(b, a)); }
+Tensor operator<(const Tensor& a, double b) { return lt(a, as_operand(b, a)); }
+Tensor operator>=(const Tensor& a, double b) { return ge(a, as_operand(b, a)); }
+Tensor operator<=(const Tensor& a, double b) { return le(a, as_operand(b, a)); }
+Tensor operator==(const Tensor& a, double b) { return eq(a, as_operand(b, a)); }
+Tensor operator!=(const Tensor& a, double b) { return ne(a, as_operand(b, a)); }
+
+// ---- Tensor method spellings
+
+Tensor Tensor::neg() const { return nabla::neg(*this); }
+Tensor Tensor::exp() const { return nabla::exp(*this); }
+Tensor Tensor::log() const { return nabla::log(*this); }
+Tensor Tensor::sqrt() const { return nabla::sqrt(*this); }
+Tensor Tensor::abs() const { return nabla::abs(*this); }
+Tensor Tensor::pow(double exponent) const { return nabla::pow(*this, exponent); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const { return nabla::clamp(*this, min, max); }
+Tensor Tensor::relu() const { return nabla::relu(*this); }
+Tensor Tensor::sigmoid() const { return nabla::sigmoid(*this); }
+Tensor Tensor::tanh() const { return nabla::tanh(*this); }
+Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return nabla::masked_fill(*this, mask, value); }
+
+}  // namespace nabla

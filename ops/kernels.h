@@ -1,0 +1,37 @@
+#pragma once
+// Private: xtensor views over tensor storage, for the CPU code oneDNN does not cover.
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::kernels {
+
+inline std::vector<size_t> xshape(const Shape& shape) { return {shape.begin(), shape.end()}; }
+
+// A row-major xtensor view of a contiguous tensor's elements.
+template <class T>
+auto adapt(const Tensor& t) {
+  return xt::adapt(t.data_ptr<T>(), static_cast<size_t>(t.numel()), xt::no_ownership(), xshape(t.shape()));
+}
+
+// A new tensor of `shape` holding f(inputs...), each input viewed as xtensor of element type In and
+// broadcast by xtensor's rules (which are PyTorch's).
+template <class Out, class In, class F, class... Inputs>
+Tensor compute(const Shape& shape, Dtype out_dtype, F&& f, const Inputs&... inputs) {
+  Tensor out = empty(shape, out_dtype);
+  auto xo = adapt<Out>(out);
+  const auto run = [&](const auto&... dense) { xt::noalias(xo) = f(adapt<In>(dense)...); };
+  run(inputs.contiguous()...);  // the contiguous copies live until run returns
+  return out;
+}
+
+inline void check_float(const Tensor& t, const char* op) {
+  NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
+  NABLA_CHECK(t.dtype() == kFloat32, op, ": expected a float32 tensor, got ", dtype_name(t.dtype()), " of shape ",
+              shape_str(t.shape()));
+}
+
+}  // namespace nabla::kernels

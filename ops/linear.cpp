@@ -1,0 +1,152 @@
+// matmul and linear on oneDNN's matmul primitive: forward, then the backward each records.
+#include "nabla/ops/linear.hpp"
+
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "ops/onednn.h"
+#include "nabla/ops/reduction.hpp"
+#include "nabla/ops/shape_ops.hpp"
+
+namespace nabla {
+
+using autograd::Grads;
+using autograd::Needs;
+
+namespace {
+
+struct MatmulPrimitive {
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul primitive;
+};
+onednn::Cache<MatmulPrimitive> matmul_cache;
+
+// oneDNN reads a matrix row-major or column-major (a transposed view); anything else is copied.
+Tensor as_matrix_operand(const Tensor& t) {
+  const int64_t r = t.dim();
+  const bool transposed = t.stride(r - 2) == 1 && t.stride(r - 1) == t.size(r - 2) &&
+                          (r == 2 || t.stride(0) == t.size(1) * t.size(2));
+  return transposed ? t : t.contiguous();
+}
+
+// C = A·B (+ bias) for A (M, K), B (K, N) or batched A (G, M, K), B (G, K, N); not recorded.
+Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) {
+  const Tensor a = as_matrix_operand(a_in), b = as_matrix_operand(b_in);
+  Shape c_shape = a.shape();
+  c_shape.back() = b.shape().back();
+  if (a.numel() == 0 || b.numel() == 0) {  // K == 0 gives zeros (+ bias), as PyTorch
+    Tensor c = zeros(c_shape);
+    return bias.defined() ? add(c, bias) : c;
+  }
+  Tensor c = empty(c_shape);
+  const auto a_md = onednn::desc_of(a), b_md = onednn::desc_of(b), c_md = onednn::desc_of(c);
+  const int64_t n = c_shape.back();
+  Shape bias_shape(c_shape.size(), 1);
+  bias_shape.back() = n;
+  const dnnl::memory::desc bias_md(onednn::dims(bias_shape), dnnl::memory::data_type::f32,
+                                   onednn::dims(contiguous_strides(bias_shape)));
+  onednn::Key key("matmul");
+  key << a.shape() << a.strides() << b.shape() << b.strides() << static_cast<int64_t>(bias.defined());
+  auto& entry = matmul_cache.get(key, [&] {
+    const auto desc = bias.defined() ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+    dnnl::matmul::primitive_desc pd(desc, onednn::engine());
+    onednn::note_created("matmul", key.str(), pd);
+    return MatmulPrimitive{pd, dnnl::matmul(pd)};
+  });
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(a_md, a)},
+                                             {DNNL_ARG_WEIGHTS, onednn::memory_of(b_md, b)},
+                                             {DNNL_ARG_DST, onednn::memory_of(c_md, c)}};
+  Tensor dense_bias;
+  if (bias.defined()) {
+    dense_bias = bias.contiguous();
+    args.emplace(DNNL_ARG_BIAS, onednn::memory_of(bias_md, dense_bias));
+  }
+  onednn::execute(entry.primitive, args);
+  return c;
+}
+
+Tensor swap_last(const Tensor& t) { return t.detach().transpose(-1, -2); }
+
+// The recorded product of two matrices or two equal-sized batches of matrices.
+Tensor matrix_product(const Tensor& a, const Tensor& b) {
+  Tensor c = product(a, b);
+  return autograd::record(a.dim() == 2 ? "MmBackward0" : "BmmBackward0", c, {a, b},
+                          [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+    return Grads{n[0] ? product(g, swap_last(b)) : Tensor(), n[1] ? product(swap_last(a), g) : Tensor()};
+  });
+}
+
+void check_matmul_operand(const Tensor& t, const char* op) {
+  NABLA_CHECK(t.defined() && t.dtype() == kFloat32, op, ": expected float32 operands, got ",
+              t.defined() ? dtype_name(t.dtype()) : "an undefined tensor");
+  NABLA_CHECK(t.dim() >= 1, op, ": both arguments need at least 1 dimension, got a 0-d tensor");
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  check_matmul_operand(a, "mm");
+  check_matmul_operand(b, "mm");
+  NABLA_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D matrices, got shapes ", shape_str(a.shape()), " and ",
+              shape_str(b.shape()));
+  NABLA_CHECK(a.size(1) == b.size(0), "mm: mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1),
+              " and ", b.size(0), "x", b.size(1), ")");
+  return matrix_product(a, b);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_matmul_operand(a, "matmul");
+  check_matmul_operand(b, "matmul");
+  // torch.matmul: a 1-D left operand is a row, a 1-D right operand a column, removed afterwards.
+  const Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a, b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
+  const int64_t k = a2.size(-1);
+  NABLA_CHECK(k == b2.size(-2), "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+              " cannot be multiplied (", k, " columns against ", b2.size(-2), " rows)");
+  const int64_t m = a2.size(-2), n = b2.size(-1);
+  Tensor c;
+  if (b2.dim() == 2) {  // fold a's batch dims into its rows: one big product
+    Shape out_shape(a2.shape().begin(), a2.shape().end() - 1);
+    out_shape.push_back(n);
+    c = matrix_product(a2.reshape({-1, k}), b2).reshape(out_shape);
+  } else {
+    const Shape batch = broadcast_shapes(Shape(a2.shape().begin(), a2.shape().end() - 2),
+                                         Shape(b2.shape().begin(), b2.shape().end() - 2), "matmul");
+    Shape a_shape = batch, b_shape = batch, out_shape = batch;
+    a_shape.insert(a_shape.end(), {m, k});
+    b_shape.insert(b_shape.end(), {k, n});
+    out_shape.insert(out_shape.end(), {m, n});
+    const int64_t groups = numel(batch);
+    c = matrix_product(a2.expand(a_shape).reshape({groups, m, k}), b2.expand(b_shape).reshape({groups, k, n}))
+            .reshape(out_shape);
+  }
+  if (a.dim() == 1) c = c.squeeze(-2);
+  if (b.dim() == 1) c = c.squeeze(-1);
+  return c;
+}
+
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  check_matmul_operand(input, "linear");
+  NABLA_CHECK(weight.defined() && weight.dim() == 2, "linear: expected a 2-D weight (out_features, in_features), got ",
+              weight.defined() ? shape_str(weight.shape()) : "an undefined tensor");
+  const int64_t in = weight.size(1), out = weight.size(0);
+  NABLA_CHECK(input.size(-1) == in, "linear: expected input of shape (*, ", in, ") for weight of shape ",
+              shape_str(weight.shape()), ", got ", shape_str(input.shape()));
+  NABLA_CHECK(!bias.defined() || bias.shape() == Shape{out}, "linear: expected bias of shape [", out, "], got ",
+              shape_str(bias.shape()));
+  Shape out_shape = input.shape();
+  out_shape.back() = out;
+  const Tensor x = input.detach().reshape({-1, in});
+  Tensor y = product(x, swap_last(weight), bias).reshape(out_shape);
+  return autograd::record("AddmmBackward0", y, {input, weight, bias},
+                          [x, w = weight.detach(), x_shape = input.shape(), out](const Tensor& g, const Needs& n) {
+    const Tensor g2 = g.reshape({-1, out});
+    return Grads{n[0] ? product(g2, w).reshape(x_shape) : Tensor(),  // skipped for a first layer
+                 n[1] ? product(swap_last(g2), x) : Tensor(),
+                 n[2] ? sum(g2, {0}) : Tensor()};
+  });
+}
+
+Tensor Tensor::matmul(const Tensor& other) const { return nabla::matmul(*this, other); }
+
+}  // namespace nabla

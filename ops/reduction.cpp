@@ -1,0 +1,207 @@
+// Reductions: each forward, then the backward it records.
+#include "nabla/ops/reduction.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xsort.hpp>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "ops/kernels.h"
+
+namespace nabla {
+
+using autograd::Grads;
+using autograd::Needs;
+
+namespace {
+
+// Sorted, wrapped, duplicate-checked dims; empty means all dims (as torch.sum(x, dim=[])).
+Shape normalize_dims(const Shape& dims, int64_t rank, const char* op) {
+  Shape out;
+  for (int64_t d : dims) out.push_back(wrap_dim(d, rank, op));
+  std::sort(out.begin(), out.end());
+  const auto repeated = std::adjacent_find(out.begin(), out.end());
+  NABLA_CHECK(repeated == out.end(), op, ": dim ", repeated == out.end() ? 0 : *repeated,
+              " appears multiple times in the list of dims");
+  if (out.empty())
+    for (int64_t d = 0; d < rank; ++d) out.push_back(d);
+  return out;
+}
+
+Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim) {
+  Shape out;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    const bool reduced = std::binary_search(dims.begin(), dims.end(), d);
+    if (!reduced) out.push_back(shape[d]);
+    else if (keepdim) out.push_back(1);
+  }
+  return out;
+}
+
+template <class T>
+Tensor sum_kernel(const Tensor& x, const Shape& dims, const Shape& out_shape, Dtype out_dtype) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+  const Tensor dense = x.contiguous();
+  const std::vector<size_t> axes(dims.begin(), dims.end());
+  const xt::xarray<Acc> total = xt::sum<Acc>(kernels::adapt<T>(dense), axes, xt::evaluation_strategy::immediate);
+  Tensor out = empty(out_shape, out_dtype);
+  if (out_dtype == kFloat32) std::copy(total.begin(), total.end(), out.data_ptr<float>());
+  else std::copy(total.begin(), total.end(), out.data_ptr<int64_t>());
+  return out;
+}
+
+// Gradient of a reduction over `dims` (kept as size 1 in g_kept), spread back over x's shape.
+Tensor spread(const Tensor& g, const Shape& x_shape, const Shape& dims) {
+  return g.reshape(reduced_shape(x_shape, dims, true)).expand(x_shape).contiguous();
+}
+
+// max or min over one dim, with the index of the first extreme element.
+template <class Better>
+std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tensor& x, int64_t dim, bool keepdim, Better better) {
+  kernels::check_float(x, op);
+  NABLA_CHECK(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim, " is out of range for a 0-d tensor");
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), op);
+  const Shape shape = x.dim() == 0 ? Shape{1} : x.shape();
+  const int64_t n = shape[d];
+  NABLA_CHECK(n > 0, op, "(): Expected reduction dim ", d, " to have non-zero size; input shape ", shape_str(x.shape()));
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= shape[i];
+  for (int64_t i = d + 1; i < static_cast<int64_t>(shape.size()); ++i) inner *= shape[i];
+  const Shape out_shape = x.dim() == 0 ? Shape{} : reduced_shape(x.shape(), {d}, keepdim);
+  Tensor values = empty(out_shape), indices = empty(out_shape, kInt64);
+  const Tensor dense = x.contiguous();
+  const float* px = dense.data_ptr<float>();
+  float* pv = values.data_ptr<float>();
+  int64_t* pi = indices.data_ptr<int64_t>();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* row = px + o * n * inner + i;
+      int64_t best = 0;
+      for (int64_t k = 1; k < n; ++k)
+        if (better(row[k * inner], row[best * inner]) || std::isnan(row[k * inner])) {
+          best = k;
+          if (std::isnan(row[k * inner])) break;  // NaN wins, as in PyTorch
+        }
+      pv[o * inner + i] = row[best * inner];
+      pi[o * inner + i] = best;
+    }
+  values = autograd::record(node, values, {x}, [indices, x_shape = x.shape(), d, outer, n, inner](const Tensor& g, const Needs&) {
+    Tensor gx = zeros(x_shape);
+    const Tensor dense_g = g.contiguous();
+    const float* pg = dense_g.data_ptr<float>();
+    const int64_t* idx = indices.data_ptr<int64_t>();
+    float* out = gx.data_ptr<float>();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) out[(o * n + idx[o * inner + i]) * inner + i] = pg[o * inner + i];
+    return Grads{gx};
+  });
+  return {values, indices};
+}
+
+// max or min of all elements; the gradient is shared evenly between tied elements.
+Tensor extreme_all(const char* op, const Tensor& x, bool is_max) {
+  kernels::check_float(x, op);
+  NABLA_CHECK(x.numel() > 0, op, "(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+              "reduction dim with the 'dim' argument; input shape ", shape_str(x.shape()));
+  const auto [values, indices] = extreme(op, "unused", x.detach().reshape({-1}), 0, false,
+                                         [is_max](float a, float b) { return is_max ? a > b : a < b; });
+  (void)indices;
+  return autograd::record(is_max ? "MaxBackward1" : "MinBackward1", values, {x}, [x = x.detach(), values](const Tensor& g, const Needs&) {
+    const Tensor mask = (x == values).to(kFloat32);
+    return Grads{mask * (g / sum(mask))};
+  });
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+
+Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
+  NABLA_CHECK(x.defined(), "sum: got an undefined tensor");
+  const Shape dims = normalize_dims(dims_in, x.dim(), "sum");
+  const Shape out_shape = reduced_shape(x.shape(), dims, keepdim);
+  if (x.dtype() != kFloat32) return sum_kernel<int64_t>(x.to(kInt64), dims, out_shape, kInt64);
+  Tensor y = x.dim() == 0 ? x.clone() : sum_kernel<float>(x, dims, out_shape, kFloat32);
+  return autograd::record("SumBackward1", y, {x}, [x_shape = x.shape(), dims](const Tensor& g, const Needs&) {
+    return Grads{spread(g, x_shape, dims)};
+  });
+}
+
+Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+
+Tensor mean(const Tensor& x, const Shape& dims_in, bool keepdim) {
+  NABLA_CHECK(x.defined() && x.dtype() == kFloat32, "mean(): could not infer output dtype. Input dtype must be a "
+              "floating point dtype. Got: ", x.defined() ? dtype_name(x.dtype()) : "undefined");
+  const Shape dims = normalize_dims(dims_in, x.dim(), "mean");
+  int64_t count = 1;
+  for (int64_t d : dims) count *= x.dim() == 0 ? 1 : x.shape()[d];
+  return sum(x, dims_in, keepdim) * (1.0 / static_cast<double>(count));
+}
+
+Tensor max(const Tensor& x) { return extreme_all("max", x, true); }
+Tensor min(const Tensor& x) { return extreme_all("min", x, false); }
+
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme("max", "MaxBackward0", x, dim, keepdim, [](float a, float b) { return a > b; });
+}
+
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme("min", "MinBackward0", x, dim, keepdim, [](float a, float b) { return a < b; });
+}
+
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  return std::get<1>(extreme("argmax", "unused", x.detach(), dim, keepdim, [](float a, float b) { return a > b; }));
+}
+
+Tensor logsumexp(const Tensor& x, const Shape& dims_in, bool keepdim) {
+  kernels::check_float(x, "logsumexp");
+  const Shape dims = normalize_dims(dims_in, x.dim(), "logsumexp");
+  Tensor shift;  // the max over dims, held constant: it cancels in the gradient
+  {
+    NoGradGuard no_grad;
+    const Tensor dense = x.contiguous();
+    const std::vector<size_t> axes(dims.begin(), dims.end());
+    const xt::xarray<float> m = xt::amax(kernels::adapt<float>(dense), axes, xt::evaluation_strategy::immediate);
+    shift = from_vector(std::vector<float>(m.begin(), m.end()), reduced_shape(x.shape(), dims, true));
+    shift = where(shift.abs() == INFINITY, zeros({}), shift);  // all -inf rows stay -inf, as in PyTorch
+  }
+  Tensor out = log(sum(exp(x - shift), dims, true)) + shift;
+  return keepdim ? out : out.reshape(reduced_shape(x.shape(), dims, false));
+}
+
+Tensor sum_to_size(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
+  NABLA_CHECK(lead >= 0, "sum_to_size: shape ", shape_str(shape), " is not expandable to size ", shape_str(x.shape()));
+  Shape dims;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (d < lead) {
+      dims.push_back(d);
+      continue;
+    }
+    const int64_t target = shape[d - lead];
+    NABLA_CHECK(target == x.shape()[d] || target == 1, "sum_to_size: shape ", shape_str(shape),
+                " is not expandable to size ", shape_str(x.shape()));
+    if (target == 1 && x.shape()[d] != 1) dims.push_back(d);
+  }
+  if (dims.empty()) return x.reshape(shape);
+  return sum(x, dims, true).reshape(shape);
+}
+
+Tensor Tensor::sum() const { return nabla::sum(*this); }
+Tensor Tensor::sum(const Shape& dims, bool keepdim) const { return nabla::sum(*this, dims, keepdim); }
+Tensor Tensor::mean() const { return nabla::mean(*this); }
+Tensor Tensor::mean(const Shape& dims, bool keepdim) const { return nabla::mean(*this, dims, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const { return nabla::max(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const { return nabla::min(*this, dim, keepdim); }
+Tensor Tensor::max() const { return nabla::max(*this); }
+Tensor Tensor::min() const { return nabla::min(*this); }
+Tensor Tensor::argmax(int64_t dim, bool keepdim) const { return nabla::argmax(*this, dim, keepdim); }
+Tensor Tensor::logsumexp(const Shape& dims, bool keepdim) const { return nabla::logsumexp(*this, dims, keepdim); }
+
+}  // namespace nabla

@@ -1,0 +1,336 @@
+// Views and shape ops: each forward, then the backward it records.
+#include "nabla/ops/shape_ops.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "core/tensor_impl.h"
+#include "nabla/ops/reduction.hpp"
+
+namespace nabla {
+
+using autograd::Grads;
+using autograd::Needs;
+
+namespace {
+
+void check_defined(const Tensor& x, const char* op) { NABLA_CHECK(x.defined(), op, ": got an undefined tensor"); }
+
+// The gradient of a view into part of x: zeros, with g written through the same view of them.
+template <class MakeView>
+autograd::BackwardFn scatter_into(const Shape& x_shape, MakeView make_view_of) {
+  return [x_shape, make_view_of](const Tensor& g, const Needs&) {
+    Tensor gx = zeros(x_shape);
+    make_view_of(gx).copy_(g);
+    return Grads{gx};
+  };
+}
+
+autograd::BackwardFn reshape_back(const Shape& x_shape) {
+  return [x_shape](const Tensor& g, const Needs&) { return Grads{g.reshape(x_shape)}; };
+}
+
+Shape infer_shape(const Shape& requested, int64_t count, const char* op) {
+  Shape shape = requested;
+  int64_t known = 1, infer_at = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      NABLA_CHECK(infer_at < 0, op, ": only one dimension can be inferred; got ", shape_str(requested));
+      infer_at = static_cast<int64_t>(i);
+    } else {
+      NABLA_CHECK(shape[i] >= 0, op, ": invalid shape dimension ", shape[i], " in ", shape_str(requested));
+      known *= shape[i];
+    }
+  }
+  if (infer_at >= 0) {
+    NABLA_CHECK(known != 0 && count % known == 0, op, ": shape '", shape_str(requested),
+                "' is invalid for input of size ", count);
+    shape[infer_at] = count / known;
+  }
+  NABLA_CHECK(numel(shape) == count, op, ": shape '", shape_str(requested), "' is invalid for input of size ", count);
+  return shape;
+}
+
+}  // namespace
+
+Tensor view(const Tensor& x, const Shape& requested) {
+  check_defined(x, "view");
+  const Shape shape = infer_shape(requested, x.numel(), "view");
+  NABLA_CHECK(x.is_contiguous(), "view: view size ", shape_str(shape), " is not compatible with input tensor's size ",
+              shape_str(x.shape()), " and stride ", shape_str(x.strides()),
+              " (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  Tensor y = make_view(x, shape, contiguous_strides(shape), x.storage_offset());
+  return autograd::record("ViewBackward0", y, {x}, reshape_back(x.shape()));
+}
+
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  check_defined(x, "reshape");
+  return view(x.contiguous(), infer_shape(shape, x.numel(), "reshape"));
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  check_defined(x, "flatten");
+  if (x.dim() == 0) return x.reshape({1});
+  const int64_t start = wrap_dim(start_dim, x.dim(), "flatten"), end = wrap_dim(end_dim, x.dim(), "flatten");
+  NABLA_CHECK(start <= end, "flatten: start_dim (", start_dim, ") cannot come after end_dim (", end_dim, ")");
+  Shape shape(x.shape().begin(), x.shape().begin() + start);
+  shape.push_back(std::accumulate(x.shape().begin() + start, x.shape().begin() + end + 1, int64_t{1}, std::multiplies<>()));
+  shape.insert(shape.end(), x.shape().begin() + end + 1, x.shape().end());
+  return x.reshape(shape);
+}
+
+Tensor permute(const Tensor& x, const Shape& dims) {
+  check_defined(x, "permute");
+  NABLA_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), "permute(sparse_coo): number of dimensions in the tensor "
+              "input does not match the length of the desired ordering of dimensions i.e. input.dim() = ", x.dim(),
+              " is not equal to len(dims) = ", dims.size());
+  Shape shape(dims.size()), strides(dims.size()), inverse(dims.size(), -1);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap_dim(dims[i], x.dim(), "permute");
+    NABLA_CHECK(inverse[d] < 0, "permute: repeated dim ", dims[i], " in ", shape_str(dims));
+    inverse[d] = static_cast<int64_t>(i);
+    shape[i] = x.shape()[d];
+    strides[i] = x.strides()[d];
+  }
+  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  return autograd::record("PermuteBackward0", y, {x}, [inverse](const Tensor& g, const Needs&) {
+    return Grads{g.permute(inverse)};
+  });
+}
+
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  check_defined(x, "transpose");
+  if (x.dim() == 0) return x;
+  Shape dims(x.dim());
+  std::iota(dims.begin(), dims.end(), 0);
+  std::swap(dims[wrap_dim(dim0, x.dim(), "transpose")], dims[wrap_dim(dim1, x.dim(), "transpose")]);
+  return permute(x, dims);
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  check_defined(x, "unsqueeze");
+  const int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze");
+  Shape shape = x.shape(), strides = x.strides();
+  const int64_t stride = d < x.dim() ? shape[d] * strides[d] : 1;
+  shape.insert(shape.begin() + d, 1);
+  strides.insert(strides.begin() + d, stride);
+  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  return autograd::record("UnsqueezeBackward0", y, {x}, reshape_back(x.shape()));
+}
+
+Tensor squeeze(const Tensor& x) {
+  check_defined(x, "squeeze");
+  Shape shape, strides;
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (x.shape()[d] != 1) {
+      shape.push_back(x.shape()[d]);
+      strides.push_back(x.strides()[d]);
+    }
+  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  return autograd::record("SqueezeBackward0", y, {x}, reshape_back(x.shape()));
+}
+
+Tensor squeeze(const Tensor& x, int64_t dim) {
+  check_defined(x, "squeeze");
+  if (x.dim() == 0) return x;
+  const int64_t d = wrap_dim(dim, x.dim(), "squeeze");
+  if (x.shape()[d] != 1) return x;
+  Shape shape = x.shape(), strides = x.strides();
+  shape.erase(shape.begin() + d);
+  strides.erase(strides.begin() + d);
+  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  return autograd::record("SqueezeBackward1", y, {x}, reshape_back(x.shape()));
+}
+
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  check_defined(x, "slice");
+  NABLA_CHECK(x.dim() > 0, "slice: cannot be applied to a 0-dim tensor");
+  NABLA_CHECK(step > 0, "slice: step must be positive, got ", step);
+  const int64_t d = wrap_dim(dim, x.dim(), "slice"), size = x.shape()[d];
+  const auto clamp_index = [size](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
+  const int64_t lo = clamp_index(start), hi = std::max(lo, clamp_index(end));
+  Shape shape = x.shape(), strides = x.strides();
+  shape[d] = (hi - lo + step - 1) / step;
+  strides[d] *= step;
+  Tensor y = make_view(x, shape, strides, x.storage_offset() + lo * x.strides()[d]);
+  return autograd::record("SliceBackward0", y, {x}, scatter_into(x.shape(), [d, lo, hi, step](const Tensor& gx) {
+    return gx.slice(d, lo, hi, step);
+  }));
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  check_defined(x, "narrow");
+  NABLA_CHECK(x.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, x.dim(), "narrow"), size = x.shape()[d];
+  NABLA_CHECK(start >= -size && start <= size, "narrow: start out of range (expected to be in range of [", -size, ", ",
+              size, "], but got ", start, ")");
+  const int64_t s = start < 0 ? start + size : start;
+  NABLA_CHECK(length >= 0 && s + length <= size, "narrow: start (", s, ") + length (", length,
+              ") exceeds dimension size (", size, ") of shape ", shape_str(x.shape()));
+  return slice(x, d, s, s + length);
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  check_defined(x, "select");
+  NABLA_CHECK(x.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, x.dim(), "select"), size = x.shape()[d];
+  NABLA_CHECK(index >= -size && index < size, "select(): index ", index, " out of range for tensor of size ",
+              shape_str(x.shape()), " at dimension ", d);
+  const int64_t i = index < 0 ? index + size : index;
+  Shape shape = x.shape(), strides = x.strides();
+  shape.erase(shape.begin() + d);
+  strides.erase(strides.begin() + d);
+  Tensor y = make_view(x, shape, strides, x.storage_offset() + i * x.strides()[d]);
+  return autograd::record("SelectBackward0", y, {x}, scatter_into(x.shape(), [d, i](const Tensor& gx) {
+    return gx.select(d, i);
+  }));
+}
+
+Tensor expand(const Tensor& x, const Shape& requested) {
+  check_defined(x, "expand");
+  const int64_t rank = static_cast<int64_t>(requested.size()), lead = rank - x.dim();
+  NABLA_CHECK(lead >= 0, "expand: the number of sizes provided (", rank, ") must be greater or equal to the number "
+              "of dimensions in the tensor (", x.dim(), ")");
+  Shape shape(rank), strides(rank, 0);
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d < lead) {
+      NABLA_CHECK(requested[d] >= 0, "expand: the expanded size ", requested[d], " is not allowed in a leading, "
+                  "non-existing dimension ", d);
+      shape[d] = requested[d];
+      continue;
+    }
+    const int64_t have = x.shape()[d - lead], want = requested[d] == -1 ? have : requested[d];
+    NABLA_CHECK(have == want || have == 1, "expand: the expanded size of the tensor (", want, ") must match the "
+                "existing size (", have, ") at non-singleton dimension ", d, ".  Target sizes: ", shape_str(requested),
+                ".  Tensor sizes: ", shape_str(x.shape()));
+    shape[d] = want;
+    strides[d] = have == want ? x.strides()[d - lead] : 0;
+  }
+  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  return autograd::record("ExpandBackward0", y, {x}, [x_shape = x.shape()](const Tensor& g, const Needs&) {
+    return Grads{sum_to_size(g, x_shape)};
+  });
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  check_defined(x, "index_select");
+  NABLA_CHECK(index.defined() && index.dtype() == kInt64 && index.dim() <= 1, "index_select(): Expected a 1-D int64 "
+              "index, got ", index.defined() ? dtype_name(index.dtype()) : "undefined", " of shape ",
+              index.defined() ? shape_str(index.shape()) : "[]");
+  NABLA_CHECK(x.dim() > 0, "index_select(): cannot select from a 0-dim tensor");
+  const Shape& x_shape = x.shape();
+  const int64_t d = wrap_dim(dim, x.dim(), "index_select"), size = x_shape[d];
+  const std::vector<int64_t> idx = index.to_vector<int64_t>();
+  for (int64_t i : idx)
+    NABLA_CHECK(i >= -size && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d,
+                " with size ", size);
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= x_shape[i];
+  for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x_shape[i];
+  Shape shape = x_shape;
+  shape[d] = static_cast<int64_t>(idx.size());
+  Tensor y = empty(shape, x.dtype());
+  const Tensor dense = x.contiguous();
+  const size_t bytes = static_cast<size_t>(inner) * element_size(x.dtype());
+  const auto* src = static_cast<const std::byte*>(dense.impl()->data());
+  auto* dst = static_cast<std::byte*>(y.impl()->data());
+  const auto n = static_cast<int64_t>(idx.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = idx[k] < 0 ? idx[k] + size : idx[k];
+      std::memcpy(dst + (o * n + k) * bytes, src + (o * size + i) * bytes, bytes);
+    }
+  return autograd::record("IndexSelectBackward0", y, {x}, [x_shape = x.shape(), idx, outer, inner, size](const Tensor& g, const Needs&) {
+    Tensor gx = zeros(x_shape);  // rows picked twice get both gradients
+    const Tensor dense_g = g.contiguous();
+    const float* pg = dense_g.data_ptr<float>();
+    float* px = gx.data_ptr<float>();
+    const auto n = static_cast<int64_t>(idx.size());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t i = idx[k] < 0 ? idx[k] + size : idx[k];
+        for (int64_t j = 0; j < inner; ++j) px[(o * size + i) * inner + j] += pg[(o * n + k) * inner + j];
+      }
+    return Grads{gx};
+  });
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  NABLA_CHECK(!tensors.empty(), "cat(): expected a non-empty list of Tensors");
+  const Tensor& first = tensors.front();
+  check_defined(first, "cat");
+  NABLA_CHECK(first.dim() > 0, "cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+  const int64_t d = wrap_dim(dim, first.dim(), "cat");
+  Shape shape = first.shape();
+  shape[d] = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    check_defined(t, "cat");
+    NABLA_CHECK(t.dtype() == first.dtype(), "cat: expected all tensors to have dtype ", dtype_name(first.dtype()),
+                ", got ", dtype_name(t.dtype()), " at position ", i);
+    NABLA_CHECK(t.dim() == first.dim(), "cat: Tensors must have same number of dimensions: got ", first.dim(), " and ",
+                t.dim(), " (at position ", i, ")");
+    for (int64_t k = 0; k < t.dim(); ++k)
+      NABLA_CHECK(k == d || t.shape()[k] == first.shape()[k], "cat: Sizes of tensors must match except in dimension ",
+                  d, ". Expected size ", first.shape()[k], " but got size ", t.shape()[k], " for tensor number ", i,
+                  " in the list (shapes ", shape_str(first.shape()), " and ", shape_str(t.shape()), ")");
+    shape[d] += t.shape()[d];
+  }
+  Tensor y = empty(shape, first.dtype());
+  std::vector<int64_t> offsets, sizes;
+  {
+    NoGradGuard no_grad;
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      offsets.push_back(offset);
+      sizes.push_back(t.shape()[d]);
+      y.narrow(d, offset, t.shape()[d]).copy_(t);
+      offset += t.shape()[d];
+    }
+  }
+  return autograd::record("CatBackward0", y, tensors, [d, offsets, sizes](const Tensor& g, const Needs& n) {
+    Grads grads(n.size());
+    for (size_t i = 0; i < n.size(); ++i)
+      if (n[i]) grads[i] = g.narrow(d, offsets[i], sizes[i]);
+    return grads;
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  NABLA_CHECK(!tensors.empty(), "stack(): expected a non-empty list of Tensors");
+  std::vector<Tensor> expanded;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    check_defined(tensors[i], "stack");
+    NABLA_CHECK(tensors[i].shape() == tensors[0].shape(), "stack expects each tensor to be equal size, but got ",
+                shape_str(tensors[0].shape()), " at entry 0 and ", shape_str(tensors[i].shape()), " at entry ", i);
+    expanded.push_back(tensors[i].unsqueeze(wrap_dim(dim, tensors[0].dim() + 1, "stack")));
+  }
+  return cat(expanded, dim < 0 ? dim + tensors[0].dim() + 1 : dim);
+}
+
+Tensor Tensor::reshape(const Shape& shape) const { return nabla::reshape(*this, shape); }
+Tensor Tensor::view(const Shape& shape) const { return nabla::view(*this, shape); }
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const { return nabla::flatten(*this, start_dim, end_dim); }
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return nabla::transpose(*this, dim0, dim1); }
+Tensor Tensor::t() const {
+  NABLA_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", dim(), "D");
+  return dim() < 2 ? *this : nabla::transpose(*this, 0, 1);
+}
+Tensor Tensor::permute(const Shape& dims) const { return nabla::permute(*this, dims); }
+Tensor Tensor::unsqueeze(int64_t dim) const { return nabla::unsqueeze(*this, dim); }
+Tensor Tensor::squeeze() const { return nabla::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t dim) const { return nabla::squeeze(*this, dim); }
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return nabla::narrow(*this, dim, start, length); }
+Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
+  return nabla::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::select(int64_t dim, int64_t index) const { return nabla::select(*this, dim, index); }
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return nabla::index_select(*this, dim, index); }
+Tensor Tensor::expand(const Shape& shape) const { return nabla::expand(*this, shape); }
+
+}  // namespace nabla

@@ -1,0 +1,93 @@
+#pragma once
+// Test helpers: PyTorch fixtures, closeness checks and the finite-difference gradient check that
+// every op's test uses.
+#include <doctest/doctest.h>
+#include <nabla/nabla.hpp>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+#include <xtensor/xnpy.hpp>
+
+namespace nabla::test {
+
+// tests/fixtures/<name>.npy, written by tools/make_fixtures.py.
+inline Tensor fixture(const std::string& name) {
+  const std::string path = std::string(NABLA_FIXTURES) + "/" + name + ".npy";
+  std::ifstream probe(path + "");
+  REQUIRE_MESSAGE(probe.good(), "missing fixture " << path << " (run tools/make_fixtures.py)");
+  if (name.find("target") != std::string::npos || name.find("randint") != std::string::npos ||
+      name.find("randperm") != std::string::npos || name == "mlp_y") {
+    const auto a = xt::load_npy<int64_t>(path);
+    return from_vector(std::vector<int64_t>(a.begin(), a.end()), Shape(a.shape().begin(), a.shape().end()));
+  }
+  const auto a = xt::load_npy<float>(path);
+  return from_vector(std::vector<float>(a.begin(), a.end()), Shape(a.shape().begin(), a.shape().end()));
+}
+
+// Every element within atol + rtol·|expected|; reports the first element that is not.
+inline void check_close(const Tensor& actual, const Tensor& expected, double atol = 1e-5, double rtol = 1e-4) {
+  REQUIRE(actual.defined());
+  REQUIRE(actual.shape() == expected.shape());
+  const auto a = actual.to_vector<float>(), e = expected.to_vector<float>();
+  for (size_t i = 0; i < a.size(); ++i) {
+    const bool ok = std::fabs(a[i] - e[i]) <= atol + rtol * std::fabs(e[i]) || (std::isnan(a[i]) && std::isnan(e[i]));
+    if (!ok) {
+      FAIL_CHECK("element " << i << " of shape " << shape_str(actual.shape()) << ": got " << a[i] << ", expected "
+                            << e[i]);
+      return;
+    }
+  }
+}
+
+struct GradcheckOptions {
+  double eps = 1e-2;    // central-difference step (f32 needs a large one)
+  double atol = 2e-2;
+  double rtol = 2e-2;
+  int max_elements = 48;  // per input: larger inputs are sampled evenly
+};
+
+// Compares the backward of fn with central finite differences of Σ fn(inputs)·w for a fixed random
+// w, for every float input (or a sample of its elements).
+inline void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+                      const GradcheckOptions& options = {}) {
+  std::vector<Tensor> leaves;
+  for (const auto& t : inputs) leaves.push_back(t.dtype() == kFloat32 ? t.detach().clone().requires_grad_() : t);
+  const Tensor out = fn(leaves);
+  const Tensor w = randn(out.shape());
+  (out * w).sum().backward();
+
+  const auto weighted_sum = [&](const std::vector<Tensor>& args) {
+    NoGradGuard no_grad;
+    const auto y = fn(args).to_vector<float>(), wv = w.to_vector<float>();
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += static_cast<double>(y[i]) * wv[i];
+    return s;
+  };
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    if (inputs[i].dtype() != kFloat32) continue;
+    REQUIRE_MESSAGE(leaves[i].grad().defined(), "input " << i << " got no gradient");
+    const auto analytic = leaves[i].grad().to_vector<float>();
+    const int64_t n = inputs[i].numel();
+    const int64_t stride = std::max<int64_t>(1, n / options.max_elements);
+    for (int64_t k = 0; k < n; k += stride) {
+      std::vector<Tensor> plus, minus;
+      for (const auto& t : inputs) {
+        plus.push_back(t.clone());
+        minus.push_back(t.clone());
+      }
+      plus[i].data_ptr<float>()[k] += static_cast<float>(options.eps);
+      minus[i].data_ptr<float>()[k] -= static_cast<float>(options.eps);
+      const double numeric = (weighted_sum(plus) - weighted_sum(minus)) / (2 * options.eps);
+      const bool ok = std::fabs(analytic[k] - numeric) <= options.atol + options.rtol * std::fabs(numeric);
+      if (!ok) {
+        FAIL_CHECK("gradient of input " << i << " element " << k << ": backward gives " << analytic[k]
+                                        << ", finite differences give " << numeric);
+        return;
+      }
+    }
+  }
+}
+
+}  // namespace nabla::test
