@@ -116,6 +116,7 @@ void Tensor::bump_version() const { ++checked(impl_.get(), "bump_version").stora
 
 bool Tensor::is_contiguous() const {
   const auto& impl = checked(impl_.get(), "is_contiguous");
+  if (nabla::numel(impl.shape) == 0) return true;
   int64_t expected = 1;
   for (size_t i = impl.shape.size(); i-- > 0;) {
     if (impl.shape[i] == 1) continue;

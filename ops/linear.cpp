@@ -108,7 +108,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b2.dim() == 2) {  // fold a's batch dims into its rows: one big product
     Shape out_shape(a2.shape().begin(), a2.shape().end() - 1);
     out_shape.push_back(n);
-    c = matrix_product(a2.reshape({-1, k}), b2).reshape(out_shape);
+    c = matrix_product(a2.reshape({numel(out_shape) / std::max<int64_t>(n, 1), k}), b2).reshape(out_shape);
   } else {
     const Shape batch = broadcast_shapes(Shape(a2.shape().begin(), a2.shape().end() - 2),
                                          Shape(b2.shape().begin(), b2.shape().end() - 2), "matmul");

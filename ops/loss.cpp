@@ -47,14 +47,14 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   }
   const Tensor x = input.detach().contiguous();
   const float* px = x.data_ptr<float>();
-  const auto at = [&](int64_t i) {  // the input element sample i's label picks
-    return (i / inner * classes + labels[i]) * inner + i % inner;
+  const auto at = [inner, classes](int64_t i, int64_t label) {  // the input element sample i's label picks
+    return (i / inner * classes + label) * inner + i % inner;
   };
   Tensor losses = empty(target.shape());
   float* pl = losses.data_ptr<float>();
   double total = 0.0, total_weight = 0.0;
   for (size_t i = 0; i < labels.size(); ++i) {
-    pl[i] = sample_weight[i] == 0.f ? 0.f : -sample_weight[i] * px[at(static_cast<int64_t>(i))];
+    pl[i] = sample_weight[i] == 0.f ? 0.f : -sample_weight[i] * px[at(static_cast<int64_t>(i), labels[i])];
     total += pl[i];
     total_weight += sample_weight[i];
   }
@@ -71,7 +71,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
       const float upstream = reduction == Reduction::none ? gy[i]
                            : reduction == Reduction::sum  ? gy[0]
                                                           : static_cast<float>(gy[0] / total_weight);
-      if (sample_weight[i] != 0.f) pg[at(static_cast<int64_t>(i))] = -sample_weight[i] * upstream;
+      if (sample_weight[i] != 0.f) pg[at(static_cast<int64_t>(i), labels[i])] = -sample_weight[i] * upstream;
     }
     return autograd::Grads{gx, Tensor()};
   });

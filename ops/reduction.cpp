@@ -3,9 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <xtensor/xarray.hpp>
-#include <xtensor/xreducer.hpp>
-#include <xtensor/xsort.hpp>
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
@@ -43,15 +40,36 @@ Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim) {
   return out;
 }
 
+// Sums x over `dims` (sorted). When they form one run of adjacent dims, x is read in place as
+// (outer, reduced, inner) blocks; otherwise the reduced dims are first permuted to the end.
 template <class T>
 Tensor sum_kernel(const Tensor& x, const Shape& dims, const Shape& out_shape, Dtype out_dtype) {
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
-  const Tensor dense = x.contiguous();
-  const std::vector<size_t> axes(dims.begin(), dims.end());
-  const xt::xarray<Acc> total = xt::sum<Acc>(kernels::adapt<T>(dense), axes, xt::evaluation_strategy::immediate);
+  Tensor dense = x.contiguous();
+  const bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
+  if (!adjacent) {
+    Shape order;
+    for (int64_t d = 0; d < x.dim(); ++d)
+      if (!std::binary_search(dims.begin(), dims.end(), d)) order.push_back(d);
+    order.insert(order.end(), dims.begin(), dims.end());
+    dense = x.detach().permute(order).contiguous();
+  }
+  const Shape& shape = dense.shape();
+  const int64_t first = adjacent ? dims.front() : x.dim() - static_cast<int64_t>(dims.size());
+  const int64_t last = adjacent ? dims.back() : x.dim() - 1;
+  int64_t outer = 1, reduced = 1, inner = 1;
+  for (int64_t d = 0; d < x.dim(); ++d) (d < first ? outer : d <= last ? reduced : inner) *= shape[d];
+  std::vector<Acc> acc(static_cast<size_t>(outer * inner), Acc{0});
+  const T* px = dense.data_ptr<T>();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t r = 0; r < reduced; ++r) {
+      const T* row = px + (o * reduced + r) * inner;
+      Acc* a = acc.data() + o * inner;
+      for (int64_t i = 0; i < inner; ++i) a[i] += row[i];
+    }
   Tensor out = empty(out_shape, out_dtype);
-  if (out_dtype == kFloat32) std::copy(total.begin(), total.end(), out.data_ptr<float>());
-  else std::copy(total.begin(), total.end(), out.data_ptr<int64_t>());
+  if (out_dtype == kFloat32) std::copy(acc.begin(), acc.end(), out.data_ptr<float>());
+  else std::copy(acc.begin(), acc.end(), out.data_ptr<int64_t>());
   return out;
 }
 
@@ -164,10 +182,15 @@ Tensor logsumexp(const Tensor& x, const Shape& dims_in, bool keepdim) {
   Tensor shift;  // the max over dims, held constant: it cancels in the gradient
   {
     NoGradGuard no_grad;
-    const Tensor dense = x.contiguous();
-    const std::vector<size_t> axes(dims.begin(), dims.end());
-    const xt::xarray<float> m = xt::amax(kernels::adapt<float>(dense), axes, xt::evaluation_strategy::immediate);
-    shift = from_vector(std::vector<float>(m.begin(), m.end()), reduced_shape(x.shape(), dims, true));
+    Shape order, kept;  // the reduced dims moved last and merged, so one max over the last dim does
+    for (int64_t d = 0; d < x.dim(); ++d)
+      if (!std::binary_search(dims.begin(), dims.end(), d)) {
+        order.push_back(d);
+        kept.push_back(x.shape()[d]);
+      }
+    order.insert(order.end(), dims.begin(), dims.end());
+    kept.push_back(-1);
+    shift = std::get<0>(max(x.permute(order).reshape(kept), -1)).reshape(reduced_shape(x.shape(), dims, true));
     shift = where(shift.abs() == INFINITY, zeros({}), shift);  // all -inf rows stay -inf, as in PyTorch
   }
   Tensor out = log(sum(exp(x - shift), dims, true)) + shift;

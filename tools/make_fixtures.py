@@ -19,7 +19,7 @@ def save(name, tensor):
     array = tensor.detach().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
     if array.dtype == np.float64:
         array = array.astype(np.float32)
-    np.save(os.path.join(OUT, name + ".npy"), np.ascontiguousarray(array))
+    np.save(os.path.join(OUT, name + ".npy"), array.copy(order="C"))  # keeps 0-d arrays 0-d
 
 
 def random_streams():
