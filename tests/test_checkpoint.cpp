@@ -1,0 +1,100 @@
+// safetensors checkpoints: round trips, atomic saves, and clear errors on damaged files.
+#include "helpers.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+using namespace nabla;
+
+namespace {
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("nabla_test_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+}  // namespace
+
+TEST_CASE("save and load round-trip a module's state_dict") {
+  const std::string path = temp_path("model.safetensors");
+  nn::Sequential a(nn::Linear({.in_features = 3, .out_features = 2}), nn::ReLU());
+  nn::Sequential b(nn::Linear({.in_features = 3, .out_features = 2}), nn::ReLU());
+  save(a, path);
+  load(b, path);
+  CHECK(b.at<nn::Linear>(0).weight.to_vector<float>() == a.at<nn::Linear>(0).weight.to_vector<float>());
+  StateDict mixed;
+  mixed.insert("ints", arange(5));
+  mixed.insert("mask", arange(3) > 0);
+  mixed.insert("scalar", scalar_tensor(2.5));
+  save(mixed, path, {{"epoch", "3"}});
+  Metadata metadata;
+  const StateDict loaded = load(path, &metadata);
+  CHECK(loaded["ints"].to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(loaded["mask"].to_vector<bool>() == std::vector<bool>{false, true, true});
+  CHECK(loaded["scalar"].dim() == 0);
+  CHECK(metadata["epoch"] == "3");
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("the file layout is safetensors: length, padded JSON header, raw data") {
+  const std::string path = temp_path("layout.safetensors");
+  StateDict d;
+  d.insert("w", from_vector(std::vector<float>{1, 2}, {2}));
+  save(d, path);
+  const std::string bytes = read_bytes(path);
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  CHECK(n % 8 == 0);
+  CHECK(bytes.substr(8, n).find("\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}") != std::string::npos);
+  CHECK(bytes.size() == 8 + n + 8);
+  float values[2];
+  std::memcpy(values, bytes.data() + 8 + n, 8);
+  CHECK(values[1] == 2.f);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a failed save leaves the previous checkpoint intact") {
+  const std::string path = temp_path("keep.safetensors");
+  StateDict good;
+  good.insert("w", ones({3}));
+  save(good, path);
+  const std::string before = read_bytes(path);
+  StateDict bad;
+  bad.insert("w", ones({3}));
+  bad.insert("undefined", Tensor());
+  CHECK_THROWS_AS(save(bad, path), Error);
+  CHECK(read_bytes(path) == before);
+  CHECK_THROWS_WITH_AS(save(good, "/nonexistent-dir/x.safetensors"), doctest::Contains("cannot create"), Error);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("truncated and corrupt files give an error naming the file and the offset") {
+  const std::string path = temp_path("damaged.safetensors");
+  StateDict d;
+  d.insert("w", ones({4}));
+  save(d, path);
+  const std::string bytes = read_bytes(path);
+
+  write_bytes(path, bytes.substr(0, bytes.size() - 3));
+  const std::string expected = path + "' is not a valid safetensors file: at byte offset";
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains(expected.c_str()), Error);
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("runs past the end of the file"), Error);
+
+  write_bytes(path, bytes.substr(0, 5));
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("at byte offset 0: the file has 5 bytes"), Error);
+
+  write_bytes(path, bytes.substr(0, 20));
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("at byte offset 8: the header claims"), Error);
+
+  std::string corrupt = bytes;
+  corrupt[8 + 4] = '#';
+  write_bytes(path, corrupt);
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("the JSON header does not parse"), Error);
+
+  CHECK_THROWS_WITH_AS(load(temp_path("missing")), doctest::Contains("cannot open"), Error);
+  std::filesystem::remove(path);
+}
