@@ -1,6 +1,7 @@
 // The caching allocator: glibc returns large blocks to the OS on free, so a framework that
 // allocates per call page-faults on every training step. We keep freed blocks per (rounded) size.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -72,7 +73,10 @@ void release_block(void* data, size_t nbytes) {
   c.cached_bytes += size;
 }
 
-Storage::Storage(size_t n) : data(allocate_block(n)), nbytes(n) {}
+Storage::Storage(size_t n) : data(allocate_block(n)), nbytes(n) {
+  static std::atomic<uint64_t> next_id{0};
+  id = ++next_id;
+}
 Storage::~Storage() { release_block(data, nbytes); }
 
 }  // namespace nabla

@@ -20,6 +20,7 @@ struct Storage {
   void* data;
   size_t nbytes;
   uint64_t version = 0;
+  uint64_t id;  // unique for the process's lifetime (addresses get reused; ids do not)
 };
 
 struct TensorImpl {

@@ -1,16 +1,24 @@
 #pragma once
 // nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
 // layers are built on, under the names torch.nn.functional uses.
+#include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/embedding.hpp"
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
+#include "nabla/ops/pad.hpp"
 #include "nabla/ops/shape_ops.hpp"
 #include "nabla/ops/softmax.hpp"
 
 namespace nabla::nn::functional {
 
+using nabla::conv1d;
+using nabla::conv2d;
+using nabla::conv3d;
+using nabla::conv_transpose1d;
+using nabla::conv_transpose2d;
+using nabla::conv_transpose3d;
 using nabla::cross_entropy;
 using nabla::dropout;
 using nabla::embedding;
@@ -18,6 +26,7 @@ using nabla::linear;
 using nabla::log_softmax;
 using nabla::mse_loss;
 using nabla::nll_loss;
+using nabla::pad;
 using nabla::relu;
 using nabla::sigmoid;
 using nabla::softmax;

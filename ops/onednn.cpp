@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
 #include "core/log.h"
 #include "core/runtime.h"
 #include "nabla/core/runtime.hpp"
@@ -48,9 +49,61 @@ void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memor
   stream().wait();
 }
 
-void note_created(const char* op, const std::string& key, const dnnl::primitive_desc& pd) {
+void note_created(const char* op, const std::string& key, const dnnl::primitive_desc_base& pd) {
   ++created;
   detail::logger().debug("new {} primitive {}: {}", op, key, pd.impl_info_str());
+}
+
+dnnl::memory scratch(const dnnl::memory::desc& md, Tensor& keep) {
+  keep = empty({static_cast<int64_t>(md.get_size() / sizeof(float)) + 1});
+  return dnnl::memory(md, engine(), keep.impl()->data());
+}
+
+namespace {
+Cache<dnnl::reorder> reorder_cache;
+}
+
+void reorder_into(const dnnl::memory& source, const dnnl::memory& target) {
+  Key key("reorder");
+  key << source.get_desc() << target.get_desc();
+  auto& primitive = reorder_cache.get(key, [&] {
+    const dnnl::reorder::primitive_desc pd(source, target);
+    note_created("reorder", "", pd);
+    return dnnl::reorder(pd);
+  });
+  execute(primitive, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
+}
+
+dnnl::memory to_layout(const dnnl::memory& source, const dnnl::memory::desc& want, Tensor& keep) {
+  if (source.get_desc() == want) return source;
+  dnnl::memory target = scratch(want, keep);
+  reorder_into(source, target);
+  return target;
+}
+
+namespace {
+struct ReorderedWeights {
+  uint64_t version;
+  Tensor buffer;
+};
+std::mutex weights_mutex;
+std::unordered_map<std::string, ReorderedWeights> weights_cache;
+}  // namespace
+
+dnnl::memory weights_in_layout(const Tensor& weight, const dnnl::memory::desc& plain, const dnnl::memory::desc& want) {
+  const dnnl::memory source(plain, engine(), weight.impl()->data());
+  if (plain == want) return source;
+  Key key("weights");
+  key << static_cast<int64_t>(weight.impl()->storage->id) << weight.storage_offset() << want;
+  std::lock_guard lock(weights_mutex);
+  auto it = weights_cache.find(key.str());
+  if (it == weights_cache.end() || it->second.version != weight.version()) {
+    if (weights_cache.size() > 256) weights_cache.clear();  // weights of layers long gone
+    Tensor buffer;
+    reorder_into(source, scratch(want, buffer));
+    it = weights_cache.insert_or_assign(key.str(), ReorderedWeights{weight.version(), buffer}).first;
+  }
+  return dnnl::memory(want, engine(), it->second.buffer.impl()->data());
 }
 
 }  // namespace onednn

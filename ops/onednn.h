@@ -26,7 +26,7 @@ dnnl::memory memory_of(const Tensor& t);
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
 
 // Counts a newly built primitive and logs which implementation oneDNN picked for it.
-void note_created(const char* op, const std::string& key, const dnnl::primitive_desc& pd);
+void note_created(const char* op, const std::string& key, const dnnl::primitive_desc_base& pd);
 
 // A cache key: the op's name, then every number and shape that determines its primitive.
 class Key {
@@ -42,6 +42,10 @@ class Key {
     text_ += '[';
     for (int64_t d : shape) *this << d;
     text_ += ']';
+    return *this;
+  }
+  Key& operator<<(const dnnl::memory::desc& md) {  // a descriptor is a plain C struct: its bytes identify it
+    text_.append(reinterpret_cast<const char*>(&md.data), sizeof md.data);
     return *this;
   }
   const std::string& str() const { return text_; }
@@ -66,5 +70,19 @@ class Cache {
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
+
+// A buffer for memory of descriptor `md`, from the caching allocator; `keep` owns it.
+dnnl::memory scratch(const dnnl::memory::desc& md, Tensor& keep);
+
+// `source` in layout `want`: `source` itself when it already is, else a reordered copy whose
+// buffer `keep` owns. The reorder primitive is built once per pair of layouts.
+dnnl::memory to_layout(const dnnl::memory& source, const dnnl::memory::desc& want, Tensor& keep);
+
+// Copies `source` into `target` (same logical shape, any layouts).
+void reorder_into(const dnnl::memory& source, const dnnl::memory& target);
+
+// A weight tensor in the layout a primitive chose (`want`), described by `plain`: reordered once
+// per weight version (an optimizer step bumps it), not on every call.
+dnnl::memory weights_in_layout(const Tensor& weight, const dnnl::memory::desc& plain, const dnnl::memory::desc& want);
 
 }  // namespace nabla::onednn

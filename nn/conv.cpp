@@ -1,0 +1,198 @@
+#include "nabla/nn/conv.hpp"
+
+#include <cmath>
+
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/nn/init.hpp"
+#include "nabla/ops/pad.hpp"
+
+namespace nabla::nn {
+namespace {
+
+// (3, 3) or (3,): how PyTorch prints a tuple.
+std::string tuple_str(const std::vector<int64_t>& values) {
+  std::string s = "(";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i]);
+  return s + (values.size() == 1 ? ",)" : ")");
+}
+
+bool all_equal(const std::vector<int64_t>& values, int64_t v) {
+  return std::all_of(values.begin(), values.end(), [v](int64_t x) { return x == v; });
+}
+
+// "Conv2d(3->16, k=5)": the layer as error messages name it.
+std::string describe(const std::string& name, int64_t in, int64_t out, const std::vector<int64_t>& kernel) {
+  const bool square = std::all_of(kernel.begin(), kernel.end(), [&](int64_t k) { return k == kernel[0]; });
+  return name + "(" + std::to_string(in) + "->" + std::to_string(out) +
+         ", k=" + (square ? std::to_string(kernel[0]) : tuple_str(kernel)) + ")";
+}
+
+void check_channels(const std::string& who, int64_t in, int64_t out, int64_t groups) {
+  NABLA_CHECK(in >= 0 && out >= 0, who, ": in_channels and out_channels must be non-negative");
+  NABLA_CHECK(groups > 0, who, ": groups must be a positive integer, got groups=", groups);
+  NABLA_CHECK(in % groups == 0, who, ": in_channels must be divisible by groups (in_channels=", in, ", groups=", groups, ")");
+  NABLA_CHECK(out % groups == 0, who, ": out_channels must be divisible by groups (out_channels=", out, ", groups=",
+              groups, ")");
+}
+
+void reset_conv_parameters(Tensor& weight, Tensor& bias) {
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+    const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+Shape weight_shape(int64_t first, int64_t second, const std::vector<int64_t>& kernel) {
+  Shape shape{first, second};
+  shape.insert(shape.end(), kernel.begin(), kernel.end());
+  return shape;
+}
+
+// torch.nn.modules.conv._ConvNd.extra_repr: only what differs from the defaults.
+std::string conv_repr(int64_t in, int64_t out, const ConvParams& p, const std::vector<int64_t>& kernel, bool bias,
+                      const std::string& padding_mode) {
+  std::string s = std::to_string(in) + ", " + std::to_string(out) + ", kernel_size=" + tuple_str(kernel) +
+                  ", stride=" + tuple_str(p.stride);
+  if (!p.padding_mode.empty()) s += ", padding=" + p.padding_mode;
+  else if (!all_equal(p.padding, 0)) s += ", padding=" + tuple_str(p.padding);
+  if (!all_equal(p.dilation, 1)) s += ", dilation=" + tuple_str(p.dilation);
+  if (p.transposed && !all_equal(p.output_padding, 0)) s += ", output_padding=" + tuple_str(p.output_padding);
+  if (p.groups != 1) s += ", groups=" + std::to_string(p.groups);
+  if (!bias) s += ", bias=False";
+  if (padding_mode != "zeros") s += ", padding_mode=" + padding_mode;
+  return s;
+}
+
+void check_rank(const std::string& who, const Tensor& input, int64_t dims, const char* op) {
+  NABLA_CHECK(input.defined() && (input.dim() == dims + 1 || input.dim() == dims + 2), who, ": Expected ", dims + 1,
+              "D (unbatched) or ", dims + 2, "D (batched) input to ", op, dims, "d, but got input of size: ",
+              input.defined() ? shape_str(input.shape()) : "(undefined)");
+}
+
+}  // namespace
+
+// ---- ConvNd
+
+template <size_t D>
+ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
+  const std::string layer = name();
+  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", layer);
+  who_ = describe(layer, options.in_channels, options.out_channels, kernel);
+  check_channels(who_, options.in_channels, options.out_channels, options.groups);
+  const std::string& mode = options.padding_mode;
+  NABLA_CHECK(mode == "zeros" || mode == "reflect" || mode == "replicate" || mode == "circular", who_,
+              ": padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='",
+              mode, "'");
+  params_.stride = expand_dims(options.stride.values, D, "stride", who_);
+  params_.dilation = expand_dims(options.dilation.values, D, "dilation", who_);
+  params_.padding_mode = options.padding.mode;
+  params_.padding = options.padding.mode.empty() ? expand_dims(options.padding.values, D, "padding", who_) : Shape(D, 0);
+  params_.groups = options.groups;
+  validate_conv_params(params_, kernel, who_);
+
+  if (mode != "zeros") {  // an explicit pad (differentiable), then a conv without padding
+    for (int64_t d = D - 1; d >= 0; --d) {  // pad() lists the last dim first
+      const auto [l, r] = params_.padding_mode == "same"    ? conv_shape::same_padding(kernel[d], params_.dilation[d])
+                          : params_.padding_mode == "valid" ? std::pair<int64_t, int64_t>{0, 0}
+                                                            : std::pair{params_.padding[d], params_.padding[d]};
+      mode_pads_.insert(mode_pads_.end(), {l, r});
+    }
+  }
+  weight = this->register_parameter("weight", empty(weight_shape(options.out_channels, options.in_channels / options.groups, kernel)));
+  if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));
+  reset_parameters();
+}
+
+template <size_t D>
+void ConvNd<D>::reset_parameters() {
+  reset_conv_parameters(weight, bias);
+}
+
+template <size_t D>
+Tensor ConvNd<D>::forward(const Tensor& input) {
+  if (mode_pads_.empty()) return convolution(input, weight, bias, params_, D, who_);
+  check_rank(who_, input, D, "conv");  // before the pad, so a rank error is reported as one
+  ConvParams unpadded = params_;
+  unpadded.padding_mode.clear();
+  unpadded.padding.assign(D, 0);
+  return convolution(pad(input, mode_pads_, options.padding_mode), weight, bias, unpadded, D, who_);
+}
+
+template <size_t D>
+std::string ConvNd<D>::extra_repr() const {
+  return conv_repr(options.in_channels, options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
+                   bias.defined(), options.padding_mode);
+}
+
+// ---- ConvTransposeNd
+
+template <size_t D>
+ConvTransposeNd<D>::ConvTransposeNd(const ConvTransposeOptions<D>& opts) : options(opts) {
+  const std::string layer = name();
+  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", layer);
+  who_ = describe(layer, options.in_channels, options.out_channels, kernel);
+  check_channels(who_, options.in_channels, options.out_channels, options.groups);
+  NABLA_CHECK(options.padding_mode == "zeros", who_, ": Only \"zeros\" padding mode is supported for ", layer,
+              ", got padding_mode='", options.padding_mode, "'");
+  params_.transposed = true;
+  params_.stride = expand_dims(options.stride.values, D, "stride", who_);
+  params_.dilation = expand_dims(options.dilation.values, D, "dilation", who_);
+  params_.padding = expand_dims(options.padding.values, D, "padding", who_);
+  params_.output_padding = expand_dims(options.output_padding.values, D, "output_padding", who_);
+  params_.groups = options.groups;
+  validate_conv_params(params_, kernel, who_);
+  weight = this->register_parameter("weight", empty(weight_shape(options.in_channels, options.out_channels / options.groups, kernel)));
+  if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));
+  reset_parameters();
+}
+
+template <size_t D>
+void ConvTransposeNd<D>::reset_parameters() {
+  reset_conv_parameters(weight, bias);  // fan_in from weight.size(1): out/groups · ∏kernel
+}
+
+template <size_t D>
+Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_t>& output_size) {
+  if (output_size.empty()) return convolution(input, weight, bias, params_, D, who_);
+  check_rank(who_, input, D, "conv_transpose");
+  // torch.nn.modules.conv._ConvTransposeNd._output_padding: the spatial sizes, or the whole shape.
+  const int64_t full = input.dim();
+  NABLA_CHECK(static_cast<int64_t>(output_size.size()) == static_cast<int64_t>(D) ||
+                  static_cast<int64_t>(output_size.size()) == full,
+              who_, ": ConvTranspose", D, "D: for ", full, "D input, output_size must have ", D, " or ", full,
+              " elements (got ", output_size.size(), ")");
+  const std::vector<int64_t> spatial(output_size.end() - D, output_size.end());
+  Shape min_sizes, max_sizes;
+  ConvParams params = params_;
+  for (size_t d = 0; d < D; ++d) {
+    const int64_t in = input.size(full - D + d), k = weight.size(2 + d);
+    const int64_t min_size = conv_shape::transposed_output_size(in, k, params_.stride[d], params_.padding[d],
+                                                                params_.dilation[d], 0);
+    min_sizes.push_back(min_size);
+    max_sizes.push_back(min_size + params_.stride[d] - 1);
+    params.output_padding[d] = spatial[d] - min_size;
+  }
+  for (size_t d = 0; d < D; ++d)
+    NABLA_CHECK(spatial[d] >= min_sizes[d] && spatial[d] <= max_sizes[d], who_, ": requested an output size of ",
+                shape_str(spatial), ", but valid sizes range from ", shape_str(min_sizes), " to ", shape_str(max_sizes),
+                " (for an input of ", shape_str(Shape(input.shape().end() - D, input.shape().end())), ")");
+  return convolution(input, weight, bias, params, D, who_);
+}
+
+template <size_t D>
+std::string ConvTransposeNd<D>::extra_repr() const {
+  return conv_repr(options.in_channels, options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
+                   bias.defined(), options.padding_mode);
+}
+
+template class ConvNd<1>;
+template class ConvNd<2>;
+template class ConvNd<3>;
+template class ConvTransposeNd<1>;
+template class ConvTransposeNd<2>;
+template class ConvTransposeNd<3>;
+
+}  // namespace nabla::nn

@@ -1,0 +1,446 @@
+// Convolution and transposed convolution: PyTorch's checks, then oneDNN's (de)convolution
+// primitives for the forward and both backward passes, recorded right below the forward.
+#include "nabla/ops/conv.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/pad.hpp"
+#include "nabla/ops/reduction.hpp"
+#include "ops/kernels.h"
+#include "ops/onednn.h"
+
+namespace nabla {
+
+// ---- shape rules
+
+namespace conv_shape {
+int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_l, int64_t pad_r, int64_t dilation) {
+  const int64_t span = in + pad_l + pad_r - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+int64_t transposed_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
+                               int64_t output_padding) {
+  return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1;
+}
+
+std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation) {
+  const int64_t total = dilation * (kernel - 1);
+  return {total / 2, total - total / 2};
+}
+}  // namespace conv_shape
+
+namespace {
+
+std::string list_str(const Shape& values, const char* separator = ", ") {
+  std::string s;
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? separator : "") + std::to_string(values[i]);
+  return s;
+}
+
+// PyTorch's names for ranks in its messages: conv2d input is "4D (batched)".
+std::string op_name(bool transposed, int64_t dims) {
+  return std::string(transposed ? "conv_transpose" : "conv") + std::to_string(dims) + "d";
+}
+
+}  // namespace
+
+std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dims, const char* name,
+                                 const std::string& who) {
+  if (values.size() == 1) return std::vector<int64_t>(dims, values[0]);
+  NABLA_CHECK(static_cast<int64_t>(values.size()) == dims, who, ": expected ", name,
+              " to be a single integer value or a list of ", dims, " values to match the convolution dimensions, but "
+              "got ", name, "=[", list_str(values), "]");
+  return values;
+}
+
+void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::string& who) {
+  NABLA_CHECK(p.groups > 0, who, ": groups must be a positive integer, got groups=", p.groups);
+  for (int64_t k : kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be positive, got kernel_size=(", list_str(kernel), ")");
+  for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": non-positive stride is not supported, got stride=(", list_str(p.stride), ")");
+  for (int64_t d : p.dilation)
+    NABLA_CHECK(d > 0, who, ": dilation should be greater than zero, got dilation=(", list_str(p.dilation), ")");
+  if (p.transposed) {
+    NABLA_CHECK(p.padding_mode.empty(), who, ": padding='", p.padding_mode, "' is not supported for transposed "
+                "convolutions (as in PyTorch); give the padding as numbers");
+    for (int64_t op : p.output_padding)
+      NABLA_CHECK(op >= 0, who, ": negative output_padding is not supported, got output_padding=(", list_str(p.output_padding), ")");
+    for (size_t d = 0; d < p.output_padding.size(); ++d)
+      NABLA_CHECK(p.output_padding[d] < p.stride[d] || p.output_padding[d] < p.dilation[d], who,
+                  ": output padding must be smaller than either stride or dilation, but got output_padding=(",
+                  list_str(p.output_padding), ") for stride=(", list_str(p.stride), ") and dilation=(",
+                  list_str(p.dilation), ")");
+  } else if (!p.padding_mode.empty()) {
+    NABLA_CHECK(p.padding_mode == "valid" || p.padding_mode == "same", who, ": Invalid padding string '",
+                p.padding_mode, "', should be one of {'valid', 'same'}");
+    const bool strided = std::any_of(p.stride.begin(), p.stride.end(), [](int64_t s) { return s != 1; });
+    NABLA_CHECK(p.padding_mode != "same" || !strided, who, ": padding='same' is not supported for strided "
+                "convolutions (stride=(", list_str(p.stride), ")); use stride 1 or numeric padding");
+  }
+  if (p.padding_mode.empty())
+    for (int64_t v : p.padding)
+      NABLA_CHECK(v >= 0, who, ": negative padding is not supported, got padding=(", list_str(p.padding), ")");
+}
+
+namespace {
+
+// Everything that determines one (de)convolution, resolved against an input.
+struct Geometry {
+  bool transposed;
+  int64_t batch, in_channels, out_channels, groups;
+  Shape in_size, kernel, stride, dilation, pad_l, pad_r, out_size;
+
+  Shape src_shape() const { return cat_shape(batch, in_channels, in_size); }
+  Shape dst_shape() const { return cat_shape(batch, out_channels, out_size); }
+  static Shape cat_shape(int64_t n, int64_t c, const Shape& spatial) {
+    Shape s{n, c};
+    s.insert(s.end(), spatial.begin(), spatial.end());
+    return s;
+  }
+};
+
+// PyTorch's weight layout, described with oneDNN's logical weight dims ([g,] oc/g, ic/g, k...) and
+// explicit strides, so the tensor is used where it lies, for conv (out, in/g, k...) and for
+// transposed conv (in, out/g, k...) alike.
+dnnl::memory::desc user_weights_desc(const Geometry& g) {
+  const int64_t groups = g.groups, oc = g.out_channels / groups, ic = g.in_channels / groups;
+  const int64_t k = numel(g.kernel);
+  Shape dims, strides;
+  if (groups > 1) {
+    dims.push_back(groups);
+    strides.push_back(oc * ic * k);
+  }
+  dims.insert(dims.end(), {oc, ic});
+  if (g.transposed) strides.insert(strides.end(), {k, oc * k});
+  else strides.insert(strides.end(), {ic * k, k});
+  dims.insert(dims.end(), g.kernel.begin(), g.kernel.end());
+  const Shape kernel_strides = contiguous_strides(g.kernel);
+  strides.insert(strides.end(), kernel_strides.begin(), kernel_strides.end());
+  return {onednn::dims(dims), dnnl::memory::data_type::f32, onednn::dims(strides)};
+}
+
+dnnl::memory::desc any_desc(const Shape& shape) {
+  return {onednn::dims(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
+}
+
+dnnl::memory::desc plain_desc(const Shape& shape) {
+  return {onednn::dims(shape), dnnl::memory::data_type::f32, onednn::dims(contiguous_strides(shape))};
+}
+
+// The three primitives of one (de)convolution. Conv and deconv share every signature, so one
+// template serves both; the forward pd is the hint for the two backward ones.
+template <class Forward, class BackwardData, class BackwardWeights>
+struct Family {
+  typename Forward::primitive_desc forward_pd;
+  typename BackwardData::primitive_desc data_pd;
+  typename BackwardWeights::primitive_desc weights_pd;
+  Forward forward;
+  BackwardData backward_data;
+  BackwardWeights backward_weights;
+
+  Family(const Geometry& g, bool bias, dnnl::algorithm algorithm, const std::string& key) {
+    const auto& engine = onednn::engine();
+    const auto src = any_desc(g.src_shape()), dst = any_desc(g.dst_shape());
+    const auto weights = dnnl::memory::desc(user_weights_desc(g).dims(), dnnl::memory::data_type::f32,
+                                            dnnl::memory::format_tag::any);
+    const auto bias_md = bias ? plain_desc({g.out_channels}) : dnnl::memory::desc();
+    Shape dilation = g.dilation;
+    for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
+    const auto strides = onednn::dims(g.stride), dilates = onednn::dims(dilation);
+    const auto pad_l = onednn::dims(g.pad_l), pad_r = onednn::dims(g.pad_r);
+    forward_pd = typename Forward::primitive_desc(
+        {dnnl::prop_kind::forward_training, algorithm, src, weights, bias_md, dst, strides, dilates, pad_l, pad_r}, engine);
+    data_pd = typename BackwardData::primitive_desc({algorithm, src, weights, dst, strides, dilates, pad_l, pad_r},
+                                                    engine, forward_pd);
+    weights_pd = typename BackwardWeights::primitive_desc(
+        {algorithm, src, weights, bias_md, dst, strides, dilates, pad_l, pad_r}, engine, forward_pd);
+    forward = Forward(forward_pd);
+    backward_data = BackwardData(data_pd);
+    backward_weights = BackwardWeights(weights_pd);
+    onednn::note_created(g.transposed ? "deconvolution forward" : "convolution forward", key, forward_pd);
+    onednn::note_created(g.transposed ? "deconvolution backward data" : "convolution backward data", key, data_pd);
+    onednn::note_created(g.transposed ? "deconvolution backward weights" : "convolution backward weights", key, weights_pd);
+  }
+};
+
+using ConvFamily = Family<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>;
+using DeconvFamily =
+    Family<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl::deconvolution_backward_weights>;
+onednn::Cache<ConvFamily> conv_cache;
+onednn::Cache<DeconvFamily> deconv_cache;
+
+onednn::Key family_key(const Geometry& g, bool bias) {
+  onednn::Key key(g.transposed ? "deconv" : "conv");
+  key << g.src_shape() << g.dst_shape() << g.kernel << g.stride << g.dilation << g.pad_l << g.pad_r << g.groups
+      << static_cast<int64_t>(bias);
+  return key;
+}
+
+// Forward, then the recorded backward, on one family of primitives.
+template <class F>
+Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const Tensor x = input.detach().contiguous();
+  const dnnl::memory::desc weights_md = user_weights_desc(g);
+  Tensor y = empty(g.dst_shape()), src_keep, dst_keep;
+  const dnnl::memory src_plain = onednn::memory_of(plain_desc(g.src_shape()), x);
+  const dnnl::memory src = onednn::to_layout(src_plain, family.forward_pd.src_desc(), src_keep);
+  const dnnl::memory y_plain = onednn::memory_of(plain_desc(g.dst_shape()), y);
+  const dnnl::memory dst = y_plain.get_desc() == family.forward_pd.dst_desc()
+                               ? y_plain
+                               : onednn::scratch(family.forward_pd.dst_desc(), dst_keep);
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, src},
+      {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(weight, weights_md, family.forward_pd.weights_desc())},
+      {DNNL_ARG_DST, dst}};
+  const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
+  if (b.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(plain_desc({g.out_channels}), b));
+  onednn::execute(family.forward, args);
+  if (dst != y_plain) onednn::reorder_into(dst, y_plain);
+
+  // The backward keeps the source in the layout the forward used: backward-weights usually wants the
+  // same one, so it is not reordered twice.
+  return autograd::record("ConvolutionBackward0", y, {input, weight, bias},
+                          [&family, g, x, src, src_keep, w = weight.detach(), weights_md, has_bias = b.defined()](
+                              const Tensor& grad, const autograd::Needs& needs) {
+    const Tensor gy = grad.contiguous();
+    Tensor diff_dst_keep;
+    const dnnl::memory gy_plain = onednn::memory_of(plain_desc(g.dst_shape()), gy);
+    autograd::Grads grads(3);
+    if (needs[0]) {  // skipped for a first layer
+      Tensor gx = empty(g.src_shape()), scratch_keep, diff_src_keep;
+      const dnnl::memory gx_plain = onednn::memory_of(plain_desc(g.src_shape()), gx);
+      const dnnl::memory diff_src = gx_plain.get_desc() == family.data_pd.diff_src_desc()
+                                        ? gx_plain
+                                        : onednn::scratch(family.data_pd.diff_src_desc(), diff_src_keep);
+      onednn::execute(family.backward_data,
+                      {{DNNL_ARG_DIFF_DST, onednn::to_layout(gy_plain, family.data_pd.diff_dst_desc(), scratch_keep)},
+                       {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, family.data_pd.weights_desc())},
+                       {DNNL_ARG_DIFF_SRC, diff_src}});
+      if (diff_src != gx_plain) onednn::reorder_into(diff_src, gx_plain);
+      grads[0] = gx;
+    }
+    if (needs[1] || needs[2]) {
+      Tensor gw = empty(w.shape()), src_again_keep, diff_weights_keep;
+      const dnnl::memory gw_plain(weights_md, onednn::engine(), gw.data_ptr<float>());
+      const dnnl::memory diff_weights = weights_md == family.weights_pd.diff_weights_desc()
+                                            ? gw_plain
+                                            : onednn::scratch(family.weights_pd.diff_weights_desc(), diff_weights_keep);
+      std::unordered_map<int, dnnl::memory> wargs{
+          {DNNL_ARG_SRC, onednn::to_layout(src, family.weights_pd.src_desc(), src_again_keep)},
+          {DNNL_ARG_DIFF_DST, onednn::to_layout(gy_plain, family.weights_pd.diff_dst_desc(), diff_dst_keep)},
+          {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+      Tensor gb;
+      if (has_bias) {
+        gb = empty({g.out_channels});
+        wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(plain_desc({g.out_channels}), gb));
+      }
+      onednn::execute(family.backward_weights, wargs);
+      if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);
+      grads[1] = needs[1] ? gw : Tensor();
+      grads[2] = needs[2] ? gb : Tensor();
+    }
+    (void)src_keep;  // held so that `src` stays valid until the backward
+    return grads;
+  });
+}
+
+// Batch 0 or channels 0: no primitive, an empty or bias-only result (PyTorch's behaviour).
+Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  Tensor y = zeros(g.dst_shape());
+  if (bias.defined() && y.numel() > 0) {
+    Shape bias_shape(g.dst_shape().size(), 1);
+    bias_shape[1] = g.out_channels;
+    NoGradGuard no_grad;
+    y = y + bias.detach().reshape(bias_shape);
+  }
+  return autograd::record("ConvolutionBackward0", y, {input, weight, bias},
+                          [g, in_shape = input.shape(), w_shape = weight.shape()](const Tensor& grad, const autograd::Needs&) {
+    Shape dims{0};
+    for (int64_t d = 2; d < grad.dim(); ++d) dims.push_back(d);
+    return autograd::Grads{zeros(in_shape), zeros(w_shape), sum(grad, dims)};
+  });
+}
+
+std::string size_list(const Shape& s) { return list_str(s, " x "); }
+
+// Checks the input, weight and bias against each other and against the params; resolves the padding.
+Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p, int64_t dims,
+                 const std::string& who) {
+  const std::string name = op_name(p.transposed, dims);
+  NABLA_CHECK(input.defined() && weight.defined(), who, ": got an undefined input or weight");
+  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32 && (!bias.defined() || bias.dtype() == kFloat32),
+              who, ": Input type (", dtype_name(input.dtype()), ") and weight type (", dtype_name(weight.dtype()),
+              ") should be float32");
+  NABLA_CHECK(input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ", dims + 2,
+              "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
+  NABLA_CHECK(weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ", name,
+              ", but got weight of size ", shape_str(weight.shape()));
+  Geometry g{};
+  g.transposed = p.transposed;
+  g.groups = p.groups;
+  g.batch = input.size(0);
+  g.in_channels = input.size(1);
+  g.kernel = Shape(weight.shape().begin() + 2, weight.shape().end());
+  validate_conv_params(p, g.kernel, who);
+  g.stride = p.stride;
+  g.dilation = p.dilation;
+  const int64_t w0 = weight.size(0);
+  if (!p.transposed) {
+    NABLA_CHECK(w0 >= p.groups, who, ": Given groups=", p.groups, ", expected weight to be at least ", p.groups,
+                " at dimension 0, but got weight of size ", shape_str(weight.shape()), " instead");
+    NABLA_CHECK(w0 % p.groups == 0, who, ": Given groups=", p.groups, ", expected weight to be divisible by ", p.groups,
+                " at dimension 0, but got weight of size ", shape_str(weight.shape()), " instead");
+    NABLA_CHECK(g.in_channels == weight.size(1) * p.groups, who, ": Given groups=", p.groups, ", weight of size ",
+                shape_str(weight.shape()), ", expected input", shape_str(input.shape()), " to have ",
+                weight.size(1) * p.groups, " channels, but got ", g.in_channels, " channels instead");
+    g.out_channels = w0;
+  } else {
+    NABLA_CHECK(w0 % p.groups == 0, who, ": Given groups=", p.groups, ", expected weight to be divisible by ", p.groups,
+                " at dimension 0, but got weight of size ", shape_str(weight.shape()), " instead");
+    NABLA_CHECK(g.in_channels == w0, who, ": Given transposed=1, weight of size ", shape_str(weight.shape()),
+                ", expected input", shape_str(input.shape()), " to have ", w0, " channels, but got ", g.in_channels,
+                " channels instead");
+    g.out_channels = weight.size(1) * p.groups;
+  }
+  NABLA_CHECK(!bias.defined() || bias.shape() == Shape{g.out_channels}, who, ": Given weight of size ",
+              shape_str(weight.shape()), ", expected bias to be 1-dimensional with ", g.out_channels,
+              " elements, but got bias of size ", shape_str(bias.shape()), " instead");
+  g.in_size = Shape(input.shape().begin() + 2, input.shape().end());
+  const bool empty_batch_or_channels = g.batch == 0 || g.in_channels == 0;
+  for (int64_t s : g.in_size)
+    NABLA_CHECK(s > 0 || empty_batch_or_channels, who, ": Only zero batch or zero channel inputs are supported, but "
+                "got input shape: ", shape_str(input.shape()));
+
+  for (int64_t d = 0; d < dims; ++d) {
+    const int64_t k = g.kernel[d], dil = g.dilation[d];
+    if (p.transposed) {
+      g.pad_l.push_back(p.padding[d]);
+      g.pad_r.push_back(p.padding[d] - p.output_padding[d]);  // output_padding extends the end
+      g.out_size.push_back(conv_shape::transposed_output_size(g.in_size[d], k, p.stride[d], p.padding[d], dil,
+                                                              p.output_padding[d]));
+    } else {
+      const auto [l, r] = p.padding_mode == "same"    ? conv_shape::same_padding(k, dil)
+                          : p.padding_mode == "valid" ? std::pair<int64_t, int64_t>{0, 0}
+                                                      : std::pair{p.padding[d], p.padding[d]};
+      g.pad_l.push_back(l);
+      g.pad_r.push_back(r);
+      g.out_size.push_back(conv_shape::output_size(g.in_size[d], k, p.stride[d], l, r, dil));
+    }
+  }
+  if (!empty_batch_or_channels && !p.transposed) {
+    Shape padded, dilated;
+    for (int64_t d = 0; d < dims; ++d) {
+      padded.push_back(g.in_size[d] + g.pad_l[d] + g.pad_r[d]);
+      dilated.push_back((g.kernel[d] - 1) * g.dilation[d] + 1);
+    }
+    for (int64_t d = 0; d < dims; ++d)
+      NABLA_CHECK(padded[d] >= dilated[d], who, ": Calculated padded input size per channel: (", size_list(padded),
+                  "). Kernel size: (", size_list(dilated), "). Kernel size can't be greater than actual input size");
+  }
+  for (int64_t s : g.out_size)
+    NABLA_CHECK(s > 0, who, ": Given input size per channel: (", size_list(g.in_size),
+                "). Calculated output size per channel: (", size_list(g.out_size), "). Output size is too small");
+  return g;
+}
+
+// The transposed case PyTorch allows but oneDNN rejects: output_padding >= stride (but < dilation)
+// makes padding_r + stride <= 0. The trailing positions it adds are out of every kernel tap's reach,
+// so they hold only the bias: compute the largest output oneDNN accepts, then extend it.
+Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weight, const Tensor& bias, ConvParams p,
+                                        int64_t dims, const std::string& who) {
+  std::vector<int64_t> tail;  // pad() lists the last dim first
+  for (int64_t d = dims - 1; d >= 0; --d) {
+    const int64_t reachable = std::min(p.output_padding[d], p.padding[d] + p.stride[d] - 1);
+    tail.insert(tail.end(), {0, p.output_padding[d] - reachable});
+    p.output_padding[d] = reachable;
+  }
+  Tensor y = convolution(input, weight, bias, p, dims, who);
+  if (!bias.defined()) return pad(y, tail);
+  Shape bias_shape(y.dim(), 1);
+  bias_shape[y.dim() - dims - 1] = bias.size(0);
+  const Tensor b = bias.reshape(bias_shape);
+  return pad(y - b, tail) + b;
+}
+
+}  // namespace
+
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params, int64_t dims,
+                   const std::string& who) {
+  NABLA_CHECK(input.defined(), who, ": got an undefined input");
+  const std::string name = op_name(params.transposed, dims);
+  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
+              dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
+  if (input.dim() == dims + 1) return convolution(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
+
+  NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
+              name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
+  validate_conv_params(params, Shape(weight.shape().begin() + 2, weight.shape().end()), who);
+  if (params.transposed) {
+    for (int64_t d = 0; d < dims; ++d)
+      if (params.padding[d] - params.output_padding[d] + params.stride[d] <= 0 && params.output_padding[d] > 0)
+        return transposed_with_unreachable_tail(input, weight, bias, params, dims, who);
+  }
+  const Geometry g = resolve(input, weight, bias, params, dims, who);
+  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) return degenerate(g, input, weight, bias);
+  const onednn::Key key = family_key(g, bias.defined());
+  if (g.transposed) {
+    auto& family = deconv_cache.get(key, [&] { return DeconvFamily(g, bias.defined(), dnnl::algorithm::deconvolution_direct, key.str()); });
+    return run(family, g, input, weight, bias);
+  }
+  auto& family = conv_cache.get(key, [&] { return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_direct, key.str()); });
+  return run(family, g, input, weight, bias);
+}
+
+namespace {
+
+template <size_t D>
+ConvParams conv_params(const ConvFuncOptions<D>& o, const std::string& who) {
+  ConvParams p;
+  p.stride = expand_dims(o.stride.values, D, "stride", who);
+  p.dilation = expand_dims(o.dilation.values, D, "dilation", who);
+  p.padding_mode = o.padding.mode;
+  p.padding = o.padding.mode.empty() ? expand_dims(o.padding.values, D, "padding", who) : Shape(D, 0);
+  p.groups = o.groups;
+  return p;
+}
+
+template <size_t D>
+ConvParams transposed_params(const ConvTransposeFuncOptions<D>& o, const std::string& who) {
+  ConvParams p;
+  p.transposed = true;
+  p.stride = expand_dims(o.stride.values, D, "stride", who);
+  p.dilation = expand_dims(o.dilation.values, D, "dilation", who);
+  p.padding = expand_dims(o.padding.values, D, "padding", who);
+  p.output_padding = expand_dims(o.output_padding.values, D, "output_padding", who);
+  p.groups = o.groups;
+  return p;
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<1>& o) {
+  return convolution(x, w, b, conv_params(o, "conv1d"), 1, "conv1d");
+}
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<2>& o) {
+  return convolution(x, w, b, conv_params(o, "conv2d"), 2, "conv2d");
+}
+Tensor conv3d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<3>& o) {
+  return convolution(x, w, b, conv_params(o, "conv3d"), 3, "conv3d");
+}
+Tensor conv_transpose1d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<1>& o) {
+  return convolution(x, w, b, transposed_params(o, "conv_transpose1d"), 1, "conv_transpose1d");
+}
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<2>& o) {
+  return convolution(x, w, b, transposed_params(o, "conv_transpose2d"), 2, "conv_transpose2d");
+}
+Tensor conv_transpose3d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<3>& o) {
+  return convolution(x, w, b, transposed_params(o, "conv_transpose3d"), 3, "conv_transpose3d");
+}
+
+}  // namespace nabla

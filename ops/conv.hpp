@@ -1,0 +1,104 @@
+#pragma once
+// Convolutions and transposed convolutions in 1-D, 2-D and 3-D, on oneDNN, with PyTorch's contract:
+// the same arguments, defaults, output shapes, errors and numbers as torch.nn.functional.conv*d.
+//
+//   auto y = F::conv2d(x, w, b, {.stride = 2, .padding = "same"});
+//   auto z = F::conv_transpose1d(x, w, {}, {.stride = 2, .output_padding = 1});
+//
+// Inputs are batched (N, C, *spatial) or unbatched (C, *spatial); weights are PyTorch's:
+// (out, in/groups, *kernel) for conv, (in, out/groups, *kernel) for conv_transpose.
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "nabla/core/tensor.hpp"
+
+namespace nabla {
+
+// One integer per spatial dim, written as a single number (used for every dim) or a braced list:
+// `.kernel_size = 3`, `.kernel_size = {3, 5}`. The length is checked where the value is used.
+template <size_t D>
+struct Dims {
+  template <std::integral I>
+  Dims(I value) : values(D, static_cast<int64_t>(value)) {}
+  Dims(std::initializer_list<int64_t> list) : values(list) {}
+  Dims(std::vector<int64_t> list) : values(std::move(list)) {}
+  std::vector<int64_t> values;
+};
+
+// Conv padding: numbers as Dims, or "valid" (none) or "same" (output size = input size, stride 1).
+template <size_t D>
+struct Padding {
+  template <std::integral I>
+  Padding(I value) : values(D, static_cast<int64_t>(value)) {}
+  Padding(std::initializer_list<int64_t> list) : values(list) {}
+  Padding(std::vector<int64_t> list) : values(std::move(list)) {}
+  Padding(const char* mode) : mode(mode) {}
+  Padding(std::string mode) : mode(std::move(mode)) {}
+  std::vector<int64_t> values;
+  std::string mode;  // "" when numeric
+};
+
+template <size_t D>
+struct ConvFuncOptions {
+  Dims<D> stride = 1;
+  Padding<D> padding = 0;
+  Dims<D> dilation = 1;
+  int64_t groups = 1;
+};
+
+// Note PyTorch's order: output_padding and groups come before dilation.
+template <size_t D>
+struct ConvTransposeFuncOptions {
+  Dims<D> stride = 1;
+  Dims<D> padding = 0;
+  Dims<D> output_padding = 0;
+  int64_t groups = 1;
+  Dims<D> dilation = 1;
+};
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<1>& options = {});
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<2>& options = {});
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<3>& options = {});
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        const ConvTransposeFuncOptions<1>& options = {});
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        const ConvTransposeFuncOptions<2>& options = {});
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        const ConvTransposeFuncOptions<3>& options = {});
+
+// ---- The rank-independent form every entry point above and every conv module goes through.
+
+struct ConvParams {
+  Shape stride, dilation;
+  Shape padding;            // numeric padding per dim (each side); ignored when padding_mode is set
+  std::string padding_mode;  // "", "valid" or "same"
+  Shape output_padding;     // transposed only
+  int64_t groups = 1;
+  bool transposed = false;
+};
+
+// Checks what can be checked without an input (PyTorch's constructor checks plus the ones it
+// forgets: non-positive kernel, stride, dilation; negative padding; strings on transposed convs).
+// `who` names the caller in messages, e.g. "Conv2d(3->16, k=5)" or "conv2d".
+void validate_conv_params(const ConvParams& params, const Shape& kernel, const std::string& who);
+
+// input, weight, bias as in conv*d/conv_transpose*d; `dims` is the number of spatial dims.
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                   int64_t dims, const std::string& who);
+
+// Expands Dims to one value per spatial dim, with PyTorch's message for a wrong length.
+std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dims, const char* name,
+                                 const std::string& who);
+
+namespace conv_shape {
+// Per spatial dim. Conv: floor((in + pad_l + pad_r - dilation*(k-1) - 1) / stride) + 1.
+int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_l, int64_t pad_r, int64_t dilation);
+// Transposed: (in-1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
+int64_t transposed_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
+                               int64_t output_padding);
+// 'same' padding: total dilation*(k-1), left floor(total/2), the rest on the right.
+std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation);
+}  // namespace conv_shape
+
+}  // namespace nabla
