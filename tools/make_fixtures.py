@@ -36,6 +36,13 @@ def random_streams():
     save("init_linear_bias", linear.bias)
     embedding = torch.nn.Embedding(10, 4, padding_idx=0)
     save("init_embedding_weight", embedding.weight)
+    torch.manual_seed(5)
+    conv = torch.nn.Conv2d(3, 4, (3, 2))
+    save("init_conv2d_weight", conv.weight)
+    save("init_conv2d_bias", conv.bias)
+    transposed = torch.nn.ConvTranspose1d(4, 6, 3, groups=2)  # fan_in from (out/groups)·k
+    save("init_conv_transpose1d_weight", transposed.weight)
+    save("init_conv_transpose1d_bias", transposed.bias)
 
 
 def softmax_and_losses():
