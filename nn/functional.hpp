@@ -8,11 +8,21 @@
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
 #include "nabla/ops/pad.hpp"
+#include "nabla/ops/pooling.hpp"
 #include "nabla/ops/shape_ops.hpp"
 #include "nabla/ops/softmax.hpp"
 
 namespace nabla::nn::functional {
 
+using nabla::adaptive_avg_pool1d;
+using nabla::adaptive_avg_pool2d;
+using nabla::adaptive_avg_pool3d;
+using nabla::adaptive_max_pool1d;
+using nabla::adaptive_max_pool2d;
+using nabla::adaptive_max_pool3d;
+using nabla::avg_pool1d;
+using nabla::avg_pool2d;
+using nabla::avg_pool3d;
 using nabla::conv1d;
 using nabla::conv2d;
 using nabla::conv3d;
@@ -24,6 +34,9 @@ using nabla::dropout;
 using nabla::embedding;
 using nabla::linear;
 using nabla::log_softmax;
+using nabla::max_pool1d;
+using nabla::max_pool2d;
+using nabla::max_pool3d;
 using nabla::mse_loss;
 using nabla::nll_loss;
 using nabla::pad;

@@ -113,6 +113,41 @@ def run(case, index):
     return " ".join(fields)
 
 
+def pool_cases():
+    for d in (1, 2, 3):
+        size = {1: (11,), 2: (7, 8), 3: (5, 6, 7)}[d]
+        for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                   dict(kernel_size=3, stride=1, padding=1, dilation=2), dict(kernel_size=3, stride=2, ceil_mode=True)):
+            yield d, size, "max", kw
+        for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                   dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+                   dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                   dict(kernel_size=2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)):
+            yield d, size, "avg", kw
+        for kind in ("adaptive_avg", "adaptive_max"):
+            yield d, size, kind, dict(output_size=3)
+            yield d, size, kind, dict(output_size=1)
+    yield 2, (7, 8), "max", dict(kernel_size=2, unbatched=True)
+
+
+def run_pool(case, index):
+    d, size, kind, kw = case
+    torch.manual_seed(5000 + index)
+    kw = dict(kw)
+    unbatched = kw.pop("unbatched", False)
+    x = torch.randn(((3,) if unbatched else (2, 3)) + size, requires_grad=True)
+    cls = {"max": "MaxPool", "avg": "AvgPool", "adaptive_avg": "AdaptiveAvgPool", "adaptive_max": "AdaptiveMaxPool"}[kind]
+    module = getattr(torch.nn, f"{cls}{d}d")(**kw)
+    y = module(x)
+    g = torch.randn_like(y)
+    y.backward(g)
+    name = f"pool{index:03d}"
+    np.save(os.path.join(OUT, name + ".npy"),
+            np.concatenate([t.detach().reshape(-1).numpy() for t in (x, g, y, x.grad)]).astype(np.float32))
+    options = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else int(v)}" for k, v in kw.items())
+    return f"name={name} dims={d} kind={kind} input={','.join(map(str, x.shape))} {options}"
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -120,3 +155,7 @@ if __name__ == "__main__":
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(len(lines), "cases written to", os.path.normpath(OUT))
+    pools = [run_pool(case, i) for i, case in enumerate(pool_cases())]
+    with open(os.path.join(OUT, "pool_cases.txt"), "w") as f:
+        f.write("\n".join(pools) + "\n")
+    print(len(pools), "pooling cases written")

@@ -1,0 +1,283 @@
+// Pooling: max/avg on oneDNN's pooling_v2 primitives, adaptive pooling as loops; each forward with
+// the backward it records right below.
+#include "nabla/ops/pooling.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/pad.hpp"
+#include "ops/kernels.h"
+#include "ops/onednn.h"
+
+namespace nabla {
+
+namespace pool_shape {
+int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode) {
+  const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
+  const auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); };  // rounds down, as PyTorch's div_rtn
+  int64_t out = floor_div(ceil_mode ? span + stride - 1 : span, stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+}  // namespace pool_shape
+
+namespace {
+
+std::string list_str(const Shape& values) {
+  std::string s;
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? " x " : "") + std::to_string(values[i]);
+  return s;
+}
+
+void check_rank(const Tensor& input, int64_t dims, const std::string& who) {
+  kernels::check_float(input, who.c_str());
+  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
+              dims + 2, "D (batched) input, but got input of size: ", shape_str(input.shape()));
+  for (int64_t d = input.dim() - dims; d < input.dim(); ++d)
+    NABLA_CHECK(input.size(d) > 0, who, ": Expected input with non-zero spatial sizes, but got input of size: ",
+                shape_str(input.shape()));
+}
+
+struct PoolPrimitives {
+  dnnl::pooling_v2_forward::primitive_desc training_pd;
+  dnnl::pooling_v2_forward training;
+  dnnl::pooling_v2_forward inference;  // no workspace: much cheaper when no gradient is wanted
+  dnnl::pooling_v2_backward backward;
+};
+onednn::Cache<PoolPrimitives> pool_cache;
+
+dnnl::memory::desc plain_desc(const Shape& shape) {
+  return {onednn::dims(shape), dnnl::memory::data_type::f32, onednn::dims(contiguous_strides(shape))};
+}
+
+// One max or average pooling over a batched input, on oneDNN, with explicit left/right padding.
+Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const PoolParams& p, const Shape& pad_l,
+                      const Shape& pad_r, const Shape& out_size) {
+  const Tensor x = input.detach().contiguous();
+  Shape out_shape{x.size(0), x.size(1)};
+  out_shape.insert(out_shape.end(), out_size.begin(), out_size.end());
+  Shape dilation = p.dilation;
+  for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
+  onednn::Key key("pool");
+  key << static_cast<int64_t>(algorithm) << x.shape() << out_shape << p.kernel << p.stride << dilation << pad_l << pad_r;
+  auto& prims = pool_cache.get(key, [&] {
+    const auto src = plain_desc(x.shape()), dst = plain_desc(out_shape);
+    const auto strides = onednn::dims(p.stride), kernel = onednn::dims(p.kernel), dil = onednn::dims(dilation);
+    const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
+    const auto& engine = onednn::engine();
+    const dnnl::pooling_v2_forward::primitive_desc training(
+        {dnnl::prop_kind::forward_training, algorithm, src, dst, strides, kernel, dil, l, r}, engine);
+    const dnnl::pooling_v2_forward::primitive_desc inference(
+        {dnnl::prop_kind::forward_inference, algorithm, src, dst, strides, kernel, dil, l, r}, engine);
+    const dnnl::pooling_v2_backward::primitive_desc backward({algorithm, src, dst, strides, kernel, dil, l, r}, engine,
+                                                             training);
+    onednn::note_created("pooling forward (training)", key.str(), training);
+    onednn::note_created("pooling forward (inference)", key.str(), inference);
+    onednn::note_created("pooling backward", key.str(), backward);
+    return PoolPrimitives{training, dnnl::pooling_v2_forward(training), dnnl::pooling_v2_forward(inference),
+                          dnnl::pooling_v2_backward(backward)};
+  });
+  Tensor y = empty(out_shape);
+  const bool training = autograd::needs_graph({input});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(x)}, {DNNL_ARG_DST, onednn::memory_of(y)}};
+  Tensor workspace_keep;
+  dnnl::memory workspace;
+  if (training && algorithm == dnnl::algorithm::pooling_max) {
+    workspace = onednn::scratch(prims.training_pd.workspace_desc(), workspace_keep);
+    args.emplace(DNNL_ARG_WORKSPACE, workspace);
+  }
+  onednn::execute(training ? prims.training : prims.inference, args);
+  return autograd::record(algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0" : "AvgPoolBackward0", y, {input},
+                          [&prims, workspace, workspace_keep, in_shape = x.shape()](const Tensor& g, const autograd::Needs&) {
+    const Tensor dy = g.contiguous();
+    Tensor dx = empty(in_shape);
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DIFF_DST, onednn::memory_of(dy)},
+                                               {DNNL_ARG_DIFF_SRC, onednn::memory_of(dx)}};
+    if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
+    onednn::execute(prims.backward, args);
+    return autograd::Grads{dx};
+  });
+}
+
+}  // namespace
+
+void validate_pool_params(const PoolParams& p, const std::string& who) {
+  for (int64_t k : p.kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be greater than zero, got ", shape_str(p.kernel));
+  for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": stride must be greater than zero, got ", shape_str(p.stride));
+  for (int64_t d : p.dilation) NABLA_CHECK(d > 0, who, ": dilation must be greater than zero, got ", shape_str(p.dilation));
+  for (size_t d = 0; d < p.kernel.size(); ++d)
+    NABLA_CHECK(p.padding[d] >= 0 && p.padding[d] <= p.kernel[d] / 2, who, ": pad should be at most half of kernel size, "
+                "but got pad=", p.padding[d], " and kernel_size=", p.kernel[d]);
+}
+
+Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
+  check_rank(input, dims, who);
+  if (input.dim() == dims + 1) return pool(input.unsqueeze(0), p, dims, who).squeeze(0);
+  validate_pool_params(p, who);
+  const Shape in_size(input.shape().end() - dims, input.shape().end());
+  Shape out_size, pad_r;
+  for (int64_t d = 0; d < dims; ++d) {
+    out_size.push_back(pool_shape::output_size(in_size[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode));
+    // The right padding that makes oneDNN produce exactly that many windows (more than
+    // `padding` in ceil mode).
+    pad_r.push_back((out_size[d] - 1) * p.stride[d] + p.dilation[d] * (p.kernel[d] - 1) + 1 - in_size[d] - p.padding[d]);
+  }
+  for (int64_t s : out_size)
+    NABLA_CHECK(s > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size), "). Calculated output size: (",
+                input.size(1), " x ", list_str(out_size), "). Output size is too small");
+  if (input.size(0) == 0 || input.size(1) == 0) {
+    Shape shape{input.size(0), input.size(1)};
+    shape.insert(shape.end(), out_size.begin(), out_size.end());
+    return empty(shape);
+  }
+  if (p.max) return pool_on_onednn(input, dnnl::algorithm::pooling_max, p, p.padding, pad_r, out_size);
+  bool ceil_extends = false;  // some last window hangs past the padding
+  for (int64_t d = 0; d < dims; ++d) ceil_extends |= pad_r[d] > p.padding[d];
+  if (!p.count_include_pad || !ceil_extends) {
+    const auto algorithm = p.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                               : dnnl::algorithm::pooling_avg_exclude_padding;
+    return pool_on_onednn(input, algorithm, p, p.padding, pad_r, out_size);
+  }
+  // count_include_pad in ceil mode: PyTorch counts the zero padding but not the windows' overhang
+  // past it. Zero-pad explicitly, then average without counting what is left.
+  std::vector<int64_t> pads;
+  Shape no_pad(dims, 0), overhang(dims);
+  for (int64_t d = dims - 1; d >= 0; --d) pads.insert(pads.end(), {p.padding[d], p.padding[d]});
+  for (int64_t d = 0; d < dims; ++d) overhang[d] = pad_r[d] - p.padding[d];
+  return pool_on_onednn(pad(input, pads), dnnl::algorithm::pooling_avg_exclude_padding, p, no_pad, overhang, out_size);
+}
+
+namespace {
+
+// An adaptive pooling viewed as (planes, D, H, W) with missing dims of size 1, so one loop nest
+// serves 1-D to 3-D. Output cell i of a dim covers input [floor(i·in/out), ceil((i+1)·in/out)).
+struct AdaptiveWindows {
+  int64_t planes;
+  Shape in3, out3;
+
+  static int64_t start(int64_t i, int64_t in, int64_t out) { return i * in / out; }
+  static int64_t end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+
+  // For every output element o: begin(o), then visit(o, i) for each input element i of its window.
+  template <class Begin, class Visit>
+  void for_each(Begin&& begin, Visit&& visit) const {
+    int64_t o = 0;
+    for (int64_t plane = 0; plane < planes; ++plane)
+      for (int64_t od = 0; od < out3[0]; ++od)
+        for (int64_t oh = 0; oh < out3[1]; ++oh)
+          for (int64_t ow = 0; ow < out3[2]; ++ow, ++o) {
+            begin(o);
+            for (int64_t id = start(od, in3[0], out3[0]); id < end(od, in3[0], out3[0]); ++id)
+              for (int64_t ih = start(oh, in3[1], out3[1]); ih < end(oh, in3[1], out3[1]); ++ih)
+                for (int64_t iw = start(ow, in3[2], out3[2]); iw < end(ow, in3[2], out3[2]); ++iw)
+                  visit(o, ((plane * in3[0] + id) * in3[1] + ih) * in3[2] + iw);
+          }
+  }
+};
+
+}  // namespace
+
+Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who) {
+  check_rank(input, dims, who);
+  NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims, " elements, got ",
+              shape_str(output_size));
+  for (int64_t s : output_size) NABLA_CHECK(s >= 0, who, ": output_size must be non-negative, got ", shape_str(output_size));
+  const Shape in_size(input.shape().end() - dims, input.shape().end());
+  AdaptiveWindows windows{input.numel() / numel(in_size), Shape(3 - dims, 1), Shape(3 - dims, 1)};
+  windows.in3.insert(windows.in3.end(), in_size.begin(), in_size.end());
+  windows.out3.insert(windows.out3.end(), output_size.begin(), output_size.end());
+  Shape out_shape(input.shape().begin(), input.shape().end() - dims);
+  out_shape.insert(out_shape.end(), output_size.begin(), output_size.end());
+
+  const Tensor x = input.detach().contiguous();
+  Tensor y = empty(out_shape), argmax = empty(out_shape, kInt64), count = empty(out_shape, kInt64);
+  const float* px = x.data_ptr<float>();
+  float* py = y.data_ptr<float>();
+  int64_t* pa = argmax.data_ptr<int64_t>();
+  int64_t* pc = count.data_ptr<int64_t>();
+  std::vector<double> sums(static_cast<size_t>(y.numel()), 0.0);
+  windows.for_each([&](int64_t o) { pc[o] = 0; pa[o] = -1; },
+                   [&](int64_t o, int64_t i) {
+                     ++pc[o];
+                     sums[o] += px[i];
+                     if (pa[o] < 0 || px[i] > px[pa[o]] || std::isnan(px[i])) pa[o] = i;  // NaN wins, as in PyTorch
+                   });
+  for (int64_t o = 0; o < y.numel(); ++o) py[o] = max ? px[pa[o]] : static_cast<float>(sums[o] / static_cast<double>(pc[o]));
+  return autograd::record(max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0", y, {input},
+                          [windows, max, argmax, count, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
+    Tensor gx = zeros(in_shape);
+    const Tensor dy = g.contiguous();
+    const float* pg = dy.data_ptr<float>();
+    const int64_t* pa = argmax.data_ptr<int64_t>();
+    const int64_t* pc = count.data_ptr<int64_t>();
+    float* out = gx.data_ptr<float>();
+    if (max) {
+      for (int64_t o = 0; o < dy.numel(); ++o) out[pa[o]] += pg[o];
+    } else {
+      windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });
+    }
+    return autograd::Grads{gx};
+  });
+}
+
+// ---- the rank-specific spellings
+
+namespace {
+
+template <size_t D>
+PoolParams max_params(const MaxPoolOptions<D>& o, const std::string& who) {
+  PoolParams p;
+  p.kernel = expand_dims(o.kernel_size.values, D, "kernel_size", who);
+  p.stride = o.stride.values.empty() ? p.kernel : expand_dims(o.stride.values, D, "stride", who);
+  p.padding = expand_dims(o.padding.values, D, "padding", who);
+  p.dilation = expand_dims(o.dilation.values, D, "dilation", who);
+  p.ceil_mode = o.ceil_mode;
+  return p;
+}
+
+template <size_t D>
+PoolParams avg_params(const AvgPoolOptions<D>& o, const std::string& who) {
+  PoolParams p;
+  p.max = false;
+  p.kernel = expand_dims(o.kernel_size.values, D, "kernel_size", who);
+  p.stride = o.stride.values.empty() ? p.kernel : expand_dims(o.stride.values, D, "stride", who);
+  p.padding = expand_dims(o.padding.values, D, "padding", who);
+  p.dilation = Shape(D, 1);
+  p.ceil_mode = o.ceil_mode;
+  p.count_include_pad = o.count_include_pad;
+  return p;
+}
+
+}  // namespace
+
+Tensor max_pool1d(const Tensor& x, const MaxPoolOptions<1>& o) { return pool(x, max_params(o, "max_pool1d"), 1, "max_pool1d"); }
+Tensor max_pool2d(const Tensor& x, const MaxPoolOptions<2>& o) { return pool(x, max_params(o, "max_pool2d"), 2, "max_pool2d"); }
+Tensor max_pool3d(const Tensor& x, const MaxPoolOptions<3>& o) { return pool(x, max_params(o, "max_pool3d"), 3, "max_pool3d"); }
+Tensor avg_pool1d(const Tensor& x, const AvgPoolOptions<1>& o) { return pool(x, avg_params(o, "avg_pool1d"), 1, "avg_pool1d"); }
+Tensor avg_pool2d(const Tensor& x, const AvgPoolOptions<2>& o) { return pool(x, avg_params(o, "avg_pool2d"), 2, "avg_pool2d"); }
+Tensor avg_pool3d(const Tensor& x, const AvgPoolOptions<3>& o) { return pool(x, avg_params(o, "avg_pool3d"), 3, "avg_pool3d"); }
+
+Tensor adaptive_avg_pool1d(const Tensor& x, const Dims<1>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_avg_pool1d"), false, 1, "adaptive_avg_pool1d");
+}
+Tensor adaptive_avg_pool2d(const Tensor& x, const Dims<2>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_avg_pool2d"), false, 2, "adaptive_avg_pool2d");
+}
+Tensor adaptive_avg_pool3d(const Tensor& x, const Dims<3>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_avg_pool3d"), false, 3, "adaptive_avg_pool3d");
+}
+Tensor adaptive_max_pool1d(const Tensor& x, const Dims<1>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_max_pool1d"), true, 1, "adaptive_max_pool1d");
+}
+Tensor adaptive_max_pool2d(const Tensor& x, const Dims<2>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_max_pool2d"), true, 2, "adaptive_max_pool2d");
+}
+Tensor adaptive_max_pool3d(const Tensor& x, const Dims<3>& s) {
+  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_max_pool3d"), true, 3, "adaptive_max_pool3d");
+}
+
+}  // namespace nabla
