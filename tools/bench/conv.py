@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Convolution forward+backward (grad of input, weight and bias), Nabla against PyTorch, side by
+side in one run: alternating rounds, same threads, after warm-up. Prints the median ratio.
+Dev-time only (needs Debian's python3-torch):
+
+    /usr/bin/python3 tools/bench/conv.py --build build --threads 2
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import time
+
+import torch
+
+SHAPES = {  # name: (N, C_in, C_out, spatial, kernel, padding)
+    "conv2d 32x64x56x56 k3 p1": (32, 64, 64, (56, 56), 3, 1),
+    "conv1d 64x64x128 k5 p2": (64, 64, 64, (128,), 5, 2),
+}
+
+
+def torch_ms(n, cin, cout, spatial, k, pad, iters):
+    torch.manual_seed(0)
+    x = torch.randn((n, cin) + spatial, requires_grad=True)
+    conv = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}[len(spatial)](cin, cout, k, padding=pad)
+
+    def step():
+        y = conv(x)
+        y.backward(torch.ones_like(y))
+        x.grad = None
+        conv.zero_grad()
+
+    for _ in range(5):
+        step()
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - start) * 1000 / iters
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    binary = os.path.join(args.build, "tools", "bench", "bench_conv")
+    for name, (n, cin, cout, spatial, k, pad) in SHAPES.items():
+        ratios = []
+        for r in range(args.rounds):
+            t = torch_ms(n, cin, cout, spatial, k, pad, args.iters)
+            out = subprocess.run([binary, str(n), str(cin), str(cout), ",".join(map(str, spatial)), str(k), str(pad),
+                                  str(args.iters)], env=env, check=True, capture_output=True, text=True).stdout
+            nabla_ms = float(out.strip())
+            ratios.append(t / nabla_ms)
+            print(f"{name} round {r}: PyTorch {t:.2f} ms, Nabla {nabla_ms:.2f} ms, PyTorch/Nabla {t / nabla_ms:.2f}")
+        print(f"{name}: median speedup (PyTorch time / Nabla time) {statistics.median(ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
