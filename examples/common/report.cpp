@@ -1,0 +1,84 @@
+#include "common/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace examples {
+
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
+  std::vector<EpochMetrics> rows;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    EpochMetrics m{};
+    if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf", &m.epoch, &m.train_loss, &m.test_loss, &m.test_accuracy,
+                    &m.seconds, &m.images_per_second) == 6)
+      rows.push_back(m);
+  }
+  return rows;
+}
+
+void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows) {
+  std::ofstream out(path);
+  out << "epoch,train_loss,test_loss,test_accuracy,seconds,images_per_second\n";
+  for (const auto& m : rows)
+    out << m.epoch << "," << m.train_loss << "," << m.test_loss << "," << m.test_accuracy << "," << m.seconds << ","
+        << m.images_per_second << "\n";
+}
+
+namespace {
+
+// One panel: a polyline per series over epochs, with min/max labels on the y axis.
+void panel(std::ostream& svg, double x0, const std::string& title,
+           const std::vector<std::pair<std::string, std::vector<double>>>& series, const std::vector<std::string>& colors) {
+  constexpr double width = 360, height = 240, left = 50, top = 30;
+  double lo = 1e300, hi = -1e300;
+  size_t n = 0;
+  for (const auto& [name, values] : series) {
+    for (double v : values) lo = std::min(lo, v), hi = std::max(hi, v);
+    n = std::max(n, values.size());
+  }
+  if (hi <= lo) hi = lo + 1;
+  const auto px = [&](size_t i) { return x0 + left + (n > 1 ? width * i / (n - 1) : width / 2); };
+  const auto py = [&](double v) { return top + height * (hi - v) / (hi - lo); };
+  svg << "<text x='" << x0 + left << "' y='18' font-size='14'>" << title << "</text>\n";
+  svg << "<rect x='" << x0 + left << "' y='" << top << "' width='" << width << "' height='" << height
+      << "' fill='none' stroke='#999'/>\n";
+  svg << "<text x='" << x0 + 4 << "' y='" << top + 10 << "' font-size='10'>" << hi << "</text>\n";
+  svg << "<text x='" << x0 + 4 << "' y='" << top + height << "' font-size='10'>" << lo << "</text>\n";
+  for (size_t i = 0; i < n; ++i)
+    svg << "<text x='" << px(i) - 3 << "' y='" << top + height + 14 << "' font-size='10'>" << i + 1 << "</text>\n";
+  svg << "<text x='" << x0 + left + width / 2 - 15 << "' y='" << top + height + 28 << "' font-size='11'>epoch</text>\n";
+  for (size_t s = 0; s < series.size(); ++s) {
+    const auto& [name, values] = series[s];
+    svg << "<polyline fill='none' stroke='" << colors[s] << "' stroke-width='2' points='";
+    for (size_t i = 0; i < values.size(); ++i) svg << px(i) << "," << py(values[i]) << " ";
+    svg << "'/>\n";
+    for (size_t i = 0; i < values.size(); ++i)
+      svg << "<circle cx='" << px(i) << "' cy='" << py(values[i]) << "' r='3' fill='" << colors[s] << "'/>\n";
+    svg << "<text x='" << x0 + left + 8 << "' y='" << top + 16 + 14 * s << "' font-size='11' fill='" << colors[s]
+        << "'>" << name << "</text>\n";
+  }
+}
+
+}  // namespace
+
+void write_training_curve_svg(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows) {
+  std::vector<double> train_loss, test_loss, accuracy;
+  for (const auto& m : rows) {
+    train_loss.push_back(m.train_loss);
+    test_loss.push_back(m.test_loss);
+    accuracy.push_back(m.test_accuracy);
+  }
+  std::ofstream svg(path);
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='860' height='320' font-family='sans-serif'>\n"
+      << "<rect width='100%' height='100%' fill='white'/>\n<title>" << title << "</title>\n";
+  panel(svg, 0, title + ": loss", {{"train loss", train_loss}, {"test loss", test_loss}}, {"#1f77b4", "#d62728"});
+  panel(svg, 430, "test accuracy (%)", {{"test accuracy", accuracy}}, {"#2ca02c"});
+  svg << "</svg>\n";
+}
+
+}  // namespace examples

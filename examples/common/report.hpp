@@ -1,0 +1,24 @@
+#pragma once
+// What the examples leave behind after each epoch: a metrics CSV and a training-curve picture (SVG,
+// opens in any browser), rewritten whole each time so an interrupted run still has both.
+#include <string>
+#include <vector>
+
+namespace examples {
+
+struct EpochMetrics {
+  int epoch;
+  double train_loss;
+  double test_loss;
+  double test_accuracy;  // percent
+  double seconds;
+  double images_per_second;
+};
+
+// Reads the rows an earlier run wrote (for --resume); missing file → no rows.
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
+void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
+// Two panels: train/test loss and test accuracy per epoch.
+void write_training_curve_svg(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
+
+}  // namespace examples

@@ -1,0 +1,176 @@
+// The pytorch/examples MNIST network, layer for layer, trained on Fashion-MNIST (or any MNIST-format
+// folder) with Adam. It reads top to bottom like its PyTorch twin, ../shared/reference/mnist_reference.py.
+//
+//   mnist --epochs 3 --save runs/mnist          # trains, evaluates, checkpoints after each epoch
+//   mnist --resume runs/mnist/checkpoint.safetensors --epochs 5
+#include <CLI/CLI.hpp>
+#include <nabla/nabla.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "common/report.hpp"
+
+using namespace nabla;
+namespace F = nabla::nn::functional;
+
+struct Net : nn::Layer<Net> {
+  nn::Conv2d conv1{{.in_channels = 1, .out_channels = 32, .kernel_size = 3, .stride = 1}};
+  nn::Conv2d conv2{{.in_channels = 32, .out_channels = 64, .kernel_size = 3, .stride = 1}};
+  nn::Dropout dropout1{{.p = 0.25}};
+  nn::Dropout dropout2{{.p = 0.5}};
+  nn::Linear fc1{{.in_features = 9216, .out_features = 128}};
+  nn::Linear fc2{{.in_features = 128, .out_features = 10}};
+
+  Net() {
+    register_module("conv1", conv1);
+    register_module("conv2", conv2);
+    register_module("dropout1", dropout1);
+    register_module("dropout2", dropout2);
+    register_module("fc1", fc1);
+    register_module("fc2", fc2);
+  }
+
+  Tensor forward(Tensor x) {
+    x = F::relu(conv1(x));
+    x = F::relu(conv2(x));
+    x = F::max_pool2d(x, {.kernel_size = 2});
+    x = dropout1(x);
+    x = x.flatten(1);
+    x = F::relu(fc1(x));
+    x = dropout2(x);
+    x = fc2(x);
+    return F::log_softmax(x, 1);
+  }
+};
+
+struct Evaluation {
+  double loss;
+  double accuracy;  // percent
+};
+
+Evaluation evaluate(Net& model, const data::Mnist& test, int64_t batch_size) {
+  model.eval();
+  NoGradGuard no_grad;
+  double loss = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < test.size(); i += batch_size) {
+    const int64_t n = std::min(batch_size, test.size() - i);
+    const Tensor output = model(test.images.narrow(0, i, n));
+    const Tensor target = test.labels.narrow(0, i, n);
+    loss += F::nll_loss(output, target, {.reduction = Reduction::sum}).item<float>();
+    correct += (output.argmax(1) == target).sum().item<int64_t>();
+  }
+  model.train();
+  return {loss / static_cast<double>(test.size()), 100.0 * static_cast<double>(correct) / static_cast<double>(test.size())};
+}
+
+// Model and optimizer in one safetensors file, written atomically; the epoch goes in its metadata.
+void save_checkpoint(const std::string& path, const Net& model, const optim::Adam& optimizer, int epoch) {
+  StateDict all;
+  for (const auto& [key, tensor] : model.state_dict()) all.insert("model." + key, tensor);
+  for (const auto& [key, tensor] : optimizer.state_dict()) all.insert("optimizer." + key, tensor);
+  save(all, path, {{"epoch", std::to_string(epoch)}, {"format", "nabla mnist example"}});
+}
+
+int load_checkpoint(const std::string& path, Net& model, optim::Adam& optimizer) {
+  Metadata metadata;
+  const StateDict all = load(path, &metadata);
+  StateDict model_state, optimizer_state;
+  for (const auto& [key, tensor] : all) {
+    if (key.rfind("model.", 0) == 0) model_state.insert(key.substr(6), tensor);
+    else if (key.rfind("optimizer.", 0) == 0) optimizer_state.insert(key.substr(10), tensor);
+  }
+  model.load_state_dict(model_state);
+  optimizer.load_state_dict(optimizer_state);
+  NABLA_CHECK(metadata.count("epoch"), "mnist: checkpoint '", path, "' has no epoch in its metadata");
+  return std::stoi(metadata["epoch"]);
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"Trains the pytorch/examples MNIST CNN on an MNIST-format data set with Nabla."};
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv;
+  int epochs = 3, threads = 0;
+  int64_t batch_size = 64, test_batch_size = 1000, limit = 0;
+  double lr = 1e-3;
+  uint64_t seed = 1;
+  bool quiet = false;
+  app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")->capture_default_str();
+  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
+  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")->capture_default_str();
+  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--seed", seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+  app.add_option("--save", save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
+  app.add_option("--resume", resume, "continue from this checkpoint");
+  app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
+  app.add_option("--limit", limit, "train on the first N images only (smoke tests)");
+  app.add_flag("--quiet", quiet, "no progress bar");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (threads > 0) set_num_threads(threads);
+    const data::Mnist train = data::load_mnist(data_dir, {.train = true});
+    const data::Mnist test = data::load_mnist(data_dir, {.train = false});
+    const Tensor train_images = limit > 0 ? train.images.narrow(0, 0, std::min(limit, train.size())) : train.images;
+    const Tensor train_labels = limit > 0 ? train.labels.narrow(0, 0, std::min(limit, train.size())) : train.labels;
+    std::cout << "data: " << train_images.size(0) << " training and " << test.size() << " test images from " << data_dir
+              << ", " << get_num_threads() << " threads\n";
+
+    manual_seed(seed);
+    Net model;
+    optim::Adam optimizer(model.parameters(), {.lr = lr});
+    std::cout << model << "\n";
+    int first_epoch = 1;
+    if (!resume.empty()) {
+      first_epoch = load_checkpoint(resume, model, optimizer) + 1;
+      optimizer.set_lr(lr);
+      std::cout << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
+    }
+    if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
+    if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
+    std::vector<examples::EpochMetrics> history = log_csv.empty() ? std::vector<examples::EpochMetrics>{}
+                                                                  : examples::read_metrics_csv(log_csv);
+    std::erase_if(history, [&](const auto& m) { return m.epoch >= first_epoch; });
+
+    data::DataLoader loader(train_images, train_labels, {.batch_size = batch_size, .shuffle = true, .seed = seed});
+    for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
+      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), quiet ? std::clog : std::cout, quiet ? 1 << 30 : 100);
+      const auto start = std::chrono::steady_clock::now();
+      const auto order = loader.order(epoch);
+      double loss_sum = 0;
+      int64_t seen = 0;
+      for (int64_t i = 0; i < loader.num_batches(); ++i) {
+        const auto [x, y] = loader.batch(order, i);
+        optimizer.zero_grad();
+        const Tensor loss = F::nll_loss(model(x), y);
+        loss.backward();
+        optimizer.step();
+        const float value = loss.item<float>();
+        loss_sum += value * static_cast<double>(x.size(0));
+        seen += x.size(0);
+        if (!quiet) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!quiet) bar.finish("loss " + std::to_string(loss_sum / static_cast<double>(seen)).substr(0, 6));
+      const Evaluation result = evaluate(model, test, test_batch_size);
+      std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
+                  loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
+                  static_cast<double>(seen) / seconds);
+      history.push_back({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
+                         static_cast<double>(seen) / seconds});
+      if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
+      if (!save_dir.empty()) {
+        save_checkpoint(save_dir + "/checkpoint.safetensors", model, optimizer, epoch);
+        examples::write_training_curve_svg(save_dir + "/training_curve.svg", "MNIST CNN (Nabla)", history);
+      }
+    }
+    if (!save_dir.empty())
+      std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

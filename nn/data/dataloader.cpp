@@ -1,0 +1,56 @@
+#include "nabla/nn/data/dataloader.hpp"
+
+#include <numeric>
+#include <random>
+
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+
+namespace nabla::data {
+
+DataLoader::DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& opts)
+    : options(opts), inputs_(std::move(inputs)), targets_(std::move(targets)) {
+  NABLA_CHECK(options.batch_size > 0, "DataLoader: batch_size should be a positive integer value, but got batch_size=",
+              options.batch_size);
+  NABLA_CHECK(inputs_.defined() && targets_.defined() && inputs_.dim() >= 1 && targets_.dim() >= 1 &&
+                  inputs_.size(0) == targets_.size(0),
+              "DataLoader: inputs and targets must have the same size along dim 0, got ",
+              inputs_.defined() ? shape_str(inputs_.shape()) : "undefined", " and ",
+              targets_.defined() ? shape_str(targets_.shape()) : "undefined");
+}
+
+int64_t DataLoader::num_batches() const {
+  const int64_t n = size(), b = options.batch_size;
+  return options.drop_last ? n / b : (n + b - 1) / b;
+}
+
+std::vector<int64_t> DataLoader::order(int64_t epoch_index) const {
+  std::vector<int64_t> order(static_cast<size_t>(size()));
+  std::iota(order.begin(), order.end(), 0);
+  if (options.shuffle) {
+    std::seed_seq seed{static_cast<uint32_t>(options.seed), static_cast<uint32_t>(options.seed >> 32),
+                       static_cast<uint32_t>(epoch_index)};
+    std::mt19937_64 generator(seed);
+    for (size_t i = order.size(); i > 1; --i)  // Fisher-Yates, spelled out: std::shuffle's order is not portable
+      std::swap(order[i - 1], order[generator() % i]);
+  }
+  return order;
+}
+
+Batch DataLoader::batch(const std::vector<int64_t>& order, int64_t index) const {
+  NABLA_CHECK(index >= 0 && index < num_batches(), "DataLoader: batch ", index, " is out of range (", num_batches(),
+              " batches)");
+  const int64_t begin = index * options.batch_size;
+  const int64_t end = std::min<int64_t>(begin + options.batch_size, size());
+  const Tensor idx = from_vector(std::vector<int64_t>(order.begin() + begin, order.begin() + end), {end - begin});
+  return {inputs_.index_select(0, idx), targets_.index_select(0, idx)};
+}
+
+std::vector<Batch> DataLoader::epoch(int64_t epoch_index) const {
+  const auto o = order(epoch_index);
+  std::vector<Batch> batches;
+  for (int64_t i = 0; i < num_batches(); ++i) batches.push_back(batch(o, i));
+  return batches;
+}
+
+}  // namespace nabla::data

@@ -1,0 +1,45 @@
+#pragma once
+// DataLoader: mini-batches of a tensor data set (inputs and targets indexed along dim 0), in order or
+// shuffled with its own seeded generator, optionally dropping the last partial batch.
+//
+//   data::DataLoader loader(train.images, train.labels, {.batch_size = 64, .shuffle = true, .seed = 1});
+//   for (int epoch = 0; epoch < 3; ++epoch)
+//     for (const auto& [x, y] : loader.epoch(epoch)) { ... }
+#include <cstdint>
+#include <vector>
+
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::data {
+
+struct DataLoaderOptions {
+  int64_t batch_size = 1;
+  bool shuffle = false;
+  bool drop_last = false;
+  uint64_t seed = 0;  // with the epoch number, decides the order when shuffling
+};
+
+struct Batch {
+  Tensor inputs;
+  Tensor targets;
+};
+
+class DataLoader {
+ public:
+  DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& options);
+
+  // The batches of one epoch, in that epoch's order.
+  std::vector<Batch> epoch(int64_t epoch_index) const;
+  // Batch `index` of an epoch whose order is `order` (see order()): for loops that stream.
+  Batch batch(const std::vector<int64_t>& order, int64_t index) const;
+  std::vector<int64_t> order(int64_t epoch_index) const;
+  int64_t num_batches() const;
+  int64_t size() const { return inputs_.size(0); }
+
+  DataLoaderOptions options;
+
+ private:
+  Tensor inputs_, targets_;
+};
+
+}  // namespace nabla::data
