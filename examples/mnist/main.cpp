@@ -11,39 +11,10 @@
 #include <iostream>
 
 #include "common/report.hpp"
+#include "mnist/net.hpp"
 
 using namespace nabla;
-namespace F = nabla::nn::functional;
 
-struct Net : nn::Layer<Net> {
-  nn::Conv2d conv1{{.in_channels = 1, .out_channels = 32, .kernel_size = 3, .stride = 1}};
-  nn::Conv2d conv2{{.in_channels = 32, .out_channels = 64, .kernel_size = 3, .stride = 1}};
-  nn::Dropout dropout1{{.p = 0.25}};
-  nn::Dropout dropout2{{.p = 0.5}};
-  nn::Linear fc1{{.in_features = 9216, .out_features = 128}};
-  nn::Linear fc2{{.in_features = 128, .out_features = 10}};
-
-  Net() {
-    register_module("conv1", conv1);
-    register_module("conv2", conv2);
-    register_module("dropout1", dropout1);
-    register_module("dropout2", dropout2);
-    register_module("fc1", fc1);
-    register_module("fc2", fc2);
-  }
-
-  Tensor forward(Tensor x) {
-    x = F::relu(conv1(x));
-    x = F::relu(conv2(x));
-    x = F::max_pool2d(x, {.kernel_size = 2});
-    x = dropout1(x);
-    x = x.flatten(1);
-    x = F::relu(fc1(x));
-    x = dropout2(x);
-    x = fc2(x);
-    return F::log_softmax(x, 1);
-  }
-};
 
 struct Evaluation {
   double loss;

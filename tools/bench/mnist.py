@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The MNIST network, side by side in one run: Nabla (examples/mnist/bench.cpp), PyTorch
+(mnist_reference.py) and the raw-oneDNN ceiling (onednn_mnist/main.cpp), alternating rounds, same
+thread count, each after its own warm-up. Prints every measurement and the ratios.
+Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fashion-mnist.
+
+    /usr/bin/python3 tools/bench/mnist.py --build build --reference ../shared/reference --threads 2
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+
+METRICS = [  # (label, M-line key, batch, higher is better)
+    ("training images/s, batch 64", "train_imgs_per_s", "64", True),
+    ("inference images/s, batch 1000", "infer_imgs_per_s", "1000", True),
+    ("training step ms, batch 1", "step_ms", "1", False),
+    ("training step ms, batch 8", "step_ms", "8", False),
+    ("training step ms, batch 64", "step_ms", "64", False),
+]
+
+
+def measure(command, env):
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"M,(\w+),threads=\d+,batch=(\d+),med=([\d.]+)", line)
+        if m:
+            found[(m.group(1), m.group(2))] = float(m.group(3))
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--reference", default="../shared/reference")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--what", default="train,infer,small")
+    args = parser.parse_args()
+    ceiling = os.path.join(args.build, "onednn_mnist")
+    source = os.path.join(args.reference, "onednn_mnist", "main.cpp")
+    if not os.path.exists(ceiling) or os.path.getmtime(ceiling) < os.path.getmtime(source):
+        subprocess.run(["g++", "-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-std=c++17", "-o", ceiling,
+                        source, "-ldnnl", "-lz"], check=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_CORETYPE="SkylakeX")
+    t = str(args.threads)
+    runners = {
+        "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what],
+        "pytorch": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
+                    "--what", args.what],
+        "ceiling": [ceiling, "--threads", t, "--what", args.what],
+    }
+    results = {name: [] for name in runners}
+    for r in range(args.rounds):
+        for name, command in runners.items():
+            results[name].append(measure(command, env))
+            print(f"round {r} {name}: " + ", ".join(f"{k[0]}@{k[1]}={v:g}" for k, v in sorted(results[name][-1].items())),
+                  flush=True)
+    print(f"\nmedians over {args.rounds} rounds, {args.threads} threads")
+    print(f"{'':34} {'Nabla':>9} {'PyTorch':>9} {'ceiling':>9} {'Nabla/PyTorch':>14} {'Nabla/ceiling':>14}")
+    for label, key, batch, higher in METRICS:
+        med = {}
+        for name in runners:
+            values = [round_[(key, batch)] for round_ in results[name] if (key, batch) in round_]
+            med[name] = statistics.median(values) if values else None
+        if None in med.values():
+            continue
+        speed = (lambda a, b: a / b) if higher else (lambda a, b: b / a)  # ratios as speedups
+        print(f"{label:34} {med['nabla']:9.1f} {med['pytorch']:9.1f} {med['ceiling']:9.1f} "
+              f"{speed(med['nabla'], med['pytorch']):13.2f}x {speed(med['nabla'], med['ceiling']):13.2f}x")
+
+
+if __name__ == "__main__":
+    main()
