@@ -86,11 +86,9 @@ ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
   NABLA_CHECK(mode == "zeros" || mode == "reflect" || mode == "replicate" || mode == "circular", who_,
               ": padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='",
               mode, "'");
-  params_.stride = expand_dims(options.stride.values, D, "stride", who_);
-  params_.dilation = expand_dims(options.dilation.values, D, "dilation", who_);
-  params_.padding_mode = options.padding.mode;
-  params_.padding = options.padding.mode.empty() ? expand_dims(options.padding.values, D, "padding", who_) : Shape(D, 0);
-  params_.groups = options.groups;
+  params_ = to_params(ConvFuncOptions<D>{.stride = options.stride, .padding = options.padding,
+                                          .dilation = options.dilation, .groups = options.groups},
+                       who_);
   validate_conv_params(params_, kernel, who_);
 
   if (mode != "zeros") {  // an explicit pad (differentiable), then a conv without padding
@@ -137,12 +135,10 @@ ConvTransposeNd<D>::ConvTransposeNd(const ConvTransposeOptions<D>& opts) : optio
   check_channels(who_, options.in_channels, options.out_channels, options.groups);
   NABLA_CHECK(options.padding_mode == "zeros", who_, ": Only \"zeros\" padding mode is supported for ", layer,
               ", got padding_mode='", options.padding_mode, "'");
-  params_.transposed = true;
-  params_.stride = expand_dims(options.stride.values, D, "stride", who_);
-  params_.dilation = expand_dims(options.dilation.values, D, "dilation", who_);
-  params_.padding = expand_dims(options.padding.values, D, "padding", who_);
-  params_.output_padding = expand_dims(options.output_padding.values, D, "output_padding", who_);
-  params_.groups = options.groups;
+  params_ = to_params(ConvTransposeFuncOptions<D>{.stride = options.stride, .padding = options.padding,
+                                                   .output_padding = options.output_padding,
+                                                   .groups = options.groups, .dilation = options.dilation},
+                       who_);
   validate_conv_params(params_, kernel, who_);
   weight = this->register_parameter("weight", empty(weight_shape(options.in_channels, options.out_channels / options.groups, kernel)));
   if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));

@@ -17,14 +17,8 @@ const char* bool_str(bool b) { return b ? "True" : "False"; }
 }  // namespace
 
 template <size_t D>
-MaxPoolNd<D>::MaxPoolNd(const MaxPoolOptions<D>& opts) : options(opts) {
-  const std::string who = name();
-  params_.kernel = expand_dims(options.kernel_size.values, D, "kernel_size", who);
-  params_.stride = options.stride.values.empty() ? params_.kernel : expand_dims(options.stride.values, D, "stride", who);
-  params_.padding = expand_dims(options.padding.values, D, "padding", who);
-  params_.dilation = expand_dims(options.dilation.values, D, "dilation", who);
-  params_.ceil_mode = options.ceil_mode;
-  validate_pool_params(params_, who);
+MaxPoolNd<D>::MaxPoolNd(const MaxPoolOptions<D>& opts) : options(opts), params_(to_params(opts, name())) {
+  validate_pool_params(params_, name());
 }
 
 template <size_t D>
@@ -40,16 +34,8 @@ std::string MaxPoolNd<D>::extra_repr() const {
 }
 
 template <size_t D>
-AvgPoolNd<D>::AvgPoolNd(const AvgPoolOptions<D>& opts) : options(opts) {
-  const std::string who = name();
-  params_.max = false;
-  params_.kernel = expand_dims(options.kernel_size.values, D, "kernel_size", who);
-  params_.stride = options.stride.values.empty() ? params_.kernel : expand_dims(options.stride.values, D, "stride", who);
-  params_.padding = expand_dims(options.padding.values, D, "padding", who);
-  params_.dilation = Shape(D, 1);
-  params_.ceil_mode = options.ceil_mode;
-  params_.count_include_pad = options.count_include_pad;
-  validate_pool_params(params_, who);
+AvgPoolNd<D>::AvgPoolNd(const AvgPoolOptions<D>& opts) : options(opts), params_(to_params(opts, name())) {
+  validate_pool_params(params_, name());
 }
 
 template <size_t D>

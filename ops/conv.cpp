@@ -397,10 +397,8 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   return run(family, g, input, weight, bias);
 }
 
-namespace {
-
 template <size_t D>
-ConvParams conv_params(const ConvFuncOptions<D>& o, const std::string& who) {
+ConvParams to_params(const ConvFuncOptions<D>& o, const std::string& who) {
   ConvParams p;
   p.stride = expand_dims(o.stride.values, D, "stride", who);
   p.dilation = expand_dims(o.dilation.values, D, "dilation", who);
@@ -411,7 +409,7 @@ ConvParams conv_params(const ConvFuncOptions<D>& o, const std::string& who) {
 }
 
 template <size_t D>
-ConvParams transposed_params(const ConvTransposeFuncOptions<D>& o, const std::string& who) {
+ConvParams to_params(const ConvTransposeFuncOptions<D>& o, const std::string& who) {
   ConvParams p;
   p.transposed = true;
   p.stride = expand_dims(o.stride.values, D, "stride", who);
@@ -422,25 +420,30 @@ ConvParams transposed_params(const ConvTransposeFuncOptions<D>& o, const std::st
   return p;
 }
 
-}  // namespace
+template ConvParams to_params(const ConvFuncOptions<1>&, const std::string&);
+template ConvParams to_params(const ConvFuncOptions<2>&, const std::string&);
+template ConvParams to_params(const ConvFuncOptions<3>&, const std::string&);
+template ConvParams to_params(const ConvTransposeFuncOptions<1>&, const std::string&);
+template ConvParams to_params(const ConvTransposeFuncOptions<2>&, const std::string&);
+template ConvParams to_params(const ConvTransposeFuncOptions<3>&, const std::string&);
 
 Tensor conv1d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<1>& o) {
-  return convolution(x, w, b, conv_params(o, "conv1d"), 1, "conv1d");
+  return convolution(x, w, b, to_params(o, "conv1d"), 1, "conv1d");
 }
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<2>& o) {
-  return convolution(x, w, b, conv_params(o, "conv2d"), 2, "conv2d");
+  return convolution(x, w, b, to_params(o, "conv2d"), 2, "conv2d");
 }
 Tensor conv3d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvFuncOptions<3>& o) {
-  return convolution(x, w, b, conv_params(o, "conv3d"), 3, "conv3d");
+  return convolution(x, w, b, to_params(o, "conv3d"), 3, "conv3d");
 }
 Tensor conv_transpose1d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<1>& o) {
-  return convolution(x, w, b, transposed_params(o, "conv_transpose1d"), 1, "conv_transpose1d");
+  return convolution(x, w, b, to_params(o, "conv_transpose1d"), 1, "conv_transpose1d");
 }
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<2>& o) {
-  return convolution(x, w, b, transposed_params(o, "conv_transpose2d"), 2, "conv_transpose2d");
+  return convolution(x, w, b, to_params(o, "conv_transpose2d"), 2, "conv_transpose2d");
 }
 Tensor conv_transpose3d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTransposeFuncOptions<3>& o) {
-  return convolution(x, w, b, transposed_params(o, "conv_transpose3d"), 3, "conv_transpose3d");
+  return convolution(x, w, b, to_params(o, "conv_transpose3d"), 3, "conv_transpose3d");
 }
 
 }  // namespace nabla

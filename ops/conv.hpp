@@ -83,6 +83,13 @@ struct ConvParams {
 // `who` names the caller in messages, e.g. "Conv2d(3->16, k=5)" or "conv2d".
 void validate_conv_params(const ConvParams& params, const Shape& kernel, const std::string& who);
 
+// The options in the rank-independent form, each Dims expanded to one value per spatial dim (with
+// PyTorch's message for a wrong length). The functional ops and the modules both go through these.
+template <size_t D>
+ConvParams to_params(const ConvFuncOptions<D>& options, const std::string& who);
+template <size_t D>
+ConvParams to_params(const ConvTransposeFuncOptions<D>& options, const std::string& who);
+
 // input, weight, bias as in conv*d/conv_transpose*d; `dims` is the number of spatial dims.
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                    int64_t dims, const std::string& who);

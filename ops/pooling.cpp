@@ -226,10 +226,8 @@ Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, in
 
 // ---- the rank-specific spellings
 
-namespace {
-
 template <size_t D>
-PoolParams max_params(const MaxPoolOptions<D>& o, const std::string& who) {
+PoolParams to_params(const MaxPoolOptions<D>& o, const std::string& who) {
   PoolParams p;
   p.kernel = expand_dims(o.kernel_size.values, D, "kernel_size", who);
   p.stride = o.stride.values.empty() ? p.kernel : expand_dims(o.stride.values, D, "stride", who);
@@ -240,7 +238,7 @@ PoolParams max_params(const MaxPoolOptions<D>& o, const std::string& who) {
 }
 
 template <size_t D>
-PoolParams avg_params(const AvgPoolOptions<D>& o, const std::string& who) {
+PoolParams to_params(const AvgPoolOptions<D>& o, const std::string& who) {
   PoolParams p;
   p.max = false;
   p.kernel = expand_dims(o.kernel_size.values, D, "kernel_size", who);
@@ -252,14 +250,19 @@ PoolParams avg_params(const AvgPoolOptions<D>& o, const std::string& who) {
   return p;
 }
 
-}  // namespace
+template PoolParams to_params(const MaxPoolOptions<1>&, const std::string&);
+template PoolParams to_params(const MaxPoolOptions<2>&, const std::string&);
+template PoolParams to_params(const MaxPoolOptions<3>&, const std::string&);
+template PoolParams to_params(const AvgPoolOptions<1>&, const std::string&);
+template PoolParams to_params(const AvgPoolOptions<2>&, const std::string&);
+template PoolParams to_params(const AvgPoolOptions<3>&, const std::string&);
 
-Tensor max_pool1d(const Tensor& x, const MaxPoolOptions<1>& o) { return pool(x, max_params(o, "max_pool1d"), 1, "max_pool1d"); }
-Tensor max_pool2d(const Tensor& x, const MaxPoolOptions<2>& o) { return pool(x, max_params(o, "max_pool2d"), 2, "max_pool2d"); }
-Tensor max_pool3d(const Tensor& x, const MaxPoolOptions<3>& o) { return pool(x, max_params(o, "max_pool3d"), 3, "max_pool3d"); }
-Tensor avg_pool1d(const Tensor& x, const AvgPoolOptions<1>& o) { return pool(x, avg_params(o, "avg_pool1d"), 1, "avg_pool1d"); }
-Tensor avg_pool2d(const Tensor& x, const AvgPoolOptions<2>& o) { return pool(x, avg_params(o, "avg_pool2d"), 2, "avg_pool2d"); }
-Tensor avg_pool3d(const Tensor& x, const AvgPoolOptions<3>& o) { return pool(x, avg_params(o, "avg_pool3d"), 3, "avg_pool3d"); }
+Tensor max_pool1d(const Tensor& x, const MaxPoolOptions<1>& o) { return pool(x, to_params(o, "max_pool1d"), 1, "max_pool1d"); }
+Tensor max_pool2d(const Tensor& x, const MaxPoolOptions<2>& o) { return pool(x, to_params(o, "max_pool2d"), 2, "max_pool2d"); }
+Tensor max_pool3d(const Tensor& x, const MaxPoolOptions<3>& o) { return pool(x, to_params(o, "max_pool3d"), 3, "max_pool3d"); }
+Tensor avg_pool1d(const Tensor& x, const AvgPoolOptions<1>& o) { return pool(x, to_params(o, "avg_pool1d"), 1, "avg_pool1d"); }
+Tensor avg_pool2d(const Tensor& x, const AvgPoolOptions<2>& o) { return pool(x, to_params(o, "avg_pool2d"), 2, "avg_pool2d"); }
+Tensor avg_pool3d(const Tensor& x, const AvgPoolOptions<3>& o) { return pool(x, to_params(o, "avg_pool3d"), 3, "avg_pool3d"); }
 
 Tensor adaptive_avg_pool1d(const Tensor& x, const Dims<1>& s) {
   return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_avg_pool1d"), false, 1, "adaptive_avg_pool1d");

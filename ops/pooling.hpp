@@ -50,6 +50,13 @@ struct PoolParams {
   bool count_include_pad = true;
 };
 
+// The options in the rank-independent form (stride defaulting to kernel_size); functional ops and
+// modules both go through these.
+template <size_t D>
+PoolParams to_params(const MaxPoolOptions<D>& options, const std::string& who);
+template <size_t D>
+PoolParams to_params(const AvgPoolOptions<D>& options, const std::string& who);
+
 // PyTorch's construction-time checks; `who` names the caller, e.g. "MaxPool2d" or "max_pool2d".
 void validate_pool_params(const PoolParams& params, const std::string& who);
 Tensor pool(const Tensor& input, const PoolParams& params, int64_t dims, const std::string& who);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 #include <xtensor/xnpy.hpp>
@@ -24,6 +25,14 @@ inline Tensor fixture(const std::string& name) {
   }
   const auto a = xt::load_npy<float>(path);
   return from_vector(std::vector<float>(a.begin(), a.end()), Shape(a.shape().begin(), a.shape().end()));
+}
+
+// "3,4,5" → {3, 4, 5}: the lists in fixture index files.
+inline std::vector<int64_t> numbers(const std::string& text) {
+  std::vector<int64_t> out;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
+  return out;
 }
 
 // Every element within atol + rtol·|expected|; reports the first element that is not.

@@ -12,14 +12,9 @@ using namespace nabla;
 
 namespace {
 
-using Fields = std::map<std::string, std::string>;
+using test::numbers;
 
-std::vector<int64_t> numbers(const std::string& text) {
-  std::vector<int64_t> out;
-  std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
-  return out;
-}
+using Fields = std::map<std::string, std::string>;
 
 template <size_t D>
 Padding<D> padding_of(const std::string& text) {

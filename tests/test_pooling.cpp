@@ -10,12 +10,7 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-std::vector<int64_t> numbers(const std::string& text) {
-  std::vector<int64_t> out;
-  std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
-  return out;
-}
+using test::numbers;
 
 template <size_t D>
 Tensor run_case(std::map<std::string, std::string> f, const Tensor& x) {
