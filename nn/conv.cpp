@@ -89,6 +89,7 @@ ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
   params_ = to_params(ConvFuncOptions<D>{.stride = options.stride, .padding = options.padding,
                                           .dilation = options.dilation, .groups = options.groups},
                        who_);
+  params_.winograd = options.winograd;
   validate_conv_params(params_, kernel, who_);
 
   if (mode != "zeros") {  // an explicit pad (differentiable), then a conv without padding

@@ -175,8 +175,8 @@ using DeconvFamily =
 onednn::Cache<ConvFamily> conv_cache;
 onednn::Cache<DeconvFamily> deconv_cache;
 
-onednn::Key family_key(const Geometry& g, bool bias) {
-  onednn::Key key(g.transposed ? "deconv" : "conv");
+onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
+  onednn::Key key(g.transposed ? "deconv" : winograd ? "conv-winograd" : "conv");
   key << g.src_shape() << g.dst_shape() << g.kernel << g.stride << g.dilation << g.pad_l << g.pad_r << g.groups
       << static_cast<int64_t>(bias);
   return key;
@@ -388,12 +388,21 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   }
   const Geometry g = resolve(input, weight, bias, params, dims, who);
   if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) return degenerate(g, input, weight, bias);
-  const onednn::Key key = family_key(g, bias.defined());
+  const onednn::Key key = family_key(g, bias.defined(), params.winograd);
   if (g.transposed) {
     auto& family = deconv_cache.get(key, [&] { return DeconvFamily(g, bias.defined(), dnnl::algorithm::deconvolution_direct, key.str()); });
     return run(family, g, input, weight, bias);
   }
-  auto& family = conv_cache.get(key, [&] { return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_direct, key.str()); });
+  auto& family = conv_cache.get(key, [&] {
+    if (!params.winograd) return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_direct, key.str());
+    try {
+      return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_winograd, key.str());
+    } catch (const dnnl::error&) {
+      detail::fail(who, ": winograd=true, but oneDNN has no Winograd kernel for this convolution (input ",
+                   shape_str(g.src_shape()), ", kernel ", shape_str(g.kernel), "); it needs a 3x3 kernel, stride 1, no "
+                   "dilation or groups, and AVX-512. Set winograd=false");
+    }
+  });
   return run(family, g, input, weight, bias);
 }
 

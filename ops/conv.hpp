@@ -76,6 +76,7 @@ struct ConvParams {
   Shape output_padding;     // transposed only
   int64_t groups = 1;
   bool transposed = false;
+  bool winograd = false;  // opt-in, conv only: see ConvOptions::winograd
 };
 
 // Checks what can be checked without an input (PyTorch's constructor checks plus the ones it

@@ -344,3 +344,20 @@ TEST_CASE("row 21: ConvTranspose output_size: length and range") {
   CHECK_THROWS_WITH_AS(up(x, {8}), doctest::Contains("ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 1)"), Error);
   CHECK_THROWS_WITH_AS(up(x, {9, 8}), doctest::Contains("requested an output size of [9, 8], but valid sizes range from [7, 7] to [8, 8] (for an input of [4, 4])"), Error);
 }
+
+TEST_CASE("winograd=true runs oneDNN's Winograd algorithm: close to direct, and refused where it does not apply") {
+  manual_seed(47);
+  nn::Conv2d direct({.in_channels = 32, .out_channels = 64, .kernel_size = 3});
+  nn::Conv2d winograd({.in_channels = 32, .out_channels = 64, .kernel_size = 3, .winograd = true});
+  winograd.load_state_dict(direct.state_dict());
+  Tensor x1 = randn({4, 32, 12, 12}).requires_grad_(), x2 = x1.detach().clone().requires_grad_();
+  const Tensor y1 = direct(x1), y2 = winograd(x2);
+  test::check_close(y2, y1, 1e-3, 1e-3);  // less exact than direct, by design
+  const Tensor g = randn(y1.shape());
+  y1.backward(g);
+  y2.backward(g);
+  test::check_close(x2.grad(), x1.grad(), 2e-3, 1e-3);
+  test::check_close(winograd.weight.grad(), direct.weight.grad(), 2e-2, 2e-3);
+  nn::Conv2d strided({.in_channels = 32, .out_channels = 64, .kernel_size = 3, .stride = 2, .winograd = true});
+  CHECK_THROWS_WITH_AS(strided(randn({1, 32, 12, 12})), doctest::Contains("winograd=true, but oneDNN has no Winograd kernel for this convolution"), Error);
+}

@@ -30,8 +30,10 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+bool winograd = false;
+
 struct Trainer {
-  Net model;
+  Net model{winograd};
   optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
   void step(const Tensor& x, const Tensor& y) {
     optimizer.zero_grad();
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   app.add_option("--chunks", chunks);
   app.add_option("--chunk-steps", chunk_steps);
   app.add_option("--infer-rounds", infer_rounds);
+  app.add_flag("--winograd", winograd, "conv2 on oneDNN's Winograd algorithm");
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   const data::Mnist train = data::load_mnist(data_dir, {.train = true});
@@ -87,7 +90,7 @@ int main(int argc, char** argv) {
       }
       std::printf("M,train_imgs_per_s,threads=%d,batch=64,%s,chunk_steps=%d\n", threads, stats(rates).c_str(), chunk_steps);
     } else if (part == "infer") {
-      Net model;
+      Net model(winograd);
       model.eval();
       NoGradGuard no_grad;
       for (int64_t i = 0; i < 2000; i += 1000) model(test.images.narrow(0, i, 1000));

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 64, test_batch_size = 1000, limit = 0;
   double lr = 1e-3;
   uint64_t seed = 1;
-  bool quiet = false;
+  bool quiet = false, winograd = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")->capture_default_str();
   app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
   app.add_option("--limit", limit, "train on the first N images only (smoke tests)");
   app.add_flag("--quiet", quiet, "no progress bar");
+  app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
               << ", " << get_num_threads() << " threads\n";
 
     manual_seed(seed);
-    Net model;
+    Net model(winograd);
     optim::Adam optimizer(model.parameters(), {.lr = lr});
     std::cout << model << "\n";
     int first_epoch = 1;

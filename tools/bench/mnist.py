@@ -38,6 +38,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--what", default="train,infer,small")
+    parser.add_argument("--winograd", action="store_true", help="Nabla's conv2 on Winograd; the ceiling's too")
     args = parser.parse_args()
     ceiling = os.path.join(args.build, "onednn_mnist")
     source = os.path.join(args.reference, "onednn_mnist", "main.cpp")
@@ -47,10 +48,11 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_CORETYPE="SkylakeX")
     t = str(args.threads)
     runners = {
-        "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what],
+        "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what]
+                 + (["--winograd"] if args.winograd else []),
         "pytorch": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
                     "--what", args.what],
-        "ceiling": [ceiling, "--threads", t, "--what", args.what],
+        "ceiling": [ceiling, "--threads", t, "--what", args.what] + (["--conv2-alg", "wino"] if args.winograd else []),
     }
     results = {name: [] for name in runners}
     for r in range(args.rounds):
