@@ -7,11 +7,10 @@ Dev-time only (needs Debian's python3-torch):
 """
 import argparse
 import os
-import statistics
-import subprocess
-import time
 
 import torch
+
+from side_by_side import alternate, time_ms
 
 SHAPES = {  # name: (N, C_in, C_out, spatial, kernel, padding)
     "conv2d 32x64x56x56 k3 p1": (32, 64, 64, (56, 56), 3, 1),
@@ -30,12 +29,7 @@ def torch_ms(n, cin, cout, spatial, k, pad, iters):
         x.grad = None
         conv.zero_grad()
 
-    for _ in range(5):
-        step()
-    start = time.perf_counter()
-    for _ in range(iters):
-        step()
-    return (time.perf_counter() - start) * 1000 / iters
+    return time_ms(step, 5, iters)
 
 
 def main():
@@ -49,15 +43,8 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     binary = os.path.join(args.build, "tools", "bench", "bench_conv")
     for name, (n, cin, cout, spatial, k, pad) in SHAPES.items():
-        ratios = []
-        for r in range(args.rounds):
-            t = torch_ms(n, cin, cout, spatial, k, pad, args.iters)
-            out = subprocess.run([binary, str(n), str(cin), str(cout), ",".join(map(str, spatial)), str(k), str(pad),
-                                  str(args.iters)], env=env, check=True, capture_output=True, text=True).stdout
-            nabla_ms = float(out.strip())
-            ratios.append(t / nabla_ms)
-            print(f"{name} round {r}: PyTorch {t:.2f} ms, Nabla {nabla_ms:.2f} ms, PyTorch/Nabla {t / nabla_ms:.2f}")
-        print(f"{name}: median speedup (PyTorch time / Nabla time) {statistics.median(ratios):.2f}x")
+        command = [binary, str(n), str(cin), str(cout), ",".join(map(str, spatial)), str(k), str(pad), str(args.iters)]
+        alternate(name, lambda: torch_ms(n, cin, cout, spatial, k, pad, args.iters), command, env, args.rounds)
 
 
 if __name__ == "__main__":

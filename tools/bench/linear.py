@@ -9,11 +9,10 @@ Dev-time only (needs Debian's python3-torch):
 """
 import argparse
 import os
-import statistics
-import subprocess
-import time
 
 import torch
+
+from side_by_side import alternate, time_ms
 
 
 def torch_ms(batch, fan_in, fan_out, iters):
@@ -25,12 +24,7 @@ def torch_ms(batch, fan_in, fan_out, iters):
         layer(x).sum().backward()
         layer.zero_grad()
 
-    for _ in range(20):
-        step()
-    start = time.perf_counter()
-    for _ in range(iters):
-        step()
-    return (time.perf_counter() - start) * 1000 / iters
+    return time_ms(step, 20, iters)
 
 
 def main():
@@ -45,16 +39,9 @@ def main():
     torch.set_num_threads(args.threads)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     binary = os.path.join(args.build, "tools", "bench", "bench_linear")
-    ratios = []
-    print(f"linear {batch}x{fan_in} -> {fan_out}, forward+backward, {args.threads} threads")
-    for r in range(args.rounds):
-        t = torch_ms(batch, fan_in, fan_out, args.iters)
-        out = subprocess.run([binary, str(batch), str(fan_in), str(fan_out), str(args.iters)],
-                             env=env, check=True, capture_output=True, text=True).stdout
-        n = float(out.strip())
-        ratios.append(t / n)
-        print(f"round {r}: PyTorch {t:.3f} ms, Nabla {n:.3f} ms, PyTorch/Nabla {t / n:.2f}")
-    print(f"median speedup (PyTorch time / Nabla time): {statistics.median(ratios):.2f}x")
+    alternate(f"linear {batch}x{fan_in} -> {fan_out} forward+backward, {args.threads} threads",
+              lambda: torch_ms(batch, fan_in, fan_out, args.iters),
+              [binary, str(batch), str(fan_in), str(fan_out), str(args.iters)], env, args.rounds)
 
 
 if __name__ == "__main__":
