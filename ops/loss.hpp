@@ -7,7 +7,7 @@ namespace nabla {
 enum class Reduction { none, mean, sum };
 
 struct NLLLossOptions {
-  Tensor weight;               // per-class weights (C), or undefined for all ones
+  Tensor weight{};             // per-class weights (C), or undefined for all ones
   int64_t ignore_index = -100;
   Reduction reduction = Reduction::mean;
 };
