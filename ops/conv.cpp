@@ -184,8 +184,9 @@ onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
 
 // Forward, then the recorded backward, on one family of primitives.
 template <class F>
-Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias) {
+Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias) {
   const Tensor x = input.detach().contiguous();
+  const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
   const dnnl::memory::desc weights_md = user_weights_desc(g);
   Tensor y = empty(g.dst_shape()), src_keep, dst_keep;
   const dnnl::memory src_plain = onednn::memory_of(plain_desc(g.src_shape()), x);
@@ -205,8 +206,8 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
 
   // The backward keeps the source in the layout the forward used: backward-weights usually wants the
   // same one, so it is not reordered twice.
-  return autograd::record("ConvolutionBackward0", y, {input, weight, bias},
-                          [&family, g, x, src, src_keep, w = weight.detach(), weights_md, has_bias = b.defined()](
+  return autograd::record("ConvolutionBackward0", y, {input, weight_in, bias},
+                          [&family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
                               const Tensor& grad, const autograd::Needs& needs) {
     const Tensor gy = grad.contiguous();
     Tensor diff_dst_keep;

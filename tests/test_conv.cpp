@@ -192,6 +192,17 @@ TEST_CASE("conv and conv_transpose gradients check") {
   test::gradcheck([](const auto& in) { return F::conv_transpose3d(in[0], in[1]); }, {randn({1, 2, 2, 3, 2}), randn({2, 2, 2, 2, 2})});
 }
 
+TEST_CASE("non-contiguous weights and inputs give the same result as contiguous ones") {
+  manual_seed(48);
+  const Tensor x = randn({2, 3, 7, 6}), w = randn({4, 3, 3, 3});
+  const Tensor w_view = w.permute({1, 0, 2, 3}).contiguous().permute({1, 0, 2, 3});  // same values, other strides
+  const Tensor x_view = x.transpose(2, 3).contiguous().transpose(2, 3);
+  CHECK_FALSE(w_view.is_contiguous());
+  test::check_close(F::conv2d(x_view, w_view), F::conv2d(x, w), 1e-5, 1e-5);
+  const Tensor wt = randn({3, 4, 3, 3}), wt_view = wt.permute({1, 0, 2, 3}).contiguous().permute({1, 0, 2, 3});
+  test::check_close(F::conv_transpose2d(x, wt_view), F::conv_transpose2d(x, wt), 1e-5, 1e-5);
+}
+
 TEST_CASE("unbatched input gives an unbatched result") {
   manual_seed(44);
   const Tensor x = randn({3, 8, 8}), w = randn({5, 3, 3, 3});
