@@ -129,10 +129,6 @@ dnnl::memory::desc any_desc(const Shape& shape) {
   return {onednn::dims(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
 }
 
-dnnl::memory::desc plain_desc(const Shape& shape) {
-  return {onednn::dims(shape), dnnl::memory::data_type::f32, onednn::dims(contiguous_strides(shape))};
-}
-
 // The three primitives of one (de)convolution. Conv and deconv share every signature, so one
 // template serves both; the forward pd is the hint for the two backward ones.
 template <class Forward, class BackwardData, class BackwardWeights>
@@ -149,7 +145,7 @@ struct Family {
     const auto src = any_desc(g.src_shape()), dst = any_desc(g.dst_shape());
     const auto weights = dnnl::memory::desc(user_weights_desc(g).dims(), dnnl::memory::data_type::f32,
                                             dnnl::memory::format_tag::any);
-    const auto bias_md = bias ? plain_desc({g.out_channels}) : dnnl::memory::desc();
+    const auto bias_md = bias ? onednn::plain_desc({g.out_channels}) : dnnl::memory::desc();
     Shape dilation = g.dilation;
     for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
     const auto strides = onednn::dims(g.stride), dilates = onednn::dims(dilation);
@@ -189,9 +185,9 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
   const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
   const dnnl::memory::desc weights_md = user_weights_desc(g);
   Tensor y = empty(g.dst_shape()), src_keep, dst_keep;
-  const dnnl::memory src_plain = onednn::memory_of(plain_desc(g.src_shape()), x);
+  const dnnl::memory src_plain = onednn::memory_of(onednn::plain_desc(g.src_shape()), x);
   const dnnl::memory src = onednn::to_layout(src_plain, family.forward_pd.src_desc(), src_keep);
-  const dnnl::memory y_plain = onednn::memory_of(plain_desc(g.dst_shape()), y);
+  const dnnl::memory y_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), y);
   const dnnl::memory dst = y_plain.get_desc() == family.forward_pd.dst_desc()
                                ? y_plain
                                : onednn::scratch(family.forward_pd.dst_desc(), dst_keep);
@@ -200,7 +196,7 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
       {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(weight, weights_md, family.forward_pd.weights_desc())},
       {DNNL_ARG_DST, dst}};
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
-  if (b.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(plain_desc({g.out_channels}), b));
+  if (b.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), b));
   onednn::execute(family.forward, args);
   if (dst != y_plain) onednn::reorder_into(dst, y_plain);
 
@@ -211,11 +207,11 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
                               const Tensor& grad, const autograd::Needs& needs) {
     const Tensor gy = grad.contiguous();
     Tensor diff_dst_keep;
-    const dnnl::memory gy_plain = onednn::memory_of(plain_desc(g.dst_shape()), gy);
+    const dnnl::memory gy_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), gy);
     autograd::Grads grads(3);
     if (needs[0]) {  // skipped for a first layer
       Tensor gx = empty(g.src_shape()), scratch_keep, diff_src_keep;
-      const dnnl::memory gx_plain = onednn::memory_of(plain_desc(g.src_shape()), gx);
+      const dnnl::memory gx_plain = onednn::memory_of(onednn::plain_desc(g.src_shape()), gx);
       const dnnl::memory diff_src = gx_plain.get_desc() == family.data_pd.diff_src_desc()
                                         ? gx_plain
                                         : onednn::scratch(family.data_pd.diff_src_desc(), diff_src_keep);
@@ -239,7 +235,7 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
       Tensor gb;
       if (has_bias) {
         gb = empty({g.out_channels});
-        wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(plain_desc({g.out_channels}), gb));
+        wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), gb));
       }
       onednn::execute(family.backward_weights, wargs);
       if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);

@@ -44,8 +44,7 @@ Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) 
   const int64_t n = c_shape.back();
   Shape bias_shape(c_shape.size(), 1);
   bias_shape.back() = n;
-  const dnnl::memory::desc bias_md(onednn::dims(bias_shape), dnnl::memory::data_type::f32,
-                                   onednn::dims(contiguous_strides(bias_shape)));
+  const dnnl::memory::desc bias_md = onednn::plain_desc(bias_shape);
   onednn::Key key("matmul");
   key << a.shape() << a.strides() << b.shape() << b.strides() << static_cast<int64_t>(bias.defined());
   auto& entry = matmul_cache.get(key, [&] {

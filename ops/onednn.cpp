@@ -33,6 +33,10 @@ dnnl::stream& stream() {
 
 dnnl::memory::dims dims(const Shape& shape) { return dnnl::memory::dims(shape.begin(), shape.end()); }
 
+dnnl::memory::desc plain_desc(const Shape& shape) {
+  return {dims(shape), dnnl::memory::data_type::f32, dims(contiguous_strides(shape))};
+}
+
 dnnl::memory::desc desc_of(const Tensor& t) {
   NABLA_CHECK(t.dtype() == kFloat32, "oneDNN ops take float32 tensors, got ", dtype_name(t.dtype()));
   return dnnl::memory::desc(dims(t.shape()), dnnl::memory::data_type::f32, dims(t.strides()));

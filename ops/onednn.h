@@ -17,6 +17,8 @@ dnnl::engine& engine();
 dnnl::stream& stream();
 
 dnnl::memory::dims dims(const Shape& shape);
+// A float32 descriptor of a contiguous (row-major) tensor of this shape.
+dnnl::memory::desc plain_desc(const Shape& shape);
 // A float32 descriptor with the tensor's own shape and strides (no copy needed for views).
 dnnl::memory::desc desc_of(const Tensor& t);
 dnnl::memory memory_of(const dnnl::memory::desc& md, const Tensor& t);

@@ -27,11 +27,11 @@ std::vector<int64_t> index_map(int64_t size, int64_t left, int64_t right, const 
 
 // Calls fn(output offset, input offset or -1) for every output element, row-major.
 template <class Fn>
-void walk(const IndexMaps& maps, const Shape& in_strides, int64_t dim, int64_t out_offset, int64_t in_offset,
+void walk(const IndexMaps& maps, const Shape& in_strides, int64_t dim, int64_t in_offset,
           int64_t& out_counter, Fn& fn) {
   if (dim == static_cast<int64_t>(maps.size())) return fn(out_counter++, in_offset);
   for (int64_t src : maps[dim])
-    walk(maps, in_strides, dim + 1, out_offset, src < 0 || in_offset < 0 ? -1 : in_offset + src * in_strides[dim],
+    walk(maps, in_strides, dim + 1, src < 0 || in_offset < 0 ? -1 : in_offset + src * in_strides[dim],
          out_counter, fn);
 }
 
@@ -39,7 +39,7 @@ template <class Fn>
 void for_each_element(const IndexMaps& maps, const Shape& in_strides, Fn fn) {
   int64_t counter = 0;
   if (maps.empty()) return fn(0, 0);
-  walk(maps, in_strides, 0, 0, 0, counter, fn);
+  walk(maps, in_strides, 0, 0, counter, fn);
 }
 
 }  // namespace

@@ -50,10 +50,6 @@ struct PoolPrimitives {
 };
 onednn::Cache<PoolPrimitives> pool_cache;
 
-dnnl::memory::desc plain_desc(const Shape& shape) {
-  return {onednn::dims(shape), dnnl::memory::data_type::f32, onednn::dims(contiguous_strides(shape))};
-}
-
 // One max or average pooling over a batched input, on oneDNN, with explicit left/right padding.
 Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const PoolParams& p, const Shape& pad_l,
                       const Shape& pad_r, const Shape& out_size) {
@@ -65,7 +61,7 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   onednn::Key key("pool");
   key << static_cast<int64_t>(algorithm) << x.shape() << out_shape << p.kernel << p.stride << dilation << pad_l << pad_r;
   auto& prims = pool_cache.get(key, [&] {
-    const auto src = plain_desc(x.shape()), dst = plain_desc(out_shape);
+    const auto src = onednn::plain_desc(x.shape()), dst = onednn::plain_desc(out_shape);
     const auto strides = onednn::dims(p.stride), kernel = onednn::dims(p.kernel), dil = onednn::dims(dilation);
     const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
     const auto& engine = onednn::engine();
