@@ -83,7 +83,8 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
   std::vector<Tensor> dense;
   size_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
-    NABLA_CHECK(tensor.defined(), "save: tensor '", name, "' is undefined");
+    NABLA_CHECK(tensor.defined(), "save: tensor '", name, "' is undefined (an uninitialized parameter of a lazy "
+                "module? Run a forward pass first, so it knows its shape)");
     NABLA_CHECK(name != "__metadata__", "save: '__metadata__' is reserved by the safetensors format");
     dense.push_back(tensor.contiguous());
     const size_t bytes = static_cast<size_t>(tensor.numel()) * element_size(tensor.dtype());

@@ -6,27 +6,48 @@
 #include "nabla/core/factory.hpp"
 #include "nabla/nn/init.hpp"
 #include "nabla/ops/pad.hpp"
+#include "nn/conv_repr.h"
 
 namespace nabla::nn {
-namespace {
+namespace detail {
 
-// (3, 3) or (3,): how PyTorch prints a tuple.
 std::string tuple_str(const std::vector<int64_t>& values) {
   std::string s = "(";
   for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i]);
   return s + (values.size() == 1 ? ",)" : ")");
 }
 
+std::string describe(const std::string& name, const std::string& in, int64_t out, const std::vector<int64_t>& kernel) {
+  const bool square = std::all_of(kernel.begin(), kernel.end(), [&](int64_t k) { return k == kernel[0]; });
+  return name + "(" + in + "->" + std::to_string(out) + ", k=" + (square ? std::to_string(kernel[0]) : tuple_str(kernel)) +
+         ")";
+}
+
+namespace {
 bool all_equal(const std::vector<int64_t>& values, int64_t v) {
   return std::all_of(values.begin(), values.end(), [v](int64_t x) { return x == v; });
 }
+}  // namespace
 
-// "Conv2d(3->16, k=5)": the layer as error messages name it.
-std::string describe(const std::string& name, int64_t in, int64_t out, const std::vector<int64_t>& kernel) {
-  const bool square = std::all_of(kernel.begin(), kernel.end(), [&](int64_t k) { return k == kernel[0]; });
-  return name + "(" + std::to_string(in) + "->" + std::to_string(out) +
-         ", k=" + (square ? std::to_string(kernel[0]) : tuple_str(kernel)) + ")";
+std::string conv_repr(const std::string& in, int64_t out, const ConvParams& p, const std::vector<int64_t>& kernel,
+                      bool bias, const std::string& padding_mode) {
+  std::string s = in + ", " + std::to_string(out) + ", kernel_size=" + tuple_str(kernel) + ", stride=" + tuple_str(p.stride);
+  if (!p.padding_mode.empty()) s += ", padding=" + p.padding_mode;
+  else if (!all_equal(p.padding, 0)) s += ", padding=" + tuple_str(p.padding);
+  if (!all_equal(p.dilation, 1)) s += ", dilation=" + tuple_str(p.dilation);
+  if (p.transposed && !all_equal(p.output_padding, 0)) s += ", output_padding=" + tuple_str(p.output_padding);
+  if (p.groups != 1) s += ", groups=" + std::to_string(p.groups);
+  if (!bias) s += ", bias=False";
+  if (padding_mode != "zeros") s += ", padding_mode=" + padding_mode;
+  return s;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::conv_repr;
+using detail::describe;
 
 void check_channels(const std::string& who, int64_t in, int64_t out, int64_t groups) {
   NABLA_CHECK(in >= 0 && out >= 0, who, ": in_channels and out_channels must be non-negative");
@@ -51,21 +72,6 @@ Shape weight_shape(int64_t first, int64_t second, const std::vector<int64_t>& ke
   return shape;
 }
 
-// torch.nn.modules.conv._ConvNd.extra_repr: only what differs from the defaults.
-std::string conv_repr(int64_t in, int64_t out, const ConvParams& p, const std::vector<int64_t>& kernel, bool bias,
-                      const std::string& padding_mode) {
-  std::string s = std::to_string(in) + ", " + std::to_string(out) + ", kernel_size=" + tuple_str(kernel) +
-                  ", stride=" + tuple_str(p.stride);
-  if (!p.padding_mode.empty()) s += ", padding=" + p.padding_mode;
-  else if (!all_equal(p.padding, 0)) s += ", padding=" + tuple_str(p.padding);
-  if (!all_equal(p.dilation, 1)) s += ", dilation=" + tuple_str(p.dilation);
-  if (p.transposed && !all_equal(p.output_padding, 0)) s += ", output_padding=" + tuple_str(p.output_padding);
-  if (p.groups != 1) s += ", groups=" + std::to_string(p.groups);
-  if (!bias) s += ", bias=False";
-  if (padding_mode != "zeros") s += ", padding_mode=" + padding_mode;
-  return s;
-}
-
 void check_rank(const std::string& who, const Tensor& input, int64_t dims, const char* op) {
   NABLA_CHECK(input.defined() && (input.dim() == dims + 1 || input.dim() == dims + 2), who, ": Expected ", dims + 1,
               "D (unbatched) or ", dims + 2, "D (batched) input to ", op, dims, "d, but got input of size: ",
@@ -77,22 +83,26 @@ void check_rank(const std::string& who, const Tensor& input, int64_t dims, const
 // ---- ConvNd
 
 template <size_t D>
-ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
-  const std::string layer = name();
-  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", layer);
-  who_ = describe(layer, options.in_channels, options.out_channels, kernel);
-  check_channels(who_, options.in_channels, options.out_channels, options.groups);
+ConvParams ConvNd<D>::checked_params(const ConvOptions<D>& options, const std::string& who) {
+  check_channels(who, options.in_channels, options.out_channels, options.groups);
   const std::string& mode = options.padding_mode;
-  NABLA_CHECK(mode == "zeros" || mode == "reflect" || mode == "replicate" || mode == "circular", who_,
+  NABLA_CHECK(mode == "zeros" || mode == "reflect" || mode == "replicate" || mode == "circular", who,
               ": padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='",
               mode, "'");
-  params_ = to_params(ConvFuncOptions<D>{.stride = options.stride, .padding = options.padding,
-                                          .dilation = options.dilation, .groups = options.groups},
-                       who_);
-  params_.winograd = options.winograd;
-  validate_conv_params(params_, kernel, who_);
+  ConvParams params = to_params(ConvFuncOptions<D>{.stride = options.stride, .padding = options.padding,
+                                                    .dilation = options.dilation, .groups = options.groups},
+                                who);
+  params.winograd = options.winograd;
+  validate_conv_params(params, expand_dims(options.kernel_size.values, D, "kernel_size", who), who);
+  return params;
+}
 
-  if (mode != "zeros") {  // an explicit pad (differentiable), then a conv without padding
+template <size_t D>
+ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
+  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", name());
+  who_ = describe(name(), std::to_string(options.in_channels), options.out_channels, kernel);
+  params_ = checked_params(options, who_);
+  if (options.padding_mode != "zeros") {  // an explicit pad (differentiable), then a conv without padding
     for (int64_t d = D - 1; d >= 0; --d) {  // pad() lists the last dim first
       const auto [l, r] = params_.padding_mode == "same"    ? conv_shape::same_padding(kernel[d], params_.dilation[d])
                           : params_.padding_mode == "valid" ? std::pair<int64_t, int64_t>{0, 0}
@@ -122,25 +132,30 @@ Tensor ConvNd<D>::forward(const Tensor& input) {
 
 template <size_t D>
 std::string ConvNd<D>::extra_repr() const {
-  return conv_repr(options.in_channels, options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
+  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
                    bias.defined(), options.padding_mode);
 }
 
 // ---- ConvTransposeNd
 
 template <size_t D>
+ConvParams ConvTransposeNd<D>::checked_params(const ConvTransposeOptions<D>& options, const std::string& who) {
+  check_channels(who, options.in_channels, options.out_channels, options.groups);
+  NABLA_CHECK(options.padding_mode == "zeros", who, ": Only \"zeros\" padding mode is supported for ConvTranspose",
+              D, "d, got padding_mode='", options.padding_mode, "'");
+  ConvParams params = to_params(ConvTransposeFuncOptions<D>{.stride = options.stride, .padding = options.padding,
+                                                             .output_padding = options.output_padding,
+                                                             .groups = options.groups, .dilation = options.dilation},
+                                who);
+  validate_conv_params(params, expand_dims(options.kernel_size.values, D, "kernel_size", who), who);
+  return params;
+}
+
+template <size_t D>
 ConvTransposeNd<D>::ConvTransposeNd(const ConvTransposeOptions<D>& opts) : options(opts) {
-  const std::string layer = name();
-  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", layer);
-  who_ = describe(layer, options.in_channels, options.out_channels, kernel);
-  check_channels(who_, options.in_channels, options.out_channels, options.groups);
-  NABLA_CHECK(options.padding_mode == "zeros", who_, ": Only \"zeros\" padding mode is supported for ", layer,
-              ", got padding_mode='", options.padding_mode, "'");
-  params_ = to_params(ConvTransposeFuncOptions<D>{.stride = options.stride, .padding = options.padding,
-                                                   .output_padding = options.output_padding,
-                                                   .groups = options.groups, .dilation = options.dilation},
-                       who_);
-  validate_conv_params(params_, kernel, who_);
+  const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", name());
+  who_ = describe(name(), std::to_string(options.in_channels), options.out_channels, kernel);
+  params_ = checked_params(options, who_);
   weight = this->register_parameter("weight", empty(weight_shape(options.in_channels, options.out_channels / options.groups, kernel)));
   if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));
   reset_parameters();
@@ -155,6 +170,8 @@ template <size_t D>
 Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_t>& output_size) {
   if (output_size.empty()) return convolution(input, weight, bias, params_, D, who_);
   check_rank(who_, input, D, "conv_transpose");
+  NABLA_CHECK(params_.padding_mode != "same", who_, ": output_size can't be given with padding='same', which fixes "
+              "the output size at input * stride");
   // torch.nn.modules.conv._ConvTransposeNd._output_padding: the spatial sizes, or the whole shape.
   const int64_t full = input.dim();
   NABLA_CHECK(static_cast<int64_t>(output_size.size()) == static_cast<int64_t>(D) ||
@@ -181,7 +198,7 @@ Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_
 
 template <size_t D>
 std::string ConvTransposeNd<D>::extra_repr() const {
-  return conv_repr(options.in_channels, options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
+  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
                    bias.defined(), options.padding_mode);
 }
 

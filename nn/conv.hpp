@@ -7,6 +7,8 @@
 //                    .padding_mode = "reflect"});
 //   nn::ConvTranspose2d up({.in_channels = 16, .out_channels = 3, .kernel_size = 3, .stride = 2});
 //   auto y = up(x, {64, 64});   // output_size picks the output_padding, as in PyTorch
+//   nn::ConvTranspose1d twice({.in_channels = 8, .out_channels = 8, .kernel_size = 4, .stride = 2,
+//                              .padding = "same"});   // length * 2, as TensorFlow's 'SAME'
 #include <string>
 #include <vector>
 
@@ -40,7 +42,7 @@ struct ConvTransposeOptions {
   int64_t out_channels = 0;
   Dims<D> kernel_size = 0;  // required
   Dims<D> stride = 1;
-  Dims<D> padding = 0;
+  Padding<D> padding = 0;   // numbers, "valid" or "same" (output = input * stride; Nabla's extension)
   Dims<D> output_padding = 0;
   int64_t groups = 1;
   bool bias = true;
@@ -53,6 +55,8 @@ template <size_t D>
 class ConvNd : public Layer<ConvNd<D>> {
  public:
   explicit ConvNd(const ConvOptions<D>& options);
+  // The constructor's checks, without creating parameters; `who` names the layer in messages.
+  static ConvParams checked_params(const ConvOptions<D>& options, const std::string& who);
   Tensor forward(const Tensor& input);
   // kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias, as torch.nn.Conv*d.
   void reset_parameters();
@@ -74,6 +78,7 @@ template <size_t D>
 class ConvTransposeNd : public Layer<ConvTransposeNd<D>> {
  public:
   explicit ConvTransposeNd(const ConvTransposeOptions<D>& options);
+  static ConvParams checked_params(const ConvTransposeOptions<D>& options, const std::string& who);
   // output_size: the spatial sizes, or the full output shape; empty uses options.output_padding.
   Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size = {});
   // Spelled out (not Layer's) so that `up(x, {64, 64})` can take a braced list.

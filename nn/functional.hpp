@@ -5,6 +5,7 @@
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/embedding.hpp"
+#include "nabla/ops/fold.hpp"
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
 #include "nabla/ops/pad.hpp"
@@ -32,6 +33,7 @@ using nabla::conv_transpose3d;
 using nabla::cross_entropy;
 using nabla::dropout;
 using nabla::embedding;
+using nabla::fold;
 using nabla::linear;
 using nabla::log_softmax;
 using nabla::max_pool1d;
@@ -44,5 +46,6 @@ using nabla::relu;
 using nabla::sigmoid;
 using nabla::softmax;
 using nabla::tanh;
+using nabla::unfold;
 
 }  // namespace nabla::nn::functional

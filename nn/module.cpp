@@ -2,6 +2,8 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
+
 #include <ostream>
 #include <sstream>
 
@@ -32,6 +34,11 @@ Tensor Module::register_parameter(const std::string& name, Tensor tensor, bool r
   tensor.requires_grad_(requires_grad);
   registry_->parameters.set(name, tensor);
   return tensor;
+}
+
+void Module::register_uninitialized_parameter(const std::string& name) {
+  check_name(name, "parameter");
+  registry_->parameters.set(name, Tensor());
 }
 
 Tensor Module::register_buffer(const std::string& name, Tensor tensor) {
@@ -78,7 +85,7 @@ bool Module::is_training() const { return registry_->training; }
 void Module::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
   for (auto& p : parameters()) {
-    if (!p.grad().defined()) continue;
+    if (!p.defined() || !p.grad().defined()) continue;
     if (set_to_none) p.set_grad({});
     else p.grad().zero_();
   }
@@ -92,20 +99,33 @@ void Module::apply(const std::function<void(Module&)>& fn) {
 StateDict Module::state_dict() const {
   // PyTorch's order: each module's parameters, then its buffers, then its children's.
   StateDict out;
-  for (const auto& [name, tensor] : registry_->parameters) out.insert(name, tensor.detach());
+  for (const auto& [name, tensor] : registry_->parameters) out.insert(name, tensor.defined() ? tensor.detach() : tensor);
   for (const auto& [name, tensor] : registry_->buffers) out.insert(name, tensor.detach());
   for (const auto& [name, child] : registry_->children)
     for (const auto& [key, tensor] : child->state_dict()) out.insert(name + "." + key, tensor);
   return out;
 }
 
+void Module::materialize_lazy(const StateDict& dict, const std::string& prefix) {
+  const auto& params = registry_->parameters;
+  if (std::any_of(params.begin(), params.end(), [](const auto& item) { return !item.second.defined(); })) {
+    StateDict own;
+    for (const auto* table : {&registry_->parameters, &registry_->buffers})
+      for (const auto& [name, tensor] : *table)
+        if (const Tensor* loaded = dict.find(prefix + name)) own.insert(name, *loaded);
+    materialize_from(own);
+  }
+  for (const auto& [name, child] : registry_->children) child->materialize_lazy(dict, prefix + name + ".");
+}
+
 void Module::load_state_dict(const StateDict& dict, bool strict) {
+  materialize_lazy(dict, "");
   const StateDict own = state_dict();
   std::vector<std::string> missing, unexpected, mismatched;
   for (const auto& [key, tensor] : own) {
     const Tensor* loaded = dict.find(key);
     if (!loaded) missing.push_back(key);
-    else if (loaded->shape() != tensor.shape())
+    else if (tensor.defined() && loaded->shape() != tensor.shape())
       mismatched.push_back("size mismatch for " + key + ": copying a param with shape " + shape_str(loaded->shape()) +
                            " from checkpoint, the shape in current model is " + shape_str(tensor.shape()) + ".");
   }
@@ -123,7 +143,7 @@ void Module::load_state_dict(const StateDict& dict, bool strict) {
   NABLA_CHECK(errors.empty(), "Error(s) in loading state_dict for ", name(), ":", errors);
   NoGradGuard no_grad;
   for (const auto& [key, tensor] : own)
-    if (const Tensor* loaded = dict.find(key)) Tensor(tensor).copy_(*loaded);
+    if (const Tensor* loaded = dict.find(key); loaded && tensor.defined()) Tensor(tensor).copy_(*loaded);
 }
 
 std::string Module::name() const {

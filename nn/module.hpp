@@ -33,6 +33,10 @@ class Module {
   // `weight = register_parameter("weight", ...)`. An undefined tensor (bias=false) is not registered.
   Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
   Tensor register_buffer(const std::string& name, Tensor tensor);
+  // A lazy module's parameter whose shape is not known yet (PyTorch's UninitializedParameter):
+  // parameters() and state_dict() list it as an undefined tensor until the module materialises it
+  // by registering the real one under the same name.
+  void register_uninitialized_parameter(const std::string& name);
   template <class M>
   M& register_module(const std::string& name, M& module) {
     add_child(name, std::make_shared<M>(module));  // a copy sharing module's registry and tensors
@@ -59,7 +63,8 @@ class Module {
 
   StateDict state_dict() const;
   // Copies the dict's tensors into this module's parameters and buffers. strict: every key must
-  // match; all missing, unexpected and mis-shaped keys are reported in one error.
+  // match; all missing, unexpected and mis-shaped keys are reported in one error. Lazy modules
+  // first create their parameters from the shapes in the dict.
   void load_state_dict(const StateDict& dict, bool strict = true);
 
   // The class name printed in the module tree, e.g. "Linear"; defaults to the C++ class name.
@@ -67,8 +72,15 @@ class Module {
   // The part printed inside the parentheses, e.g. "in_features=3, out_features=2, bias=True".
   virtual std::string extra_repr() const { return ""; }
 
+ protected:
+  // Called by load_state_dict, before it checks shapes, on every module with an uninitialized
+  // parameter; `own` holds the dict's entries for this module's own parameters and buffers,
+  // without the prefix. Lazy modules materialise here.
+  virtual void materialize_from(const StateDict& own) { (void)own; }
+
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);
+  void materialize_lazy(const StateDict& dict, const std::string& prefix);
   void collect(const std::string& prefix, bool recurse, bool buffers, StateDict& out) const;
 
   struct Registry;

@@ -34,6 +34,12 @@ std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation) {
   const int64_t total = dilation * (kernel - 1);
   return {total / 2, total - total / 2};
 }
+
+std::pair<int64_t, int64_t> transposed_same_padding(int64_t kernel, int64_t stride, int64_t dilation) {
+  const int64_t total = dilation * (kernel - 1) + 1 - stride;
+  if (total < 0) return {0, total};
+  return {total / 2, total - total / 2};
+}
 }  // namespace conv_shape
 
 namespace {
@@ -66,9 +72,12 @@ void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::s
   for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": non-positive stride is not supported, got stride=(", list_str(p.stride), ")");
   for (int64_t d : p.dilation)
     NABLA_CHECK(d > 0, who, ": dilation should be greater than zero, got dilation=(", list_str(p.dilation), ")");
+  NABLA_CHECK(p.padding_mode.empty() || p.padding_mode == "valid" || p.padding_mode == "same", who,
+              ": Invalid padding string '", p.padding_mode, "', should be one of {'valid', 'same'}");
   if (p.transposed) {
-    NABLA_CHECK(p.padding_mode.empty(), who, ": padding='", p.padding_mode, "' is not supported for transposed "
-                "convolutions (as in PyTorch); give the padding as numbers");
+    const bool output_padded = std::any_of(p.output_padding.begin(), p.output_padding.end(), [](int64_t v) { return v != 0; });
+    NABLA_CHECK(p.padding_mode != "same" || !output_padded, who, ": output_padding=(", list_str(p.output_padding),
+                ") can't be combined with padding='same', which fixes the output size at input * stride");
     for (int64_t op : p.output_padding)
       NABLA_CHECK(op >= 0, who, ": negative output_padding is not supported, got output_padding=(", list_str(p.output_padding), ")");
     for (size_t d = 0; d < p.output_padding.size(); ++d)
@@ -76,9 +85,7 @@ void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::s
                   ": output padding must be smaller than either stride or dilation, but got output_padding=(",
                   list_str(p.output_padding), ") for stride=(", list_str(p.stride), ") and dilation=(",
                   list_str(p.dilation), ")");
-  } else if (!p.padding_mode.empty()) {
-    NABLA_CHECK(p.padding_mode == "valid" || p.padding_mode == "same", who, ": Invalid padding string '",
-                p.padding_mode, "', should be one of {'valid', 'same'}");
+  } else {
     const bool strided = std::any_of(p.stride.begin(), p.stride.end(), [](int64_t s) { return s != 1; });
     NABLA_CHECK(p.padding_mode != "same" || !strided, who, ": padding='same' is not supported for strided "
                 "convolutions (stride=(", list_str(p.stride), ")); use stride 1 or numeric padding");
@@ -316,7 +323,12 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
 
   for (int64_t d = 0; d < dims; ++d) {
     const int64_t k = g.kernel[d], dil = g.dilation[d];
-    if (p.transposed) {
+    if (p.transposed && p.padding_mode == "same") {
+      const auto [l, r] = conv_shape::transposed_same_padding(k, p.stride[d], dil);
+      g.pad_l.push_back(l);
+      g.pad_r.push_back(r);
+      g.out_size.push_back(g.in_size[d] * p.stride[d]);
+    } else if (p.transposed) {  // numeric or 'valid' (zeros)
       g.pad_l.push_back(p.padding[d]);
       g.pad_r.push_back(p.padding[d] - p.output_padding[d]);  // output_padding extends the end
       g.out_size.push_back(conv_shape::transposed_output_size(g.in_size[d], k, p.stride[d], p.padding[d], dil,
@@ -420,7 +432,8 @@ ConvParams to_params(const ConvTransposeFuncOptions<D>& o, const std::string& wh
   p.transposed = true;
   p.stride = expand_dims(o.stride.values, D, "stride", who);
   p.dilation = expand_dims(o.dilation.values, D, "dilation", who);
-  p.padding = expand_dims(o.padding.values, D, "padding", who);
+  p.padding_mode = o.padding.mode;
+  p.padding = o.padding.mode.empty() ? expand_dims(o.padding.values, D, "padding", who) : Shape(D, 0);
   p.output_padding = expand_dims(o.output_padding.values, D, "output_padding", who);
   p.groups = o.groups;
   return p;

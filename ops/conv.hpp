@@ -48,10 +48,12 @@ struct ConvFuncOptions {
 };
 
 // Note PyTorch's order: output_padding and groups come before dilation.
+// padding also takes "valid" (0) and "same" (output = input · stride), which PyTorch lacks
+// (pytorch#80301): see conv_shape::transposed_same_padding.
 template <size_t D>
 struct ConvTransposeFuncOptions {
   Dims<D> stride = 1;
-  Dims<D> padding = 0;
+  Padding<D> padding = 0;
   Dims<D> output_padding = 0;
   int64_t groups = 1;
   Dims<D> dilation = 1;
@@ -71,7 +73,7 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor&
 
 struct ConvParams {
   Shape stride, dilation;
-  Shape padding;            // numeric padding per dim (each side); ignored when padding_mode is set
+  Shape padding;            // numeric padding per dim (each side); zeros when padding_mode is set
   std::string padding_mode;  // "", "valid" or "same"
   Shape output_padding;     // transposed only
   int64_t groups = 1;
@@ -107,6 +109,13 @@ int64_t transposed_output_size(int64_t in, int64_t kernel, int64_t stride, int64
                                int64_t output_padding);
 // 'same' padding: total dilation*(k-1), left floor(total/2), the rest on the right.
 std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation);
+// Transposed 'same' (TensorFlow's conv2d_transpose 'SAME': output = input · stride): what to crop
+// from each end of the full output (in-1)·stride + dilation·(k-1) + 1. The total to crop is
+// dilation·(k-1) + 1 - stride, split floor/ceil with the extra cropped on the right (the adjoint of
+// a 'same' conv, whose extra padding is on the right). When it is negative (stride larger than the
+// dilated kernel) nothing is cropped on the left and the output is extended on the right by
+// -total positions that no kernel tap reaches (they hold the bias).
+std::pair<int64_t, int64_t> transposed_same_padding(int64_t kernel, int64_t stride, int64_t dilation);
 }  // namespace conv_shape
 
 }  // namespace nabla

@@ -2,6 +2,10 @@
 // error catalogue (anchors §1.10), one behaviour per case.
 #include "helpers.hpp"
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
@@ -332,13 +336,13 @@ TEST_CASE("row 19: dtype mismatch") {
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}, kInt64), ones({1, 1, 3})), doctest::Contains("Input type (int64) and weight type (float32) should be float32"), Error);
 }
 
-TEST_CASE("row 7: string padding on a transposed conv is rejected, not mangled") {
+TEST_CASE("row 7: a padding string on a transposed conv is checked, not mangled") {
   ConvParams p;
   p.transposed = true;
-  p.padding_mode = "same";
+  p.padding_mode = "full";
   p.stride = p.dilation = {1};
   p.padding = p.output_padding = {0};
-  CHECK_THROWS_WITH_AS(validate_conv_params(p, {3}, "ConvTranspose1d"), doctest::Contains("padding='same' is not supported for transposed convolutions"), Error);
+  CHECK_THROWS_WITH_AS(validate_conv_params(p, {3}, "ConvTranspose1d"), doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }
 
 TEST_CASE("a wrong-length tuple option names the option") {
@@ -371,4 +375,138 @@ TEST_CASE("winograd=true runs oneDNN's Winograd algorithm: close to direct, and 
   test::check_close(winograd.weight.grad(), direct.weight.grad(), 2e-2, 2e-3);
   nn::Conv2d strided({.in_channels = 32, .out_channels = 64, .kernel_size = 3, .stride = 2, .winograd = true});
   CHECK_THROWS_WITH_AS(strided(randn({1, 32, 12, 12})), doctest::Contains("winograd=true, but oneDNN has no Winograd kernel for this convolution"), Error);
+}
+
+namespace {
+
+// The transposed conv as a plain conv, independently of the scatter loop: stuff stride-1 zeros
+// between the input elements, pad dilation·(k-1) - crop on each side, and correlate with the
+// kernel flipped and its in/out dims swapped. crop_l/crop_r may be negative (extra zeros).
+Tensor zero_stuffed_conv_transpose(const Tensor& x, const Tensor& w, const Tensor& b, const Shape& stride,
+                                   const Shape& dilation, const Shape& crop_l, const Shape& out_size, int64_t groups) {
+  const int64_t n = x.size(0), c = x.size(1), dims = x.dim() - 2;
+  const Shape in_size(x.shape().begin() + 2, x.shape().end()), kernel(w.shape().begin() + 2, w.shape().end());
+  Shape stuffed_shape{n, c}, pad_l;
+  for (int64_t d = 0; d < dims; ++d) {
+    stuffed_shape.push_back((in_size[d] - 1) * stride[d] + 1);
+    pad_l.push_back(dilation[d] * (kernel[d] - 1) - crop_l[d]);
+  }
+  const auto xv = x.to_vector<float>();
+  std::vector<float> stuffed(numel(stuffed_shape), 0.0f);
+  for (int64_t i = 0; i < n * c; ++i)
+    for_each_index(in_size, [&](const Shape& pos) {
+      Shape at(dims);
+      for (int64_t d = 0; d < dims; ++d) at[d] = pos[d] * stride[d];
+      stuffed[offset(stuffed_shape, i / c, i % c, at)] = xv[offset(x.shape(), i / c, i % c, pos)];
+    });
+  const int64_t per_in = c / groups, per_out = w.size(1);
+  Shape flipped_shape{per_out * groups, per_in};
+  flipped_shape.insert(flipped_shape.end(), kernel.begin(), kernel.end());
+  const auto wv = w.to_vector<float>();
+  std::vector<float> flipped(numel(flipped_shape));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t o = 0; o < per_out; ++o)
+      for (int64_t i = 0; i < per_in; ++i)
+        for_each_index(kernel, [&](const Shape& k) {
+          Shape mirrored(dims);
+          for (int64_t d = 0; d < dims; ++d) mirrored[d] = kernel[d] - 1 - k[d];
+          flipped[offset(flipped_shape, g * per_out + o, i, k)] = wv[offset(w.shape(), g * per_in + i, o, mirrored)];
+        });
+  return naive_conv(from_vector(stuffed, stuffed_shape), from_vector(flipped, flipped_shape), b,
+                    {Shape(dims, 1), dilation, pad_l, groups}, out_size);
+}
+
+}  // namespace
+
+TEST_CASE("ConvTranspose padding='same' gives input * stride and equals the zero-stuffed conv") {
+  manual_seed(33);
+  struct SameCase {
+    Shape input, kernel, stride, dilation;
+    int64_t out_channels, groups;
+  };
+  const std::vector<SameCase> same_cases = {
+      {{2, 3, 7}, {3}, {2}, {1}, 4, 1},        {{2, 3, 7}, {4}, {2}, {1}, 4, 1},   {{1, 2, 5}, {1}, {3}, {1}, 2, 1},
+      {{1, 2, 5}, {2}, {3}, {1}, 2, 1},        {{1, 4, 6}, {3}, {1}, {2}, 4, 2},   {{1, 2, 4, 5}, {3, 4}, {2, 1}, {1, 1}, 3, 1},
+      {{1, 2, 3, 4, 3}, {3, 2, 3}, {1, 2, 2}, {1, 1, 2}, 2, 1},
+  };
+  for (const auto& c : same_cases) {
+    CAPTURE(shape_str(c.input));
+    CAPTURE(shape_str(c.kernel));
+    CAPTURE(shape_str(c.stride));
+    const int64_t dims = static_cast<int64_t>(c.kernel.size());
+    Shape w_shape{c.input[1], c.out_channels / c.groups};
+    w_shape.insert(w_shape.end(), c.kernel.begin(), c.kernel.end());
+    const Tensor x = randn(c.input), w = randn(w_shape), b = randn({c.out_channels});
+    ConvParams p;
+    p.transposed = true;
+    p.padding_mode = "same";
+    p.stride = c.stride;
+    p.dilation = c.dilation;
+    p.padding = p.output_padding = Shape(dims, 0);
+    p.groups = c.groups;
+    const Tensor y = convolution(x, w, b, p, dims, "conv_transpose");
+    Shape out_size, crop_l;
+    for (int64_t d = 0; d < dims; ++d) {
+      out_size.push_back(c.input[2 + d] * c.stride[d]);
+      crop_l.push_back(conv_shape::transposed_same_padding(c.kernel[d], c.stride[d], c.dilation[d]).first);
+    }
+    test::check_close(y, zero_stuffed_conv_transpose(x, w, b, c.stride, c.dilation, crop_l, out_size, c.groups), 1e-4, 1e-4);
+  }
+  CHECK(conv_shape::transposed_same_padding(4, 1, 1) == std::pair<int64_t, int64_t>{1, 2});  // extra cropped on the right
+  CHECK(conv_shape::transposed_same_padding(1, 3, 1) == std::pair<int64_t, int64_t>{0, -2});  // extended on the right
+}
+
+TEST_CASE("ConvTranspose padding='same' matches PyTorch's equivalent numeric padding, cropped") {
+  std::ifstream cases(std::string(NABLA_FIXTURES) + "/lazy_fold/cases.txt");
+  REQUIRE(cases.good());
+  int count = 0;
+  for (std::string line; std::getline(cases, line);) {
+    std::map<std::string, std::string> f;
+    std::stringstream s(line);
+    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
+    if (f["kind"] != "tsame") continue;
+    CAPTURE(line);
+    ++count;
+    const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/lazy_fold/" + f["name"] + ".npy");
+    const std::vector<float> flat(data.begin(), data.end());
+    const Shape input = test::numbers(f["input"]), kernel = test::numbers(f["kernel"]);
+    const int64_t groups = std::stoll(f["groups"]), out = std::stoll(f["out"]), dims = std::stoll(f["dims"]);
+    Shape w_shape{input[1], out / groups}, y_shape{input[0], out};
+    w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
+    const Shape stride = test::numbers(f["stride"]);
+    for (int64_t d = 0; d < dims; ++d) y_shape.push_back(input[2 + d] * stride[d]);
+    auto at = flat.begin();
+    const auto take = [&](const Shape& shape) {
+      const Tensor t = from_vector(std::vector<float>(at, at + numel(shape)), shape);
+      at += numel(shape);
+      return t;
+    };
+    const Tensor x = take(input), w = take(w_shape), b = take({out}), expected = take(y_shape);
+    REQUIRE(at == flat.end());
+    Tensor y;
+    const std::vector<int64_t> dilation = test::numbers(f["dilation"]);
+    if (dims == 1) y = F::conv_transpose1d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    if (dims == 2) y = F::conv_transpose2d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    if (dims == 3) y = F::conv_transpose3d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    test::check_close(y, expected, 1e-4, 1e-4);
+  }
+  CHECK(count == 8);
+}
+
+TEST_CASE("ConvTranspose 'same' and 'valid': module, gradients and errors") {
+  manual_seed(34);
+  nn::ConvTranspose2d up({.in_channels = 3, .out_channels = 2, .kernel_size = 4, .stride = 2, .padding = "same"});
+  CHECK(to_string(up) == "ConvTranspose2d(3, 2, kernel_size=(4, 4), stride=(2, 2), padding=same)");
+  CHECK(up(randn({1, 3, 5, 7})).shape() == Shape{1, 2, 10, 14});
+  CHECK(up(randn({3, 5, 7})).shape() == Shape{2, 10, 14});
+  CHECK_THROWS_WITH_AS(up(randn({1, 3, 5, 7}), {11, 14}), doctest::Contains("output_size can't be given with padding='same'"), Error);
+  nn::ConvTranspose1d valid({.in_channels = 2, .out_channels = 2, .kernel_size = 3, .stride = 2, .padding = "valid"});
+  CHECK(valid(randn({1, 2, 5})).shape() == Shape{1, 2, 11});
+  CHECK(valid(randn({1, 2, 5}), {12}).shape() == Shape{1, 2, 12});  // output_size works with 'valid'
+  test::gradcheck([](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.stride = 3, .padding = "same"}); },
+                  {randn({1, 2, 4}), randn({2, 3, 2}), randn({3})});
+  CHECK_THROWS_WITH_AS(F::conv_transpose1d(randn({1, 2, 4}), randn({2, 3, 2}), {}, {.stride = 2, .padding = "same", .output_padding = 1}),
+                       doctest::Contains("output_padding=(1) can't be combined with padding='same'"), Error);
+  CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 2, .out_channels = 2, .kernel_size = 3, .padding = "full"}),
+                       doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }

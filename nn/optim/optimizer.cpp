@@ -14,7 +14,8 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
   set_lr(lr);
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
-    NABLA_CHECK(p.defined(), name_, ": parameter ", i, " is undefined (an uninitialised or unregistered tensor)");
+    NABLA_CHECK(p.defined(), name_, ": parameter ", i, " is uninitialized (a lazy module that has not materialised its "
+                "parameters yet): run a forward pass on an example input before building the optimizer");
     NABLA_CHECK(p.is_leaf() && p.requires_grad(), name_, ": can't optimize a non-leaf Tensor or one that does not "
                 "require grad (parameter ", i, " of shape ", shape_str(p.shape()), ")");
     NABLA_CHECK(p.is_contiguous(), name_, ": parameter ", i, " of shape ", shape_str(p.shape()), " is not contiguous");

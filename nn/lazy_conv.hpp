@@ -1,0 +1,132 @@
+#pragma once
+// LazyConv1d/2d/3d and LazyConvTranspose1d/2d/3d: the conv layers without in_channels, which the
+// first input supplies ((N, C, ...) or unbatched (C, ...)), as torch.nn.LazyConv*d.
+//
+//   nn::LazyConv2d conv({.out_channels = 16, .kernel_size = 3, .padding = 1});
+//   auto y = conv(x);            // x (8, 3, 32, 32): now a Conv2d(3, 16, ...), initialised as one
+//   optim::SGD sgd(conv.parameters(), {.lr = 0.1});   // after the first forward, not before
+//
+// On materialisation the concrete layer (ConvNd/ConvTransposeNd) is built with the same options,
+// so it draws its initial values exactly as the eager layer would from the same RNG state; from
+// then on this module prints, saves and loads as that layer. load_state_dict on an unmaterialised
+// module takes in_channels from the loaded weight's shape. Copies of a lazy module share its state,
+// like every Module, so a copy registered in a parent materialises with it.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "nabla/nn/conv.hpp"
+
+namespace nabla::nn {
+
+// ConvOptions without in_channels.
+template <size_t D>
+struct LazyConvOptions {
+  int64_t out_channels = 0;
+  Dims<D> kernel_size = 0;  // required
+  Dims<D> stride = 1;
+  Padding<D> padding = 0;
+  Dims<D> dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+  std::string padding_mode = "zeros";
+  bool winograd = false;
+};
+
+// ConvTransposeOptions without in_channels.
+template <size_t D>
+struct LazyConvTransposeOptions {
+  int64_t out_channels = 0;
+  Dims<D> kernel_size = 0;  // required
+  Dims<D> stride = 1;
+  Padding<D> padding = 0;
+  Dims<D> output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  Dims<D> dilation = 1;
+  std::string padding_mode = "zeros";
+};
+
+// What a lazy layer becomes: its options and how to complete them.
+template <class Concrete>
+struct LazyTraits;
+
+template <size_t D>
+struct LazyTraits<ConvNd<D>> {
+  using Options = LazyConvOptions<D>;
+  static constexpr size_t dims = D;
+  static constexpr bool transposed = false;
+  static ConvOptions<D> complete(const Options& o, int64_t in_channels) {
+    return {.in_channels = in_channels, .out_channels = o.out_channels, .kernel_size = o.kernel_size,
+            .stride = o.stride, .padding = o.padding, .dilation = o.dilation, .groups = o.groups, .bias = o.bias,
+            .padding_mode = o.padding_mode, .winograd = o.winograd};
+  }
+};
+
+template <size_t D>
+struct LazyTraits<ConvTransposeNd<D>> {
+  using Options = LazyConvTransposeOptions<D>;
+  static constexpr size_t dims = D;
+  static constexpr bool transposed = true;
+  static ConvTransposeOptions<D> complete(const Options& o, int64_t in_channels) {
+    return {.in_channels = in_channels, .out_channels = o.out_channels, .kernel_size = o.kernel_size,
+            .stride = o.stride, .padding = o.padding, .output_padding = o.output_padding, .groups = o.groups,
+            .bias = o.bias, .dilation = o.dilation, .padding_mode = o.padding_mode};
+  }
+};
+
+template <class Concrete>
+class LazyConv : public Layer<LazyConv<Concrete>> {
+  using Traits = LazyTraits<Concrete>;
+
+ public:
+  using Options = typename Traits::Options;
+
+  // Checks every option that does not depend on in_channels, including out_channels % groups
+  // (which PyTorch's lazy layers leave to a confusing error at the first forward).
+  explicit LazyConv(const Options& options);
+
+  // Materialises from the input on the first call, then is the concrete layer's forward.
+  Tensor forward(const Tensor& input);
+  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size)
+    requires(Traits::transposed);
+  Tensor operator()(const Tensor& input) { return forward(input); }
+  Tensor operator()(const Tensor& input, const std::vector<int64_t>& output_size)
+    requires(Traits::transposed)
+  {
+    return forward(input, output_size);
+  }
+
+  bool has_uninitialized_params() const;
+  // The layer this one became; an error before it has materialised.
+  Concrete& materialized() const;
+  // "LazyConv2d" until materialised, then the concrete name ("Conv2d").
+  std::string name() const override;
+  std::string extra_repr() const override;
+
+  Options options;
+
+ protected:
+  void materialize_from(const StateDict& own) override;
+
+ private:
+  void materialize(int64_t in_channels, const std::string& source);
+  Concrete& ready_for(const Tensor& input);  // materialises if needed; refuses a partly loaded layer
+
+  struct State {
+    std::optional<Concrete> layer;
+    std::string load_gap;  // set when a load left some parameter uninitialized: forward refuses to run
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::string who_;    // "LazyConv2d(?->16, k=3)"
+  ConvParams params_;  // for the repr before materialisation
+};
+
+using LazyConv1d = LazyConv<Conv1d>;
+using LazyConv2d = LazyConv<Conv2d>;
+using LazyConv3d = LazyConv<Conv3d>;
+using LazyConvTranspose1d = LazyConv<ConvTranspose1d>;
+using LazyConvTranspose2d = LazyConv<ConvTranspose2d>;
+using LazyConvTranspose3d = LazyConv<ConvTranspose3d>;
+
+}  // namespace nabla::nn

@@ -1,0 +1,59 @@
+#pragma once
+// Unfold (im2col) and Fold (col2im) in 1-D, 2-D and 3-D: torch.nn.functional.unfold/fold, extended
+// past PyTorch's two spatial dims.
+//
+//   auto cols = F::unfold(x, {.kernel_size = 3, .padding = 1});          // x (N, C, H, W): 2-D, as PyTorch
+//   auto cols1 = F::unfold(x1, {.kernel_size = {5}, .stride = {2}});     // x1 (N, C, W): 1-D
+//   auto y = F::fold(cols3, {.output_size = {8, 8, 8}, .kernel_size = 2}); // 3-D
+//
+// The number of spatial dims is the length of kernel_size (unfold) or output_size (fold); a single
+// number means 2-D, which is what it means in PyTorch. The other sizes are one number for every dim
+// or one per dim.
+//
+// unfold: (N, C, *spatial) or (C, *spatial) → (N, C·∏kernel, L), L the number of sliding blocks;
+// each column is one block, its rows channel-major then kernel offsets in row-major order.
+// fold: (N, C·∏kernel, L) or (C·∏kernel, L) → (N, C, *output_size), summing overlapping blocks; the
+// adjoint of unfold, so fold(unfold(x)) == x · fold(unfold(ones)).
+#include <concepts>
+#include <initializer_list>
+#include <vector>
+
+#include "nabla/core/tensor.hpp"
+
+namespace nabla {
+
+// One number, or a braced list with one number per spatial dim.
+struct Sizes {
+  template <std::integral I>
+  Sizes(I value) : values{static_cast<int64_t>(value)}, scalar(true) {}
+  Sizes(std::initializer_list<int64_t> list) : values(list) {}
+  Sizes(std::vector<int64_t> list) : values(std::move(list)) {}
+  std::vector<int64_t> values;
+  bool scalar = false;  // written as one number (PyTorch prints it as one)
+};
+
+// PyTorch's argument order: kernel_size, dilation, padding, stride.
+struct UnfoldOptions {
+  Sizes kernel_size = 0;  // required
+  Sizes dilation = 1;
+  Sizes padding = 0;
+  Sizes stride = 1;
+};
+
+struct FoldOptions {
+  Sizes output_size = 0;  // required: the spatial size of the output
+  Sizes kernel_size = 0;  // required
+  Sizes dilation = 1;
+  Sizes padding = 0;
+  Sizes stride = 1;
+};
+
+Tensor unfold(const Tensor& input, const UnfoldOptions& options);
+Tensor fold(const Tensor& input, const FoldOptions& options);
+
+// The checks that need no input (sizes per dim, positive kernel/stride/dilation, non-negative
+// padding): the modules run them at construction.
+void validate(const UnfoldOptions& options);
+void validate(const FoldOptions& options);
+
+}  // namespace nabla
