@@ -174,6 +174,22 @@ void check_bool(const Tensor& mask, const char* op) {
 }
 }  // namespace
 
+namespace {
+// An operand of where() read at the output's index: a single value, or a dense array of the output's
+// shape (a broadcast operand is expanded into one first: a plain loop beats a broadcasting iterator).
+template <class T>
+struct Operand {
+  Tensor dense;
+  const T* data;
+  bool single;
+  Operand(const Tensor& t, const Shape& shape)
+      : dense(t.numel() == 1 ? t.contiguous() : t.shape() == shape ? t.contiguous() : t.expand(shape).contiguous()),
+        data(dense.data_ptr<T>()),
+        single(t.numel() == 1 && numel(shape) != 1) {}
+  T operator[](int64_t i) const { return data[single ? 0 : i]; }
+};
+}  // namespace
+
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   check_bool(condition, "where");
   check_float(a, "where");
@@ -181,9 +197,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor y = empty(shape);
   {
-    auto xo = kernels::adapt<float>(y);
-    const Tensor c = condition.contiguous(), ca = a.contiguous(), cb = b.contiguous();
-    xt::noalias(xo) = xt::where(kernels::adapt<bool>(c), kernels::adapt<float>(ca), kernels::adapt<float>(cb));
+    const Operand<bool> c(condition, shape);
+    const Operand<float> va(a.detach(), shape), vb(b.detach(), shape);
+    float* out = y.data_ptr<float>();
+    const int64_t n = y.numel();
+#pragma omp parallel for simd schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) out[i] = c[i] ? va[i] : vb[i];
   }
   return autograd::record("WhereBackward0", y, {a, b},
                           [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {

@@ -96,6 +96,7 @@ std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tenso
   const float* px = dense.data_ptr<float>();
   float* pv = values.data_ptr<float>();
   int64_t* pi = indices.data_ptr<int64_t>();
+#pragma omp parallel for collapse(2) schedule(static) if (outer * inner * n > 32768)
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       const float* row = px + o * n * inner + i;

@@ -15,7 +15,7 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
   while (std::getline(in, line)) {
     EpochMetrics m{};
     if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf", &m.epoch, &m.train_loss, &m.test_loss, &m.test_accuracy,
-                    &m.seconds, &m.images_per_second) == 6)
+                    &m.seconds, &m.samples_per_second) == 6)
       rows.push_back(m);
   }
   return rows;
@@ -23,10 +23,51 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows) {
   std::ofstream out(path);
-  out << "epoch,train_loss,test_loss,test_accuracy,seconds,images_per_second\n";
+  out << "epoch,train_loss,test_loss,test_accuracy,seconds,samples_per_second\n";
   for (const auto& m : rows)
     out << m.epoch << "," << m.train_loss << "," << m.test_loss << "," << m.test_accuracy << "," << m.seconds << ","
-        << m.images_per_second << "\n";
+        << m.samples_per_second << "\n";
+}
+
+std::string confusion_report(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& matrix) {
+  const size_t n = classes.size();
+  size_t width = 9;
+  for (const auto& c : classes) width = std::max(width, c.size() + 2);
+  std::ostringstream out;
+  char cell[64];
+  out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(width, ' ');
+  for (const auto& c : classes) out << std::string(width - c.size(), ' ') << c;
+  out << "\n";
+  int64_t total = 0, correct = 0;
+  for (size_t i = 0; i < n; ++i) {
+    out << classes[i] << std::string(width - classes[i].size(), ' ');
+    for (size_t j = 0; j < n; ++j) {
+      std::snprintf(cell, sizeof cell, "%*lld", static_cast<int>(width), static_cast<long long>(matrix[i][j]));
+      out << cell;
+      total += matrix[i][j];
+      if (i == j) correct += matrix[i][j];
+    }
+    out << "\n";
+  }
+  out << "\n" << std::string(width, ' ') << "precision   recall       F1  support\n";
+  double f1_sum = 0;
+  for (size_t c = 0; c < n; ++c) {
+    int64_t predicted = 0, actual = 0;
+    for (size_t k = 0; k < n; ++k) {
+      predicted += matrix[k][c];
+      actual += matrix[c][k];
+    }
+    const double tp = static_cast<double>(matrix[c][c]);
+    const double precision = predicted ? tp / predicted : 0, recall = actual ? tp / actual : 0;
+    const double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+    f1_sum += f1;
+    std::snprintf(cell, sizeof cell, "%9.4f%9.4f%9.4f%9lld", precision, recall, f1, static_cast<long long>(actual));
+    out << classes[c] << std::string(width - classes[c].size(), ' ') << cell << "\n";
+  }
+  std::snprintf(cell, sizeof cell, "accuracy %.2f%% (%lld/%lld), macro F1 %.4f", total ? 100.0 * correct / total : 0.0,
+                static_cast<long long>(correct), static_cast<long long>(total), n ? f1_sum / n : 0.0);
+  out << cell << "\n";
+  return out.str();
 }
 
 namespace {

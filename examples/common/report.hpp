@@ -1,6 +1,7 @@
 #pragma once
 // What the examples leave behind after each epoch: a metrics CSV and a training-curve picture (SVG,
 // opens in any browser), rewritten whole each time so an interrupted run still has both.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,16 @@ struct EpochMetrics {
   double test_loss;
   double test_accuracy;  // percent
   double seconds;
-  double images_per_second;
+  double samples_per_second;
 };
 
 // Reads the rows an earlier run wrote (for --resume); missing file → no rows.
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
+// The confusion matrix (rows: true class, columns: predicted) followed by each class's precision,
+// recall, F1 and support, and the accuracy and macro F1, as a printable table.
+std::string confusion_report(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& matrix);
+
 // Two panels: train/test loss and test accuracy per epoch.
 void write_training_curve_svg(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
 

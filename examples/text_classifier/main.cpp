@@ -1,0 +1,361 @@
+// The Conv1d text classifier: spam detection on the SpamAssassin corpus by default, or any labelled
+// text given as `label<TAB>text` lines. Its PyTorch twin is ../shared/reference/text_reference.py.
+//
+//   text_classifier train --save runs/text                 # prepares SpamAssassin, trains, checkpoints
+//   text_classifier train --train a.tsv --test b.tsv --seq 256 --kernels 3,4,5
+//   text_classifier eval --model runs/text/checkpoint.safetensors
+//   text_classifier predict --model runs/text/checkpoint.safetensors "win a free prize now"
+//   text_classifier predict --model runs/text/checkpoint.safetensors --mail < message.eml
+#include <CLI/CLI.hpp>
+#include <nabla/nabla.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "common/report.hpp"
+#include "text_classifier/corpus.hpp"
+#include "text_classifier/mail.hpp"
+#include "text_classifier/model.hpp"
+#include "text_classifier/text.hpp"
+
+using namespace nabla;
+using namespace text_classifier;
+namespace F = nabla::nn::functional;
+
+namespace {
+
+// A split, tokenized once: each text's tokens, then (once the vocabulary is known) its token ids.
+struct Dataset {
+  std::vector<std::vector<std::string>> tokens;
+  std::vector<std::vector<int64_t>> ids;
+  std::vector<int64_t> targets;
+  int64_t size() const { return static_cast<int64_t>(targets.size()); }
+  void encode(const Vocabulary& vocab) {
+    ids.clear();
+    for (const auto& t : tokens) ids.push_back(vocab.ids(t));
+  }
+};
+
+Dataset tokenize_split(const std::vector<Example>& examples, const std::map<std::string, int64_t>& class_ids,
+                       const std::string& path) {
+  Dataset out;
+  for (const auto& e : examples) {
+    const auto it = class_ids.find(e.label);
+    if (it == class_ids.end()) {
+      std::cerr << "warning: " << path << ": label '" << e.label << "' is not among the training labels; skipped\n";
+      continue;
+    }
+    out.tokens.push_back(tokenize(e.text));
+    out.targets.push_back(it->second);
+  }
+  return out;
+}
+
+// Rows [begin, end) of `order` as a batch, trimmed to its longest text (at most seq tokens).
+std::pair<Tensor, Tensor> make_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t begin, int64_t end,
+                                     int64_t seq) {
+  std::vector<const std::vector<int64_t>*> docs;
+  std::vector<int64_t> targets;
+  for (int64_t i = begin; i < end; ++i) {
+    docs.push_back(&data.ids[order[i]]);
+    targets.push_back(data.targets[order[i]]);
+  }
+  return {pad_batch(docs, seq), from_vector(targets, {end - begin})};
+}
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;  // accuracy in percent
+  std::vector<std::vector<int64_t>> confusion;
+};
+
+Evaluation evaluate(TextCNN& model, const Dataset& data, int64_t seq, int64_t classes) {
+  model.eval();
+  NoGradGuard no_grad;
+  Evaluation result;
+  result.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  std::vector<int64_t> order(data.size());
+  std::iota(order.begin(), order.end(), 0);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < data.size(); i += 512) {
+    const auto [x, y] = make_batch(data, order, i, std::min(i + 512, data.size()), seq);
+    const Tensor logits = model(x);
+    result.loss += F::cross_entropy(logits, y, {.reduction = Reduction::sum}).item<float>();
+    const auto predicted = logits.argmax(1).to_vector<int64_t>(), truth = y.to_vector<int64_t>();
+    for (size_t k = 0; k < predicted.size(); ++k) {
+      ++result.confusion[truth[k]][predicted[k]];
+      correct += predicted[k] == truth[k];
+    }
+  }
+  model.train();
+  const double n = std::max<double>(1.0, static_cast<double>(data.size()));
+  result.loss /= n;
+  result.accuracy = 100.0 * static_cast<double>(correct) / n;
+  return result;
+}
+
+std::string join(const std::vector<std::string>& items, char separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(1, separator)) + item;
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, separator);) out.push_back(item);
+  return out;
+}
+
+std::vector<int64_t> numbers(const std::string& text, const char* what) {
+  std::vector<int64_t> out;
+  for (const auto& item : split(text, ',')) {
+    try {
+      out.push_back(std::stoll(item));
+    } catch (const std::exception&) {
+      throw Error(std::string("--") + what + ": '" + text + "' is not a comma-separated list of integers");
+    }
+  }
+  return out;
+}
+
+// ---- checkpoint: everything predict needs (weights, vocabulary, labels, shapes) in one file
+
+struct Trained {
+  std::unique_ptr<TextCNN> model;
+  Vocabulary vocab;
+  std::vector<std::string> classes;
+  int64_t seq = 0;
+  int epoch = 0;
+};
+
+void save_checkpoint(const std::string& path, const Trained& t, const optim::Adam& optimizer) {
+  StateDict all;
+  for (const auto& [key, tensor] : t.model->state_dict()) all.insert("model." + key, tensor);
+  for (const auto& [key, tensor] : optimizer.state_dict()) all.insert("optimizer." + key, tensor);
+  std::vector<std::string> kernels;
+  for (int64_t k : t.model->options.kernel_sizes) kernels.push_back(std::to_string(k));
+  save(all, path,
+       {{"format", "nabla text_classifier"},
+        {"epoch", std::to_string(t.epoch)},
+        {"classes", join(t.classes, '\n')},
+        {"vocabulary", t.vocab.to_text()},
+        {"seq", std::to_string(t.seq)},
+        {"embedding_dim", std::to_string(t.model->options.embedding_dim)},
+        {"filters", std::to_string(t.model->options.filters)},
+        {"kernel_sizes", join(kernels, ',')}});
+}
+
+// Rebuilds the model from the checkpoint's metadata and loads its weights (and the optimizer's
+// state, when one is given).
+Trained load_checkpoint(const std::string& path, optim::Adam* optimizer = nullptr) {
+  Metadata meta;
+  const StateDict all = load(path, &meta);
+  for (const char* key : {"classes", "vocabulary", "seq", "embedding_dim", "filters", "kernel_sizes", "epoch"})
+    NABLA_CHECK(meta.count(key), "text_classifier: '", path, "' is not a text_classifier checkpoint (no '", key,
+                "' in its metadata)");
+  Trained t;
+  t.classes = split(meta["classes"], '\n');
+  t.vocab = Vocabulary::from_text(meta["vocabulary"]);
+  t.seq = std::stoll(meta["seq"]);
+  t.epoch = std::stoi(meta["epoch"]);
+  t.model = std::make_unique<TextCNN>(TextCNNOptions{.vocab_size = t.vocab.size(),
+                                                     .embedding_dim = std::stoll(meta["embedding_dim"]),
+                                                     .filters = std::stoll(meta["filters"]),
+                                                     .kernel_sizes = numbers(meta["kernel_sizes"], "kernel_sizes"),
+                                                     .classes = static_cast<int64_t>(t.classes.size())});
+  StateDict model_state, optimizer_state;
+  for (const auto& [key, tensor] : all) {
+    if (key.rfind("model.", 0) == 0) model_state.insert(key.substr(6), tensor);
+    else if (key.rfind("optimizer.", 0) == 0) optimizer_state.insert(key.substr(10), tensor);
+  }
+  t.model->load_state_dict(model_state);
+  if (optimizer) optimizer->load_state_dict(optimizer_state);
+  return t;
+}
+
+// ---- commands
+
+struct TrainOptions {
+  std::string data_dir = "data/spamassassin", train_path, test_path, save_dir;
+  int64_t seq = 1000, vocab = 20000, embedding = 64, filters = 128, batch_size = 64, limit = 0;
+  std::string kernels = "5";
+  int epochs = 6;
+  double lr = 1e-3, dropout = 0.5;
+  uint64_t seed = 0;
+  bool quiet = false;
+};
+
+int train(const TrainOptions& o) {
+  std::string train_path = o.train_path, test_path = o.test_path;
+  if (train_path.empty() != test_path.empty()) throw Error("train: give both --train and --test, or neither");
+  if (train_path.empty()) {
+    const SplitFiles files = prepare_spamassassin(o.data_dir);
+    train_path = files.train;
+    test_path = files.test;
+  }
+  std::vector<Example> train_examples = read_tsv(train_path);
+  const std::vector<Example> test_examples = read_tsv(test_path);
+  if (o.limit > 0 && static_cast<int64_t>(train_examples.size()) > o.limit) train_examples.resize(o.limit);
+  NABLA_CHECK(!train_examples.empty(), "train: '", train_path, "' holds no examples");
+
+  std::set<std::string> labels;
+  for (const auto& e : train_examples) labels.insert(e.label);
+  Trained t;
+  t.classes.assign(labels.begin(), labels.end());
+  std::map<std::string, int64_t> class_ids;
+  for (size_t i = 0; i < t.classes.size(); ++i) class_ids[t.classes[i]] = static_cast<int64_t>(i);
+  Dataset train_set = tokenize_split(train_examples, class_ids, train_path);
+  Dataset test_set = tokenize_split(test_examples, class_ids, test_path);
+  t.vocab = Vocabulary::build(train_set.tokens, o.vocab);
+  train_set.encode(t.vocab);
+  test_set.encode(t.vocab);
+  t.seq = o.seq;
+  std::cout << "data: " << train_set.size() << " training and " << test_set.size() << " test texts, "
+            << t.classes.size() << " classes (" << join(t.classes, ',') << "), vocabulary " << t.vocab.size()
+            << ", first " << o.seq << " tokens, " << get_num_threads() << " threads\n";
+
+  manual_seed(o.seed);
+  t.model = std::make_unique<TextCNN>(TextCNNOptions{.vocab_size = t.vocab.size(), .embedding_dim = o.embedding,
+                                                     .filters = o.filters, .kernel_sizes = numbers(o.kernels, "kernels"),
+                                                     .classes = static_cast<int64_t>(t.classes.size()),
+                                                     .dropout = o.dropout});
+  TextCNN& model = *t.model;
+  optim::Adam optimizer(model.parameters(), {.lr = o.lr});
+  std::cout << model << "\n";
+  if (!o.save_dir.empty()) std::filesystem::create_directories(o.save_dir);
+
+  std::vector<examples::EpochMetrics> history;
+  const int64_t batches = (train_set.size() + o.batch_size - 1) / o.batch_size;
+  Evaluation result;
+  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    ProgressBar bar("epoch " + std::to_string(epoch), batches, o.quiet ? std::clog : std::cout, o.quiet ? 1 << 30 : 10);
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<int64_t> order = randperm(train_set.size()).to_vector<int64_t>();
+    double loss_sum = 0;
+    int64_t seen = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t begin = b * o.batch_size, end = std::min(begin + o.batch_size, train_set.size());
+      const auto [x, y] = make_batch(train_set, order, begin, end, o.seq);
+      optimizer.zero_grad();
+      const Tensor loss = F::cross_entropy(model(x), y);
+      loss.backward();
+      optimizer.step();
+      const float value = loss.item<float>();
+      loss_sum += value * static_cast<double>(end - begin);
+      seen += end - begin;
+      if (!o.quiet) bar.update(b + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double train_loss = loss_sum / static_cast<double>(seen);
+    if (!o.quiet) bar.finish("loss " + std::to_string(train_loss).substr(0, 6));
+    result = evaluate(model, test_set, o.seq, static_cast<int64_t>(t.classes.size()));
+    std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.2f s, %.0f texts/s\n", epoch,
+                train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds);
+    std::fflush(stdout);
+    history.push_back({epoch, train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds});
+    t.epoch = epoch;
+    if (!o.save_dir.empty()) {
+      save_checkpoint(o.save_dir + "/checkpoint.safetensors", t, optimizer);
+      examples::write_metrics_csv(o.save_dir + "/metrics.csv", history);
+      examples::write_training_curve_svg(o.save_dir + "/training_curve.svg", "Conv1d text classifier (Nabla)", history);
+    }
+  }
+  if (!history.empty()) std::cout << "\n" << examples::confusion_report(t.classes, result.confusion);
+  if (!o.save_dir.empty())
+    std::cout << "saved " << o.save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+  return 0;
+}
+
+int eval(const std::string& model_path, std::string test_path, const std::string& data_dir) {
+  Trained t = load_checkpoint(model_path);
+  if (test_path.empty()) test_path = prepare_spamassassin(data_dir).test;
+  std::map<std::string, int64_t> class_ids;
+  for (size_t i = 0; i < t.classes.size(); ++i) class_ids[t.classes[i]] = static_cast<int64_t>(i);
+  Dataset test_set = tokenize_split(read_tsv(test_path), class_ids, test_path);
+  test_set.encode(t.vocab);
+  const Evaluation result = evaluate(*t.model, test_set, t.seq, static_cast<int64_t>(t.classes.size()));
+  std::printf("%s: %lld texts, test loss %.4f, test accuracy %.2f%%\n\n", test_path.c_str(),
+              static_cast<long long>(test_set.size()), result.loss, result.accuracy);
+  std::cout << examples::confusion_report(t.classes, result.confusion);
+  return 0;
+}
+
+int predict(const std::string& model_path, std::vector<std::string> texts, bool mail, bool lines) {
+  Trained t = load_checkpoint(model_path);
+  if (texts.empty()) {  // stdin: one text, or one per line
+    const std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (lines) texts = split(input, '\n');
+    else texts.push_back(input);
+  }
+  t.model->eval();
+  NoGradGuard no_grad;
+  for (const auto& raw : texts) {
+    const std::string text = mail ? cut_chars(mail_text(raw), 4000) : collapse_whitespace(raw);
+    const std::vector<int64_t> ids = t.vocab.ids(tokenize(text));
+    const Tensor probabilities = F::softmax(t.model->forward(pad_batch({&ids}, t.seq)), 1);
+    const int64_t best = probabilities.argmax(1).item<int64_t>();
+    std::printf("%s\t%.4f\t%s\n", t.classes[best].c_str(), probabilities.select(1, best).item<float>(),
+                cut_chars(text, 80).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Trains and runs a Conv1d text classifier (Embedding -> Conv1d -> max over time -> Linear) with Nabla."};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+
+  TrainOptions o;
+  CLI::App* train_cmd = app.add_subcommand("train", "train on label<TAB>text files (default: the SpamAssassin corpus)");
+  train_cmd->add_option("--data", o.data_dir, "folder for the prepared SpamAssassin corpus")->capture_default_str();
+  train_cmd->add_option("--train", o.train_path, "training file of label<TAB>text lines (with --test)");
+  train_cmd->add_option("--test", o.test_path, "test file of label<TAB>text lines (with --train)");
+  train_cmd->add_option("--save", o.save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
+  train_cmd->add_option("--seq", o.seq, "tokens read from each text")->capture_default_str();
+  train_cmd->add_option("--vocab", o.vocab, "vocabulary size, including pad and unknown")->capture_default_str();
+  train_cmd->add_option("--embedding", o.embedding, "embedding size")->capture_default_str();
+  train_cmd->add_option("--filters", o.filters, "conv filters per kernel size")->capture_default_str();
+  train_cmd->add_option("--kernels", o.kernels, "kernel sizes, comma-separated (several run in parallel)")->capture_default_str();
+  train_cmd->add_option("--epochs", o.epochs, "epochs")->capture_default_str();
+  train_cmd->add_option("--batch-size", o.batch_size, "batch size")->capture_default_str();
+  train_cmd->add_option("--lr", o.lr, "Adam learning rate")->capture_default_str();
+  train_cmd->add_option("--dropout", o.dropout, "dropout before the classifier")->capture_default_str();
+  train_cmd->add_option("--seed", o.seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
+  train_cmd->add_option("--limit", o.limit, "train on the first N texts only (smoke tests)");
+  train_cmd->add_flag("--quiet", o.quiet, "no progress bar");
+
+  std::string model_path, test_path, data_dir = "data/spamassassin";
+  CLI::App* eval_cmd = app.add_subcommand("eval", "accuracy and confusion matrix of a checkpoint on a test file");
+  eval_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
+  eval_cmd->add_option("--test", test_path, "label<TAB>text file (default: the SpamAssassin test split)");
+  eval_cmd->add_option("--data", data_dir, "folder of the prepared SpamAssassin corpus")->capture_default_str();
+
+  std::vector<std::string> texts;
+  bool mail = false, lines = false;
+  CLI::App* predict_cmd = app.add_subcommand("predict", "label and probability for each text (arguments, or stdin)");
+  predict_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
+  predict_cmd->add_option("texts", texts, "texts to classify; none: read stdin");
+  predict_cmd->add_flag("--mail", mail, "the input is a raw mail (RFC 822): classify its Subject and decoded body");
+  predict_cmd->add_flag("--lines", lines, "stdin holds one text per line");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (threads > 0) set_num_threads(threads);
+    if (*train_cmd) return train(o);
+    if (*eval_cmd) return eval(model_path, test_path, data_dir);
+    return predict(model_path, texts, mail, lines);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
