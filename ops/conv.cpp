@@ -12,6 +12,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/pad.hpp"
 #include "nabla/ops/reduction.hpp"
+#include "ops/conv_sparse_grad.h"
 #include "ops/kernels.h"
 #include "ops/onednn.h"
 
@@ -188,11 +189,11 @@ onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
 // Forward, then the recorded backward, on one family of primitives.
 template <class F>
 Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias) {
-  const Tensor x = input.detach().contiguous();
+  const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
   const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
   const dnnl::memory::desc weights_md = user_weights_desc(g);
   Tensor y = empty(g.dst_shape()), src_keep, dst_keep;
-  const dnnl::memory src_plain = onednn::memory_of(onednn::plain_desc(g.src_shape()), x);
+  const dnnl::memory src_plain = onednn::memory_of(x);
   const dnnl::memory src = onednn::to_layout(src_plain, family.forward_pd.src_desc(), src_keep);
   const dnnl::memory y_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), y);
   const dnnl::memory dst = y_plain.get_desc() == family.forward_pd.dst_desc()
@@ -213,12 +214,17 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
                           [&family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
                               const Tensor& grad, const autograd::Needs& needs) {
     const Tensor gy = grad.contiguous();
+    if (!g.transposed) {
+      const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
+      if (auto sparse = detail::sparse_conv_backward(x, w, gy, window, needs[0], needs[1], needs[2] && has_bias))
+        return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
+    }
     Tensor diff_dst_keep;
     const dnnl::memory gy_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), gy);
     autograd::Grads grads(3);
     if (needs[0]) {  // skipped for a first layer
-      Tensor gx = empty(g.src_shape()), scratch_keep, diff_src_keep;
-      const dnnl::memory gx_plain = onednn::memory_of(onednn::plain_desc(g.src_shape()), gx);
+      Tensor gx = onednn::empty_in_layout_of(x), scratch_keep, diff_src_keep;  // the gradient in x's layout
+      const dnnl::memory gx_plain = onednn::memory_of(gx);
       const dnnl::memory diff_src = gx_plain.get_desc() == family.data_pd.diff_src_desc()
                                         ? gx_plain
                                         : onednn::scratch(family.data_pd.diff_src_desc(), diff_src_keep);

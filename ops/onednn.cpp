@@ -1,5 +1,8 @@
 #include "ops/onednn.h"
 
+#include <algorithm>
+#include <numeric>
+
 #include <atomic>
 
 #include "nabla/core/error.hpp"
@@ -47,6 +50,38 @@ dnnl::memory memory_of(const dnnl::memory::desc& md, const Tensor& t) {
 }
 
 dnnl::memory memory_of(const Tensor& t) { return memory_of(desc_of(t), t); }
+
+namespace {
+// t's dims from the largest stride to the smallest (ties keep their order).
+Shape dim_order(const Tensor& t) {
+  Shape order(t.dim());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return t.stride(a) > t.stride(b); });
+  return order;
+}
+}  // namespace
+
+Tensor dense(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  int64_t expected = 1;
+  const Shape order = dim_order(t);
+  for (auto d = order.rbegin(); d != order.rend(); ++d) {
+    if (t.size(*d) == 1) continue;
+    if (t.stride(*d) != expected) return t.contiguous();
+    expected *= t.size(*d);
+  }
+  return t;
+}
+
+Tensor empty_in_layout_of(const Tensor& t) {
+  const Shape order = dim_order(t);
+  Shape permuted_shape, inverse(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    permuted_shape.push_back(t.size(order[i]));
+    inverse[order[i]] = static_cast<int64_t>(i);
+  }
+  return empty(permuted_shape).permute(inverse);
+}
 
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
   p.execute(stream(), args);

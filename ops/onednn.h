@@ -24,6 +24,14 @@ dnnl::memory::desc desc_of(const Tensor& t);
 dnnl::memory memory_of(const dnnl::memory::desc& md, const Tensor& t);
 dnnl::memory memory_of(const Tensor& t);
 
+// t itself when its elements fill its storage densely in some dim order (a transposed or permuted
+// view, such as an (N, W, C) embedding seen as (N, C, W)), else a contiguous copy. oneDNN reads
+// any such layout through desc_of, and reorders into its own layout in the same pass.
+Tensor dense(const Tensor& t);
+// An uninitialised tensor of t's shape whose elements lie in t's dim order (for a gradient that
+// should come back in its input's layout).
+Tensor empty_in_layout_of(const Tensor& t);
+
 // Runs a primitive on the Nabla stream and waits for it.
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
 

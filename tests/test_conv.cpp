@@ -510,3 +510,49 @@ TEST_CASE("ConvTranspose 'same' and 'valid': module, gradients and errors") {
   CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 2, .out_channels = 2, .kernel_size = 3, .padding = "full"}),
                        doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }
+
+namespace {
+
+// The three gradients of conv(x, w, b) for the output gradient gy.
+std::vector<Tensor> conv_grads(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p, const Tensor& gy) {
+  Tensor xl = x.detach().clone().requires_grad_(), wl = w.detach().clone().requires_grad_(),
+         bl = b.detach().clone().requires_grad_();
+  convolution(xl, wl, bl, p, x.dim() - 2, "conv").backward(gy);
+  return {xl.grad(), wl.grad(), bl.grad()};
+}
+
+}  // namespace
+
+TEST_CASE("a mostly-zero output gradient (as under a max pool) takes the sparse backward, with the dense result") {
+  manual_seed(35);
+  for (const auto& c : cases) {
+    CAPTURE(shape_str(c.input));
+    const Tensor x = randn(c.input), w = weight_for(c, false), b = randn({c.out_channels});
+    const ConvParams p = params_of(c, false);
+    const Shape out_shape = convolution(x, w, b, p, x.dim() - 2, "conv").shape();
+    // One nonzero in ~20: the backward works from the nonzeros. By linearity, the dense backward's
+    // answer for it is backward(sparse + noise) - backward(noise), both dense.
+    const Tensor sparse = randn(out_shape) * (rand(out_shape) < full(out_shape, 0.05)).to(kFloat32);
+    const Tensor noise = randn(out_shape);
+    const auto from_sparse = conv_grads(x, w, b, p, sparse);
+    const auto with_noise = conv_grads(x, w, b, p, sparse + noise), noise_only = conv_grads(x, w, b, p, noise);
+    for (size_t i = 0; i < 3; ++i) test::check_close(from_sparse[i], with_noise[i] - noise_only[i], 1e-3, 1e-3);
+  }
+}
+
+TEST_CASE("a conv reads a transposed (channels-last) input where it lies and returns its gradient in that layout") {
+  manual_seed(36);
+  const Tensor channels_last = randn({2, 9, 4});  // (N, W, C), e.g. an embedding's output
+  const Tensor w = randn({3, 4, 3}), b = randn({3});
+  Tensor view = channels_last.clone().requires_grad_();
+  Tensor copy = channels_last.clone().requires_grad_();
+  const Tensor y_view = F::conv1d(view.transpose(1, 2), w, b, {.padding = 1});
+  const Tensor y_copy = F::conv1d(copy.transpose(1, 2).contiguous(), w, b, {.padding = 1});
+  CHECK(y_view.to_vector<float>() == y_copy.to_vector<float>());
+  const Tensor g = randn(y_view.shape());
+  y_view.backward(g);
+  y_copy.backward(g);
+  test::check_close(view.grad(), copy.grad(), 1e-6, 1e-6);
+  test::gradcheck([&](const auto& in) { return F::conv1d(in[0].transpose(1, 2), in[1], {}, {.padding = 1}); },
+                  {randn({1, 6, 4}), randn({2, 4, 3})});
+}

@@ -1,5 +1,7 @@
 #include "text_classifier/model.hpp"
 
+#include <limits>
+
 namespace text_classifier {
 
 using namespace nabla;
@@ -34,10 +36,11 @@ Tensor TextCNN::forward(const Tensor& ids) {
   const Tensor padding = eq(ids, scalar_tensor(0, kInt64)).unsqueeze(1);  // (B, 1, T)
   std::vector<Tensor> pooled;
   for (auto& conv : convs) {
-    // After the ReLU every value is >= 0, so filling padding with 0 (not -inf) leaves the max of a
-    // text unchanged and gives 0 for an empty one, as the reference's -inf-then-zero does.
-    const Tensor features = masked_fill(relu(conv(h)), padding, 0.0);  // (B, F, T)
-    pooled.push_back(std::get<0>(max(features, 2)));                   // (B, F)
+    // max over time commutes with the ReLU (it is monotonic), so the ReLU runs on the pooled (B, F)
+    // values instead of every position: the same numbers as ReLU-then-max. Padding is -inf, so an
+    // empty text pools to relu(-inf) = 0, as the reference's -inf-then-zero gives.
+    const Tensor features = masked_fill(conv(h), padding, -std::numeric_limits<double>::infinity());  // (B, F, T)
+    pooled.push_back(relu(std::get<0>(max(features, 2))));                                            // (B, F)
   }
   return fc(dropout(pooled.size() == 1 ? pooled[0] : cat(pooled, 1)));
 }
