@@ -102,10 +102,14 @@ Evaluation evaluate(TextCNN& model, const Dataset& data, int64_t seq, int64_t cl
   NoGradGuard no_grad;
   Evaluation result;
   result.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  // Texts of similar length together, so each batch is trimmed short (the results don't depend on
+  // the order).
+  std::vector<int64_t> order(data.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return data.ids[a].size() < data.ids[b].size(); });
   int64_t correct = 0;
   for (int64_t i = 0; i < data.size(); i += 512) {
-    std::vector<int64_t> rows(std::min<int64_t>(512, data.size() - i));
-    std::iota(rows.begin(), rows.end(), i);
+    const std::vector<int64_t> rows(order.begin() + i, order.begin() + std::min<int64_t>(i + 512, data.size()));
     const auto [x, y] = make_batch(data, rows, seq);
     const Tensor logits = model(x);
     result.loss += F::cross_entropy(logits, y, {.reduction = Reduction::sum}).item<float>();

@@ -96,8 +96,11 @@ Vocabulary Vocabulary::from_text(const std::string& text) {
 }
 
 nabla::Tensor pad_batch(const std::vector<const std::vector<int64_t>*>& documents, int64_t max_len) {
-  int64_t length = 1;
-  for (const auto* doc : documents) length = std::max(length, std::min<int64_t>(max_len, doc->size()));
+  int64_t longest = 1;
+  for (const auto* doc : documents) longest = std::max<int64_t>(longest, doc->size());
+  // Rounded up to a multiple of 16: the extra columns are padding (masked, so the result is the
+  // same) and the conv primitives are built for at most max_len / 16 lengths instead of max_len.
+  const int64_t length = std::min(max_len, (longest + 15) / 16 * 16);
   const int64_t n = static_cast<int64_t>(documents.size());
   std::vector<int64_t> ids(n * length, Vocabulary::kPad);
   for (int64_t i = 0; i < n; ++i) {

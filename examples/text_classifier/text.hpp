@@ -48,8 +48,8 @@ class Vocabulary {
   std::unordered_map<std::string, int64_t> ids_;
 };
 
-// The first max_len token ids of each document, right-padded with 0 to the longest row (at most
-// max_len, at least 1): a (documents, length) int64 tensor. Trimming to the longest row changes
+// The first max_len token ids of each document, right-padded with 0 to the longest row rounded up
+// to a multiple of 16 (at most max_len): a (documents, length) int64 tensor. Trimming changes
 // nothing (padding is masked out) and saves the work on all-padding columns, as the reference does.
 nabla::Tensor pad_batch(const std::vector<const std::vector<int64_t>*>& documents, int64_t max_len);
 
