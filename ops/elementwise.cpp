@@ -175,19 +175,12 @@ void check_bool(const Tensor& mask, const char* op) {
 }  // namespace
 
 namespace {
-// An operand of where() read at the output's index: a single value, or a dense array of the output's
-// shape (a broadcast operand is expanded into one first: a plain loop beats a broadcasting iterator).
+// An operand of where(): a single value, or a dense array of the output's shape (a broadcast operand
+// is expanded into one first: a plain loop beats a broadcasting iterator).
 template <class T>
-struct Operand {
-  Tensor dense;
-  const T* data;
-  bool single;
-  Operand(const Tensor& t, const Shape& shape)
-      : dense(t.numel() == 1 ? t.contiguous() : t.shape() == shape ? t.contiguous() : t.expand(shape).contiguous()),
-        data(dense.data_ptr<T>()),
-        single(t.numel() == 1 && numel(shape) != 1) {}
-  T operator[](int64_t i) const { return data[single ? 0 : i]; }
-};
+Tensor dense_operand(const Tensor& t, const Shape& shape) {
+  return t.numel() == 1 || t.shape() == shape ? t.contiguous() : t.expand(shape).contiguous();
+}
 }  // namespace
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
@@ -197,12 +190,25 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor y = empty(shape);
   {
-    const Operand<bool> c(condition, shape);
-    const Operand<float> va(a.detach(), shape), vb(b.detach(), shape);
-    float* out = y.data_ptr<float>();
     const int64_t n = y.numel();
+    const Tensor c = dense_operand<bool>(condition, shape), da = dense_operand<float>(a.detach(), shape),
+                 db = dense_operand<float>(b.detach(), shape);
+    const bool* pc = c.data_ptr<bool>();
+    float* out = y.data_ptr<float>();
+    // One loop per combination of single-value operands, so that each one vectorises.
+    const auto run = [&](auto read_a, auto read_b) {
 #pragma omp parallel for simd schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) out[i] = c[i] ? va[i] : vb[i];
+      for (int64_t i = 0; i < n; ++i) out[i] = pc[i] ? read_a(i) : read_b(i);
+    };
+    const float* pa = da.data_ptr<float>();
+    const float* pb = db.data_ptr<float>();
+    const auto value = [](float v) { return [v](int64_t) { return v; }; };
+    const auto array = [](const float* p) { return [p](int64_t i) { return p[i]; }; };
+    const bool single_a = da.numel() == 1 && n != 1, single_b = db.numel() == 1 && n != 1;
+    if (single_a && single_b) run(value(pa[0]), value(pb[0]));
+    else if (single_a) run(value(pa[0]), array(pb));
+    else if (single_b) run(array(pa), value(pb[0]));
+    else run(array(pa), array(pb));
   }
   return autograd::record("WhereBackward0", y, {a, b},
                           [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
