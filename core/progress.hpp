@@ -11,7 +11,8 @@ namespace nabla {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, int64_t total, std::ostream& out, int64_t every = 100);
+  // unit names what `items` counts in the rate: "img" gives "2,950 img/s".
+  ProgressBar(std::string label, int64_t total, std::ostream& out, int64_t every = 100, std::string unit = "items");
   // Moves to `done` steps; `items` counts what was processed (images), for the rate; `status` is
   // shown after the counts (e.g. "loss 0.4123").
   void update(int64_t done, int64_t items, const std::string& status);
@@ -20,7 +21,7 @@ class ProgressBar {
  private:
   void draw(const std::string& status, bool final_line);
 
-  std::string label_;
+  std::string label_, unit_;
   int64_t total_, done_ = 0, items_ = 0, every_;
   std::ostream& out_;
   bool terminal_;

@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
 
     data::DataLoader loader(train_images, train_labels, {.batch_size = batch_size, .shuffle = true, .seed = seed});
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
-      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), quiet ? std::clog : std::cout, quiet ? 1 << 30 : 100);
+      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), quiet ? std::clog : std::cout, quiet ? 1 << 30 : 100,
+                      "img");
       const auto start = std::chrono::steady_clock::now();
       const auto order = loader.order(epoch);
       double loss_sum = 0;

@@ -60,7 +60,7 @@ std::pair<size_t, size_t> write_spamassassin_split(const std::string& data, cons
   }
   std::unordered_set<std::string> seen;
   size_t n_train = 0, n_test = 0;
-  nabla::ProgressBar bar("preparing mails", static_cast<int64_t>(mails.size()), std::cerr, 500);
+  nabla::ProgressBar bar("preparing mails", static_cast<int64_t>(mails.size()), std::cerr, 500, "mails");
   for (size_t i = 0; i < mails.size(); ++i) {
     // The reference's text: cut first; the md5 and the dedupe use the cut text, the file holds it
     // stripped.

@@ -266,7 +266,7 @@ int train(const TrainOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     const auto batches = epoch_batches(train_set, o.batch_size, o.seq, o.bucket);
     ProgressBar bar("epoch " + std::to_string(epoch), static_cast<int64_t>(batches.size()), o.quiet ? std::clog : std::cout,
-                    o.quiet ? 1 << 30 : 10);
+                    o.quiet ? 1 << 30 : 10, "texts");
     double loss_sum = 0;
     int64_t seen = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
