@@ -5,7 +5,9 @@
 #include <nabla/nabla.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +27,29 @@ inline Tensor fixture(const std::string& name) {
   }
   const auto a = xt::load_npy<float>(path);
   return from_vector(std::vector<float>(a.begin(), a.end()), Shape(a.shape().begin(), a.shape().end()));
+}
+
+// The cases of a fixture index file (tests/fixtures/<file>, written by the tools/make_*_fixtures.py
+// scripts): one per line, as "key=value" fields, plus the whole line under "line" for messages.
+// With `kind`, only the cases whose kind starts with it.
+using FixtureCase = std::map<std::string, std::string>;
+inline std::vector<FixtureCase> fixture_cases(const std::string& file, const std::string& kind = "") {
+  std::ifstream in(std::string(NABLA_FIXTURES) + "/" + file);
+  REQUIRE_MESSAGE(in.good(), "missing fixture index " << file);
+  std::vector<FixtureCase> cases;
+  for (std::string line; std::getline(in, line);) {
+    FixtureCase fields{{"line", line}};
+    std::stringstream s(line);
+    for (std::string item; s >> item;) fields[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
+    if (fields["kind"].rfind(kind, 0) == 0) cases.push_back(std::move(fields));
+  }
+  return cases;
+}
+
+// The flat float32 array tests/fixtures/<name>.npy (name with its folder, e.g. "conv/case000").
+inline std::vector<float> fixture_floats(const std::string& name) {
+  const auto a = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/" + name + ".npy");
+  return {a.begin(), a.end()};
 }
 
 // "3,4,5" → {3, 4, 5}: the lists in fixture index files.

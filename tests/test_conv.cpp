@@ -457,18 +457,11 @@ TEST_CASE("ConvTranspose padding='same' gives input * stride and equals the zero
 }
 
 TEST_CASE("ConvTranspose padding='same' matches PyTorch's equivalent numeric padding, cropped") {
-  std::ifstream cases(std::string(NABLA_FIXTURES) + "/lazy_fold/cases.txt");
-  REQUIRE(cases.good());
   int count = 0;
-  for (std::string line; std::getline(cases, line);) {
-    std::map<std::string, std::string> f;
-    std::stringstream s(line);
-    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
-    if (f["kind"] != "tsame") continue;
-    CAPTURE(line);
+  for (auto f : test::fixture_cases("lazy_fold/cases.txt", "tsame")) {
+    CAPTURE(f["line"]);
     ++count;
-    const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/lazy_fold/" + f["name"] + ".npy");
-    const std::vector<float> flat(data.begin(), data.end());
+    const std::vector<float> flat = test::fixture_floats("lazy_fold/" + f["name"]);
     const Shape input = test::numbers(f["input"]), kernel = test::numbers(f["kernel"]);
     const int64_t groups = std::stoll(f["groups"]), out = std::stoll(f["out"]), dims = std::stoll(f["dims"]);
     Shape w_shape{input[1], out / groups}, y_shape{input[0], out};

@@ -14,7 +14,7 @@ namespace {
 
 using test::numbers;
 
-using Fields = std::map<std::string, std::string>;
+using Fields = test::FixtureCase;
 
 template <size_t D>
 Padding<D> padding_of(const std::string& text) {
@@ -79,16 +79,10 @@ void check_case(const Fields& f, Reader& r) {
 }  // namespace
 
 TEST_CASE("conv modules match PyTorch on every fixture configuration") {
-  std::ifstream cases(std::string(NABLA_FIXTURES) + "/conv/cases.txt");
-  REQUIRE(cases.good());
   int count = 0;
-  for (std::string line; std::getline(cases, line);) {
-    Fields f;
-    std::stringstream s(line);
-    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
-    CAPTURE(line);
-    const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/conv/" + f.at("name") + ".npy");
-    Reader r{std::vector<float>(data.begin(), data.end())};
+  for (const auto& f : test::fixture_cases("conv/cases.txt")) {
+    CAPTURE(f.at("line"));
+    Reader r{test::fixture_floats("conv/" + f.at("name"))};
     switch (std::stoi(f.at("dims"))) {
       case 1: check_case<1>(f, r); break;
       case 2: check_case<2>(f, r); break;

@@ -14,7 +14,7 @@ namespace {
 using test::numbers;
 
 // "3" stays one number (2-D, as PyTorch); "2,3" is a tuple.
-Sizes sizes(const std::map<std::string, std::string>& f, const char* key, int64_t fallback) {
+Sizes sizes(const test::FixtureCase& f, const char* key, int64_t fallback) {
   if (!f.count(key)) return fallback;
   const auto v = numbers(f.at(key));
   return f.at(key).find(',') == std::string::npos ? Sizes(v[0]) : Sizes(v);
@@ -57,18 +57,12 @@ Tensor naive_unfold(const Tensor& x, const Shape& k, const Shape& d, const Shape
 }  // namespace
 
 TEST_CASE("2-D unfold and fold match PyTorch forward and backward") {
-  std::ifstream cases(std::string(NABLA_FIXTURES) + "/lazy_fold/cases.txt");
-  REQUIRE(cases.good());
   int count = 0;
-  for (std::string line; std::getline(cases, line);) {
-    std::map<std::string, std::string> f;
-    std::stringstream s(line);
-    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
+  for (auto f : test::fixture_cases("lazy_fold/cases.txt")) {
     if (f["kind"] != "unfold" && f["kind"] != "fold") continue;
-    CAPTURE(line);
+    CAPTURE(f["line"]);
     ++count;
-    const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/lazy_fold/" + f["name"] + ".npy");
-    const std::vector<float> flat(data.begin(), data.end());
+    const std::vector<float> flat = test::fixture_floats("lazy_fold/" + f["name"]);
     const Shape input = numbers(f["input"]);
     const int64_t n = numel(input);
     Tensor x = from_vector(std::vector<float>(flat.begin(), flat.begin() + n), input).requires_grad_();

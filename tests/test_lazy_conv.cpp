@@ -13,7 +13,7 @@ namespace {
 using test::numbers;
 
 template <class Lazy>
-void check_lazy_case(std::map<std::string, std::string> f) {
+void check_lazy_case(test::FixtureCase f) {
   manual_seed(std::stoull(f["seed"]));
   const int64_t out = std::stoll(f["out_channels"]);
   const int64_t groups = f.count("groups") ? std::stoll(f["groups"]) : 1;
@@ -24,8 +24,7 @@ void check_lazy_case(std::map<std::string, std::string> f) {
   CHECK(lazy.has_uninitialized_params());
   lazy(ones(numbers(f["input"])));
   CHECK_FALSE(lazy.has_uninitialized_params());
-  const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/lazy_fold/" + f["name"] + ".npy");
-  const std::vector<float> flat(data.begin(), data.end());
+  const std::vector<float> flat = test::fixture_floats("lazy_fold/" + f["name"]);
   const auto& layer = lazy.materialized();
   const int64_t w = layer.weight.numel();
   REQUIRE(static_cast<int64_t>(flat.size()) == w + (bias ? out : 0));
@@ -36,17 +35,11 @@ void check_lazy_case(std::map<std::string, std::string> f) {
 }  // namespace
 
 TEST_CASE("lazy layers materialise with PyTorch's initial values for the same seed") {
-  std::ifstream cases(std::string(NABLA_FIXTURES) + "/lazy_fold/cases.txt");
-  REQUIRE(cases.good());
   int count = 0;
-  for (std::string line; std::getline(cases, line);) {
-    std::map<std::string, std::string> f;
-    std::stringstream s(line);
-    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
-    if (f["kind"].rfind("Lazy", 0) != 0) continue;
-    CAPTURE(line);
+  for (const auto& f : test::fixture_cases("lazy_fold/cases.txt", "Lazy")) {
+    CAPTURE(f.at("line"));
     ++count;
-    const std::string kind = f["kind"];
+    const std::string kind = f.at("kind");
     if (kind == "LazyConv1d") check_lazy_case<nn::LazyConv1d>(f);
     else if (kind == "LazyConv2d") check_lazy_case<nn::LazyConv2d>(f);
     else if (kind == "LazyConv3d") check_lazy_case<nn::LazyConv3d>(f);

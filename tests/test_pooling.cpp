@@ -13,7 +13,7 @@ namespace {
 using test::numbers;
 
 template <size_t D>
-Tensor run_case(std::map<std::string, std::string> f, const Tensor& x) {
+Tensor run_case(test::FixtureCase f, const Tensor& x) {
   const auto get = [&](const char* key, std::vector<int64_t> fallback) {
     return f.count(key) ? numbers(f[key]) : fallback;
   };
@@ -32,16 +32,11 @@ Tensor run_case(std::map<std::string, std::string> f, const Tensor& x) {
 }  // namespace
 
 TEST_CASE("pooling layers match PyTorch forward and backward") {
-  std::ifstream cases(std::string(NABLA_FIXTURES) + "/conv/pool_cases.txt");
-  REQUIRE(cases.good());
   int count = 0;
-  for (std::string line; std::getline(cases, line); ++count) {
-    CAPTURE(line);
-    std::map<std::string, std::string> f;
-    std::stringstream s(line);
-    for (std::string item; s >> item;) f[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
-    const auto data = xt::load_npy<float>(std::string(NABLA_FIXTURES) + "/conv/" + f["name"] + ".npy");
-    const std::vector<float> flat(data.begin(), data.end());
+  for (auto f : test::fixture_cases("conv/pool_cases.txt")) {
+    CAPTURE(f["line"]);
+    ++count;
+    const std::vector<float> flat = test::fixture_floats("conv/" + f["name"]);
     const Shape input = numbers(f["input"]);
     const int64_t n = numel(input);
     Tensor x = from_vector(std::vector<float>(flat.begin(), flat.begin() + n), input).requires_grad_();
