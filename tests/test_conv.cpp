@@ -2,10 +2,6 @@
 // error catalogue (anchors §1.10), one behaviour per case.
 #include "helpers.hpp"
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 using namespace nabla;
 namespace F = nabla::nn::functional;
 

@@ -4,10 +4,6 @@
 // output_padding and output_size (including the case oneDNN rejects), unbatched, batch 0, size-1 dims.
 #include "helpers.hpp"
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 using namespace nabla;
 
 namespace {

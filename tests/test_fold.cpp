@@ -2,10 +2,6 @@
 // 3-D, gradient checks, the fold(unfold(x)) property, the modules, and catalogue rows 24-29.
 #include "helpers.hpp"
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 using namespace nabla;
 namespace F = nabla::nn::functional;
 

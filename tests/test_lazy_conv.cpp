@@ -2,10 +2,6 @@
 // state_dict loading, and the errors PyTorch gives late or not at all.
 #include "helpers.hpp"
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 using namespace nabla;
 
 namespace {

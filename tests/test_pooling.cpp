@@ -1,10 +1,6 @@
 // Pooling against PyTorch (tools/make_conv_fixtures.py writes the cases), gradient checks, repr and errors.
 #include "helpers.hpp"
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
