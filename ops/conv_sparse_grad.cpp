@@ -33,7 +33,7 @@ std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, 
   const float* pg = gy.data_ptr<float>();
   int64_t count = 0;
   for (int64_t i = 0; i < total; ++i)
-    if (pg[i] != 0.0f && ++count * 8 > total) return std::nullopt;  // a dense gradient stops the scan early
+    if (pg[i] != 0.0f && ++count * 32 > total) return std::nullopt;  // a dense gradient stops the scan early
 
   const int64_t rank = x.dim(), dims = rank - 2;
   const int64_t batch = x.size(0), channels = x.size(1), out_channels = w.size(0);
