@@ -550,4 +550,11 @@ TEST_CASE("a conv reads a transposed (channels-last) input where it lies and ret
   test::check_close(view.grad(), copy.grad(), 1e-6, 1e-6);
   test::gradcheck([&](const auto& in) { return F::conv1d(in[0].transpose(1, 2), in[1], {}, {.padding = 1}); },
                   {randn({1, 6, 4}), randn({2, 4, 3})});
+  // The same for a transposed conv, and for a 2-D channels-last (N, H, W, C) input.
+  const Tensor wt = randn({4, 3, 2});
+  test::check_close(F::conv_transpose1d(channels_last.transpose(1, 2), wt, {}, {.stride = 2}),
+                    F::conv_transpose1d(channels_last.transpose(1, 2).contiguous(), wt, {}, {.stride = 2}), 1e-6, 1e-6);
+  const Tensor nhwc = randn({2, 5, 6, 3}), w2 = randn({4, 3, 3, 3});
+  test::check_close(F::conv2d(nhwc.permute({0, 3, 1, 2}), w2, {}, {.padding = 1}),
+                    F::conv2d(nhwc.permute({0, 3, 1, 2}).contiguous(), w2, {}, {.padding = 1}), 1e-5, 1e-5);
 }

@@ -342,6 +342,7 @@ int predict(const std::string& model_path, std::vector<std::string> texts, bool 
 int main(int argc, char** argv) {
   CLI::App app{"Trains and runs a Conv1d text classifier (Embedding -> Conv1d -> max over time -> Linear) with Nabla."};
   app.require_subcommand(1);
+  app.fallthrough();  // --threads also after the command: `train --threads 2`
   int threads = 0;
   app.add_option("--threads", threads, "threads (0: OpenMP's default)");
 

@@ -7,12 +7,10 @@ Dev-time only (needs Debian's python3-torch):
 
     /usr/bin/python3 tools/bench/linear.py --build build --threads 2
 """
-import argparse
-import os
 
 import torch
 
-from side_by_side import alternate, time_ms
+from side_by_side import alternate, nabla_binary, parse_args, time_ms
 
 
 def torch_ms(batch, fan_in, fan_out, iters):
@@ -28,17 +26,10 @@ def torch_ms(batch, fan_in, fan_out, iters):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default="build")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shape", default="64,9216,128", help="batch,in_features,out_features")
-    parser.add_argument("--iters", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(iters=200, rounds=5, extra=lambda p: p.add_argument(
+        "--shape", default="64,9216,128", help="batch,in_features,out_features"))
     batch, fan_in, fan_out = map(int, args.shape.split(","))
-    torch.set_num_threads(args.threads)
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    binary = os.path.join(args.build, "tools", "bench", "bench_linear")
+    binary, env = nabla_binary(args, "bench_linear")
     alternate(f"linear {batch}x{fan_in} -> {fan_out} forward+backward, {args.threads} threads",
               lambda: torch_ms(batch, fan_in, fan_out, args.iters),
               [binary, str(batch), str(fan_in), str(fan_out), str(args.iters)], env, args.rounds)

@@ -5,13 +5,10 @@ Dev-time only (needs Debian's python3-torch):
 
     /usr/bin/python3 tools/bench/unfold.py --build build --threads 2
 """
-import argparse
-import os
-
 import torch
 import torch.nn.functional as F
 
-from side_by_side import alternate, time_ms
+from side_by_side import alternate, nabla_binary, parse_args, time_ms
 
 SHAPES = {  # name: (N, C, spatial, kernel, padding)
     "unfold2d 32x64x56x56 k3 p1": (32, 64, (56, 56), 3, 1),
@@ -32,15 +29,8 @@ def torch_ms(n, c, spatial, k, pad, iters):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default="build")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--iters", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    binary = os.path.join(args.build, "tools", "bench", "bench_unfold")
+    args = parse_args(iters=10, rounds=3)
+    binary, env = nabla_binary(args, "bench_unfold")
     for name, (n, c, spatial, k, pad) in SHAPES.items():
         command = [binary, str(n), str(c), ",".join(map(str, spatial)), str(k), str(pad), str(args.iters)]
         alternate(name, lambda: torch_ms(n, c, spatial, k, pad, args.iters), command, env, args.rounds)
