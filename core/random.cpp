@@ -4,6 +4,9 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
+
+#include "nabla/core/error.hpp"
 
 namespace nabla {
 namespace {
@@ -26,6 +29,24 @@ void manual_seed(uint64_t seed) {
   std::lock_guard lock(g.mutex);
   g.engine.seed(static_cast<uint32_t>(seed));  // PyTorch's mt19937 keeps the low 32 bits too
   g.next_normal.reset();
+}
+
+RngState get_rng_state() {
+  auto& g = generator();
+  std::lock_guard lock(g.mutex);
+  std::ostringstream engine;
+  engine << g.engine;
+  return {engine.str(), g.next_normal};
+}
+
+void set_rng_state(const RngState& state) {
+  auto& g = generator();
+  std::lock_guard lock(g.mutex);
+  std::istringstream engine(state.engine);
+  std::mt19937 restored;
+  NABLA_CHECK(static_cast<bool>(engine >> restored), "set_rng_state: the state is not one get_rng_state() returned");
+  g.engine = restored;
+  g.next_normal = state.next_normal;
 }
 
 namespace random {

@@ -3,10 +3,21 @@
 // same way, with the same float transforms), so nabla::manual_seed(s) followed by rand/randn/randint,
 // uniform_/normal_ or a layer's default init gives the numbers torch.manual_seed(s) gives.
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace nabla {
 
 void manual_seed(uint64_t seed);
+
+// The generator's whole state, as torch.get_rng_state / torch.set_rng_state: save it, draw, and put
+// it back to leave the stream where it was.
+struct RngState {
+  std::string engine;  // the Mersenne Twister's state, as its stream operator writes it
+  std::optional<double> next_normal;
+};
+RngState get_rng_state();
+void set_rng_state(const RngState& state);
 
 namespace random {
 uint32_t next_u32();   // torch's generator->random()

@@ -1,6 +1,7 @@
 #include "nabla/nn/lazy_conv.hpp"
 
 #include "nabla/core/error.hpp"
+#include "nabla/core/random.hpp"
 #include "nn/conv_repr.h"
 
 namespace nabla::nn {
@@ -78,7 +79,11 @@ void LazyConv<Concrete>::materialize_from(const StateDict& own) {
                 shape_str(weight->shape()), ": expected ", dims + 2, " dims");
     // conv weight: (out, in/groups, k...); transposed: (in, out/groups, k...).
     const int64_t in_channels = Traits::transposed ? weight->size(0) : weight->size(1) * options.groups;
+    // The load overwrites the initial values, so drawing them must not move the random stream
+    // (PyTorch's materialisation from a state_dict draws nothing).
+    const RngState rng = get_rng_state();
     materialize(in_channels, "the loaded weight of shape " + shape_str(weight->shape()));
+    set_rng_state(rng);
     if (options.bias && !own.contains("bias")) this->register_uninitialized_parameter("bias");
   } else if (own.contains("bias")) {
     this->register_parameter("bias", state_->layer->bias);  // completes an earlier partial load

@@ -100,6 +100,14 @@ TEST_CASE("load_state_dict materialises a lazy layer from the loaded shapes") {
   nn::ConvTranspose2d up_source({.in_channels = 5, .out_channels = 3, .kernel_size = 2});
   up.load_state_dict(up_source.state_dict());
   CHECK(up.materialized().options.in_channels == 5);
+
+  // As in PyTorch, materialising from a load draws no random numbers.
+  nn::LazyConv2d again({.out_channels = 4, .kernel_size = {3, 2}, .groups = 2});
+  manual_seed(8);
+  const float expected = rand({1}).item<float>();
+  manual_seed(8);
+  again.load_state_dict(source.state_dict());
+  CHECK(rand({1}).item<float>() == expected);
 }
 
 TEST_CASE("a partly loaded lazy layer refuses to run instead of using random values") {
