@@ -69,11 +69,36 @@ std::pair<Tensor, Tensor> make_batch(const Dataset& data, const std::vector<int6
   return {pad_batch(docs, seq), from_vector(targets, {static_cast<int64_t>(rows.size())})};
 }
 
+// The epoch orders come from their own random stream seeded with --seed, as the reference's
+// torch.Generator().manual_seed(seed) does: the same permutations as PyTorch's, and the model's own
+// draws (dropout) don't shift them.
+class ShuffleStream {
+ public:
+  explicit ShuffleStream(uint64_t seed) {
+    const RngState outer = get_rng_state();
+    manual_seed(seed);
+    state_ = get_rng_state();
+    set_rng_state(outer);
+  }
+  std::vector<int64_t> randperm(int64_t n) {
+    const RngState outer = get_rng_state();
+    set_rng_state(state_);
+    std::vector<int64_t> order = nabla::randperm(n).to_vector<int64_t>();
+    state_ = get_rng_state();
+    set_rng_state(outer);
+    return order;
+  }
+
+ private:
+  RngState state_;
+};
+
 // One epoch's batches: the texts in a random order, cut into batches. With bucketing, every pool of
 // 50 batches is sorted by length before it is cut, and the batches are then shuffled: each batch
 // holds texts of similar length, so trimming to the longest saves most of the padding.
-std::vector<std::vector<int64_t>> epoch_batches(const Dataset& data, int64_t batch_size, int64_t seq, bool bucket) {
-  std::vector<int64_t> order = randperm(data.size()).to_vector<int64_t>();
+std::vector<std::vector<int64_t>> epoch_batches(const Dataset& data, int64_t batch_size, int64_t seq, bool bucket,
+                                                ShuffleStream& shuffle) {
+  std::vector<int64_t> order = shuffle.randperm(data.size());
   if (bucket) {
     const auto length = [&](int64_t i) { return std::min<int64_t>(seq, data.ids[i].size()); };
     for (size_t begin = 0; begin < order.size(); begin += 50 * batch_size) {
@@ -86,7 +111,7 @@ std::vector<std::vector<int64_t>> epoch_batches(const Dataset& data, int64_t bat
     batches.emplace_back(order.begin() + begin, order.begin() + std::min(order.size(), begin + batch_size));
   if (bucket) {
     std::vector<std::vector<int64_t>> shuffled;
-    for (int64_t i : randperm(static_cast<int64_t>(batches.size())).to_vector<int64_t>()) shuffled.push_back(batches[i]);
+    for (int64_t i : shuffle.randperm(static_cast<int64_t>(batches.size()))) shuffled.push_back(batches[i]);
     batches = std::move(shuffled);
   }
   return batches;
@@ -260,11 +285,12 @@ int train(const TrainOptions& o) {
   if (!o.save_dir.empty()) std::filesystem::create_directories(o.save_dir);
 
   std::vector<examples::EpochMetrics> history;
+  ShuffleStream shuffle(o.seed);
   Evaluation result;
   double elapsed = 0;  // training and evaluation, as the reference counts its seconds
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    const auto batches = epoch_batches(train_set, o.batch_size, o.seq, o.bucket);
+    const auto batches = epoch_batches(train_set, o.batch_size, o.seq, o.bucket, shuffle);
     ProgressBar bar("epoch " + std::to_string(epoch), static_cast<int64_t>(batches.size()), o.quiet ? std::clog : std::cout,
                     o.quiet ? 1 << 30 : 10, "texts");
     double loss_sum = 0;
