@@ -28,7 +28,7 @@ def reference_run(args):
 def nabla_run(args):
     out = subprocess.run([os.path.join(args.build, "examples", "text_classifier"), "--threads", str(args.threads), "train",
                           "--data", args.data, "--seq", str(args.seq), "--epochs", str(args.epochs), "--seed",
-                          str(args.seed), "--kernels", "5", "--no-bucket", "--quiet"], check=True, capture_output=True, text=True).stdout
+                          str(args.seed), "--embedding", "64", "--kernels", "5", "--no-bucket", "--quiet"], check=True, capture_output=True, text=True).stdout
     epochs = re.findall(r"^epoch (\d+): .* test accuracy ([\d.]+)%, .* ([\d.]+) s elapsed$", out, re.M)
     return float(epochs[-1][2]) / len(epochs), float(epochs[-1][1])
 
