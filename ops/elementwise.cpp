@@ -177,7 +177,6 @@ void check_bool(const Tensor& mask, const char* op) {
 namespace {
 // An operand of where(): a single value, or a dense array of the output's shape (a broadcast operand
 // is expanded into one first: a plain loop beats a broadcasting iterator).
-template <class T>
 Tensor dense_operand(const Tensor& t, const Shape& shape) {
   return t.numel() == 1 || t.shape() == shape ? t.contiguous() : t.expand(shape).contiguous();
 }
@@ -191,8 +190,8 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   Tensor y = empty(shape);
   {
     const int64_t n = y.numel();
-    const Tensor c = dense_operand<bool>(condition, shape), da = dense_operand<float>(a.detach(), shape),
-                 db = dense_operand<float>(b.detach(), shape);
+    const Tensor c = dense_operand(condition, shape), da = dense_operand(a.detach(), shape),
+                 db = dense_operand(b.detach(), shape);
     const bool* pc = c.data_ptr<bool>();
     float* out = y.data_ptr<float>();
     // One loop per combination of single-value operands, so that each one vectorises.

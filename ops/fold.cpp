@@ -175,27 +175,26 @@ Tensor fold_batched(const Tensor& input, const Blocks& b) {
   });
 }
 
-// The options as blocks with every size per dim and checked; the image is filled in later.
-Blocks unfold_blocks(const UnfoldOptions& o) {
-  const int64_t dims = rank_of(o.kernel_size, "kernel_size", "unfold");
+// The options as blocks, every size per dim and checked. `decider` (kernel_size for unfold,
+// output_size for fold) gives the number of spatial dims; unfold fills in the image later.
+template <class Options>
+Blocks blocks_of(const Options& o, const Sizes& decider, const char* decider_name, const char* op) {
+  const int64_t dims = rank_of(decider, decider_name, op);
+  const auto per_dim = [&](const Sizes& sizes, const char* name) { return expand(sizes, dims, name, op, decider, decider_name); };
   Blocks b;
-  b.kernel = o.kernel_size.scalar ? Shape(dims, o.kernel_size.values[0]) : o.kernel_size.values;
-  b.dilation = expand(o.dilation, dims, "dilation", "unfold", o.kernel_size, "kernel_size");
-  b.padding = expand(o.padding, dims, "padding", "unfold", o.kernel_size, "kernel_size");
-  b.stride = expand(o.stride, dims, "stride", "unfold", o.kernel_size, "kernel_size");
+  b.kernel = per_dim(o.kernel_size, "kernel_size");
+  b.dilation = per_dim(o.dilation, "dilation");
+  b.padding = per_dim(o.padding, "padding");
+  b.stride = per_dim(o.stride, "stride");
   check_sizes(b);
   return b;
 }
 
+Blocks unfold_blocks(const UnfoldOptions& o) { return blocks_of(o, o.kernel_size, "kernel_size", "unfold"); }
+
 Blocks fold_blocks(const FoldOptions& o) {
-  const int64_t dims = rank_of(o.output_size, "output_size", "fold");
-  Blocks b;
-  b.image = o.output_size.scalar ? Shape(dims, o.output_size.values[0]) : o.output_size.values;
-  b.kernel = expand(o.kernel_size, dims, "kernel_size", "fold", o.output_size, "output_size");
-  b.dilation = expand(o.dilation, dims, "dilation", "fold", o.output_size, "output_size");
-  b.padding = expand(o.padding, dims, "padding", "fold", o.output_size, "output_size");
-  b.stride = expand(o.stride, dims, "stride", "fold", o.output_size, "output_size");
-  check_sizes(b);
+  Blocks b = blocks_of(o, o.output_size, "output_size", "fold");
+  b.image = expand(o.output_size, b.dims(), "output_size", "fold", o.output_size, "output_size");
   return b;
 }
 

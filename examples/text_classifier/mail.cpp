@@ -4,6 +4,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -223,10 +224,6 @@ std::string decode_entities(std::string_view s) {
 
 // ---- MIME
 
-struct Body {
-  std::string text;
-};
-
 void collect_text_part(GMimeObject*, GMimeObject* part, gpointer data) {
   if (GMIME_IS_MESSAGE_PART(part)) {  // a forwarded mail: its parts count too, as in Python's walk()
     if (GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part)))
@@ -246,7 +243,7 @@ void collect_text_part(GMimeObject*, GMimeObject* part, gpointer data) {
   const char* charset = g_mime_content_type_get_parameter(type, "charset");
   std::string text = to_utf8(std::string(reinterpret_cast<const char*>(bytes->data), bytes->len), charset ? charset : "");
   g_object_unref(decoded);
-  auto& body = static_cast<Body*>(data)->text;
+  std::string& body = *static_cast<std::string*>(data);  // the body collected so far
   if (!body.empty()) body += '\n';
   body += html ? strip_html(text) : text;
 }
@@ -331,7 +328,7 @@ std::string mail_text(std::string_view raw) {
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   GMimeMessage* message = g_mime_parser_construct_message(parser, nullptr);
   std::string subject;
-  Body body;
+  std::string body;
   if (message != nullptr) {
     subject = decoded_subject(message);
     g_mime_message_foreach(message, collect_text_part, &body);
@@ -339,7 +336,7 @@ std::string mail_text(std::string_view raw) {
   }
   g_object_unref(parser);
   g_object_unref(stream);
-  return collapse_whitespace(collapse_whitespace(subject) + " . " + body.text);
+  return collapse_whitespace(collapse_whitespace(subject) + " . " + body);
 }
 
 }  // namespace text_classifier
