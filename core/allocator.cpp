@@ -73,10 +73,48 @@ void release_block(void* data, size_t nbytes) {
   c.cached_bytes += size;
 }
 
-Storage::Storage(size_t n) : data(allocate_block(n)), nbytes(n) {
+namespace {
+uint64_t next_storage_id() {
   static std::atomic<uint64_t> next_id{0};
-  id = ++next_id;
+  return ++next_id;
 }
-Storage::~Storage() { release_block(data, nbytes); }
+}  // namespace
+
+Storage::Storage(size_t n) : nbytes(n), id(next_storage_id()), data_(allocate_block(n)), plain_valid_(true) {}
+
+Storage::Storage(size_t n, std::shared_ptr<const NativeCopy> native)
+    : nbytes(n), id(next_storage_id()), plain_valid_(false), native_(std::move(native)) {}
+
+Storage::~Storage() {
+  if (data_) release_block(data_, nbytes);
+}
+
+void* Storage::plain() {
+  if (plain_valid_.load(std::memory_order_acquire)) return data_;
+  std::lock_guard lock(mutex_);
+  if (!plain_valid_.load(std::memory_order_relaxed)) {
+    if (!data_) data_ = allocate_block(nbytes);
+    native_->write_plain(data_);
+    plain_valid_.store(true, std::memory_order_release);
+  }
+  return data_;
+}
+
+void* Storage::plain_for_write() {
+  void* data = plain();
+  std::lock_guard lock(mutex_);
+  native_.reset();
+  return data;
+}
+
+std::shared_ptr<const NativeCopy> Storage::native() const {
+  std::lock_guard lock(mutex_);
+  return native_;
+}
+
+void Storage::attach_native(std::shared_ptr<const NativeCopy> copy) {
+  std::lock_guard lock(mutex_);
+  native_ = std::move(copy);
+}
 
 }  // namespace nabla

@@ -28,14 +28,18 @@ Tensor from_values(const T* values, size_t count, const Shape& shape, Dtype dtyp
 
 }  // namespace
 
-Tensor empty(const Shape& shape, Dtype dtype) {
-  check_shape(shape, "empty");
+Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dtype) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * element_size(dtype));
+  impl->storage = std::move(storage);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
+}
+
+Tensor empty(const Shape& shape, Dtype dtype) {
+  check_shape(shape, "empty");
+  return tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * element_size(dtype)), shape, dtype);
 }
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {
@@ -51,7 +55,7 @@ Tensor full(const Shape& shape, double value, Dtype dtype) {
 
 Tensor zeros(const Shape& shape, Dtype dtype) {
   Tensor out = empty(shape, dtype);
-  std::memset(out.impl()->data(), 0, static_cast<size_t>(out.numel()) * element_size(dtype));
+  std::memset(out.impl()->mutable_data(), 0, static_cast<size_t>(out.numel()) * element_size(dtype));
   return out;
 }
 

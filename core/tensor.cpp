@@ -48,7 +48,7 @@ void for_each_pair(const Shape& shape, const Shape& dst_strides, const Shape& sr
 
 template <class To, class From>
 void convert_copy(const TensorImpl& dst, const TensorImpl& src, const Shape& src_strides) {
-  auto* out = static_cast<To*>(dst.data());
+  auto* out = static_cast<To*>(dst.mutable_data());
   const auto* in = static_cast<const From*>(src.data());
   for_each_pair(dst.shape, dst.strides, src_strides,
                 [&](int64_t o, int64_t i) { out[o] = static_cast<To>(in[i]); });
@@ -126,18 +126,31 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+namespace {
+template <class T>
+const TensorImpl& checked_access(const TensorImpl* impl, const char* what) {
+  checked(impl, what);
+  NABLA_CHECK(impl->dtype == dtype_of<T>(), what, ": the tensor holds ", dtype_name(impl->dtype), " but ",
+              dtype_name(dtype_of<T>()), " was asked for");
+  return *impl;
+}
+}  // namespace
+
+// A mutable pointer: whatever is written through it must be what the next oneDNN op reads, so a native copy goes.
 template <class T>
 T* Tensor::data_ptr() const {
-  const auto& impl = checked(impl_.get(), "data_ptr");
-  NABLA_CHECK(impl.dtype == dtype_of<T>(), "data_ptr: the tensor holds ", dtype_name(impl.dtype),
-              " but ", dtype_name(dtype_of<T>()), " was asked for");
-  return static_cast<T*>(impl.data());
+  return static_cast<T*>(checked_access<T>(impl_.get(), "data_ptr").mutable_data());
+}
+
+template <class T>
+const T* read_ptr(const Tensor& t) {
+  return static_cast<const T*>(checked_access<T>(t.impl(), "read_ptr").data());
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   const Tensor c = to(dtype_of<T>()).contiguous();
-  const T* p = c.data_ptr<T>();
+  const T* p = read_ptr<T>(c);
   return std::vector<T>(p, p + c.numel());
 }
 
@@ -150,6 +163,7 @@ T Tensor::item() const {
 
 #define NABLA_INSTANTIATE_ACCESS(T)                 \
   template T* Tensor::data_ptr<T>() const;          \
+  template const T* read_ptr<T>(const Tensor&);     \
   template std::vector<T> Tensor::to_vector<T>() const; \
   template T Tensor::item<T>() const;
 NABLA_INSTANTIATE_ACCESS(float)

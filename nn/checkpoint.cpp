@@ -154,7 +154,7 @@ StateDict load(const std::string& path, Metadata* metadata) {
       fail_at(data_start + begin, "tensor '", name, "' runs past the end of the file (ends at byte ", data_start + end,
               " of ", bytes.size(), "; truncated file?)");
     Tensor t = empty(shape, dtype);
-    std::memcpy(t.impl()->data(), bytes.data() + data_start + begin, expected);
+    std::memcpy(t.impl()->mutable_data(), bytes.data() + data_start + begin, expected);
     out.insert(name, t);
   }
   return out;

@@ -137,40 +137,77 @@ dnnl::memory::desc any_desc(const Shape& shape) {
   return {onednn::dims(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
 }
 
-// The three primitives of one (de)convolution. Conv and deconv share every signature, so one
-// template serves both; the forward pd is the hint for the two backward ones.
+// The primitives of one (de)convolution, each built on first use: a forward for training (whose pd is the
+// hint for the two backward ones), a forward for inference (no graph: NoGradGuard, eval), and the backward
+// pair, built at the first backward. Conv and deconv share every signature, so one template serves both.
 template <class Forward, class BackwardData, class BackwardWeights>
-struct Family {
-  typename Forward::primitive_desc forward_pd;
-  typename BackwardData::primitive_desc data_pd;
-  typename BackwardWeights::primitive_desc weights_pd;
-  Forward forward;
-  BackwardData backward_data;
-  BackwardWeights backward_weights;
+class Family {
+ public:
+  struct Pass {
+    typename Forward::primitive_desc pd;
+    Forward primitive;
+  };
+  struct Backward {
+    typename BackwardData::primitive_desc data_pd;
+    BackwardData data;
+    typename BackwardWeights::primitive_desc weights_pd;
+    BackwardWeights weights;
+  };
 
-  Family(const Geometry& g, bool bias, dnnl::algorithm algorithm, const std::string& key) {
-    const auto& engine = onednn::engine();
-    const auto src = any_desc(g.src_shape()), dst = any_desc(g.dst_shape());
-    const auto weights = dnnl::memory::desc(user_weights_desc(g).dims(), dnnl::memory::data_type::f32,
-                                            dnnl::memory::format_tag::any);
-    const auto bias_md = bias ? onednn::plain_desc({g.out_channels}) : dnnl::memory::desc();
-    Shape dilation = g.dilation;
-    for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
-    const auto strides = onednn::dims(g.stride), dilates = onednn::dims(dilation);
-    const auto pad_l = onednn::dims(g.pad_l), pad_r = onednn::dims(g.pad_r);
-    forward_pd = typename Forward::primitive_desc(
-        {dnnl::prop_kind::forward_training, algorithm, src, weights, bias_md, dst, strides, dilates, pad_l, pad_r}, engine);
-    data_pd = typename BackwardData::primitive_desc({algorithm, src, weights, dst, strides, dilates, pad_l, pad_r},
-                                                    engine, forward_pd);
-    weights_pd = typename BackwardWeights::primitive_desc(
-        {algorithm, src, weights, bias_md, dst, strides, dilates, pad_l, pad_r}, engine, forward_pd);
-    forward = Forward(forward_pd);
-    backward_data = BackwardData(data_pd);
-    backward_weights = BackwardWeights(weights_pd);
-    onednn::note_created(g.transposed ? "deconvolution forward" : "convolution forward", key, forward_pd);
-    onednn::note_created(g.transposed ? "deconvolution backward data" : "convolution backward data", key, data_pd);
-    onednn::note_created(g.transposed ? "deconvolution backward weights" : "convolution backward weights", key, weights_pd);
+  Family(const Geometry& g, bool bias, dnnl::algorithm algorithm, std::string key)
+      : g_(g), bias_(bias), algorithm_(algorithm), key_(std::move(key)) {
+    if (algorithm == dnnl::algorithm::convolution_winograd) forward(true);  // refused here if oneDNN has no kernel
   }
+
+  const Pass& forward(bool training) {
+    auto& lazy = training ? training_ : inference_;
+    return lazy.get([&] {
+      const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+      const typename Forward::primitive_desc pd(
+          {kind, algorithm_, src(), weights(), bias_md(), dst(), strides(), dilates(), pad_l(), pad_r()},
+          onednn::engine());
+      onednn::note_created(training ? name(" forward (training)") : name(" forward (inference)"), key_, pd);
+      return Pass{pd, Forward(pd)};
+    });
+  }
+
+  const Backward& backward() {
+    return backward_.get([&] {
+      const auto& hint = forward(true).pd;
+      const typename BackwardData::primitive_desc data_pd(
+          {algorithm_, src(), weights(), dst(), strides(), dilates(), pad_l(), pad_r()}, onednn::engine(), hint);
+      const typename BackwardWeights::primitive_desc weights_pd(
+          {algorithm_, src(), weights(), bias_md(), dst(), strides(), dilates(), pad_l(), pad_r()}, onednn::engine(),
+          hint);
+      onednn::note_created(name(" backward data"), key_, data_pd);
+      onednn::note_created(name(" backward weights"), key_, weights_pd);
+      return Backward{data_pd, BackwardData(data_pd), weights_pd, BackwardWeights(weights_pd)};
+    });
+  }
+
+ private:
+  std::string name(const char* pass) const { return (g_.transposed ? "deconvolution" : "convolution") + std::string(pass); }
+  dnnl::memory::desc src() const { return any_desc(g_.src_shape()); }
+  dnnl::memory::desc dst() const { return any_desc(g_.dst_shape()); }
+  dnnl::memory::desc weights() const {
+    return {user_weights_desc(g_).dims(), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
+  }
+  dnnl::memory::desc bias_md() const { return bias_ ? onednn::plain_desc({g_.out_channels}) : dnnl::memory::desc(); }
+  dnnl::memory::dims strides() const { return onednn::dims(g_.stride); }
+  dnnl::memory::dims dilates() const {
+    Shape dilation = g_.dilation;
+    for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
+    return onednn::dims(dilation);
+  }
+  dnnl::memory::dims pad_l() const { return onednn::dims(g_.pad_l); }
+  dnnl::memory::dims pad_r() const { return onednn::dims(g_.pad_r); }
+
+  Geometry g_;
+  bool bias_;
+  dnnl::algorithm algorithm_;
+  std::string key_;
+  onednn::Lazy<Pass> training_, inference_;
+  onednn::Lazy<Backward> backward_;
 };
 
 using ConvFamily = Family<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>;
@@ -186,71 +223,68 @@ onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
   return key;
 }
 
-// Forward, then the recorded backward, on one family of primitives.
+// The forward, then the recorded backward, on one family of primitives. Inputs are read in whatever
+// layout they come (a previous oneDNN op's, or a plain or permuted one), results left in the layout the
+// primitive chose (onednn::Output).
 template <class F>
 Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias) {
+  const bool training = autograd::needs_graph({input, weight_in, bias});
+  const auto& forward = family.forward(training);
   const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
   const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
   const dnnl::memory::desc weights_md = user_weights_desc(g);
-  Tensor y = empty(g.dst_shape()), src_keep, dst_keep;
-  const dnnl::memory src_plain = onednn::memory_of(x);
-  const dnnl::memory src = onednn::to_layout(src_plain, family.forward_pd.src_desc(), src_keep);
-  const dnnl::memory y_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), y);
-  const dnnl::memory dst = y_plain.get_desc() == family.forward_pd.dst_desc()
-                               ? y_plain
-                               : onednn::scratch(family.forward_pd.dst_desc(), dst_keep);
+  Tensor src_keep;
+  const dnnl::memory src = onednn::read_as(x, forward.pd.src_desc(), src_keep);
+  onednn::Output y(g.dst_shape(), forward.pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, src},
-      {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(weight, weights_md, family.forward_pd.weights_desc())},
-      {DNNL_ARG_DST, dst}};
+      {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(weight, weights_md, forward.pd.weights_desc())},
+      {DNNL_ARG_DST, y.memory()}};
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   if (b.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), b));
-  onednn::execute(family.forward, args);
-  if (dst != y_plain) onednn::reorder_into(dst, y_plain);
+  onednn::execute(forward.primitive, args);
+  if (!training) return y.finish();
 
-  // The backward keeps the source in the layout the forward used: backward-weights usually wants the
-  // same one, so it is not reordered twice.
-  return autograd::record("ConvolutionBackward0", y, {input, weight_in, bias},
+  // The backward keeps the source in the layout the forward read it in: backward-weights usually wants
+  // the same one. The output gradient is reordered at most once for both backward primitives (read_as
+  // keeps the reordered copy on the gradient's storage).
+  return autograd::record("ConvolutionBackward0", y.finish(), {input, weight_in, bias},
                           [&family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
                               const Tensor& grad, const autograd::Needs& needs) {
-    const Tensor gy = grad.contiguous();
-    if (!g.transposed) {
+    const Tensor gy = onednn::dense(grad);
+    if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
       const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
-      if (auto sparse = detail::sparse_conv_backward(x, w, gy, window, needs[0], needs[1], needs[2] && has_bias))
+      if (auto sparse = detail::sparse_conv_backward(x, w, gy.contiguous(), window, needs[0], needs[1],
+                                                     needs[2] && has_bias))
         return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
     }
-    Tensor diff_dst_keep;
-    const dnnl::memory gy_plain = onednn::memory_of(onednn::plain_desc(g.dst_shape()), gy);
+    const auto& backward = family.backward();
     autograd::Grads grads(3);
     if (needs[0]) {  // skipped for a first layer
-      Tensor gx = onednn::empty_in_layout_of(x), scratch_keep, diff_src_keep;  // the gradient in x's layout
-      const dnnl::memory gx_plain = onednn::memory_of(gx);
-      const dnnl::memory diff_src = gx_plain.get_desc() == family.data_pd.diff_src_desc()
-                                        ? gx_plain
-                                        : onednn::scratch(family.data_pd.diff_src_desc(), diff_src_keep);
-      onednn::execute(family.backward_data,
-                      {{DNNL_ARG_DIFF_DST, onednn::to_layout(gy_plain, family.data_pd.diff_dst_desc(), scratch_keep)},
-                       {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, family.data_pd.weights_desc())},
-                       {DNNL_ARG_DIFF_SRC, diff_src}});
-      if (diff_src != gx_plain) onednn::reorder_into(diff_src, gx_plain);
-      grads[0] = gx;
+      Tensor diff_dst_keep;
+      onednn::Output gx(x.shape(), backward.data_pd.diff_src_desc(), x);  // plain gradients come in x's dim order
+      onednn::execute(backward.data,
+                      {{DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.data_pd.diff_dst_desc(), diff_dst_keep)},
+                       {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, backward.data_pd.weights_desc())},
+                       {DNNL_ARG_DIFF_SRC, gx.memory()}});
+      grads[0] = gx.finish();
     }
     if (needs[1] || needs[2]) {
-      Tensor gw = empty(w.shape()), src_again_keep, diff_weights_keep;
+      Tensor gw = empty(w.shape()), src_again_keep, diff_dst_keep, diff_weights_keep;
       const dnnl::memory gw_plain(weights_md, onednn::engine(), gw.data_ptr<float>());
-      const dnnl::memory diff_weights = weights_md == family.weights_pd.diff_weights_desc()
+      const dnnl::memory diff_weights = weights_md == backward.weights_pd.diff_weights_desc()
                                             ? gw_plain
-                                            : onednn::scratch(family.weights_pd.diff_weights_desc(), diff_weights_keep);
+                                            : onednn::scratch(backward.weights_pd.diff_weights_desc(), diff_weights_keep);
       std::unordered_map<int, dnnl::memory> wargs{
-          {DNNL_ARG_SRC, onednn::to_layout(src, family.weights_pd.src_desc(), src_again_keep)},
-          {DNNL_ARG_DIFF_DST, onednn::to_layout(gy_plain, family.weights_pd.diff_dst_desc(), diff_dst_keep)},
+          {DNNL_ARG_SRC, onednn::to_layout(src, backward.weights_pd.src_desc(), src_again_keep)},
+          {DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.weights_pd.diff_dst_desc(), diff_dst_keep)},
           {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
       Tensor gb;
       if (has_bias) {
         gb = empty({g.out_channels});
         wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), gb));
       }
-      onednn::execute(family.backward_weights, wargs);
+      onednn::execute(backward.weights, wargs);
       if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);
       grads[1] = needs[1] ? gw : Tensor();
       grads[2] = needs[2] ? gb : Tensor();

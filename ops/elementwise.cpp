@@ -138,15 +138,6 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 
 // ---- activations
 
-Tensor relu(const Tensor& x) {
-  Tensor y = unary("relu", x, [](const auto& v) { return xt::maximum(v, 0.f); });
-  return autograd::record("ReluBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
-    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
-      return xt::where(yv > 0.f, gv, 0.f);  // d relu = 1 where the output is positive
-    }, g, y)};
-  });
-}
-
 Tensor sigmoid(const Tensor& x) {
   Tensor y = unary("sigmoid", x, [](const auto& v) { return 1.f / (1.f + xt::exp(-v)); });
   return autograd::record("SigmoidBackward0", y, {x}, [y](const Tensor& g, const Needs&) {

@@ -9,15 +9,16 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/core/tensor.hpp"
+#include "core/tensor_impl.h"
 
 namespace nabla::kernels {
 
 inline std::vector<size_t> xshape(const Shape& shape) { return {shape.begin(), shape.end()}; }
 
-// A row-major xtensor view of a contiguous tensor's elements.
+// A row-major xtensor view of a contiguous tensor's elements (read-only for a const T).
 template <class T>
-auto adapt(const Tensor& t) {
-  return xt::adapt(t.data_ptr<T>(), static_cast<size_t>(t.numel()), xt::no_ownership(), xshape(t.shape()));
+auto adapt(T* data, const Tensor& t) {
+  return xt::adapt(data, static_cast<size_t>(t.numel()), xt::no_ownership(), xshape(t.shape()));
 }
 
 // A new tensor of `shape` holding f(inputs...), each input viewed as xtensor of element type In and
@@ -36,14 +37,14 @@ Tensor compute(const Shape& shape, Dtype out_dtype, F&& f, const Inputs&... inpu
         const std::array<size_t, 1> length{static_cast<size_t>(end - begin)};
         const auto chunk = [&](auto* data) { return xt::adapt(data + begin, length[0], xt::no_ownership(), length); };
         auto xo = chunk(out.data_ptr<Out>());
-        xt::noalias(xo) = f(chunk(dense.template data_ptr<In>())...);
+        xt::noalias(xo) = f(chunk(read_ptr<In>(dense))...);
       }
     };
     run(inputs.contiguous()...);
     return out;
   }
-  auto xo = adapt<Out>(out);
-  const auto run = [&](const auto&... dense) { xt::noalias(xo) = f(adapt<In>(dense)...); };
+  auto xo = adapt(out.data_ptr<Out>(), out);
+  const auto run = [&](const auto&... dense) { xt::noalias(xo) = f(adapt(read_ptr<In>(dense), dense)...); };
   run(inputs.contiguous()...);  // the contiguous copies live until run returns
   return out;
 }

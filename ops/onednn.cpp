@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include <atomic>
+#include <cstdlib>
 
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
@@ -15,9 +16,19 @@
 namespace nabla {
 namespace {
 std::atomic<uint64_t> created{0};
+std::atomic<uint64_t> activation_reorders{0};
+
+bool propagation_from_environment() {
+  const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
+  return !value || std::string(value) != "0";
 }
+std::atomic<bool> propagation{propagation_from_environment()};
+}  // namespace
 
 uint64_t primitives_created() { return created.load(); }
+uint64_t layout_reorders() { return activation_reorders.load(); }
+void set_layout_propagation(bool on) { propagation = on; }
+bool layout_propagation() { return propagation; }
 
 namespace onednn {
 
@@ -88,7 +99,7 @@ void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memor
   stream().wait();
 }
 
-void note_created(const char* op, const std::string& key, const dnnl::primitive_desc_base& pd) {
+void note_created(const std::string& op, const std::string& key, const dnnl::primitive_desc_base& pd) {
   ++created;
   detail::logger().debug("new {} primitive {}: {}", op, key, pd.impl_info_str());
 }
@@ -118,6 +129,88 @@ dnnl::memory to_layout(const dnnl::memory& source, const dnnl::memory::desc& wan
   dnnl::memory target = scratch(want, keep);
   reorder_into(source, target);
   return target;
+}
+
+// ---- layouts that travel
+
+namespace {
+
+// A storage's values in a primitive's own layout, in a buffer from the caching allocator.
+struct Native final : NativeCopy {
+  Native(const dnnl::memory::desc& md, const Shape& shape) : desc(md), shape(shape), buffer_memory(scratch(md, buffer)) {}
+
+  void write_plain(void* plain) const override {
+    ++activation_reorders;
+    reorder_into(buffer_memory, dnnl::memory(plain_desc(shape), engine(), plain));
+  }
+
+  const dnnl::memory::desc desc;
+  const Shape shape;
+  Tensor buffer;
+  const dnnl::memory buffer_memory;
+};
+
+// Whether t is its storage's whole, plain-contiguous extent: only then may it use the storage's native copy.
+bool whole(const Tensor& t) {
+  return t.dtype() == kFloat32 && t.storage_offset() == 0 && t.is_contiguous() &&
+         static_cast<size_t>(t.numel()) * sizeof(float) == t.impl()->storage->nbytes;
+}
+
+std::shared_ptr<const Native> native_of(const Tensor& t) {
+  if (!whole(t)) return nullptr;
+  auto native = std::static_pointer_cast<const Native>(t.impl()->storage->native());  // Native is the only kind
+  return native && native->shape == t.shape() ? native : nullptr;
+}
+
+}  // namespace
+
+bool has_native(const Tensor& t) { return native_of(t) != nullptr; }
+
+dnnl::memory::desc layout_of(const Tensor& t) {
+  if (auto native = native_of(t)) return native->desc;
+  return desc_of(t);
+}
+
+dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& keep) {
+  const auto native = native_of(t);
+  if (native && native->desc == want) {
+    keep = native->buffer;
+    return native->buffer_memory;
+  }
+  if (!native && desc_of(t) == want) {
+    keep = t;
+    return memory_of(want, t);
+  }
+  ++activation_reorders;
+  auto copy = std::make_shared<Native>(want, t.shape());
+  reorder_into(native ? native->buffer_memory : memory_of(t), copy->buffer_memory);
+  if (layout_propagation() && whole(t)) t.impl()->storage->attach_native(copy);
+  keep = copy->buffer;
+  return copy->buffer_memory;
+}
+
+Output::Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& layout_like) {
+  Tensor plain = layout_like.defined() ? empty_in_layout_of(layout_like) : empty(shape);
+  if (desc_of(plain) == md) {
+    tensor_ = plain;
+    memory_ = memory_of(md, plain);
+  } else if (layout_propagation()) {
+    auto native = std::make_shared<Native>(md, shape);
+    memory_ = native->buffer_memory;
+    tensor_ = tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), native), shape);
+  } else {
+    tensor_ = plain;
+    memory_ = scratch(md, scratch_keep_);
+    reorder_at_finish_ = true;
+  }
+}
+
+Tensor Output::finish() {
+  if (reorder_at_finish_) {
+    ++activation_reorders;
+    reorder_into(memory_, memory_of(tensor_));
+  }
+  return tensor_;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <charconv>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -36,7 +37,7 @@ Tensor empty_in_layout_of(const Tensor& t);
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
 
 // Counts a newly built primitive and logs which implementation oneDNN picked for it.
-void note_created(const char* op, const std::string& key, const dnnl::primitive_desc_base& pd);
+void note_created(const std::string& op, const std::string& key, const dnnl::primitive_desc_base& pd);
 
 // A cache key: the op's name, then every number and shape that determines its primitive.
 class Key {
@@ -64,6 +65,21 @@ class Key {
   std::string text_;
 };
 
+// A value built on first use, once even when two threads ask (primitives only some calls need).
+template <class T>
+class Lazy {
+ public:
+  template <class Build>
+  const T& get(Build&& build) {
+    std::call_once(*once_, [&] { value_ = std::make_unique<T>(build()); });
+    return *value_;
+  }
+
+ private:
+  std::unique_ptr<std::once_flag> once_ = std::make_unique<std::once_flag>();
+  std::unique_ptr<T> value_;
+};
+
 // One op's cache of built primitives (and anything else per key: pds, scratch descriptors).
 template <class Entry>
 class Cache {
@@ -79,6 +95,40 @@ class Cache {
  private:
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
+};
+
+// ---- layouts that travel between oneDNN ops
+// A oneDNN op's result keeps the layout its primitive chose (say nChw16c) as the storage's native copy
+// (core/tensor_impl.h); the next oneDNN op reads it there without a reorder, and anything else that
+// needs plain data makes the plain bytes once. NABLA_LAYOUT_PROPAGATION=0 (or set_layout_propagation)
+// turns this off: every result is then reordered to plain at once, as before.
+
+// The layout t (dense: see `dense`) can be read in without a copy: its native copy's descriptor when
+// it has one, else its own plain or strided descriptor.
+dnnl::memory::desc layout_of(const Tensor& t);
+
+// t's values (dense) in layout `want`, with no copy when it is already there; else reordered, and
+// the reordered copy kept on t's storage for the next reader that wants the same layout (the conv's
+// two backward primitives, two consumers of one activation). `keep` owns whatever the memory uses.
+dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& keep);
+
+// Whether t's values live (also) in a oneDNN layout other than its plain one.
+bool has_native(const Tensor& t);
+
+// Where a primitive writes a result of `shape` in layout `md`, and the tensor that becomes. The
+// result lies in the plain layout (or, with `layout_like`, in that tensor's dim order) when `md` is
+// that layout; else, with propagation on, it is a tensor whose values live in a native copy in `md`;
+// with propagation off, `finish` reorders it into a plain tensor.
+class Output {
+ public:
+  Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& layout_like = Tensor());
+  const dnnl::memory& memory() const { return memory_; }
+  Tensor finish();  // after the primitive has run
+
+ private:
+  Tensor tensor_, scratch_keep_;
+  dnnl::memory memory_;
+  bool reorder_at_finish_ = false;
 };
 
 // A buffer for memory of descriptor `md`, from the caching allocator; `keep` owns it.

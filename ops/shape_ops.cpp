@@ -238,7 +238,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const Tensor dense = x.contiguous();
   const size_t bytes = static_cast<size_t>(inner) * element_size(x.dtype());
   const auto* src = static_cast<const std::byte*>(dense.impl()->data());
-  auto* dst = static_cast<std::byte*>(y.impl()->data());
+  auto* dst = static_cast<std::byte*>(y.impl()->mutable_data());
   const auto n = static_cast<int64_t>(idx.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t k = 0; k < n; ++k) {

@@ -1,0 +1,81 @@
+// Activations on oneDNN's eltwise primitive: they run on whatever layout their input has (a conv's
+// blocked output stays blocked), each forward with the backward it records right below.
+#include <bit>
+
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "ops/kernels.h"
+#include "ops/onednn.h"
+
+namespace nabla {
+namespace {
+
+// One eltwise function: its algorithm (and alpha, beta) and whether its backward reads the output
+// (the *_use_dst_for_bwd algorithms) or the input.
+struct Eltwise {
+  const char* name;
+  const char* backward_name;
+  dnnl::algorithm algorithm;
+  float alpha = 0.f, beta = 0.f;
+  bool backward_uses_output = false;
+};
+
+struct EltwisePrimitives {
+  dnnl::eltwise_forward::primitive_desc forward_pd;
+  dnnl::eltwise_forward forward;
+  onednn::Lazy<std::pair<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>> backward;
+};
+onednn::Cache<EltwisePrimitives> eltwise_cache;
+
+// Both the forward (training: its pd is the backward's hint) and the backward work on `layout`, the
+// input's own, so a blocked tensor is never reordered here; its padded channels stay zero, which is why
+// only functions with f(0) = 0 may take this path.
+EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout) {
+  onednn::Key key("eltwise");
+  key << static_cast<int64_t>(f.algorithm) << std::bit_cast<int32_t>(f.alpha) << std::bit_cast<int32_t>(f.beta) << layout;
+  return eltwise_cache.get(key, [&] {
+    const dnnl::eltwise_forward::primitive_desc pd(
+        {dnnl::prop_kind::forward_training, f.algorithm, layout, f.alpha, f.beta}, onednn::engine());
+    onednn::note_created(std::string(f.name) + " (eltwise forward)", key.str(), pd);
+    return EltwisePrimitives{pd, dnnl::eltwise_forward(pd), {}};
+  });
+}
+
+Tensor eltwise(const Eltwise& f, const Tensor& input) {
+  kernels::check_float(input, f.name);
+  if (input.numel() == 0) return autograd::record(f.backward_name, empty(input.shape()), {input},
+                                                  [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
+  const Tensor x = onednn::dense(input.detach());
+  const dnnl::memory::desc layout = onednn::layout_of(x);
+  auto& prims = primitives(f, layout);
+  Tensor x_keep;
+  onednn::Output y(x.shape(), layout, x);
+  onednn::execute(prims.forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
+  const Tensor out = y.finish();
+  return autograd::record(f.backward_name, out, {input}, [&prims, f, layout, saved = f.backward_uses_output ? out : x](
+                                                             const Tensor& grad, const autograd::Needs&) {
+    const auto& [pd, backward] = prims.backward.get([&] {
+      const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta}, onednn::engine(),
+                                                       prims.forward_pd);
+      onednn::note_created(std::string(f.name) + " (eltwise backward)", "", bwd);
+      return std::pair{bwd, dnnl::eltwise_backward(bwd)};
+    });
+    Tensor saved_keep, grad_keep;
+    onednn::Output gx(saved.shape(), pd.diff_src_desc(), saved);
+    onednn::execute(backward, {{f.backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC,
+                                onednn::read_as(saved, layout, saved_keep)},
+                               {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(grad), layout, grad_keep)},
+                               {DNNL_ARG_DIFF_SRC, gx.memory()}});
+    return autograd::Grads{gx.finish()};
+  });
+}
+
+}  // namespace
+
+// d relu = 1 where the output is positive (oneDNN's relu_use_dst_for_bwd reads the output, not the input).
+Tensor relu(const Tensor& x) {
+  return eltwise({"relu", "ReluBackward0", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f, 0.f, true}, x);
+}
+
+}  // namespace nabla
