@@ -25,6 +25,25 @@ inline uint32_t mix(uint32_t h) {
   return h;
 }
 
+// out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0): the forward and, recomputed from the same
+// seed instead of a saved mask, the backward.
+void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const float* in, float* out) {
+  const auto key_lo = static_cast<uint32_t>(seed), key_hi = static_cast<uint32_t>(seed >> 32);
+#pragma omp parallel for simd schedule(static) if (n > 32768)
+  for (int64_t i = 0; i < n; ++i) {
+    const auto counter = static_cast<uint32_t>(i), block = static_cast<uint32_t>(i >> 32);
+    const uint32_t h = mix(mix(counter ^ key_lo) + (block ^ key_hi));
+    out[i] = in[i] * (h >= threshold ? scale : 0.f);
+  }
+}
+
+Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
+  const Tensor input = x.contiguous();
+  Tensor y = empty(x.shape());
+  apply_mask(x.numel(), seed, threshold, scale, read_ptr<float>(input), y.data_ptr<float>());
+  return y;
+}
+
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
@@ -33,24 +52,11 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * 0.0;
   const uint64_t seed = random::next_u64();
-  const auto key_lo = static_cast<uint32_t>(seed), key_hi = static_cast<uint32_t>(seed >> 32);
   const auto threshold = static_cast<uint32_t>(std::ldexp(p, 32) > 4294967295.0 ? 4294967295.0 : std::ldexp(p, 32));
   const auto scale = static_cast<float>(1.0 / (1.0 - p));
-  const Tensor input = x.detach().contiguous();
-  Tensor y = empty(x.shape()), mask = empty(x.shape());  // mask holds 0 or 1/(1-p): the backward is one multiply
-  const float* px = input.data_ptr<float>();
-  float* py = y.data_ptr<float>();
-  float* pm = mask.data_ptr<float>();
-  const int64_t n = x.numel();
-#pragma omp parallel for simd schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const auto counter = static_cast<uint32_t>(i), block = static_cast<uint32_t>(i >> 32);
-    const uint32_t h = mix(mix(counter ^ key_lo) + (block ^ key_hi));
-    pm[i] = h >= threshold ? scale : 0.f;
-    py[i] = px[i] * pm[i];
-  }
-  return autograd::record("NativeDropoutBackward0", y, {x}, [mask](const Tensor& g, const autograd::Needs&) {
-    return autograd::Grads{g * mask};
+  return autograd::record("NativeDropoutBackward0", masked(x.detach(), seed, threshold, scale), {x},
+                          [seed, threshold, scale](const Tensor& g, const autograd::Needs&) {
+    return autograd::Grads{masked(g, seed, threshold, scale)};
   });
 }
 

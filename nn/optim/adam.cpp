@@ -1,8 +1,13 @@
 #include "nabla/nn/optim/adam.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "nabla/core/error.hpp"
+#include "core/tensor_impl.h"
 
 namespace nabla::optim {
 namespace {
@@ -22,10 +27,21 @@ struct AdamScalars {
   float step_size, bc2_sqrt, b1, b2, one_minus_b1, one_minus_b2, wd, eps, shrink;
 };
 
+// One parameter's tensors for the update.
+struct Slice {
+  int64_t n;
+  float *p, *m, *v, *v_max;
+  const float* g;
+  AdamScalars s;
+};
+
 template <bool Decoupled, bool L2, bool Amsgrad>
-void adam_kernel(int64_t n, float* p, const float* g, float* m, float* v, float* v_max, const AdamScalars& s) {
-#pragma omp parallel for simd schedule(static) if (n > 32768)
-  for (int64_t k = 0; k < n; ++k) {
+void adam_kernel(const Slice& x, int64_t begin, int64_t end) {
+  float *p = x.p, *m = x.m, *v = x.v, *v_max = x.v_max;
+  const float* g = x.g;
+  const AdamScalars& s = x.s;
+#pragma omp simd
+  for (int64_t k = begin; k < end; ++k) {
     if constexpr (Decoupled) p[k] *= s.shrink;
     float gk = g[k];
     if constexpr (L2) gk += s.wd * p[k];
@@ -37,20 +53,41 @@ void adam_kernel(int64_t n, float* p, const float* g, float* m, float* v, float*
   }
 }
 
+// Every parameter in one parallel region (one fork and barrier per step, not one per tensor): thread t of
+// T takes elements [N·t/T, N·(t+1)/T) of all N, walking across the tensors' boundaries.
+template <bool Decoupled, bool L2, bool Amsgrad>
+void adam_all(const std::vector<Slice>& slices) {
+  int64_t total = 0;
+  for (const auto& x : slices) total += x.n;
+#pragma omp parallel if (total > 32768)
+  {
+    const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t begin = total * t / threads, end = total * (t + 1) / threads;
+    int64_t start = 0;  // of the current slice, in the concatenation
+    for (const auto& x : slices) {
+      const int64_t lo = std::max(begin, start), hi = std::min(end, start + x.n);
+      if (lo < hi) adam_kernel<Decoupled, L2, Amsgrad>(x, lo - start, hi - start);
+      start += x.n;
+    }
+  }
+}
+
 template <bool Decoupled, bool L2>
-void adam_kernel(bool amsgrad, int64_t n, float* p, const float* g, float* m, float* v, float* v_max, const AdamScalars& s) {
-  if (amsgrad) adam_kernel<Decoupled, L2, true>(n, p, g, m, v, v_max, s);
-  else adam_kernel<Decoupled, L2, false>(n, p, g, m, v, v_max, s);
+void adam_all(bool amsgrad, const std::vector<Slice>& slices) {
+  if (amsgrad) adam_all<Decoupled, L2, true>(slices);
+  else adam_all<Decoupled, L2, false>(slices);
 }
 
 }  // namespace
 
 void AdamBase::update(std::pair<double, double> betas, double eps, double l2, double decoupled, bool amsgrad) {
   const auto [beta1, beta2] = betas;
+  std::vector<Slice> slices;
+  std::vector<Tensor> grads;  // contiguous copies live until the update has run
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& param = params()[i];
     if (!param.grad().defined()) continue;
-    const Tensor grad = param.grad().contiguous();
+    grads.push_back(param.grad().contiguous());
     const int64_t step = ++step_count(i);
     // The scalars PyTorch computes in double; the per-element math is float, in PyTorch's order.
     const double bias_correction1 = 1 - std::pow(beta1, step), bias_correction2 = 1 - std::pow(beta2, step);
@@ -63,20 +100,18 @@ void AdamBase::update(std::pair<double, double> betas, double eps, double l2, do
                               static_cast<float>(l2),
                               static_cast<float>(eps),
                               static_cast<float>(1 - lr() * decoupled)};
-    float* p = param.data_ptr<float>();
-    const float* g = grad.data_ptr<float>();
-    float* m = state(i, "exp_avg").data_ptr<float>();
-    float* v = state(i, "exp_avg_sq").data_ptr<float>();
-    float* v_max = amsgrad ? state(i, "max_exp_avg_sq").data_ptr<float>() : nullptr;
-    const int64_t n = param.numel();
-    if (decoupled != 0.0) {
-      adam_kernel<true, false>(amsgrad, n, p, g, m, v, v_max, scalars);
-    } else if (l2 != 0.0) {
-      adam_kernel<false, true>(amsgrad, n, p, g, m, v, v_max, scalars);
-    } else {
-      adam_kernel<false, false>(amsgrad, n, p, g, m, v, v_max, scalars);
-    }
+    slices.push_back({param.numel(), param.data_ptr<float>(), state(i, "exp_avg").data_ptr<float>(),
+                      state(i, "exp_avg_sq").data_ptr<float>(),
+                      amsgrad ? state(i, "max_exp_avg_sq").data_ptr<float>() : nullptr, read_ptr<float>(grads.back()),
+                      scalars});
     param.bump_version();
+  }
+  if (decoupled != 0.0) {
+    adam_all<true, false>(amsgrad, slices);
+  } else if (l2 != 0.0) {
+    adam_all<false, true>(amsgrad, slices);
+  } else {
+    adam_all<false, false>(amsgrad, slices);
   }
 }
 
