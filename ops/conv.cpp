@@ -313,7 +313,8 @@ Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, 
 
 std::string size_list(const Shape& s) { return list_str(s, " x "); }
 
-// Checks the input, weight and bias against each other and against the params; resolves the padding.
+// Checks the input, weight and bias against each other and against the params (which the caller has validated);
+// resolves the padding.
 Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p, int64_t dims,
                  const std::string& who) {
   const std::string name = op_name(p.transposed, dims);
@@ -331,7 +332,6 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   g.batch = input.size(0);
   g.in_channels = input.size(1);
   g.kernel = Shape(weight.shape().begin() + 2, weight.shape().end());
-  validate_conv_params(p, g.kernel, who);
   g.stride = p.stride;
   g.dilation = p.dilation;
   const int64_t w0 = weight.size(0);

@@ -84,15 +84,44 @@ Tensor dense(const Tensor& t) {
   return t;
 }
 
-Tensor empty_in_layout_of(const Tensor& t) {
+namespace {
+// The strides of a dense tensor of t's shape whose elements lie in t's dim order.
+Shape strides_in_order_of(const Tensor& t) {
   const Shape order = dim_order(t);
-  Shape permuted_shape, inverse(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    permuted_shape.push_back(t.size(order[i]));
-    inverse[order[i]] = static_cast<int64_t>(i);
+  Shape strides(order.size());
+  int64_t step = 1;
+  for (auto d = order.rbegin(); d != order.rend(); ++d) {
+    strides[*d] = step;
+    step *= t.size(*d);
   }
-  return empty(permuted_shape).permute(inverse);
+  return strides;
 }
+}  // namespace
+
+Tensor empty_in_layout_of(const Tensor& t) {
+  const Tensor block = empty({t.numel()});
+  return make_view(block, t.shape(), strides_in_order_of(t), 0);
+}
+
+Key& Key::operator<<(const dnnl::memory::desc& md) {
+  const auto& d = md.data;
+  *this << Shape(d.dims, d.dims + d.ndims);
+  if (d.data_type != dnnl_f32) text_ += "dt" + std::to_string(static_cast<int>(d.data_type));
+  if (d.format_kind == dnnl_format_kind_any) text_ += "any";
+  if (d.format_kind != dnnl_blocked) return *this;
+  const auto& b = d.format_desc.blocking;
+  text_ += '/';
+  *this << Shape(b.strides, b.strides + d.ndims);
+  if (d.offset0 != 0) *this << d.offset0;
+  if (b.inner_nblks > 0) text_ += ':';
+  for (int i = 0; i < b.inner_nblks; ++i) {
+    *this << b.inner_blks[i];
+    text_ += static_cast<char>('a' + b.inner_idxs[i]);
+  }
+  return *this;
+}
+
+std::string layout_str(const dnnl::memory::desc& md) { return (Key("") << md).str(); }
 
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
   p.execute(stream(), args);
@@ -118,7 +147,7 @@ void reorder_into(const dnnl::memory& source, const dnnl::memory& target) {
   key << source.get_desc() << target.get_desc();
   auto& primitive = reorder_cache.get(key, [&] {
     const dnnl::reorder::primitive_desc pd(source, target);
-    note_created("reorder", "", pd);
+    note_created("reorder", key.str(), pd);
     return dnnl::reorder(pd);
   });
   execute(primitive, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
@@ -190,16 +219,16 @@ dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& ke
 }
 
 Output::Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& layout_like) {
-  Tensor plain = layout_like.defined() ? empty_in_layout_of(layout_like) : empty(shape);
-  if (desc_of(plain) == md) {
-    tensor_ = plain;
-    memory_ = memory_of(md, plain);
+  const Shape plain_strides = layout_like.defined() ? strides_in_order_of(layout_like) : contiguous_strides(shape);
+  if (dnnl::memory::desc(dims(shape), dnnl::memory::data_type::f32, dims(plain_strides)) == md) {
+    tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
+    memory_ = memory_of(md, tensor_);
   } else if (layout_propagation()) {
     auto native = std::make_shared<Native>(md, shape);
     memory_ = native->buffer_memory;
     tensor_ = tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), native), shape);
   } else {
-    tensor_ = plain;
+    tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
     memory_ = scratch(md, scratch_keep_);
     reorder_at_finish_ = true;
   }

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Per-layer forward+backward as each layer runs inside a network: Nabla (bench_layers), raw oneDNN with its
+own layouts and no reorders (../shared/reference/layers/conv_bench.cpp, variant "any"), and PyTorch as installed
+and "tuned" (GLIBC_TUNABLES keeps glibc from mapping every large tensor afresh), side by side: each round runs
+all four in turn, each in its own process after its own warm-up. Also the depthwise-separable block
+(depthwise 3x3 -> ReLU -> pointwise 1x1 -> ReLU, 32x64x56x56) against its raw-oneDNN twin
+(tools/bench/onednn_dsblock.cpp, layouts kept; with and without ReLU fused as a post-op).
+Ratios are per round, then the median: oneDNN/Nabla (>= 0.90 is the target) and PyTorch/Nabla (> 1: Nabla leads).
+Dev-time only (Debian's python3-torch):
+
+    /usr/bin/python3 tools/bench/layers.py --build build --reference ../shared/reference --threads 2
+"""
+import argparse
+import ctypes
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+LAYERS = ["conv1d", "conv2d_A", "conv2d_B", "conv2d_C", "depthwise", "pointwise", "conv3d", "deconv2d"]
+TUNED = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2000000000"
+
+
+def per_call_ms(step, iters):
+    for _ in range(3):
+        step()
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - start) * 1000 / iters
+
+
+def child_torch(reference, layer, iters):
+    """PyTorch: forward, then autograd.grad for input, weight and bias (torch_layers.py's TorchLayer)."""
+    import torch
+    sys.path.insert(0, os.path.join(reference, "layers"))
+    if layer == "dsblock":
+        import torch.nn.functional as F
+        g = torch.Generator().manual_seed(0)
+        x = (torch.rand((32, 64, 56, 56), generator=g) - 0.5).requires_grad_()
+        params = [(torch.rand(s, generator=g) - 0.5).requires_grad_() for s in [(64, 1, 3, 3), (64,), (128, 64, 1, 1), (128,)]]
+        wd, bd, wp, bp = params
+
+        def forward():
+            return F.relu(F.conv2d(F.relu(F.conv2d(x, wd, bd, padding=1, groups=64)), wp, bp))
+
+        gy = torch.rand(forward().shape, generator=g)
+        return per_call_ms(lambda: torch.autograd.grad(forward(), [x] + params, gy), iters)
+    from torch_layers import TorchLayer
+    t = TorchLayer(layer)
+    return per_call_ms(lambda: t.sample(1), iters)
+
+
+def child_onednn(library, layer, iters):
+    """Raw oneDNN, layouts of its own choosing, no reorders: forward + backward-data + backward-weights."""
+    lib = ctypes.CDLL(library)
+    lib.cb_build.restype = ctypes.c_void_p
+    lib.cb_build.argtypes = [ctypes.c_int, ctypes.c_char_p]
+    lib.cb_run.restype = ctypes.c_double
+    lib.cb_run.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    lib.cb_layer_name.restype = ctypes.c_char_p
+    names = [lib.cb_layer_name(i).decode() for i in range(lib.cb_num_layers())]
+    handle = lib.cb_build(names.index(layer), b"any")
+    for p in range(3):
+        lib.cb_run(handle, p, 3)
+    return sum(lib.cb_run(handle, p, iters) for p in range(3)) * 1000
+
+
+def run(command, env):
+    return float(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout.strip().split()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--reference", default="../shared/reference")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--layers", default=",".join(LAYERS + ["dsblock"]))
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "LAYER", "ITERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, layer, iters = args.child
+        if kind == "torch":
+            import torch
+            torch.set_num_threads(args.threads)
+            print(f"{child_torch(args.reference, layer, int(iters)):.4f}")
+        else:
+            print(f"{child_onednn(os.path.join(args.build, 'libconv_bench.so'), layer, int(iters)):.4f}")
+        return
+
+    library = os.path.join(args.build, "libconv_bench.so")
+    source = os.path.join(args.reference, "layers", "conv_bench.cpp")
+    if not os.path.exists(library) or os.path.getmtime(library) < os.path.getmtime(source):
+        subprocess.run(["g++", "-O2", "-std=c++17", "-fopenmp", "-shared", "-fPIC", "-DCB_LIB", source, "-o", library,
+                        "-ldnnl"], check=True)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}  # unset for PyTorch's BLAS
+    base["OMP_NUM_THREADS"] = str(args.threads)
+    tuned = dict(base, GLIBC_TUNABLES=TUNED)
+    me = [sys.executable, os.path.abspath(__file__), "--build", args.build, "--reference", args.reference,
+          "--threads", str(args.threads), "--child"]
+    bench = os.path.join(args.build, "tools", "bench")
+    print(f"# {args.threads} threads, {args.iters} iterations per measurement, {args.rounds} rounds; ms per forward+backward")
+    print("layer,round,nabla_ms,onednn_ms,torch_ms,torch_tuned_ms,onednn/nabla,torch/nabla,torch_tuned/nabla")
+    summary = []
+    for layer in args.layers.split(","):
+        it = str(args.iters)
+        runners = {"nabla": ([os.path.join(bench, "bench_layers"), layer, it], base),
+                   "torch": (me + ["torch", layer, it], base),
+                   "torch_tuned": (me + ["torch", layer, it], tuned)}
+        if layer == "dsblock":
+            runners["onednn"] = ([os.path.join(bench, "onednn_dsblock"), it], base)
+            runners["onednn_fused"] = ([os.path.join(bench, "onednn_dsblock"), it, "--fuse-relu"], base)
+        else:
+            runners["onednn"] = (me + ["onednn", layer, it], base)
+        ratios = {k: [] for k in runners if k != "nabla"}
+        for r in range(args.rounds):
+            ms = {name: run(command, env) for name, (command, env) in runners.items()}
+            for k in ratios:
+                ratios[k].append(ms[k] / ms["nabla"])
+            extra = f",onednn_fused {ms['onednn_fused']:.3f} ms ({ms['onednn_fused'] / ms['nabla']:.2f})" if "onednn_fused" in ms else ""
+            print(f"{layer},{r},{ms['nabla']:.3f},{ms['onednn']:.3f},{ms['torch']:.3f},{ms['torch_tuned']:.3f},"
+                  f"{ms['onednn'] / ms['nabla']:.2f},{ms['torch'] / ms['nabla']:.2f},{ms['torch_tuned'] / ms['nabla']:.2f}{extra}",
+                  flush=True)
+        summary.append((layer, {k: statistics.median(v) for k, v in ratios.items()}))
+    print("\nmedian ratios (time of the other / time of Nabla; higher is better for Nabla)")
+    print(f"{'layer':<10} {'oneDNN/Nabla':>13} {'PyTorch/Nabla':>14} {'tuned/Nabla':>12}")
+    for layer, m in summary:
+        fused = f"   (fused-ReLU twin {m['onednn_fused']:.2f})" if "onednn_fused" in m else ""
+        print(f"{layer:<10} {m['onednn']:>13.2f} {m['torch']:>14.2f} {m['torch_tuned']:>12.2f}{fused}")
+
+
+if __name__ == "__main__":
+    main()
