@@ -4,6 +4,8 @@
 // generator, so results are reproducible under manual_seed and independent of the thread count.
 #include "nabla/ops/dropout.hpp"
 
+#include <omp.h>
+
 #include <cmath>
 
 #include "nabla/autograd/node.hpp"
@@ -25,15 +27,26 @@ inline uint32_t mix(uint32_t h) {
   return h;
 }
 
-// out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0): the forward and, recomputed from the same
-// seed instead of a saved mask, the backward.
-void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const float* in, float* out) {
+// out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0) for i in [begin, end): one vectorised loop.
+void mask_range(int64_t begin, int64_t end, uint64_t seed, uint32_t threshold, float scale, const float* __restrict in,
+                float* __restrict out) {
   const auto key_lo = static_cast<uint32_t>(seed), key_hi = static_cast<uint32_t>(seed >> 32);
-#pragma omp parallel for simd schedule(static) if (n > 32768)
-  for (int64_t i = 0; i < n; ++i) {
+#pragma omp simd
+  for (int64_t i = begin; i < end; ++i) {
     const auto counter = static_cast<uint32_t>(i), block = static_cast<uint32_t>(i >> 32);
     const uint32_t h = mix(mix(counter ^ key_lo) + (block ^ key_hi));
     out[i] = in[i] * (h >= threshold ? scale : 0.f);
+  }
+}
+
+// The mask applied to all n elements: the forward and, recomputed from the same seed instead of a saved
+// mask, the backward. Threads only for large tensors (a parallel region costs more than 32k elements).
+void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const float* in, float* out) {
+  if (n <= 32768) return mask_range(0, n, seed, threshold, scale, in, out);
+#pragma omp parallel
+  {
+    const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    mask_range(n * t / threads, n * (t + 1) / threads, seed, threshold, scale, in, out);
   }
 }
 

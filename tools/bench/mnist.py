@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The MNIST network, side by side in one run: Nabla (examples/mnist/bench.cpp), PyTorch
-(mnist_reference.py) and the raw-oneDNN ceiling (onednn_mnist/main.cpp), alternating rounds, same
-thread count, each after its own warm-up. Prints every measurement and the ratios.
+(mnist_reference.py) as installed and "tuned" (GLIBC_TUNABLES keeps glibc from mapping every large tensor
+afresh), and the raw-oneDNN ceiling (onednn_mnist/main.cpp), alternating rounds, same thread count, each
+after its own warm-up. The OPENBLAS_* variables this environment sets for old OpenBLAS builds are unset.
+Prints every measurement, then per metric the median over rounds of each round's ratio (as speedups:
+above 1 means Nabla is faster).
 Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fashion-mnist.
 
     /usr/bin/python3 tools/bench/mnist.py --build build --reference ../shared/reference --threads 2
@@ -45,33 +48,39 @@ def main():
     if not os.path.exists(ceiling) or os.path.getmtime(ceiling) < os.path.getmtime(source):
         subprocess.run(["g++", "-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-std=c++17", "-o", ceiling,
                         source, "-ldnnl", "-lz"], check=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_CORETYPE="SkylakeX")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    env["OMP_NUM_THREADS"] = str(args.threads)
+    tuned = dict(env, GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2000000000")
     t = str(args.threads)
     runners = {
         "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what]
                  + (["--winograd"] if args.winograd else []),
         "pytorch": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
                     "--what", args.what],
+        "pytorch_tuned": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
+                          "--what", args.what],
         "ceiling": [ceiling, "--threads", t, "--what", args.what] + (["--conv2-alg", "wino"] if args.winograd else []),
     }
     results = {name: [] for name in runners}
     for r in range(args.rounds):
         for name, command in runners.items():
-            results[name].append(measure(command, env))
+            results[name].append(measure(command, tuned if name == "pytorch_tuned" else env))
             print(f"round {r} {name}: " + ", ".join(f"{k[0]}@{k[1]}={v:g}" for k, v in sorted(results[name][-1].items())),
                   flush=True)
-    print(f"\nmedians over {args.rounds} rounds, {args.threads} threads")
-    print(f"{'':34} {'Nabla':>9} {'PyTorch':>9} {'ceiling':>9} {'Nabla/PyTorch':>14} {'Nabla/ceiling':>14}")
+    others = ["pytorch", "pytorch_tuned", "ceiling"]
+    print(f"\nmedians over {args.rounds} rounds, {args.threads} threads; ratios are per round, then the median")
+    print(f"{'':34} {'Nabla':>9} {'PyTorch':>9} {'tuned':>9} {'ceiling':>9} {'vs PyTorch':>11} {'vs tuned':>9} "
+          f"{'vs ceiling':>11}")
     for label, key, batch, higher in METRICS:
-        med = {}
-        for name in runners:
-            values = [round_[(key, batch)] for round_ in results[name] if (key, batch) in round_]
-            med[name] = statistics.median(values) if values else None
-        if None in med.values():
+        rounds = [{name: results[name][r].get((key, batch)) for name in runners} for r in range(args.rounds)]
+        rounds = [values for values in rounds if None not in values.values()]
+        if not rounds:
             continue
         speed = (lambda a, b: a / b) if higher else (lambda a, b: b / a)  # ratios as speedups
-        print(f"{label:34} {med['nabla']:9.1f} {med['pytorch']:9.1f} {med['ceiling']:9.1f} "
-              f"{speed(med['nabla'], med['pytorch']):13.2f}x {speed(med['nabla'], med['ceiling']):13.2f}x")
+        med = {name: statistics.median(v[name] for v in rounds) for name in runners}
+        ratio = {o: statistics.median(speed(v["nabla"], v[o]) for v in rounds) for o in others}
+        print(f"{label:34} {med['nabla']:9.1f} {med['pytorch']:9.1f} {med['pytorch_tuned']:9.1f} {med['ceiling']:9.1f} "
+              + " ".join(f"{ratio[o]:10.2f}x" for o in others))
 
 
 if __name__ == "__main__":
