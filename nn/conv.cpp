@@ -122,12 +122,23 @@ void ConvNd<D>::reset_parameters() {
 
 template <size_t D>
 Tensor ConvNd<D>::forward(const Tensor& input) {
-  if (mode_pads_.empty()) return convolution(input, weight, bias, params_, D, who_);
+  return run(input, false);
+}
+
+template <size_t D>
+Tensor ConvNd<D>::forward_relu(const Tensor& input) {
+  return run(input, true);
+}
+
+template <size_t D>
+Tensor ConvNd<D>::run(const Tensor& input, bool relu) {
+  ConvParams params = params_;
+  params.relu = relu;
+  if (mode_pads_.empty()) return convolution(input, weight, bias, params, D, who_);
   check_rank(who_, input, D, "conv");  // before the pad, so a rank error is reported as one
-  ConvParams unpadded = params_;
-  unpadded.padding_mode.clear();
-  unpadded.padding.assign(D, 0);
-  return convolution(pad(input, mode_pads_, options.padding_mode), weight, bias, unpadded, D, who_);
+  params.padding_mode.clear();
+  params.padding.assign(D, 0);
+  return convolution(pad(input, mode_pads_, options.padding_mode), weight, bias, params, D, who_);
 }
 
 template <size_t D>

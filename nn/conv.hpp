@@ -58,6 +58,9 @@ class ConvNd : public Layer<ConvNd<D>> {
   // The constructor's checks, without creating parameters; `who` names the layer in messages.
   static ConvParams checked_params(const ConvOptions<D>& options, const std::string& who);
   Tensor forward(const Tensor& input);
+  // relu(forward(input)) with the ReLU as the convolution primitive's post-op: one pass over the output
+  // instead of two. nn::Sequential runs a Conv followed by a ReLU this way.
+  Tensor forward_relu(const Tensor& input);
   // kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias, as torch.nn.Conv*d.
   void reset_parameters();
   std::string name() const override { return "Conv" + std::to_string(D) + "d"; }
@@ -68,6 +71,8 @@ class ConvNd : public Layer<ConvNd<D>> {
   Tensor bias;
 
  private:
+  Tensor run(const Tensor& input, bool relu);
+
   std::string who_;           // "Conv2d(3->16, k=5)", for messages
   ConvParams params_;         // as the conv op takes them
   std::vector<int64_t> mode_pads_;  // the explicit pad() when padding_mode is not zeros

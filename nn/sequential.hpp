@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nabla/nn/activation.hpp"
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
@@ -18,12 +19,24 @@ class Sequential : public Layer<Sequential> {
     (push_back(std::move(modules)), ...);
   }
 
-  // Appends a module with a forward(const Tensor&) -> Tensor.
+  // Appends a module with a forward(const Tensor&) -> Tensor. A ReLU right after a module that can apply it
+  // itself (a Conv's forward_relu: the ReLU as the conv primitive's post-op) is fused into it; the values,
+  // gradients and grad_fn are those of the two modules run one after the other.
   template <class M>
   void push_back(M module) {
     auto child = std::make_shared<M>(std::move(module));
     register_module(std::to_string(steps_->size()), std::shared_ptr<M>(child));
-    steps_->push_back([child](const Tensor& x) { return child->forward(x); });
+    Step step = [child](const Tensor& x) { return child->forward(x); }, with_relu;
+    if constexpr (std::is_same_v<M, ReLU>) {
+      if (!steps_->empty() && fused_with_relu_->back()) {
+        steps_->back() = fused_with_relu_->back();
+        step = [](const Tensor& x) { return x; };  // already applied by the step before
+      }
+    }
+    if constexpr (requires(M& m, const Tensor& x) { m.forward_relu(x); })
+      with_relu = [child](const Tensor& x) { return child->forward_relu(x); };
+    steps_->push_back(std::move(step));
+    fused_with_relu_->push_back(std::move(with_relu));
   }
 
   Tensor forward(const Tensor& input);
@@ -37,9 +50,11 @@ class Sequential : public Layer<Sequential> {
   }
 
  private:
-  // Shared between copies, like the registry.
-  std::shared_ptr<std::vector<std::function<Tensor(const Tensor&)>>> steps_ =
-      std::make_shared<std::vector<std::function<Tensor(const Tensor&)>>>();
+  using Step = std::function<Tensor(const Tensor&)>;
+  // Shared between copies, like the registry. fused_with_relu_[i]: step i followed by a ReLU, when module i
+  // can fuse one (else empty).
+  std::shared_ptr<std::vector<Step>> steps_ = std::make_shared<std::vector<Step>>();
+  std::shared_ptr<std::vector<Step>> fused_with_relu_ = std::make_shared<std::vector<Step>>();
 };
 
 }  // namespace nabla::nn

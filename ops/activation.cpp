@@ -5,6 +5,7 @@
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "ops/activation.h"
 #include "ops/kernels.h"
 #include "ops/onednn.h"
 
@@ -42,19 +43,11 @@ EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout
   });
 }
 
-Tensor eltwise(const Eltwise& f, const Tensor& input) {
-  kernels::check_float(input, f.name);
-  if (input.numel() == 0) return autograd::record(f.backward_name, empty(input.shape()), {input},
-                                                  [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
-  const Tensor x = onednn::dense(input.detach());
-  const dnnl::memory::desc layout = onednn::layout_of(x);
-  auto& prims = primitives(f, layout);
-  Tensor x_keep;
-  onednn::Output y(x.shape(), layout, x);
-  onednn::execute(prims.forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
-  const Tensor out = y.finish();
-  return autograd::record(f.backward_name, out, {input}, [&prims, f, layout, saved = f.backward_uses_output ? out : x](
-                                                             const Tensor& grad, const autograd::Needs&) {
+// Records f's backward for `out` = f(input), computed in `layout` (the input's and the output's).
+Tensor record_eltwise(const Eltwise& f, EltwisePrimitives& prims, const Tensor& input, const Tensor& out,
+                      const dnnl::memory::desc& layout) {
+  const Tensor saved = f.backward_uses_output ? out : onednn::dense(input.detach());
+  return autograd::record(f.backward_name, out, {input}, [&prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
     const auto& [pd, backward] = prims.backward.get([&] {
       const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta}, onednn::engine(),
                                                        prims.forward_pd);
@@ -71,11 +64,31 @@ Tensor eltwise(const Eltwise& f, const Tensor& input) {
   });
 }
 
+Tensor eltwise(const Eltwise& f, const Tensor& input) {
+  kernels::check_float(input, f.name);
+  if (input.numel() == 0) return autograd::record(f.backward_name, empty(input.shape()), {input},
+                                                  [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
+  const Tensor x = onednn::dense(input.detach());
+  const dnnl::memory::desc layout = onednn::layout_of(x);
+  auto& prims = primitives(f, layout);
+  Tensor x_keep;
+  onednn::Output y(x.shape(), layout, x);
+  onednn::execute(prims.forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
+  return record_eltwise(f, prims, input, y.finish(), layout);
+}
+
+// oneDNN's relu_use_dst_for_bwd: the same forward as relu, a backward that reads the output, not the input.
+const Eltwise kRelu{"relu", "ReluBackward0", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f, 0.f, true};
+
 }  // namespace
 
-// d relu = 1 where the output is positive (oneDNN's relu_use_dst_for_bwd reads the output, not the input).
-Tensor relu(const Tensor& x) {
-  return eltwise({"relu", "ReluBackward0", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f, 0.f, true}, x);
+// d relu = 1 where the output is positive.
+Tensor relu(const Tensor& x) { return eltwise(kRelu, x); }
+
+Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
+  if (!autograd::needs_graph({input})) return output;
+  const dnnl::memory::desc layout = onednn::layout_of(output);
+  return record_eltwise(kRelu, primitives(kRelu, layout), input, output, layout);
 }
 
 }  // namespace nabla

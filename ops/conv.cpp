@@ -12,6 +12,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/pad.hpp"
 #include "nabla/ops/reduction.hpp"
+#include "ops/activation.h"
 #include "ops/conv_sparse_grad.h"
 #include "ops/kernels.h"
 #include "ops/onednn.h"
@@ -154,8 +155,8 @@ class Family {
     BackwardWeights weights;
   };
 
-  Family(const Geometry& g, bool bias, dnnl::algorithm algorithm, std::string key)
-      : g_(g), bias_(bias), algorithm_(algorithm), key_(std::move(key)) {
+  Family(const Geometry& g, bool bias, bool relu, dnnl::algorithm algorithm, std::string key)
+      : g_(g), bias_(bias), relu_(relu), algorithm_(algorithm), key_(std::move(key)) {
     if (algorithm == dnnl::algorithm::convolution_winograd) forward(true);  // refused here if oneDNN has no kernel
   }
 
@@ -163,8 +164,14 @@ class Family {
     auto& lazy = training ? training_ : inference_;
     return lazy.get([&] {
       const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+      dnnl::primitive_attr attr;
+      if (relu_) {
+        dnnl::post_ops relu;
+        relu.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+        attr.set_post_ops(relu);
+      }
       const typename Forward::primitive_desc pd(
-          {kind, algorithm_, src(), weights(), bias_md(), dst(), strides(), dilates(), pad_l(), pad_r()},
+          {kind, algorithm_, src(), weights(), bias_md(), dst(), strides(), dilates(), pad_l(), pad_r()}, attr,
           onednn::engine());
       onednn::note_created(training ? name(" forward (training)") : name(" forward (inference)"), key_, pd);
       return Pass{pd, Forward(pd)};
@@ -203,7 +210,7 @@ class Family {
   dnnl::memory::dims pad_r() const { return onednn::dims(g_.pad_r); }
 
   Geometry g_;
-  bool bias_;
+  bool bias_, relu_;
   dnnl::algorithm algorithm_;
   std::string key_;
   onednn::Lazy<Pass> training_, inference_;
@@ -216,10 +223,10 @@ using DeconvFamily =
 onednn::Cache<ConvFamily> conv_cache;
 onednn::Cache<DeconvFamily> deconv_cache;
 
-onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
-  onednn::Key key(g.transposed ? "deconv" : winograd ? "conv-winograd" : "conv");
+onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
+  onednn::Key key(g.transposed ? "deconv" : p.winograd ? "conv-winograd" : "conv");
   key << g.src_shape() << g.dst_shape() << g.kernel << g.stride << g.dilation << g.pad_l << g.pad_r << g.groups
-      << static_cast<int64_t>(bias);
+      << static_cast<int64_t>(bias) << static_cast<int64_t>(p.relu);
   return key;
 }
 
@@ -227,7 +234,7 @@ onednn::Key family_key(const Geometry& g, bool bias, bool winograd) {
 // layout they come (a previous oneDNN op's, or a plain or permuted one), results left in the layout the
 // primitive chose (onednn::Output).
 template <class F>
-Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias) {
+Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias, bool relu) {
   const bool training = autograd::needs_graph({input, weight_in, bias});
   const auto& forward = family.forward(training);
   const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
@@ -247,8 +254,10 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
 
   // The backward keeps the source in the layout the forward read it in: backward-weights usually wants
   // the same one. The output gradient is reordered at most once for both backward primitives (read_as
-  // keeps the reordered copy on the gradient's storage).
-  return autograd::record("ConvolutionBackward0", y.finish(), {input, weight_in, bias},
+  // keeps the reordered copy on the gradient's storage). With the ReLU fused, the conv's node hands its
+  // output (whose values are already relu'd: the conv's backward never reads them) to the ReLU's node.
+  const Tensor out = y.finish();
+  const Tensor conv = autograd::record("ConvolutionBackward0", out, {input, weight_in, bias},
                           [&family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
                               const Tensor& grad, const autograd::Needs& needs) {
     const Tensor gy = onednn::dense(grad);
@@ -292,6 +301,7 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
     (void)src_keep;  // held so that `src` stays valid until the backward
     return grads;
   });
+  return relu ? detail::record_relu(conv, out) : conv;
 }
 
 // Batch 0 or channels 0: no primitive, an empty or bias-only result (PyTorch's behaviour).
@@ -426,6 +436,11 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
               dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
   if (input.dim() == dims + 1) return convolution(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
+  if (params.relu && params.transposed) {  // deconvolutions take the ReLU as a separate op
+    ConvParams unfused = params;
+    unfused.relu = false;
+    return relu(convolution(input, weight, bias, unfused, dims, who));
+  }
 
   NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
               name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
@@ -436,23 +451,27 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
         return transposed_with_unreachable_tail(input, weight, bias, params, dims, who);
   }
   const Geometry g = resolve(input, weight, bias, params, dims, who);
-  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) return degenerate(g, input, weight, bias);
-  const onednn::Key key = family_key(g, bias.defined(), params.winograd);
+  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) {
+    const Tensor y = degenerate(g, input, weight, bias);
+    return params.relu ? relu(y) : y;
+  }
+  const onednn::Key key = family_key(g, bias.defined(), params);
   if (g.transposed) {
-    auto& family = deconv_cache.get(key, [&] { return DeconvFamily(g, bias.defined(), dnnl::algorithm::deconvolution_direct, key.str()); });
-    return run(family, g, input, weight, bias);
+    auto& family = deconv_cache.get(
+        key, [&] { return DeconvFamily(g, bias.defined(), false, dnnl::algorithm::deconvolution_direct, key.str()); });
+    return run(family, g, input, weight, bias, false);
   }
   auto& family = conv_cache.get(key, [&] {
-    if (!params.winograd) return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_direct, key.str());
+    if (!params.winograd) return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_direct, key.str());
     try {
-      return ConvFamily(g, bias.defined(), dnnl::algorithm::convolution_winograd, key.str());
+      return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_winograd, key.str());
     } catch (const dnnl::error&) {
       detail::fail(who, ": winograd=true, but oneDNN has no Winograd kernel for this convolution (input ",
                    shape_str(g.src_shape()), ", kernel ", shape_str(g.kernel), "); it needs a 3x3 kernel, stride 1, no "
                    "dilation or groups, and AVX-512. Set winograd=false");
     }
   });
-  return run(family, g, input, weight, bias);
+  return run(family, g, input, weight, bias, params.relu);
 }
 
 template <size_t D>

@@ -79,6 +79,9 @@ struct ConvParams {
   int64_t groups = 1;
   bool transposed = false;
   bool winograd = false;  // opt-in, conv only: see ConvOptions::winograd
+  // Conv only: relu(conv(x)) with the ReLU as the primitive's post-op (one pass over the output, not two),
+  // recorded as ConvolutionBackward0 then ReluBackward0. nn::Sequential sets it for a Conv followed by a ReLU.
+  bool relu = false;
 };
 
 // Checks what can be checked without an input (PyTorch's constructor checks plus the ones it

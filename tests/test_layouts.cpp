@@ -254,3 +254,102 @@ TEST_CASE("two threads reading a native tensor at once both see its values") {
   }
   set_layout_propagation(before);
 }
+
+TEST_CASE("Sequential fuses a Conv followed by a ReLU into one primitive, with the unfused values and gradients") {
+  const auto compare = [](auto make_conv, const Shape& input, bool training) {
+    manual_seed(0);
+    auto conv = make_conv();
+    nn::Sequential fused(conv, nn::ReLU(), nn::ReLU());  // the second ReLU is not fused (nothing to fuse into)
+    Tensor x = randn(input).requires_grad_(training);
+    const Tensor expected = F::relu(F::relu(conv(x)));
+    const Tensor actual = fused(x);
+    test::check_close(actual, expected, 0.0, 0.0);
+    if (!training) return;
+    CHECK(actual.grad_fn()->name == "ReluBackward0");
+    const Tensor r = randn(expected.shape());
+    const auto grads = [&](const Tensor& y) {
+      x.set_grad({});
+      conv.weight.set_grad({});
+      conv.bias.set_grad({});
+      (y * r).sum().backward();
+      return std::vector<Tensor>{x.grad(), conv.weight.grad(), conv.bias.grad()};
+    };
+    const auto e = grads(F::relu(F::relu(conv(x)))), a = grads(fused(x));
+    for (size_t i = 0; i < e.size(); ++i) test::check_close(a[i], e[i], 0.0, 0.0);
+  };
+  for (bool propagation : {true, false}) {
+    CAPTURE(propagation);
+    with_propagation(propagation, [&] {
+      for (bool training : {true, false}) {
+        CAPTURE(training);
+        compare([] { return nn::Conv2d({.in_channels = 5, .out_channels = 17, .kernel_size = 3, .padding = 1}); },
+                {2, 5, 7, 6}, training);
+        compare([] { return nn::Conv1d({.in_channels = 4, .out_channels = 8, .kernel_size = 3, .padding = 1,
+                                        .padding_mode = "reflect"}); },
+                {3, 4, 9}, training);
+        compare([] { return nn::Conv3d({.in_channels = 2, .out_channels = 16, .kernel_size = 2}); }, {2, 4, 4, 4},
+                training);  // unbatched
+      }
+      return 0;
+    });
+  }
+  // The modules and their state_dict are untouched by the fusion.
+  nn::Sequential seq(nn::Conv2d({.in_channels = 1, .out_channels = 2, .kernel_size = 1}), nn::ReLU());
+  CHECK(seq.state_dict().keys() == std::vector<std::string>{"0.weight", "0.bias"});
+  std::ostringstream repr;
+  repr << seq;
+  CHECK(repr.str().find("(1): ReLU()") != std::string::npos);
+}
+
+namespace {
+// A module that says whether Sequential ran it through forward_relu.
+struct FusionProbe : nn::Layer<FusionProbe> {
+  std::shared_ptr<int> fused_calls = std::make_shared<int>(0);
+  Tensor forward(const Tensor& x) { return x * 2.0; }
+  Tensor forward_relu(const Tensor& x) {
+    ++*fused_calls;
+    return F::relu(x * 2.0);
+  }
+};
+}  // namespace
+
+TEST_CASE("Sequential hands a ReLU to the module before it when that module can fuse it, and only then") {
+  FusionProbe probe;
+  nn::Sequential fused(probe, nn::ReLU());
+  CHECK(fused(-ones({3})).sum().item<float>() == 0.f);
+  CHECK(*probe.fused_calls == 1);
+  FusionProbe other;
+  nn::Sequential unfused(other, nn::Identity(), nn::ReLU());
+  CHECK(unfused(-ones({3})).sum().item<float>() == 0.f);
+  CHECK(*other.fused_calls == 0);
+}
+
+TEST_CASE("the fused conv op (ConvParams::relu) gives relu(conv(x)), in training and inference, 1-3-D") {
+  manual_seed(0);
+  for (int64_t dims : {1, 2, 3}) {
+    CAPTURE(dims);
+    Shape input{2, 3}, weight{17, 3};
+    for (int64_t d = 0; d < dims; ++d) input.push_back(5), weight.push_back(3);
+    Tensor x = randn(input).requires_grad_(), w = randn(weight).requires_grad_(), b = randn({17}).requires_grad_();
+    ConvParams params = to_params(ConvFuncOptions<1>{}, "conv");
+    params.stride = params.dilation = Shape(dims, 1);
+    params.padding = Shape(dims, 1);
+    ConvParams fused = params;
+    fused.relu = true;
+    const Tensor expected = F::relu(convolution(x, w, b, params, dims, "conv"));
+    const Tensor actual = convolution(x, w, b, fused, dims, "conv");
+    test::check_close(actual, expected, 0.0, 0.0);
+    {
+      NoGradGuard no_grad;
+      test::check_close(convolution(x, w, b, fused, dims, "conv"), expected, 0.0, 0.0);
+    }
+    const Tensor r = randn(expected.shape());
+    const auto grads = [&](const Tensor& y) {  // the same as through the unfused pair (ReLU's kink rules out gradcheck)
+      for (Tensor* t : {&x, &w, &b}) t->set_grad({});
+      (y * r).sum().backward();
+      return std::vector<Tensor>{x.grad(), w.grad(), b.grad()};
+    };
+    const auto e = grads(expected), a = grads(actual);
+    for (size_t i = 0; i < e.size(); ++i) test::check_close(a[i], e[i], 0.0, 0.0);
+  }
+}

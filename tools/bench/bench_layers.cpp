@@ -1,6 +1,7 @@
 // One conv layer (or the depthwise-separable block) forward+backward as it runs inside a network; driven by
 // tools/bench/layers.py side by side with raw oneDNN and PyTorch. Prints milliseconds per forward+backward.
-// Usage: bench_layers LAYER ITERS   (LAYER: a name from ../shared/reference/layers/torch_layers.py, or dsblock)
+// Usage: bench_layers LAYER ITERS   (LAYER: a name from ../shared/reference/layers/torch_layers.py, dsblock for the
+// depthwise-separable block written with F:: calls, dsblock_fused for it as an nn::Sequential, ReLUs fused)
 //
 // "Inside a network": the layer's input comes from a preceding oneDNN op (a ReLU of a conv of the same shape,
 // so it arrives in the layout that conv chose) and its output gradient from the following op's backward (a
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
   std::function<Tensor(const Tensor&)> forward;
   std::vector<Tensor> params;
   Shape input;
-  if (name == "dsblock") {  // depthwise 3x3 -> ReLU -> pointwise 1x1 -> ReLU, 32x64x56x56
+  if (name == "dsblock") {  // depthwise 3x3 -> ReLU -> pointwise 1x1 -> ReLU, 32x64x56x56, functional
     input = {32, 64, 56, 56};
     Tensor wd = (rand({64, 1, 3, 3}) - 0.5).requires_grad_(), bd = (rand({64}) - 0.5).requires_grad_();
     Tensor wp = (rand({128, 64, 1, 1}) - 0.5).requires_grad_(), bp = (rand({128}) - 0.5).requires_grad_();
@@ -86,6 +87,12 @@ int main(int argc, char** argv) {
     forward = [=](const Tensor& x) {
       return F::relu(F::conv2d(F::relu(F::conv2d(x, wd, bd, {.padding = 1, .groups = 64})), wp, bp));
     };
+  } else if (name == "dsblock_fused") {  // the same block as an nn::Sequential, which fuses each ReLU into its conv
+    input = {32, 64, 56, 56};
+    nn::Sequential block(nn::Conv2d({.in_channels = 64, .out_channels = 64, .kernel_size = 3, .padding = 1, .groups = 64}),
+                         nn::ReLU(), nn::Conv2d({.in_channels = 64, .out_channels = 128, .kernel_size = 1}), nn::ReLU());
+    params = block.parameters();
+    forward = [=](const Tensor& x) mutable { return block(x); };
   } else {
     const auto it = layers().find(name);
     if (it == layers().end()) {

@@ -4,7 +4,8 @@ own layouts and no reorders (../shared/reference/layers/conv_bench.cpp, variant 
 and "tuned" (GLIBC_TUNABLES keeps glibc from mapping every large tensor afresh), side by side: each round runs
 all four in turn, each in its own process after its own warm-up. Also the depthwise-separable block
 (depthwise 3x3 -> ReLU -> pointwise 1x1 -> ReLU, 32x64x56x56) against its raw-oneDNN twin
-(tools/bench/onednn_dsblock.cpp, layouts kept; with and without ReLU fused as a post-op).
+(tools/bench/onednn_dsblock.cpp, layouts kept; with and without ReLU fused as a post-op), written with F:: calls
+(dsblock) and as an nn::Sequential, which fuses each ReLU into its conv (dsblock_fused).
 Ratios are per round, then the median: oneDNN/Nabla (>= 0.90 is the target) and PyTorch/Nabla (> 1: Nabla leads).
 Dev-time only (Debian's python3-torch):
 
@@ -35,7 +36,7 @@ def child_torch(reference, layer, iters):
     """PyTorch: forward, then autograd.grad for input, weight and bias (torch_layers.py's TorchLayer)."""
     import torch
     sys.path.insert(0, os.path.join(reference, "layers"))
-    if layer == "dsblock":
+    if layer.startswith("dsblock"):
         import torch.nn.functional as F
         g = torch.Generator().manual_seed(0)
         x = (torch.rand((32, 64, 56, 56), generator=g) - 0.5).requires_grad_()
@@ -53,7 +54,7 @@ def child_torch(reference, layer, iters):
 
 
 def child_onednn(library, layer, iters):
-    """Raw oneDNN, layouts of its own choosing, no reorders: forward + backward-data + backward-weights."""
+    """Raw oneDNN, layouts of its own choosing, no reorders: forward, backward-data, backward-weights."""
     lib = ctypes.CDLL(library)
     lib.cb_build.restype = ctypes.c_void_p
     lib.cb_build.argtypes = [ctypes.c_int, ctypes.c_char_p]
@@ -62,9 +63,9 @@ def child_onednn(library, layer, iters):
     lib.cb_layer_name.restype = ctypes.c_char_p
     names = [lib.cb_layer_name(i).decode() for i in range(lib.cb_num_layers())]
     handle = lib.cb_build(names.index(layer), b"any")
-    for p in range(3):
-        lib.cb_run(handle, p, 3)
-    return sum(lib.cb_run(handle, p, iters) for p in range(3)) * 1000
+    # The three passes one after the other, as a network's step runs them (conv_bench's own timing repeats one
+    # pass back to back, which keeps its operands in cache and flatters memory-bound layers such as depthwise).
+    return per_call_ms(lambda: [lib.cb_run(handle, p, 1) for p in range(3)], iters)
 
 
 def run(command, env):
@@ -78,7 +79,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--layers", default=",".join(LAYERS + ["dsblock"]))
+    parser.add_argument("--layers", default=",".join(LAYERS + ["dsblock", "dsblock_fused"]))
     parser.add_argument("--child", nargs=3, metavar=("KIND", "LAYER", "ITERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -110,7 +111,7 @@ def main():
         runners = {"nabla": ([os.path.join(bench, "bench_layers"), layer, it], base),
                    "torch": (me + ["torch", layer, it], base),
                    "torch_tuned": (me + ["torch", layer, it], tuned)}
-        if layer == "dsblock":
+        if layer.startswith("dsblock"):
             runners["onednn"] = ([os.path.join(bench, "onednn_dsblock"), it], base)
             runners["onednn_fused"] = ([os.path.join(bench, "onednn_dsblock"), it, "--fuse-relu"], base)
         else:

@@ -1,0 +1,12 @@
+#pragma once
+// Private: what other oneDNN ops need from ops/activation.cpp.
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::detail {
+
+// The ReLU node for `output` = relu(input) that another primitive already computed with ReLU as its
+// post-op (a fused conv): records ReluBackward0 from `input` (which carries the producer's node) and
+// returns the recorded handle. The backward reads `output`, as oneDNN's relu_use_dst_for_bwd does.
+Tensor record_relu(const Tensor& input, const Tensor& output);
+
+}  // namespace nabla::detail
