@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <string_view>
 
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
@@ -107,8 +108,17 @@ Key& Key::operator<<(const dnnl::memory::desc& md) {
   const auto& d = md.data;
   *this << Shape(d.dims, d.dims + d.ndims);
   if (d.data_type != dnnl_f32) text_ += "dt" + std::to_string(static_cast<int>(d.data_type));
-  if (d.format_kind == dnnl_format_kind_any) text_ += "any";
-  if (d.format_kind != dnnl_blocked) return *this;
+  if (d.format_kind == dnnl_format_kind_any) {
+    text_ += "any";
+    return *this;
+  }
+  if (d.format_kind != dnnl_blocked) {  // opaque formats (Winograd weights, RNN): the whole descriptor, in hex
+    static constexpr char kHex[] = "0123456789abcdef";
+    text_ += "raw";
+    for (auto byte : std::string_view(reinterpret_cast<const char*>(&d), sizeof d))
+      text_ += {kHex[static_cast<unsigned char>(byte) >> 4], kHex[static_cast<unsigned char>(byte) & 15]};
+    return *this;
+  }
   const auto& b = d.format_desc.blocking;
   text_ += '/';
   *this << Shape(b.strides, b.strides + d.ndims);
@@ -120,8 +130,6 @@ Key& Key::operator<<(const dnnl::memory::desc& md) {
   }
   return *this;
 }
-
-std::string layout_str(const dnnl::memory::desc& md) { return (Key("") << md).str(); }
 
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
   p.execute(stream(), args);

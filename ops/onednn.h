@@ -39,10 +39,6 @@ void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memor
 // Counts a newly built primitive and logs which implementation oneDNN picked for it.
 void note_created(const std::string& op, const std::string& key, const dnnl::primitive_desc_base& pd);
 
-// A layout as text: dims, then the strides and inner blocks of a blocked layout, e.g.
-// "[32,64,56,56]/[200704,1,3584,64]:16b" for nChw16c ("16b": blocks of 16 along dim b).
-std::string layout_str(const dnnl::memory::desc& md);
-
 // A cache key: the op's name, then every number and shape that determines its primitive.
 class Key {
  public:
@@ -59,7 +55,9 @@ class Key {
     text_ += ']';
     return *this;
   }
-  Key& operator<<(const dnnl::memory::desc& md);  // as layout_str writes it: readable in the debug log
+  // A layout as text, readable in the debug log: dims, then the strides and inner blocks of a blocked layout,
+  // e.g. "[32,64,56,56]/[200704,50176,896,16]:16b" for nChw16c ("16b": blocks of 16 along dim b).
+  Key& operator<<(const dnnl::memory::desc& md);
   const std::string& str() const { return text_; }
 
  private:
