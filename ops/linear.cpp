@@ -67,6 +67,63 @@ Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) 
 
 Tensor swap_last(const Tensor& t) { return t.detach().transpose(-1, -2); }
 
+// For a few rows, the matmul above copies the whole transposed weight on every call; oneDNN's inner product
+// reads the weight where it lies, in PyTorch's (out, in) layout. Measured on fc1 of the MNIST network
+// (9216 -> 128, 2 threads), alone: forward 33 against 120 us at 1 row, 81 against 160 us at 8 rows; the
+// input gradient 35-54 against 84 us at 1 row; at 64 rows the matmul wins (750 against 1,200 us). Inside the
+// MNIST training step the forward gains 0.1 ms at batch 1 but loses about as much at batch 8.
+constexpr int64_t kInnerProductRows = 4;
+
+struct InnerProduct {
+  dnnl::inner_product_forward::primitive_desc forward_pd;
+  dnnl::inner_product_forward forward;
+  onednn::Lazy<dnnl::inner_product_backward_data> backward_data;
+};
+onednn::Cache<InnerProduct> inner_product_cache;
+
+// x (M, in), w (out, in) contiguous: the primitives for y = x·wᵀ + b.
+InnerProduct& inner_product(int64_t rows, int64_t in, int64_t out, bool bias) {
+  onednn::Key key("inner_product");
+  key << rows << in << out << static_cast<int64_t>(bias);
+  return inner_product_cache.get(key, [&] {
+    const dnnl::inner_product_forward::primitive_desc pd(
+        {dnnl::prop_kind::forward_training, onednn::plain_desc({rows, in}), onednn::plain_desc({out, in}),
+         bias ? onednn::plain_desc({out}) : dnnl::memory::desc(), onednn::plain_desc({rows, out})},
+        onednn::engine());
+    onednn::note_created("inner product forward", key.str(), pd);
+    return InnerProduct{pd, dnnl::inner_product_forward(pd), {}};
+  });
+}
+
+Tensor inner_product_forward(const Tensor& x, const Tensor& w, const Tensor& bias) {
+  auto& ip = inner_product(x.size(0), x.size(1), w.size(0), bias.defined());
+  Tensor y = empty({x.size(0), w.size(0)});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(x)},
+                                             {DNNL_ARG_WEIGHTS, onednn::memory_of(w)},
+                                             {DNNL_ARG_DST, onednn::memory_of(y)}};
+  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(bias));
+  onednn::execute(ip.forward, args);
+  return y;
+}
+
+// The input gradient g·w of inner_product_forward, for g (M, out).
+Tensor inner_product_input_grad(const Tensor& g, const Tensor& w, bool bias) {
+  auto& ip = inner_product(g.size(0), w.size(1), w.size(0), bias);
+  const auto& backward = ip.backward_data.get([&] {
+    const dnnl::inner_product_backward_data::primitive_desc data_pd(
+        {onednn::plain_desc({g.size(0), w.size(1)}), onednn::plain_desc({w.size(0), w.size(1)}),
+         onednn::plain_desc({g.size(0), w.size(0)})},
+        onednn::engine(), ip.forward_pd);
+    onednn::note_created("inner product backward data", "", data_pd);
+    return dnnl::inner_product_backward_data(data_pd);
+  });
+  Tensor gx = empty({g.size(0), w.size(1)});
+  onednn::execute(backward, {{DNNL_ARG_DIFF_DST, onednn::memory_of(g)},
+                             {DNNL_ARG_WEIGHTS, onednn::memory_of(w)},
+                             {DNNL_ARG_DIFF_SRC, onednn::memory_of(gx)}});
+  return gx;
+}
+
 // The recorded product of two matrices or two equal-sized batches of matrices.
 Tensor matrix_product(const Tensor& a, const Tensor& b) {
   Tensor c = product(a, b);
@@ -136,11 +193,17 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   Shape out_shape = input.shape();
   out_shape.back() = out;
   const Tensor x = input.detach().reshape({-1, in});
-  Tensor y = product(x, swap_last(weight), bias).reshape(out_shape);
+  const bool few_rows = x.size(0) <= kInnerProductRows && x.numel() > 0 && out > 0;
+  const Tensor w = few_rows ? weight.detach().contiguous() : weight.detach();
+  Tensor y = (few_rows ? inner_product_forward(x.contiguous(), w, bias.defined() ? bias.detach().contiguous() : bias)
+                       : product(x, swap_last(weight), bias))
+                 .reshape(out_shape);
   return autograd::record("AddmmBackward0", y, {input, weight, bias},
-                          [x, w = weight.detach(), x_shape = input.shape(), out](const Tensor& g, const Needs& n) {
+                          [x, w, few_rows, has_bias = bias.defined(), x_shape = input.shape(), out](const Tensor& g,
+                                                                                                     const Needs& n) {
     const Tensor g2 = g.reshape({-1, out});
-    return Grads{n[0] ? product(g2, w).reshape(x_shape) : Tensor(),  // skipped for a first layer
+    const auto input_grad = [&] { return few_rows ? inner_product_input_grad(g2.contiguous(), w, has_bias) : product(g2, w); };
+    return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
                  n[1] ? product(swap_last(g2), x) : Tensor(),
                  n[2] ? sum(g2, {0}) : Tensor()};
   });

@@ -27,6 +27,22 @@ TEST_CASE("linear and matmul gradients check, with batch dims and without bias")
   gradcheck([](const auto& in) { return matmul(in[0], in[1]); }, {randn({4, 5}), randn({5})});
 }
 
+TEST_CASE("linear on a few rows (oneDNN's inner product) and on many (matmul) give x·wᵀ + b and its gradients") {
+  manual_seed(32);
+  for (int64_t rows : {1, 4, 5, 17}) {
+    CAPTURE(rows);
+    Tensor x = randn({rows, 300}).requires_grad_(), w = randn({7, 300}).requires_grad_(), b = randn({7}).requires_grad_();
+    const Tensor g = randn({rows, 7});
+    const auto run = [&](const Tensor& y) {
+      for (Tensor* t : {&x, &w, &b}) t->set_grad({});
+      y.backward(g);
+      return std::vector<Tensor>{y.detach(), x.grad(), w.grad(), b.grad()};
+    };
+    const auto expected = run(matmul(x, w.t()) + b), actual = run(linear(x, w, b));
+    for (size_t i = 0; i < expected.size(); ++i) check_close(actual[i], expected[i], 1e-4, 1e-4);
+  }
+}
+
 TEST_CASE("matmul matches a naive loop, including transposed views") {
   manual_seed(31);
   const Tensor a = randn({3, 4}), b = randn({2, 4});
