@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include "nabla/core/error.hpp"
 #include "nabla/core/random.hpp"
@@ -39,7 +40,15 @@ Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dty
 
 Tensor empty(const Shape& shape, Dtype dtype) {
   check_shape(shape, "empty");
-  return tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * element_size(dtype)), shape, dtype);
+  const auto bytes = checked_nbytes(shape, dtype);
+  NABLA_CHECK(bytes.has_value(), "empty: a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
+              " needs more bytes than an int64 can count; check the sizes that made this shape");
+  try {
+    return tensor_on(std::make_shared<Storage>(static_cast<size_t>(*bytes)), shape, dtype);
+  } catch (const std::bad_alloc&) {
+    detail::fail("empty: cannot allocate ", *bytes, " bytes for a ", dtype_name(dtype), " tensor of shape ",
+                 shape_str(shape));
+  }
 }
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {

@@ -30,10 +30,29 @@ std::string shape_str(const Shape& shape) {
   return s + "]";
 }
 
-int64_t numel(const Shape& shape) {
+namespace {
+// The product of the dims (0 as soon as one is 0), or nothing when it overflows.
+std::optional<int64_t> checked_product(const Shape& shape) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n)) return std::nullopt;
   return n;
+}
+}  // namespace
+
+int64_t numel(const Shape& shape) {
+  const auto n = checked_product(shape);
+  NABLA_CHECK(n.has_value(), "the shape ", shape_str(shape), " has more elements than an int64 can count");
+  return *n;
+}
+
+std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype) {
+  const auto n = checked_product(shape);
+  int64_t bytes = 0;
+  if (!n || *n < 0 || __builtin_mul_overflow(*n, static_cast<int64_t>(element_size(dtype)), &bytes))
+    return std::nullopt;
+  return bytes;
 }
 
 Shape contiguous_strides(const Shape& shape) {
@@ -48,8 +67,8 @@ Shape contiguous_strides(const Shape& shape) {
 
 int64_t wrap_dim(int64_t dim, int64_t rank, const char* op) {
   const int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
-  NABLA_CHECK(dim >= lo && dim <= hi, op, ": dimension out of range (expected to be in range of [", lo, ", ",
-              hi, "], but got ", dim, ")");
+  NABLA_CHECK(dim >= lo && dim <= hi, op, ": dimension out of range (expected to be in range of [", lo, ", ", hi,
+              "], but got ", dim, ")");
   return dim < 0 ? dim + std::max<int64_t>(rank, 1) : dim;
 }
 

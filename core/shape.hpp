@@ -1,6 +1,7 @@
 #pragma once
 // Shapes, dims and dtypes: the vocabulary the rest of Nabla is written in.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,10 @@ const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool"
 
 // "[8, 1, 28, 28]", as PyTorch writes shapes in its messages.
 std::string shape_str(const Shape& shape);
+// The number of elements; a nabla::Error when it does not fit in an int64 (a hostile or corrupt shape).
 int64_t numel(const Shape& shape);
+// numel(shape) · element_size(dtype), or nothing when a dim is negative or the product does not fit in an int64.
+std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype);
 // Contiguous (row-major) strides of a shape, in elements.
 Shape contiguous_strides(const Shape& shape);
 // Wraps a possibly negative dim into [0, rank); `op` names the caller in the error.

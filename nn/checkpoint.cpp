@@ -146,7 +146,9 @@ StateDict load(const std::string& path, Metadata* metadata) {
       shape.push_back(d.get<int64_t>());
     }
     const auto begin = entry["data_offsets"][0].get<uint64_t>(), end = entry["data_offsets"][1].get<uint64_t>();
-    const uint64_t expected = static_cast<uint64_t>(numel(shape)) * element_size(dtype);
+    const auto size = checked_nbytes(shape, dtype);
+    if (!size) fail_at(data_start + begin, "tensor '", name, "' has the impossible shape ", shape_str(shape));
+    const auto expected = static_cast<uint64_t>(*size);
     if (end < begin || end - begin != expected)
       fail_at(data_start + begin, "tensor '", name, "' of shape ", shape_str(shape), " needs ", expected,
               " bytes but its data_offsets span ", end - begin);

@@ -34,7 +34,8 @@ onednn::Cache<EltwisePrimitives> eltwise_cache;
 // only functions with f(0) = 0 may take this path.
 EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout) {
   onednn::Key key("eltwise");
-  key << static_cast<int64_t>(f.algorithm) << std::bit_cast<int32_t>(f.alpha) << std::bit_cast<int32_t>(f.beta) << layout;
+  key << static_cast<int64_t>(f.algorithm) << std::bit_cast<int32_t>(f.alpha) << std::bit_cast<int32_t>(f.beta)
+      << layout;
   return eltwise_cache.get(key, [&] {
     const dnnl::eltwise_forward::primitive_desc pd(
         {dnnl::prop_kind::forward_training, f.algorithm, layout, f.alpha, f.beta}, onednn::engine());
@@ -47,27 +48,29 @@ EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout
 Tensor record_eltwise(const Eltwise& f, EltwisePrimitives& prims, const Tensor& input, const Tensor& out,
                       const dnnl::memory::desc& layout) {
   const Tensor saved = f.backward_uses_output ? out : onednn::dense(input.detach());
-  return autograd::record(f.backward_name, out, {input}, [&prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
-    const auto& [pd, backward] = prims.backward.get([&] {
-      const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta}, onednn::engine(),
-                                                       prims.forward_pd);
-      onednn::note_created(std::string(f.name) + " (eltwise backward)", "", bwd);
-      return std::pair{bwd, dnnl::eltwise_backward(bwd)};
-    });
-    Tensor saved_keep, grad_keep;
-    onednn::Output gx(saved.shape(), pd.diff_src_desc(), saved);
-    onednn::execute(backward, {{f.backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC,
-                                onednn::read_as(saved, layout, saved_keep)},
-                               {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(grad), layout, grad_keep)},
-                               {DNNL_ARG_DIFF_SRC, gx.memory()}});
-    return autograd::Grads{gx.finish()};
-  });
+  return autograd::record(
+      f.backward_name, out, {input}, [&prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
+        const auto& [pd, backward] = prims.backward.get([&] {
+          const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta},
+                                                           onednn::engine(), prims.forward_pd);
+          onednn::note_created(std::string(f.name) + " (eltwise backward)", "", bwd);
+          return std::pair{bwd, dnnl::eltwise_backward(bwd)};
+        });
+        Tensor saved_keep, grad_keep;
+        onednn::Output gx(saved.shape(), pd.diff_src_desc(), saved);
+        onednn::execute(backward, {{f.backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC,
+                                    onednn::read_as(saved, layout, saved_keep)},
+                                   {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(grad), layout, grad_keep)},
+                                   {DNNL_ARG_DIFF_SRC, gx.memory()}});
+        return autograd::Grads{gx.finish()};
+      });
 }
 
 Tensor eltwise(const Eltwise& f, const Tensor& input) {
   kernels::check_float(input, f.name);
-  if (input.numel() == 0) return autograd::record(f.backward_name, empty(input.shape()), {input},
-                                                  [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
+  if (input.numel() == 0)
+    return autograd::record(f.backward_name, empty(input.shape()), {input},
+                            [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   auto& prims = primitives(f, layout);

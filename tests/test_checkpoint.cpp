@@ -98,3 +98,13 @@ TEST_CASE("truncated and corrupt files give an error naming the file and the off
   CHECK_THROWS_WITH_AS(load(temp_path("missing")), doctest::Contains("cannot open"), Error);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a header whose shape overflows the byte count is refused, not loaded into a tiny buffer") {
+  const std::string path = temp_path("huge.safetensors");
+  const std::string header = R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})";
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  write_bytes(path, file + header);
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("tensor 'w' has the impossible shape [4611686018427387904]"), Error);
+  std::filesystem::remove(path);
+}

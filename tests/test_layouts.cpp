@@ -46,7 +46,8 @@ template <size_t D>
 std::vector<Tensor> conv_chain(const Shape& input, int64_t out_channels, int64_t groups, ConvFuncOptions<D> options) {
   Shape weight_shape{out_channels, input[1] / groups};
   for (size_t d = 0; d < D; ++d) weight_shape.push_back(3);
-  Tensor x = randn(input).requires_grad_(), w = randn(weight_shape).requires_grad_(), b = randn({out_channels}).requires_grad_();
+  Tensor x = randn(input).requires_grad_(), w = randn(weight_shape).requires_grad_(),
+         b = randn({out_channels}).requires_grad_();
   Shape pointwise{5, out_channels};
   for (size_t d = 0; d < D; ++d) pointwise.push_back(1);
   Tensor w2 = randn(pointwise).requires_grad_();
@@ -63,7 +64,9 @@ TEST_CASE("convolutions 1-3-D give the same values and gradients with propagatio
   check_same_both_ways([] { return conv_chain<1>({2, 4, 19}, 16, 1, {.stride = 2, .dilation = 2}); });
   check_same_both_ways([] { return conv_chain<2>({2, 6, 9, 11}, 18, 3, {.padding = 1}); });
   check_same_both_ways([] { return conv_chain<2>({3, 16, 8, 8}, 32, 1, {.padding = "same"}); });
-  check_same_both_ways([] { return conv_chain<3>({2, 3, 5, 6, 7}, 17, 1, {.stride = {1, 2, 1}, .dilation = {2, 1, 1}}); });
+  check_same_both_ways([] {
+    return conv_chain<3>({2, 3, 5, 6, 7}, 17, 1, {.stride = {1, 2, 1}, .dilation = {2, 1, 1}});
+  });
 }
 
 TEST_CASE("transposed convolutions give the same values and gradients with propagation on and off") {
@@ -81,16 +84,18 @@ TEST_CASE("transposed convolutions give the same values and gradients with propa
 TEST_CASE("pooling on a conv's layout gives the same values and gradients with propagation on and off") {
   for (bool ceil_mode : {false, true}) {
     CAPTURE(ceil_mode);
-    check_same_both_ways([&] {
-      Tensor x = randn({2, 3, 13, 11}).requires_grad_(), w = randn({20, 3, 3, 3}).requires_grad_();
-      const Tensor h = F::relu(F::conv2d(x, w, {}));
-      const Tensor m = F::max_pool2d(h, {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = ceil_mode});
-      const Tensor a = F::avg_pool2d(h, {.kernel_size = 2, .padding = 1, .ceil_mode = ceil_mode});
-      const Tensor m3 = F::max_pool3d(F::conv3d(x.unsqueeze(2), w.unsqueeze(2), {}), {.kernel_size = {1, 2, 2}});
-      const Tensor m1 = F::max_pool1d(F::conv1d(x.flatten(2), w.flatten(2), {}), {.kernel_size = 3});
-      (weighted_sum(m) + weighted_sum(a) + weighted_sum(m3) + weighted_sum(m1)).backward();
-      return std::vector<Tensor>{m, a, m3, m1, x.grad(), w.grad()};
-    }, 1e-6);
+    check_same_both_ways(
+        [&] {
+          Tensor x = randn({2, 3, 13, 11}).requires_grad_(), w = randn({20, 3, 3, 3}).requires_grad_();
+          const Tensor h = F::relu(F::conv2d(x, w, {}));
+          const Tensor m = F::max_pool2d(h, {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = ceil_mode});
+          const Tensor a = F::avg_pool2d(h, {.kernel_size = 2, .padding = 1, .ceil_mode = ceil_mode});
+          const Tensor m3 = F::max_pool3d(F::conv3d(x.unsqueeze(2), w.unsqueeze(2), {}), {.kernel_size = {1, 2, 2}});
+          const Tensor m1 = F::max_pool1d(F::conv1d(x.flatten(2), w.flatten(2), {}), {.kernel_size = 3});
+          (weighted_sum(m) + weighted_sum(a) + weighted_sum(m3) + weighted_sum(m1)).backward();
+          return std::vector<Tensor>{m, a, m3, m1, x.grad(), w.grad()};
+        },
+        1e-6);
   }
 }
 
@@ -140,8 +145,11 @@ TEST_CASE("one activation feeding two ops, retain_graph, and gradients from bran
 TEST_CASE("views of a native tensor see its values: narrow, select, permute, reshape, flatten") {
   check_same_both_ways([] {
     const Tensor y = F::relu(F::conv2d(randn({2, 5, 6, 6}), randn({24, 5, 3, 3}), {}));
-    return std::vector<Tensor>{y.narrow(1, 3, 17).contiguous(), y.select(1, 20).contiguous(),
-                               y.permute({0, 2, 3, 1}).contiguous(), y.reshape({2, -1}), y.flatten(),
+    return std::vector<Tensor>{y.narrow(1, 3, 17).contiguous(),
+                               y.select(1, 20).contiguous(),
+                               y.permute({0, 2, 3, 1}).contiguous(),
+                               y.reshape({2, -1}),
+                               y.flatten(),
                                y.transpose(2, 3).contiguous()};
   });
 }
@@ -219,24 +227,26 @@ TEST_CASE("a steady MNIST training step runs at most two activation reorders and
 }
 
 TEST_CASE("a few MNIST steps with dropout off are the same with propagation on and off") {
-  check_same_both_ways([] {
-    Net net;
-    net.eval();  // dropout off; the gradients still flow
-    optim::Adam opt(net.parameters(), {.lr = 1e-3});
-    const Tensor images = randn({16, 1, 28, 28});
-    const Tensor labels = randint(0, 10, {16});
-    std::vector<Tensor> losses;
-    for (int i = 0; i < 3; ++i) {
-      opt.zero_grad();
-      Tensor loss = F::nll_loss(net(images), labels);
-      loss.backward();
-      opt.step();
-      losses.push_back(loss.detach());
-    }
-    losses.push_back(net.conv1.weight.detach().clone());
-    losses.push_back(net.fc1.weight.detach().clone());
-    return losses;
-  }, 1e-6);
+  check_same_both_ways(
+      [] {
+        Net net;
+        net.eval();  // dropout off; the gradients still flow
+        optim::Adam opt(net.parameters(), {.lr = 1e-3});
+        const Tensor images = randn({16, 1, 28, 28});
+        const Tensor labels = randint(0, 10, {16});
+        std::vector<Tensor> losses;
+        for (int i = 0; i < 3; ++i) {
+          opt.zero_grad();
+          Tensor loss = F::nll_loss(net(images), labels);
+          loss.backward();
+          opt.step();
+          losses.push_back(loss.detach());
+        }
+        losses.push_back(net.conv1.weight.detach().clone());
+        losses.push_back(net.fc1.weight.detach().clone());
+        return losses;
+      },
+      1e-6);
 }
 
 TEST_CASE("two threads reading a native tensor at once both see its values") {
@@ -284,9 +294,12 @@ TEST_CASE("Sequential fuses a Conv followed by a ReLU into one primitive, with t
         CAPTURE(training);
         compare([] { return nn::Conv2d({.in_channels = 5, .out_channels = 17, .kernel_size = 3, .padding = 1}); },
                 {2, 5, 7, 6}, training);
-        compare([] { return nn::Conv1d({.in_channels = 4, .out_channels = 8, .kernel_size = 3, .padding = 1,
-                                        .padding_mode = "reflect"}); },
-                {3, 4, 9}, training);
+        compare(
+            [] {
+              return nn::Conv1d(
+                  {.in_channels = 4, .out_channels = 8, .kernel_size = 3, .padding = 1, .padding_mode = "reflect"});
+            },
+            {3, 4, 9}, training);
         compare([] { return nn::Conv3d({.in_channels = 2, .out_channels = 16, .kernel_size = 2}); }, {2, 4, 4, 4},
                 training);  // unbatched
       }

@@ -53,6 +53,14 @@ TEST_CASE("factories reject bad arguments with a clear message") {
   CHECK_THROWS_WITH_AS(zeros({2}).item<float>(), doctest::Contains("2 elements"), Error);
 }
 
+TEST_CASE("shapes whose size overflows are refused instead of getting a wrapped-around buffer") {
+  CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 62}), doctest::Contains("needs more bytes than an int64 can count"), Error);
+  CHECK_THROWS_WITH_AS(randn({int64_t{1} << 62}), doctest::Contains("shape [4611686018427387904]"), Error);
+  CHECK_THROWS_WITH_AS(numel({int64_t{1} << 32, int64_t{1} << 32}), doctest::Contains("more elements than an int64"), Error);
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 60}), doctest::Contains("cannot allocate"), Error);  // 4 EiB
+  CHECK(zeros({int64_t{1} << 40, int64_t{1} << 40, 0}).numel() == 0);  // a zero dim: nothing to count
+}
+
 TEST_CASE("to converts between dtypes") {
   const Tensor f = from_vector(std::vector<float>{1.7f, -2.2f, 0.f}, {3});
   CHECK(f.to(kInt64).to_vector<int64_t>() == std::vector<int64_t>{1, -2, 0});

@@ -29,16 +29,27 @@ struct Layer {
 // The eight shapes of torch_layers.py, with its options.
 const std::map<std::string, Layer>& layers() {
   static const std::map<std::string, Layer> table{
-      {"conv1d", {{64, 64, 128}, {128, 64, 5}, [](auto& x, auto& w, auto& b) { return F::conv1d(x, w, b, {.padding = 2}); }}},
+      {"conv1d",
+       {{64, 64, 128}, {128, 64, 5}, [](auto& x, auto& w, auto& b) { return F::conv1d(x, w, b, {.padding = 2}); }}},
       {"conv2d_A", {{64, 1, 28, 28}, {32, 1, 3, 3}, [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b); }}},
       {"conv2d_B", {{64, 32, 26, 26}, {64, 32, 3, 3}, [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b); }}},
-      {"conv2d_C", {{32, 64, 56, 56}, {64, 64, 3, 3}, [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b, {.padding = 1}); }}},
-      {"depthwise", {{32, 64, 56, 56}, {64, 1, 3, 3},
-                     [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b, {.padding = 1, .groups = 64}); }}},
+      {"conv2d_C",
+       {{32, 64, 56, 56},
+        {64, 64, 3, 3},
+        [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b, {.padding = 1}); }}},
+      {"depthwise",
+       {{32, 64, 56, 56},
+        {64, 1, 3, 3},
+        [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b, {.padding = 1, .groups = 64}); }}},
       {"pointwise", {{32, 64, 56, 56}, {128, 64, 1, 1}, [](auto& x, auto& w, auto& b) { return F::conv2d(x, w, b); }}},
-      {"conv3d", {{8, 16, 16, 32, 32}, {32, 16, 3, 3, 3}, [](auto& x, auto& w, auto& b) { return F::conv3d(x, w, b, {.padding = 1}); }}},
-      {"deconv2d", {{32, 64, 14, 14}, {64, 32, 4, 4},
-                    [](auto& x, auto& w, auto& b) { return F::conv_transpose2d(x, w, b, {.stride = 2, .padding = 1}); }}},
+      {"conv3d",
+       {{8, 16, 16, 32, 32},
+        {32, 16, 3, 3, 3},
+        [](auto& x, auto& w, auto& b) { return F::conv3d(x, w, b, {.padding = 1}); }}},
+      {"deconv2d",
+       {{32, 64, 14, 14},
+        {64, 32, 4, 4},
+        [](auto& x, auto& w, auto& b) { return F::conv_transpose2d(x, w, b, {.stride = 2, .padding = 1}); }}},
   };
   return table;
 }
@@ -50,12 +61,15 @@ Tensor produced_by_onednn(const Shape& shape) {
   identity.resize(shape.size(), 1);
   const Tensor eye = zeros(identity);
   for (int64_t c = 0; c < shape[1]; ++c) eye.narrow(0, c, 1).narrow(1, c, 1).fill_(1.0);  // values pass unchanged
-  const Tensor y = F::relu(convolution(r, eye, {}, [&] {
-    ConvParams p;
-    p.stride = p.dilation = Shape(shape.size() - 2, 1);
-    p.padding = Shape(shape.size() - 2, 0);
-    return p;
-  }(), static_cast<int64_t>(shape.size()) - 2, "bench"));
+  const Tensor y = F::relu(convolution(
+      r, eye, {},
+      [&] {
+        ConvParams p;
+        p.stride = p.dilation = Shape(shape.size() - 2, 1);
+        p.padding = Shape(shape.size() - 2, 0);
+        return p;
+      }(),
+      static_cast<int64_t>(shape.size()) - 2, "bench"));
   return y.detach().requires_grad_();
 }
 
@@ -89,8 +103,9 @@ int main(int argc, char** argv) {
     };
   } else if (name == "dsblock_fused") {  // the same block as an nn::Sequential, which fuses each ReLU into its conv
     input = {32, 64, 56, 56};
-    nn::Sequential block(nn::Conv2d({.in_channels = 64, .out_channels = 64, .kernel_size = 3, .padding = 1, .groups = 64}),
-                         nn::ReLU(), nn::Conv2d({.in_channels = 64, .out_channels = 128, .kernel_size = 1}), nn::ReLU());
+    nn::Sequential block(
+        nn::Conv2d({.in_channels = 64, .out_channels = 64, .kernel_size = 3, .padding = 1, .groups = 64}), nn::ReLU(),
+        nn::Conv2d({.in_channels = 64, .out_channels = 128, .kernel_size = 1}), nn::ReLU());
     params = block.parameters();
     forward = [=](const Tensor& x) mutable { return block(x); };
   } else {
@@ -112,10 +127,12 @@ int main(int argc, char** argv) {
     NoGradGuard no_grad;
     grad = F::relu(forward(x));  // as a ReLU backward leaves it: in the output's layout
   }
-  const double ms = ms_per_step([&] {
-    forward(x).backward(grad);
-    x.set_grad({});
-    for (auto& p : params) p.set_grad({});
-  }, iters);
+  const double ms = ms_per_step(
+      [&] {
+        forward(x).backward(grad);
+        x.set_grad({});
+        for (auto& p : params) p.set_grad({});
+      },
+      iters);
   std::printf("%.4f\n", ms);
 }

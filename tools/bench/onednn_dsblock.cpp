@@ -27,7 +27,8 @@ std::vector<std::function<void()>> steps;  // the forward+backward, in order
 memory filled(const memory::desc& md, float scale) {
   memory m(md, eng);
   auto* p = static_cast<float*>(m.get_data_handle());
-  for (size_t i = 0; i < md.get_size() / sizeof(float); ++i) p[i] = scale * static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
+  for (size_t i = 0; i < md.get_size() / sizeof(float); ++i)
+    p[i] = scale * static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
   return m;
 }
 
@@ -59,23 +60,29 @@ Conv make_conv(const memory::dims& src, const memory::dims& weights, const memor
   const memory::dims strides{1, 1};
   convolution_forward::primitive_desc fwd(
       {prop_kind::forward_training, algorithm::convolution_direct, s, w, b, d, strides, pad, pad}, attr, eng);
-  convolution_backward_data::primitive_desc bwd_data({algorithm::convolution_direct, s, w, d, strides, pad, pad}, eng, fwd);
-  convolution_backward_weights::primitive_desc bwd_weights({algorithm::convolution_direct, s, w, b, d, strides, pad, pad},
-                                                           eng, fwd);
+  convolution_backward_data::primitive_desc bwd_data({algorithm::convolution_direct, s, w, d, strides, pad, pad}, eng,
+                                                     fwd);
+  convolution_backward_weights::primitive_desc bwd_weights(
+      {algorithm::convolution_direct, s, w, b, d, strides, pad, pad}, eng, fwd);
   return {fwd, bwd_data, bwd_weights};
 }
 
 void relu_forward(const memory& m) {  // in place
-  eltwise_forward::primitive_desc pd({prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, m.get_desc(), 0.f, 0.f}, eng);
+  eltwise_forward::primitive_desc pd(
+      {prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, m.get_desc(), 0.f, 0.f}, eng);
   eltwise_forward p(pd);
   steps.push_back([=]() mutable { p.execute(strm, {{DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}}); });
 }
 
 void relu_backward(const memory& dst, const memory& diff) {  // in place on diff
-  eltwise_forward::primitive_desc hint({prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, dst.get_desc(), 0.f, 0.f}, eng);
-  eltwise_backward::primitive_desc pd({algorithm::eltwise_relu_use_dst_for_bwd, diff.get_desc(), dst.get_desc(), 0.f, 0.f}, eng, hint);
+  eltwise_forward::primitive_desc hint(
+      {prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, dst.get_desc(), 0.f, 0.f}, eng);
+  eltwise_backward::primitive_desc pd(
+      {algorithm::eltwise_relu_use_dst_for_bwd, diff.get_desc(), dst.get_desc(), 0.f, 0.f}, eng, hint);
   eltwise_backward p(pd);
-  steps.push_back([=]() mutable { p.execute(strm, {{DNNL_ARG_DST, dst}, {DNNL_ARG_DIFF_DST, diff}, {DNNL_ARG_DIFF_SRC, diff}}); });
+  steps.push_back([=]() mutable {
+    p.execute(strm, {{DNNL_ARG_DST, dst}, {DNNL_ARG_DIFF_DST, diff}, {DNNL_ARG_DIFF_SRC, diff}});
+  });
 }
 
 // Forward of one conv (+ReLU); returns its output. Appends the steps.
@@ -83,23 +90,31 @@ memory conv_forward(const Conv& c, const memory& src, const memory& weights, con
   const memory s = in_layout(src, c.fwd.src_desc()), w = in_layout(weights, c.fwd.weights_desc());
   memory d(c.fwd.dst_desc(), eng);
   convolution_forward p(c.fwd);
-  steps.push_back([=]() mutable { p.execute(strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, d}}); });
+  steps.push_back([=]() mutable {
+    p.execute(strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, d}});
+  });
   if (!fuse_relu) relu_forward(d);
   return d;
 }
 
 // Backward of one conv (+ReLU) given the gradient of its output; returns the input gradient.
-memory conv_backward(const Conv& c, const memory& src, const memory& weights, const memory& dst, const memory& diff_dst) {
+memory conv_backward(const Conv& c, const memory& src, const memory& weights, const memory& dst,
+                     const memory& diff_dst) {
   relu_backward(dst, diff_dst);
   const memory dd = in_layout(diff_dst, c.bwd_data.diff_dst_desc()), w = in_layout(weights, c.bwd_data.weights_desc());
   memory diff_src(c.bwd_data.diff_src_desc(), eng);
   convolution_backward_data pd(c.bwd_data);
-  steps.push_back([=]() mutable { pd.execute(strm, {{DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}}); });
+  steps.push_back([=]() mutable {
+    pd.execute(strm, {{DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}});
+  });
   const memory ddw = in_layout(diff_dst, c.bwd_weights.diff_dst_desc()), sw = in_layout(src, c.bwd_weights.src_desc());
-  memory diff_w(c.bwd_weights.diff_weights_desc(), eng), diff_b(memory::desc({dst.get_desc().dims()[1]}, dt::f32, tag::x), eng);
+  memory diff_w(c.bwd_weights.diff_weights_desc(), eng),
+      diff_b(memory::desc({dst.get_desc().dims()[1]}, dt::f32, tag::x), eng);
   convolution_backward_weights pw(c.bwd_weights);
   steps.push_back([=]() mutable {
-    pw.execute(strm, {{DNNL_ARG_SRC, sw}, {DNNL_ARG_DIFF_DST, ddw}, {DNNL_ARG_DIFF_WEIGHTS, diff_w}, {DNNL_ARG_DIFF_BIAS, diff_b}});
+    pw.execute(
+        strm,
+        {{DNNL_ARG_SRC, sw}, {DNNL_ARG_DIFF_DST, ddw}, {DNNL_ARG_DIFF_WEIGHTS, diff_w}, {DNNL_ARG_DIFF_BIAS, diff_b}});
   });
   return diff_src;
 }
@@ -131,5 +146,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) run();
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < iters; ++i) run();
-  std::printf("%.4f\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
+  std::printf("%.4f\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
 }
