@@ -60,7 +60,8 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t step = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = step;
-    step *= std::max<int64_t>(shape[i], 1);
+    NABLA_CHECK(i == 0 || !__builtin_mul_overflow(step, std::max<int64_t>(shape[i], 1), &step), "the shape ",
+                shape_str(shape), " has strides too large for an int64 (even with no elements)");
   }
   return strides;
 }
