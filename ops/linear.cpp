@@ -69,9 +69,9 @@ Tensor swap_last(const Tensor& t) { return t.detach().transpose(-1, -2); }
 
 // For a few rows, the matmul above copies the whole transposed weight on every call; oneDNN's inner product
 // reads the weight where it lies, in PyTorch's (out, in) layout. Measured on fc1 of the MNIST network
-// (9216 -> 128, 2 threads), alone: forward 33 against 120 us at 1 row, 81 against 160 us at 8 rows; the
-// input gradient 35-54 against 84 us at 1 row; at 64 rows the matmul wins (750 against 1,200 us). Inside the
-// MNIST training step the forward gains 0.1 ms at batch 1 but loses about as much at batch 8.
+// (9216 -> 128, 2 threads) with a throwaway oneDNN loop, not in the repo: forward 33 against 120 us at 1 row,
+// 81 against 160 us at 8 rows; the input gradient 35-54 against 84 us at 1 row; at 64 rows the matmul wins
+// (750 against 1,200 us). Inside the MNIST step the forward gains 0.1 ms at batch 1, loses as much at batch 8.
 constexpr int64_t kInnerProductRows = 4;
 
 struct InnerProduct {

@@ -69,17 +69,14 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   auto& prims = pool_cache.get(key, [] { return PoolPrimitives{}; });
   const auto strides = onednn::dims(p.stride), kernel = onednn::dims(p.kernel), dil = onednn::dims(dilation);
   const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
-  const auto forward = [&](bool training) -> const PoolPrimitives::Pass& {
-    return (training ? prims.training : prims.inference).get([&] {
-      const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-      const dnnl::pooling_v2_forward::primitive_desc pd({kind, algorithm, src, dst, strides, kernel, dil, l, r},
-                                                        onednn::engine());
-      onednn::note_created(training ? "pooling forward (training)" : "pooling forward (inference)", key.str(), pd);
-      return PoolPrimitives::Pass{pd, dnnl::pooling_v2_forward(pd)};
-    });
-  };
   const bool training = autograd::needs_graph({input});
-  const auto& [pd, primitive] = forward(training);
+  const auto& [pd, primitive] = (training ? prims.training : prims.inference).get([&] {
+    const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+    const dnnl::pooling_v2_forward::primitive_desc pd({kind, algorithm, src, dst, strides, kernel, dil, l, r},
+                                                      onednn::engine());
+    onednn::note_created(training ? "pooling forward (training)" : "pooling forward (inference)", key.str(), pd);
+    return PoolPrimitives::Pass{pd, dnnl::pooling_v2_forward(pd)};
+  });
   Tensor x_keep, workspace_keep;
   onednn::Output y(out_shape, pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::read_as(x, src, x_keep)},
