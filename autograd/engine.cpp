@@ -1,4 +1,5 @@
 // Recording the graph, and running it backwards.
+#include <cmath>
 #include <unordered_map>
 
 #include "nabla/autograd/grad_mode.hpp"
@@ -12,10 +13,17 @@ namespace nabla {
 namespace autograd {
 namespace {
 thread_local bool grad_enabled = true;
+thread_local bool anomaly_enabled = false;
+
+void note_saved(Node& node, const std::string& what, const Tensor& t) {
+  if (t.defined()) node.saved.push_back({what, t.impl()->storage, t.version(), t.shape()});
 }
+}  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
+bool is_anomaly_enabled() { return anomaly_enabled; }
+void set_detect_anomaly(bool enabled) { anomaly_enabled = enabled; }
 
 bool needs_graph(const std::vector<Tensor>& inputs) {
   if (!grad_enabled) return false;
@@ -24,7 +32,8 @@ bool needs_graph(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward) {
+Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward,
+              Saves saves) {
   if (!needs_graph(inputs)) return output;
   auto node = std::make_shared<Node>();
   node->name = name;
@@ -35,6 +44,9 @@ Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>&
     node->input_nodes.push_back(needs ? input.grad_fn() : nullptr);
     node->input_leaves.push_back(needs && !input.grad_fn() ? input.impl_ptr() : nullptr);
   }
+  if (saves == Saves::Inputs || saves == Saves::InputsAndOutput)
+    for (size_t i = 0; i < inputs.size(); ++i) note_saved(*node, "input " + std::to_string(i), inputs[i]);
+  if (saves == Saves::Output || saves == Saves::InputsAndOutput) note_saved(*node, "output 0", output);
   node->backward = std::move(backward);
   // A fresh handle owns the node, so closures capturing `output` form no reference cycle.
   auto impl = std::make_shared<TensorImpl>(*output.impl());
@@ -72,6 +84,28 @@ std::vector<Node*> topological_order(Node* root) {
   return order;
 }
 
+// PyTorch's saved-variable check: a value the backward reads was overwritten after the forward.
+void check_saved_versions(const Node& node) {
+  for (const auto& saved : node.saved) {
+    const auto storage = saved.storage.lock();
+    NABLA_CHECK(!storage || storage->version == saved.version, "backward: one of the variables needed for gradient "
+                "computation has been modified by an inplace operation: ", saved.what, " of ", node.name, " (",
+                shape_str(saved.shape), ") is at version ", storage ? storage->version : 0, "; expected version ",
+                saved.version, " instead. Do not write it (optimizer step, copy_, fill_) between the forward and "
+                "the backward; clone() it before writing, or run the step after backward");
+  }
+}
+
+// Anomaly mode: the gradient `g` that `node` returned for input i must be finite.
+void check_finite(const Node& node, size_t i, const Tensor& g) {
+  const Tensor dense = g.contiguous();
+  const float* p = read_ptr<float>(dense);
+  for (int64_t k = 0; k < dense.numel(); ++k)
+    NABLA_CHECK(std::isfinite(p[k]), "backward (anomaly mode): function '", node.name, "' returned ",
+                std::isnan(p[k]) ? "nan" : "inf", " values in its ", i, "th output (gradient for input ", i,
+                ", shape ", shape_str(g.shape()), ", first at element ", k, ")");
+}
+
 void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? slot + grad : grad; }
 
 void accumulate_leaf(TensorImpl& leaf, const Tensor& grad, const std::string& producer) {
@@ -92,6 +126,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
                 "output has shape ", shape_str(root.shape()), "; pass a gradient of that shape");
     seed = ones(root.shape());
   }
+  NABLA_CHECK(seed.dtype() == kFloat32, "backward: the gradient must be float32, got ", dtype_name(seed.dtype()));
   NABLA_CHECK(seed.shape() == root.shape(), "backward: the gradient has shape ", shape_str(seed.shape()),
               " but the output has shape ", shape_str(root.shape()));
   NoGradGuard no_grad;
@@ -103,6 +138,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   for (Node* node : topological_order(root.grad_fn().get())) {
     NABLA_CHECK(node->backward, "backward: trying to backward through the graph a second time (through ",
                 node->name, "); its saved tensors were freed. Pass retain_graph=true to the first backward");
+    check_saved_versions(*node);
     const Tensor grad_output = std::move(grads[node]);
     grads.erase(node);
     const Grads input_grads = node->backward(grad_output, node->needs);
@@ -114,6 +150,9 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
       const Tensor& g = input_grads[i];
       NABLA_CHECK(g.shape() == node->input_shapes[i], "backward: ", node->name, " returned a gradient of shape ",
                   shape_str(g.shape()), " for its input ", i, " of shape ", shape_str(node->input_shapes[i]));
+      NABLA_CHECK(g.dtype() == kFloat32, "backward: ", node->name, " returned a ", dtype_name(g.dtype()),
+                  " gradient for its input ", i, "; gradients must be float32");
+      if (anomaly_enabled) check_finite(*node, i, g);
       if (node->input_nodes[i]) accumulate(grads[node->input_nodes[i].get()], g);
       else accumulate_leaf(*node->input_leaves[i], g, node->name);
     }

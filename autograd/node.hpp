@@ -9,6 +9,10 @@
 
 #include "nabla/core/tensor.hpp"
 
+namespace nabla {
+struct Storage;
+}
+
 namespace nabla::autograd {
 
 // needs[i] says whether input i wants a gradient: backward may leave the others undefined.
@@ -16,19 +20,35 @@ using Needs = std::vector<bool>;
 using Grads = std::vector<Tensor>;
 using BackwardFn = std::function<Grads(const Tensor& grad_output, const Needs& needs)>;
 
+// Which values a backward reads besides the gradient. record() notes the version of each such tensor's
+// storage, and backward refuses to run when one was written in place since (an optimizer step, copy_ or
+// fill_ between forward and backward), as PyTorch's saved-variable check does. Ops whose backward reads
+// no values (add, views, sums, padding) say Nothing, so writing their inputs stays allowed.
+enum class Saves { Nothing, Inputs, Output, InputsAndOutput };
+
+// A tensor a backward reads, as it was when recorded.
+struct SavedVersion {
+  std::string what;  // "input 1", "output 0"
+  std::weak_ptr<Storage> storage;
+  uint64_t version;
+  Shape shape;
+};
+
 struct Node {
   std::string name;                  // PyTorch's grad_fn name, e.g. "AddBackward0"
   std::vector<std::shared_ptr<Node>> input_nodes;      // producer of input i, or null
   std::vector<std::shared_ptr<TensorImpl>> input_leaves;  // or the leaf input i is, or null
   std::vector<Shape> input_shapes;
   Needs needs;
+  std::vector<SavedVersion> saved;
   BackwardFn backward;               // released after backward unless the graph is retained
 };
 
 // Attaches `output` to the graph when grad mode is on and some input requires grad: returns a handle
 // that shares output's storage and carries a Node with `backward`. Otherwise returns output as is.
 // The closure may capture `output` (the handle passed in) freely: it is not the one the graph owns.
-Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward);
+Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward,
+              Saves saves = Saves::InputsAndOutput);
 
 // True when grad mode is on and one of the inputs requires grad: ops that need extra work only for
 // the backward (saving a mask, a workspace) ask this first.

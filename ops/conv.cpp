@@ -323,7 +323,7 @@ Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, 
     Shape dims{0};
     for (int64_t d = 2; d < grad.dim(); ++d) dims.push_back(d);
     return autograd::Grads{zeros(in_shape), zeros(w_shape), sum(grad, dims)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 std::string size_list(const Shape& s) { return list_str(s, " x "); }

@@ -70,7 +70,7 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   return autograd::record("NativeDropoutBackward0", masked(x.detach(), seed, threshold, scale), {x},
                           [seed, threshold, scale](const Tensor& g, const autograd::Needs&) {
     return autograd::Grads{masked(g, seed, threshold, scale)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

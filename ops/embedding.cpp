@@ -40,7 +40,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
       for (int64_t j = 0; j < dim; ++j) row[j] += grad_row[j];
     }
     return autograd::Grads{gw};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

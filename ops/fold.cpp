@@ -159,7 +159,7 @@ Tensor unfold_batched(const Tensor& input, const Blocks& b) {
   im2col(b, x.data_ptr<float>(), y.data_ptr<float>(), n * c);
   return autograd::record("Im2ColBackward0", y, {input}, [b](const Tensor& grad, const autograd::Needs&) {
     return autograd::Grads{fold_batched(grad, b)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 // columns: (N, C·∏kernel, L).
@@ -172,7 +172,7 @@ Tensor fold_batched(const Tensor& input, const Blocks& b) {
   col2im(b, columns.data_ptr<float>(), y.data_ptr<float>(), n * c);
   return autograd::record("Col2ImBackward0", y, {input}, [b](const Tensor& grad, const autograd::Needs&) {
     return autograd::Grads{unfold_batched(grad, b)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 // The options as blocks, every size per dim and checked. `decider` (kernel_size for unfold,

@@ -91,7 +91,7 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
       if (i >= 0) out[i] += pg[o];
     });
     return autograd::Grads{gx};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

@@ -148,7 +148,7 @@ Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
   Tensor y = x.dim() == 0 ? x.clone() : sum_kernel<float>(x, dims, out_shape, kFloat32);
   return autograd::record("SumBackward1", y, {x}, [x_shape = x.shape(), dims](const Tensor& g, const Needs&) {
     return Grads{spread(g, x_shape, dims)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }

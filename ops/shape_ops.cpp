@@ -65,7 +65,7 @@ Tensor view(const Tensor& x, const Shape& requested) {
               shape_str(x.shape()), " and stride ", shape_str(x.strides()),
               " (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   Tensor y = make_view(x, shape, contiguous_strides(shape), x.storage_offset());
-  return autograd::record("ViewBackward0", y, {x}, reshape_back(x.shape()));
+  return autograd::record("ViewBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
@@ -100,7 +100,7 @@ Tensor permute(const Tensor& x, const Shape& dims) {
   Tensor y = make_view(x, shape, strides, x.storage_offset());
   return autograd::record("PermuteBackward0", y, {x}, [inverse](const Tensor& g, const Needs&) {
     return Grads{g.permute(inverse)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
@@ -120,7 +120,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("UnsqueezeBackward0", y, {x}, reshape_back(x.shape()));
+  return autograd::record("UnsqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
 }
 
 Tensor squeeze(const Tensor& x) {
@@ -132,7 +132,7 @@ Tensor squeeze(const Tensor& x) {
       strides.push_back(x.strides()[d]);
     }
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("SqueezeBackward0", y, {x}, reshape_back(x.shape()));
+  return autograd::record("SqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
@@ -144,7 +144,7 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("SqueezeBackward1", y, {x}, reshape_back(x.shape()));
+  return autograd::record("SqueezeBackward1", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
 }
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
@@ -160,7 +160,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   Tensor y = make_view(x, shape, strides, x.storage_offset() + lo * x.strides()[d]);
   return autograd::record("SliceBackward0", y, {x}, scatter_into(x.shape(), [d, lo, hi, step](const Tensor& gx) {
     return gx.slice(d, lo, hi, step);
-  }));
+  }), autograd::Saves::Nothing);
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
@@ -188,7 +188,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   Tensor y = make_view(x, shape, strides, x.storage_offset() + i * x.strides()[d]);
   return autograd::record("SelectBackward0", y, {x}, scatter_into(x.shape(), [d, i](const Tensor& gx) {
     return gx.select(d, i);
-  }));
+  }), autograd::Saves::Nothing);
 }
 
 Tensor expand(const Tensor& x, const Shape& requested) {
@@ -214,7 +214,7 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   Tensor y = make_view(x, shape, strides, x.storage_offset());
   return autograd::record("ExpandBackward0", y, {x}, [x_shape = x.shape()](const Tensor& g, const Needs&) {
     return Grads{sum_to_size(g, x_shape)};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -257,7 +257,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
         for (int64_t j = 0; j < inner; ++j) px[(o * size + i) * inner + j] += pg[(o * n + k) * inner + j];
       }
     return Grads{gx};
-  });
+  }, autograd::Saves::Nothing);
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
@@ -298,7 +298,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     for (size_t i = 0; i < n.size(); ++i)
       if (n[i]) grads[i] = g.narrow(d, offsets[i], sizes[i]);
     return grads;
-  });
+  }, autograd::Saves::Nothing);
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

@@ -75,3 +75,80 @@ TEST_CASE("a wrong-shaped gradient from an op is reported with the op's name") {
   });
   CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("BadBackward returned a gradient of shape [4] for its input 0 of shape [3]"), Error);
 }
+
+TEST_CASE("an op's gradient of another dtype is refused (a user op returning int64)") {
+  Tensor x = ones({3}).requires_grad_();
+  Tensor y = autograd::record("IntBackward", x * 1.0, {x}, [](const Tensor&, const autograd::Needs&) {
+    return autograd::Grads{ones({3}, kInt64)};
+  });
+  CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("IntBackward returned a int64 gradient for its input 0"),
+                       Error);
+  CHECK_FALSE(x.grad().defined());
+}
+
+TEST_CASE("a value saved for backward and written in place before it makes backward raise (PyTorch's check)") {
+  const auto inplace_error = doctest::Contains("modified by an inplace operation");
+  SUBCASE("a mul operand written under NoGradGuard") {
+    Tensor w = full({3}, 2.0).requires_grad_();
+    Tensor x = full({3}, 5.0).requires_grad_();
+    Tensor y = (w * x).sum();
+    {
+      NoGradGuard no_grad;
+      w.copy_(full({3}, 7.0));
+    }
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("input 0 of MulBackward0 ([3]) is at version 1; expected "
+                                                         "version 0"), Error);
+  }
+  SUBCASE("an optimizer step between forward and backward (Linear's weight)") {
+    manual_seed(0);
+    nn::Linear linear({.in_features = 3, .out_features = 2});
+    optim::SGD sgd(linear.parameters(), {.lr = 0.1});
+    Tensor loss = linear.forward(ones({4, 3})).sum();
+    loss.backward({}, true);
+    sgd.step();
+    CHECK_THROWS_WITH_AS(loss.backward(), inplace_error, Error);
+  }
+  SUBCASE("the output of exp and of sigmoid, which their backward reads") {
+    Tensor x = ones({2}).requires_grad_();
+    for (Tensor y : {x.exp(), x.sigmoid()}) {
+      Tensor loss = y.sum();
+      y.detach().fill_(0.0);
+      CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("output 0 of"), Error);
+    }
+  }
+  SUBCASE("a leaf written after pow, and a conv's input buffer") {
+    Tensor x = full({2}, 3.0).requires_grad_();
+    Tensor y = x.pow(2.0).sum();
+    x.detach().copy_(ones({2}));
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("PowBackward0"), Error);
+    Tensor input = randn({1, 1, 5, 5});
+    Tensor w = randn({2, 1, 3, 3}).requires_grad_();
+    Tensor out = nn::functional::conv2d(input, w).sum();
+    input.fill_(1.0);
+    CHECK_THROWS_WITH_AS(out.backward(), doctest::Contains("ConvolutionBackward0"), Error);
+  }
+  SUBCASE("ops whose backward reads no values allow it, as in PyTorch") {
+    Tensor a = ones({2}).requires_grad_();
+    Tensor b = full({2}, 4.0);
+    Tensor y = (a + b).view({2, 1}).sum();
+    b.fill_(9.0);
+    y.backward();
+    CHECK(a.grad().to_vector<float>() == std::vector<float>{1, 1});
+  }
+}
+
+TEST_CASE("anomaly mode names the op whose gradient is not finite") {
+  Tensor x = zeros({2}).requires_grad_();
+  {
+    autograd::DetectAnomalyGuard anomaly;
+    CHECK(autograd::is_anomaly_enabled());
+    CHECK_THROWS_WITH_AS(x.sqrt().sum().backward(),
+                         doctest::Contains("function 'SqrtBackward0' returned inf values in its 0th output"), Error);
+    Tensor y = zeros({2}).requires_grad_();
+    CHECK_THROWS_WITH_AS((y.sqrt() * 0.0).sum().backward(), doctest::Contains("'SqrtBackward0' returned nan"),
+                         Error);  // 0 / (2 * sqrt(0))
+  }
+  CHECK_FALSE(autograd::is_anomaly_enabled());
+  x.sqrt().sum().backward();  // outside the guard the inf flows to the leaf, as in PyTorch
+  CHECK(std::isinf(x.grad().to_vector<float>()[0]));
+}
