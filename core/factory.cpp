@@ -5,17 +5,14 @@
 #include <cstring>
 #include <new>
 
+#include <unistd.h>
+
 #include "nabla/core/error.hpp"
 #include "nabla/core/random.hpp"
 #include "core/tensor_impl.h"
 
 namespace nabla {
 namespace {
-
-void check_shape(const Shape& shape, const char* op) {
-  for (int64_t d : shape)
-    NABLA_CHECK(d >= 0, op, ": trying to create a tensor with negative dimension ", d, ": ", shape_str(shape));
-}
 
 template <class T>
 Tensor from_values(const T* values, size_t count, const Shape& shape, Dtype dtype) {
@@ -27,7 +24,21 @@ Tensor from_values(const T* values, size_t count, const Shape& shape, Dtype dtyp
   return out;
 }
 
+double gib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 30); }
+
 }  // namespace
+
+void check_allocatable(const Shape& shape, Dtype dtype, const std::string& who) {
+  for (int64_t d : shape)
+    NABLA_CHECK(d >= 0, who, ": trying to create a tensor with negative dimension ", d, ": ", shape_str(shape));
+  const auto bytes = checked_nbytes(shape, dtype);
+  NABLA_CHECK(bytes.has_value(), who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
+              " needs more bytes than an int64 can count; check the sizes that made this shape");
+  static const int64_t physical = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);
+  NABLA_CHECK(*bytes <= physical, who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape), " needs ",
+              gib(*bytes), " GiB, more than this machine's ", gib(physical), " GiB of memory; check the sizes that "
+              "made this shape");
+}
 
 Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dtype) {
   auto impl = std::make_shared<TensorImpl>();
@@ -39,10 +50,8 @@ Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dty
 }
 
 Tensor empty(const Shape& shape, Dtype dtype) {
-  check_shape(shape, "empty");
+  check_allocatable(shape, dtype, "empty");
   const auto bytes = checked_nbytes(shape, dtype);
-  NABLA_CHECK(bytes.has_value(), "empty: a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
-              " needs more bytes than an int64 can count; check the sizes that made this shape");
   try {
     return tensor_on(std::make_shared<Storage>(static_cast<size_t>(*bytes)), shape, dtype);
   } catch (const std::bad_alloc&) {

@@ -7,6 +7,10 @@
 
 namespace nabla {
 
+// A nabla::Error naming `who` when a `dtype` tensor of `shape` cannot exist here: a negative size, a byte count
+// an int64 cannot hold, or more bytes than the machine's physical memory (refused before allocating, rather
+// than a std::bad_alloc or the OOM killer). Ops check their outputs with it before building oneDNN primitives.
+void check_allocatable(const Shape& shape, Dtype dtype, const std::string& who);
 Tensor empty(const Shape& shape, Dtype dtype = kFloat32);
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape, Dtype dtype = kFloat32);

@@ -55,6 +55,32 @@ std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype) {
   return bytes;
 }
 
+int64_t checked_mul(int64_t a, int64_t b, const std::string& what) {
+  int64_t r = 0;
+  NABLA_CHECK(!__builtin_mul_overflow(a, b, &r), what, ": ", a, " * ", b, " does not fit in an int64; use smaller sizes");
+  return r;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const std::string& what) {
+  int64_t r = 0;
+  NABLA_CHECK(!__builtin_add_overflow(a, b, &r), what, ": ", a, " + ", b, " does not fit in an int64; use smaller sizes");
+  return r;
+}
+
+void check_window_sizes(const std::string& who, const char* name, const std::vector<int64_t>& values) {
+  for (int64_t v : values)
+    NABLA_CHECK(v <= kMaxWindowSize, who, ": ", name, "=", shape_str(values), " is too large: Nabla takes at most ",
+                kMaxWindowSize, " (oneDNN's kernels index in 32 bits)");
+}
+
+void check_required(const std::string& who, const char* option, int64_t value) {
+  NABLA_CHECK(value != kRequired, who, ": the option ", option, " is required; set it, e.g. {.", option, " = ...}");
+}
+
+void check_required(const std::string& who, const char* option, const std::vector<int64_t>& values) {
+  for (int64_t v : values) check_required(who, option, v);
+}
+
 Shape contiguous_strides(const Shape& shape) {
   Shape strides(shape.size());
   int64_t step = 1;

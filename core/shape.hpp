@@ -1,6 +1,7 @@
 #pragma once
 // Shapes, dims and dtypes: the vocabulary the rest of Nabla is written in.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,23 @@ int64_t numel(const Shape& shape);
 std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype);
 // Contiguous (row-major) strides of a shape, in elements.
 Shape contiguous_strides(const Shape& shape);
+// a·b and a+b of user-given sizes; a nabla::Error naming `what` when the result does not fit in an int64.
+int64_t checked_mul(int64_t a, int64_t b, const std::string& what);
+int64_t checked_add(int64_t a, int64_t b, const std::string& what);
+
+// The largest kernel size, stride, padding or dilation Nabla accepts: oneDNN's kernels index windows in 32
+// bits, and with every such value below 2^31 the window arithmetic on real tensor sizes cannot overflow.
+inline constexpr int64_t kMaxWindowSize = std::numeric_limits<int32_t>::max();
+// A nabla::Error "who: name=(...) is too large" when one of `values` exceeds kMaxWindowSize.
+void check_window_sizes(const std::string& who, const char* name, const std::vector<int64_t>& values);
+
+// The default of an option that PyTorch requires (in_channels, kernel_size, ...): a layer or op given no
+// value refuses to build and names the option, where a default of 0 would build a layer with 0 channels.
+inline constexpr int64_t kRequired = std::numeric_limits<int64_t>::min();
+// A nabla::Error "who: option is required" when `value` (or one of `values`) was left at kRequired.
+void check_required(const std::string& who, const char* option, int64_t value);
+void check_required(const std::string& who, const char* option, const std::vector<int64_t>& values);
+
 // Wraps a possibly negative dim into [0, rank); `op` names the caller in the error.
 int64_t wrap_dim(int64_t dim, int64_t rank, const char* op);
 // The shape two operands broadcast to, with PyTorch's rules and message.

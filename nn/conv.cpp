@@ -18,9 +18,10 @@ std::string tuple_str(const std::vector<int64_t>& values) {
 }
 
 std::string describe(const std::string& name, const std::string& in, int64_t out, const std::vector<int64_t>& kernel) {
+  const auto size = [](int64_t v) { return v == kRequired ? std::string("?") : std::to_string(v); };  // not given
   const bool square = std::all_of(kernel.begin(), kernel.end(), [&](int64_t k) { return k == kernel[0]; });
-  return name + "(" + in + "->" + std::to_string(out) + ", k=" + (square ? std::to_string(kernel[0]) : tuple_str(kernel)) +
-         ")";
+  return name + "(" + (in == std::to_string(kRequired) ? "?" : in) + "->" + size(out) +
+         ", k=" + (square ? size(kernel[0]) : tuple_str(kernel)) + ")";
 }
 
 namespace {
@@ -50,6 +51,8 @@ using detail::conv_repr;
 using detail::describe;
 
 void check_channels(const std::string& who, int64_t in, int64_t out, int64_t groups) {
+  check_required(who, "in_channels", in);
+  check_required(who, "out_channels", out);
   NABLA_CHECK(in >= 0 && out >= 0, who, ": in_channels and out_channels must be non-negative");
   NABLA_CHECK(groups > 0, who, ": groups must be a positive integer, got groups=", groups);
   NABLA_CHECK(in % groups == 0, who, ": in_channels must be divisible by groups (in_channels=", in, ", groups=", groups, ")");

@@ -19,9 +19,9 @@ namespace nabla::nn {
 
 template <size_t D>
 struct ConvOptions {
-  int64_t in_channels = 0;
-  int64_t out_channels = 0;
-  Dims<D> kernel_size = 0;  // required
+  int64_t in_channels = kRequired;
+  int64_t out_channels = kRequired;
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = 1;
   Padding<D> padding = 0;   // numbers, "valid" or "same"
   Dims<D> dilation = 1;
@@ -38,9 +38,9 @@ struct ConvOptions {
 // PyTorch's order: output_padding, groups and bias come before dilation.
 template <size_t D>
 struct ConvTransposeOptions {
-  int64_t in_channels = 0;
-  int64_t out_channels = 0;
-  Dims<D> kernel_size = 0;  // required
+  int64_t in_channels = kRequired;
+  int64_t out_channels = kRequired;
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = 1;
   Padding<D> padding = 0;   // numbers, "valid" or "same" (output = input * stride; Nabla's extension)
   Dims<D> output_padding = 0;

@@ -8,9 +8,12 @@ namespace {
 // Checked before either conv is built, so the error names the block, not a child.
 template <size_t D>
 const DepthwiseSeparableConvOptions<D>& checked(const DepthwiseSeparableConvOptions<D>& o) {
-  NABLA_CHECK(o.depth_multiplier > 0, "DepthwiseSeparableConv", D, "d: depth_multiplier must be positive, got ",
-              o.depth_multiplier);
-  NABLA_CHECK(o.in_channels > 0, "DepthwiseSeparableConv", D, "d: in_channels must be positive, got ", o.in_channels);
+  const std::string who = "DepthwiseSeparableConv" + std::to_string(D) + "d";
+  check_required(who, "in_channels", o.in_channels);
+  check_required(who, "out_channels", o.out_channels);
+  NABLA_CHECK(o.depth_multiplier > 0, who, ": depth_multiplier must be positive, got ", o.depth_multiplier);
+  NABLA_CHECK(o.in_channels > 0, who, ": in_channels must be positive, got ", o.in_channels);
+  checked_mul(o.in_channels, o.depth_multiplier, who + ": in_channels * depth_multiplier");
   return o;
 }
 

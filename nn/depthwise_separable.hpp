@@ -17,9 +17,9 @@ namespace nabla::nn {
 
 template <size_t D>
 struct DepthwiseSeparableConvOptions {
-  int64_t in_channels = 0;
-  int64_t out_channels = 0;
-  Dims<D> kernel_size = 0;  // required; of the depthwise conv
+  int64_t in_channels = kRequired;
+  int64_t out_channels = kRequired;
+  Dims<D> kernel_size = kRequired;  // of the depthwise conv
   Dims<D> stride = 1;
   Padding<D> padding = 0;   // numbers, "valid" or "same"
   Dims<D> dilation = 1;

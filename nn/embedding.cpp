@@ -9,6 +9,8 @@
 namespace nabla::nn {
 
 Embedding::Embedding(const EmbeddingOptions& opts) : options(opts) {
+  check_required("Embedding", "num_embeddings", options.num_embeddings);
+  check_required("Embedding", "embedding_dim", options.embedding_dim);
   const int64_t rows = options.num_embeddings;
   NABLA_CHECK(rows >= 0 && options.embedding_dim >= 0, "Embedding(", rows, ", ", options.embedding_dim,
               "): num_embeddings and embedding_dim must be non-negative");

@@ -7,8 +7,8 @@
 namespace nabla::nn {
 
 struct EmbeddingOptions {
-  int64_t num_embeddings = 0;
-  int64_t embedding_dim = 0;
+  int64_t num_embeddings = kRequired;
+  int64_t embedding_dim = kRequired;
   std::optional<int64_t> padding_idx{};  // its row starts at zero and gets no gradient; may be negative
 };
 

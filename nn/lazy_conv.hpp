@@ -22,8 +22,8 @@ namespace nabla::nn {
 // ConvOptions without in_channels.
 template <size_t D>
 struct LazyConvOptions {
-  int64_t out_channels = 0;
-  Dims<D> kernel_size = 0;  // required
+  int64_t out_channels = kRequired;
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = 1;
   Padding<D> padding = 0;
   Dims<D> dilation = 1;
@@ -36,8 +36,8 @@ struct LazyConvOptions {
 // ConvTransposeOptions without in_channels.
 template <size_t D>
 struct LazyConvTransposeOptions {
-  int64_t out_channels = 0;
-  Dims<D> kernel_size = 0;  // required
+  int64_t out_channels = kRequired;
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = 1;
   Padding<D> padding = 0;
   Dims<D> output_padding = 0;

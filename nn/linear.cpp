@@ -10,6 +10,8 @@
 namespace nabla::nn {
 
 Linear::Linear(const LinearOptions& opts) : options(opts) {
+  check_required("Linear", "in_features", options.in_features);
+  check_required("Linear", "out_features", options.out_features);
   NABLA_CHECK(options.in_features >= 0 && options.out_features >= 0, "Linear(", options.in_features, "->",
               options.out_features, "): in_features and out_features must be non-negative");
   weight = register_parameter("weight", empty({options.out_features, options.in_features}));

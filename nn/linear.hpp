@@ -5,8 +5,8 @@
 namespace nabla::nn {
 
 struct LinearOptions {
-  int64_t in_features = 0;
-  int64_t out_features = 0;
+  int64_t in_features = kRequired;
+  int64_t out_features = kRequired;
   bool bias = true;
 };
 

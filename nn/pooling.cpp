@@ -51,7 +51,9 @@ std::string AvgPoolNd<D>::extra_repr() const {
 
 template <size_t D, bool Max>
 AdaptivePoolNd<D, Max>::AdaptivePoolNd(const AdaptivePoolOptions<D>& opts)
-    : options(opts), output_size_(expand_dims(opts.output_size.values, D, "output_size", name())) {}
+    : options(opts), output_size_(expand_dims(opts.output_size.values, D, "output_size", name())) {
+  check_required(name(), "output_size", output_size_);
+}
 
 template <size_t D, bool Max>
 Tensor AdaptivePoolNd<D, Max>::forward(const Tensor& input) {

@@ -36,7 +36,7 @@ class AvgPoolNd : public Layer<AvgPoolNd<D>> {
 
 template <size_t D>
 struct AdaptivePoolOptions {
-  Dims<D> output_size = 1;
+  Dims<D> output_size = kRequired;
 };
 
 template <size_t D, bool Max>

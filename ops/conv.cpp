@@ -27,9 +27,12 @@ int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_l, i
   return span < 0 ? 0 : span / stride + 1;
 }
 
+// Checked: (in - 1) · stride overflows for a large input and stride.
 int64_t transposed_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
                                int64_t output_padding) {
-  return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1;
+  const char* what = "conv_transpose output size";
+  return checked_add(checked_mul(in - 1, stride, what), -2 * padding + dilation * (kernel - 1) + output_padding + 1,
+                     what);
 }
 
 std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation) {
@@ -70,6 +73,12 @@ std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dim
 
 void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::string& who) {
   NABLA_CHECK(p.groups > 0, who, ": groups must be a positive integer, got groups=", p.groups);
+  check_required(who, "kernel_size", kernel);
+  check_window_sizes(who, "kernel_size", kernel);
+  check_window_sizes(who, "stride", p.stride);
+  check_window_sizes(who, "dilation", p.dilation);
+  check_window_sizes(who, "padding", p.padding);
+  check_window_sizes(who, "output_padding", p.output_padding);
   for (int64_t k : kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be positive, got kernel_size=(", list_str(kernel), ")");
   for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": non-positive stride is not supported, got stride=(", list_str(p.stride), ")");
   for (int64_t d : p.dilation)
@@ -334,9 +343,10 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
                  const std::string& who) {
   const std::string name = op_name(p.transposed, dims);
   NABLA_CHECK(input.defined() && weight.defined(), who, ": got an undefined input or weight");
-  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32 && (!bias.defined() || bias.dtype() == kFloat32),
-              who, ": Input type (", dtype_name(input.dtype()), ") and weight type (", dtype_name(weight.dtype()),
-              ") should be float32");
+  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32, who, ": Input type (",
+              dtype_name(input.dtype()), ") and weight type (", dtype_name(weight.dtype()), ") should be float32");
+  NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32, who, ": bias type (", dtype_name(bias.dtype()),
+              ") should be float32, like the input and weight");
   NABLA_CHECK(input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ", dims + 2,
               "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
   NABLA_CHECK(weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ", name,
@@ -382,7 +392,7 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
       const auto [l, r] = conv_shape::transposed_same_padding(k, p.stride[d], dil);
       g.pad_l.push_back(l);
       g.pad_r.push_back(r);
-      g.out_size.push_back(g.in_size[d] * p.stride[d]);
+      g.out_size.push_back(checked_mul(g.in_size[d], p.stride[d], who));
     } else if (p.transposed) {  // numeric or 'valid' (zeros)
       g.pad_l.push_back(p.padding[d]);
       g.pad_r.push_back(p.padding[d] - p.output_padding[d]);  // output_padding extends the end
@@ -410,6 +420,9 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   for (int64_t s : g.out_size)
     NABLA_CHECK(s > 0, who, ": Given input size per channel: (", size_list(g.in_size),
                 "). Calculated output size per channel: (", size_list(g.out_size), "). Output size is too small");
+  check_window_sizes(who, "input size", g.in_size);  // before oneDNN sees them
+  check_window_sizes(who, "output size", g.out_size);
+  check_allocatable(g.dst_shape(), kFloat32, who);
   return g;
 }
 
@@ -433,6 +446,11 @@ Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weigh
 }
 
 }  // namespace
+
+namespace {
+Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const ConvParams& params, const std::string& who);
+}
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params, int64_t dims,
                    const std::string& who) {
@@ -460,6 +478,14 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     const Tensor y = degenerate(g, input, weight, bias);
     return params.relu ? relu(y) : y;
   }
+  return onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, params, who); });
+}
+
+namespace {
+
+// The convolution on oneDNN, once its geometry is resolved and checked.
+Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const ConvParams& params, const std::string& who) {
   const onednn::Key key = family_key(g, bias.defined(), params);
   if (g.transposed) {
     auto& family = deconv_cache.get(
@@ -478,6 +504,8 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   });
   return run(family, g, input, weight, bias, params.relu);
 }
+
+}  // namespace
 
 template <size_t D>
 ConvParams to_params(const ConvFuncOptions<D>& o, const std::string& who) {

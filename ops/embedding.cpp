@@ -16,6 +16,11 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   NABLA_CHECK(indices.defined() && indices.dtype() == kInt64, "embedding: expected int64 indices, got ",
               indices.defined() ? dtype_name(indices.dtype()) : "an undefined tensor");
   const int64_t rows = weight.size(0), dim = weight.size(1);
+  if (padding_idx) {  // PyTorch's F.embedding: within the table, negative counted from its end
+    NABLA_CHECK(*padding_idx >= -rows && *padding_idx < rows, "embedding: padding_idx must be within num_embeddings (",
+                rows, "), got ", *padding_idx);
+    if (*padding_idx < 0) *padding_idx += rows;
+  }
   const std::vector<int64_t> idx = indices.to_vector<int64_t>();
   for (int64_t i : idx)
     NABLA_CHECK(i >= 0 && i < rows, "embedding: index ", i, " is out of range for a table of ", rows,

@@ -60,7 +60,8 @@ int64_t rank_of(const Sizes& sizes, const char* name, const char* op) {
 }
 
 // Row 25 of the catalogue, in PyTorch's words.
-void check_sizes(const Blocks& b) {
+void check_sizes(const Blocks& b, const char* op) {
+  check_required(op, "kernel_size", b.kernel);
   for (int64_t k : b.kernel)
     NABLA_CHECK(k > 0, "kernel size should be greater than zero, but got ", named("kernel", b.kernel));
   for (int64_t s : b.stride)
@@ -69,12 +70,21 @@ void check_sizes(const Blocks& b) {
     NABLA_CHECK(d > 0, "dilation should be greater than zero, but got ", named("dilation", b.dilation));
   for (int64_t p : b.padding)
     NABLA_CHECK(p >= 0, "padding should be non-negative, but got ", named("pad", b.padding));
+  check_window_sizes(op, "kernel_size", b.kernel);
+  check_window_sizes(op, "dilation", b.dilation);
+  check_window_sizes(op, "padding", b.padding);
+  check_window_sizes(op, "stride", b.stride);
 }
 
+// Rounds down, as PyTorch's block count does (a negative span gives 0 blocks, not 1).
+int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+// Every size is at most kMaxWindowSize (check_sizes) and the image is a real tensor's or a checked
+// output_size, so nothing here overflows.
 void count_blocks(Blocks& b) {
   b.count.clear();
   for (int64_t d = 0; d < b.dims(); ++d)
-    b.count.push_back((b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1) / b.stride[d] + 1);
+    b.count.push_back(floor_div(b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1, b.stride[d]) + 1);
 }
 
 // One row of the column matrix over the blocks along the last dim: blocks [lo, hi) read image
@@ -186,15 +196,17 @@ Blocks blocks_of(const Options& o, const Sizes& decider, const char* decider_nam
   b.dilation = per_dim(o.dilation, "dilation");
   b.padding = per_dim(o.padding, "padding");
   b.stride = per_dim(o.stride, "stride");
-  check_sizes(b);
+  check_sizes(b, op);
   return b;
 }
 
 Blocks unfold_blocks(const UnfoldOptions& o) { return blocks_of(o, o.kernel_size, "kernel_size", "unfold"); }
 
 Blocks fold_blocks(const FoldOptions& o) {
+  check_required("fold", "output_size", o.output_size.values);
   Blocks b = blocks_of(o, o.output_size, "output_size", "fold");
   b.image = expand(o.output_size, b.dims(), "output_size", "fold", o.output_size, "output_size");
+  check_window_sizes("fold", "output_size", b.image);
   return b;
 }
 

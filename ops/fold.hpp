@@ -34,15 +34,15 @@ struct Sizes {
 
 // PyTorch's argument order: kernel_size, dilation, padding, stride.
 struct UnfoldOptions {
-  Sizes kernel_size = 0;  // required
+  Sizes kernel_size = kRequired;
   Sizes dilation = 1;
   Sizes padding = 0;
   Sizes stride = 1;
 };
 
 struct FoldOptions {
-  Sizes output_size = 0;  // required: the spatial size of the output
-  Sizes kernel_size = 0;  // required
+  Sizes output_size = kRequired;  // the spatial size of the output
+  Sizes kernel_size = kRequired;
   Sizes dilation = 1;
   Sizes padding = 0;
   Sizes stride = 1;

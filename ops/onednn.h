@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "nabla/core/error.hpp"
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::onednn {
@@ -143,5 +144,17 @@ void reorder_into(const dnnl::memory& source, const dnnl::memory& target);
 // A weight tensor in the layout a primitive chose (`want`), described by `plain`: reordered once
 // per weight version (an optimizer step bumps it), not on every call.
 dnnl::memory weights_in_layout(const Tensor& weight, const dnnl::memory::desc& plain, const dnnl::memory::desc& want);
+
+// Runs fn, turning a dnnl::error (oneDNN has no kernel for these sizes, or ran out of memory) into a
+// nabla::Error naming `who`: sizes are validated before they get here, this is the net below that.
+template <class F>
+auto guarded(const std::string& who, F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const dnnl::error& e) {
+    throw Error(who + ": oneDNN cannot run this operation (" + e.what() + ", status " + std::to_string(e.status) +
+                "); check its sizes");
+  }
+}
 
 }  // namespace nabla::onednn

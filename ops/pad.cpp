@@ -12,9 +12,9 @@ namespace {
 
 using IndexMaps = std::vector<std::vector<int64_t>>;
 
-std::vector<int64_t> index_map(int64_t size, int64_t left, int64_t right, const std::string& mode) {
+std::vector<int64_t> index_map(int64_t size, int64_t left, int64_t out_size, const std::string& mode) {
   std::vector<int64_t> map;
-  for (int64_t o = 0; o < size + left + right; ++o) {
+  for (int64_t o = 0; o < out_size; ++o) {
     const int64_t i = o - left;  // the input position this output position lies over
     if (i >= 0 && i < size) map.push_back(i);
     else if (mode == "constant") map.push_back(-1);
@@ -70,10 +70,15 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
       NABLA_CHECK(size > 0 || (left == 0 && right == 0), "pad: ", mode, " padding of dimension ", d,
                   " needs a non-empty input, got ", shape_str(input.shape()));
     }
-    NABLA_CHECK(size + left + right >= 0, "pad: The input size ", size, ", plus negative padding ", left, " and ",
-                right, " resulted in a negative output size at dimension ", d);
-    maps.push_back(index_map(size, left, right, mode));
-    out_shape.push_back(size + left + right);
+    const int64_t out_size = checked_add(checked_add(size, left, "pad"), right, "pad");
+    NABLA_CHECK(out_size >= 0, "pad: The input size ", size, ", plus negative padding ", left, " and ", right,
+                " resulted in a negative output size at dimension ", d);
+    out_shape.push_back(out_size);
+  }
+  check_allocatable(out_shape, kFloat32, "pad");  // before the index maps, which are as long as the output dims
+  for (int64_t d = 0; d < rank; ++d) {
+    const int64_t k = rank - 1 - d;
+    maps.push_back(index_map(input.size(d), k < padded_dims ? pads[2 * k] : 0, out_shape[d], mode));
   }
   const Tensor x = input.detach().contiguous();
   const Shape in_strides = x.strides();

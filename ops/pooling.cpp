@@ -112,6 +112,11 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
 }  // namespace
 
 void validate_pool_params(const PoolParams& p, const std::string& who) {
+  check_required(who, "kernel_size", p.kernel);
+  check_window_sizes(who, "kernel_size", p.kernel);
+  check_window_sizes(who, "stride", p.stride);
+  check_window_sizes(who, "padding", p.padding);
+  check_window_sizes(who, "dilation", p.dilation);
   for (int64_t k : p.kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be greater than zero, got ", shape_str(p.kernel));
   for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": stride must be greater than zero, got ", shape_str(p.stride));
   for (int64_t d : p.dilation) NABLA_CHECK(d > 0, who, ": dilation must be greater than zero, got ", shape_str(p.dilation));
@@ -120,33 +125,53 @@ void validate_pool_params(const PoolParams& p, const std::string& who) {
                 "but got pad=", p.padding[d], " and kernel_size=", p.kernel[d]);
 }
 
+namespace {
+Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
+                    const Shape& out_size);
+}
+
 Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
   check_rank(input, dims, who);
   if (input.dim() == dims + 1) return pool(input.unsqueeze(0), p, dims, who).squeeze(0);
   validate_pool_params(p, who);
   const Shape in_size(input.shape().end() - dims, input.shape().end());
+  check_window_sizes(who, "input size", in_size);
   Shape out_size, pad_r;
+  PoolParams clipped = p;
   for (int64_t d = 0; d < dims; ++d) {
     out_size.push_back(pool_shape::output_size(in_size[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode));
-    // The right padding that makes oneDNN produce exactly that many windows (more than
-    // `padding` in ceil mode).
-    pad_r.push_back((out_size[d] - 1) * p.stride[d] + p.dilation[d] * (p.kernel[d] - 1) + 1 - in_size[d] - p.padding[d]);
+    NABLA_CHECK(out_size[d] > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size),
+                "). Calculated output size: (", input.size(1), " x ", list_str(out_size), "...). Output size is too small");
+    // A lone window reaching past the padded input (ceil mode allows it): its taps out there see only padding,
+    // which neither max nor avg pooling counts, so the kernel shrinks to the taps that can reach the input.
+    // oneDNN would otherwise walk every tap (minutes for a kernel of 2^31).
+    if (out_size[d] == 1)
+      clipped.kernel[d] = std::min(p.kernel[d], (in_size[d] + 2 * p.padding[d] - 1) / p.dilation[d] + 1);
+    // The right padding that makes oneDNN produce exactly that many windows (more than `padding` in ceil mode).
+    pad_r.push_back(checked_mul(out_size[d] - 1, p.stride[d], who) + p.dilation[d] * (clipped.kernel[d] - 1) + 1 -
+                    in_size[d] - p.padding[d]);
   }
-  for (int64_t s : out_size)
-    NABLA_CHECK(s > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size), "). Calculated output size: (",
-                input.size(1), " x ", list_str(out_size), "). Output size is too small");
   if (input.size(0) == 0 || input.size(1) == 0) {
     Shape shape{input.size(0), input.size(1)};
     shape.insert(shape.end(), out_size.begin(), out_size.end());
     return empty(shape);
   }
-  if (p.max) return pool_on_onednn(input, dnnl::algorithm::pooling_max, p, p.padding, pad_r, out_size);
+  return onednn::guarded(who, [&] { return pool_windows(input, p, clipped, pad_r, out_size); });
+}
+
+namespace {
+
+// pool() once the sizes are known: `clipped` is p with the kernels cut to what can reach the input.
+Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
+                    const Shape& out_size) {
+  const int64_t dims = static_cast<int64_t>(out_size.size());
+  if (p.max) return pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
   bool ceil_extends = false;  // some last window hangs past the padding
   for (int64_t d = 0; d < dims; ++d) ceil_extends |= pad_r[d] > p.padding[d];
   if (!p.count_include_pad || !ceil_extends) {
     const auto algorithm = p.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
                                                : dnnl::algorithm::pooling_avg_exclude_padding;
-    return pool_on_onednn(input, algorithm, p, p.padding, pad_r, out_size);
+    return pool_on_onednn(input, algorithm, clipped, p.padding, pad_r, out_size);
   }
   // count_include_pad in ceil mode: PyTorch counts the zero padding but not the windows' overhang
   // past it. Zero-pad explicitly, then average without counting what is left.
@@ -154,8 +179,10 @@ Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::s
   Shape no_pad(dims, 0), overhang(dims);
   for (int64_t d = dims - 1; d >= 0; --d) pads.insert(pads.end(), {p.padding[d], p.padding[d]});
   for (int64_t d = 0; d < dims; ++d) overhang[d] = pad_r[d] - p.padding[d];
-  return pool_on_onednn(pad(input, pads), dnnl::algorithm::pooling_avg_exclude_padding, p, no_pad, overhang, out_size);
+  return pool_on_onednn(pad(input, pads), dnnl::algorithm::pooling_avg_exclude_padding, clipped, no_pad, overhang, out_size);
 }
+
+}  // namespace
 
 namespace {
 
@@ -192,7 +219,11 @@ Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, in
   NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims, " elements, got ",
               shape_str(output_size));
   for (int64_t s : output_size) NABLA_CHECK(s >= 0, who, ": output_size must be non-negative, got ", shape_str(output_size));
+  check_window_sizes(who, "output_size", output_size);  // (i + 1) · in then fits in an int64
   const Shape in_size(input.shape().end() - dims, input.shape().end());
+  for (int64_t s : in_size)
+    NABLA_CHECK(s > 0, who, ": Expected input to have non-zero size for non-batch dimensions, but input has sizes ",
+                shape_str(input.shape()));
   AdaptiveWindows windows{input.numel() / numel(in_size), Shape(3 - dims, 1), Shape(3 - dims, 1)};
   windows.in3.insert(windows.in3.end(), in_size.begin(), in_size.end());
   windows.out3.insert(windows.out3.end(), output_size.begin(), output_size.end());

@@ -11,7 +11,7 @@ namespace nabla {
 
 template <size_t D>
 struct MaxPoolOptions {
-  Dims<D> kernel_size = 0;                        // required
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = std::vector<int64_t>{};        // empty: kernel_size, as in PyTorch
   Dims<D> padding = 0;
   Dims<D> dilation = 1;
@@ -20,7 +20,7 @@ struct MaxPoolOptions {
 
 template <size_t D>
 struct AvgPoolOptions {
-  Dims<D> kernel_size = 0;                        // required
+  Dims<D> kernel_size = kRequired;
   Dims<D> stride = std::vector<int64_t>{};        // empty: kernel_size
   Dims<D> padding = 0;
   bool ceil_mode = false;

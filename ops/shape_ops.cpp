@@ -205,12 +205,15 @@ Tensor expand(const Tensor& x, const Shape& requested) {
       continue;
     }
     const int64_t have = x.shape()[d - lead], want = requested[d] == -1 ? have : requested[d];
+    NABLA_CHECK(want >= 0, "expand: trying to create tensor with negative dimension ", want, ": ",
+                shape_str(requested));
     NABLA_CHECK(have == want || have == 1, "expand: the expanded size of the tensor (", want, ") must match the "
                 "existing size (", have, ") at non-singleton dimension ", d, ".  Target sizes: ", shape_str(requested),
                 ".  Tensor sizes: ", shape_str(x.shape()));
     shape[d] = want;
     strides[d] = have == want ? x.strides()[d - lead] : 0;
   }
+  numel(shape);  // a nabla::Error when the element count overflows
   Tensor y = make_view(x, shape, strides, x.storage_offset());
   return autograd::record("ExpandBackward0", y, {x}, [x_shape = x.shape()](const Tensor& g, const Needs&) {
     return Grads{sum_to_size(g, x_shape)};
@@ -227,8 +230,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, x.dim(), "index_select"), size = x_shape[d];
   const std::vector<int64_t> idx = index.to_vector<int64_t>();
   for (int64_t i : idx)
-    NABLA_CHECK(i >= -size && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d,
-                " with size ", size);
+    NABLA_CHECK(i >= 0 && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d,
+                " with size ", size, " (indices are 0 to size - 1; negative ones are not wrapped, as in PyTorch)");
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= x_shape[i];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x_shape[i];
@@ -242,8 +245,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const auto n = static_cast<int64_t>(idx.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t i = idx[k] < 0 ? idx[k] + size : idx[k];
-      std::memcpy(dst + (o * n + k) * bytes, src + (o * size + i) * bytes, bytes);
+      std::memcpy(dst + (o * n + k) * bytes, src + (o * size + idx[k]) * bytes, bytes);
     }
   return autograd::record("IndexSelectBackward0", y, {x}, [x_shape = x.shape(), idx, outer, inner, size](const Tensor& g, const Needs&) {
     Tensor gx = zeros(x_shape);  // rows picked twice get both gradients
@@ -253,8 +255,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     const auto n = static_cast<int64_t>(idx.size());
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t k = 0; k < n; ++k) {
-        const int64_t i = idx[k] < 0 ? idx[k] + size : idx[k];
-        for (int64_t j = 0; j < inner; ++j) px[(o * size + i) * inner + j] += pg[(o * n + k) * inner + j];
+        for (int64_t j = 0; j < inner; ++j) px[(o * size + idx[k]) * inner + j] += pg[(o * n + k) * inner + j];
       }
     return Grads{gx};
   }, autograd::Saves::Nothing);

@@ -75,7 +75,7 @@ TEST_CASE("pooling layers print PyTorch's repr") {
   CHECK(to_string(nn::MaxPool2d({.kernel_size = 2})) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
   CHECK(to_string(nn::AvgPool1d({.kernel_size = 3, .stride = 1, .padding = 1})) == "AvgPool1d(kernel_size=3, stride=1, padding=1)");
   CHECK(to_string(nn::AdaptiveAvgPool2d({.output_size = {5, 7}})) == "AdaptiveAvgPool2d(output_size=(5, 7))");
-  CHECK(to_string(nn::AdaptiveMaxPool3d({})) == "AdaptiveMaxPool3d(output_size=1)");
+  CHECK(to_string(nn::AdaptiveMaxPool3d({.output_size = 1})) == "AdaptiveMaxPool3d(output_size=1)");
 }
 
 TEST_CASE("pooling rejects bad arguments with PyTorch's messages") {

@@ -1,0 +1,97 @@
+// Hostile input: the defects a fuzz of the conv family, damaged options and huge sizes found (issue 14).
+// Each case must end in a nabla::Error naming the layer or op, never a crash, a hang or a wrong-sized result.
+#include <chrono>
+#include <limits>
+
+#include "helpers.hpp"
+
+using namespace nabla;
+namespace F = nabla::nn::functional;
+
+TEST_CASE("required options are required: a layer built without one is refused, naming the option") {
+  const auto required = [](const char* option) {
+    return doctest::Contains(doctest::String(("the option " + std::string(option) + " is required").c_str()));
+  };
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.out_channels = 16, .kernel_size = 3}), required("in_channels"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 3, .kernel_size = 3}), required("out_channels"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 3, .out_channels = 4}), required("kernel_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::ConvTranspose2d({.in_channels = 3, .kernel_size = 3}), required("out_channels"), Error);
+  CHECK_THROWS_WITH_AS(nn::LazyConv2d({.kernel_size = 3}), required("out_channels"), Error);
+  CHECK_THROWS_WITH_AS(nn::LazyConvTranspose1d({.out_channels = 2}), required("kernel_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::DepthwiseSeparableConv2d({.in_channels = 3, .kernel_size = 3}), required("out_channels"),
+                       Error);
+  CHECK_THROWS_WITH_AS(nn::Linear({.in_features = 3}), required("out_features"), Error);
+  CHECK_THROWS_WITH_AS(nn::Embedding({.num_embeddings = 10}), required("embedding_dim"), Error);
+  CHECK_THROWS_WITH_AS(nn::MaxPool2d({}), required("kernel_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::AvgPool1d({.stride = 2}), required("kernel_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::AdaptiveAvgPool2d({}), required("output_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::Fold({.kernel_size = 2}), required("output_size"), Error);
+  CHECK_THROWS_WITH_AS(nn::Unfold({}), required("kernel_size"), Error);
+  CHECK_THROWS_WITH_AS(F::max_pool1d(randn({1, 1, 4}), {}), required("kernel_size"), Error);
+  // Explicit zeros are still PyTorch's (a layer with 0 output channels is legal there).
+  CHECK(nn::Conv2d({.in_channels = 3, .out_channels = 0, .kernel_size = 3}).weight.shape() == Shape{0, 3, 3, 3});
+}
+
+TEST_CASE("sizes that overflow or exceed memory are refused before anything is allocated or reaches oneDNN") {
+  CHECK_THROWS_AS(nn::LazyConv1d({.out_channels = 2, .kernel_size = int64_t{1} << 62}), Error);
+  CHECK_THROWS_WITH_AS(nn::DepthwiseSeparableConv1d({.in_channels = int64_t{1} << 40, .out_channels = 2,
+                                                     .kernel_size = 1, .depth_multiplier = int64_t{1} << 40}),
+                       doctest::Contains("does not fit in an int64"), Error);
+  // Padding 2.18e18 died of SIGFPE inside oneDNN.
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3,
+                                   .padding = int64_t{2180000000000000000}}),
+                       doctest::Contains("padding=[2180000000000000000, 2180000000000000000] is too large"), Error);
+  CHECK_THROWS_WITH_AS(F::conv2d(randn({1, 1, 5, 5}), randn({1, 1, 3, 3}), {}, {.padding = int64_t{1} << 40}),
+                       doctest::Contains("is too large"), Error);
+  // Stride 65536 on a 6x4 input: a 250 GiB output, refused by size, not left to oneDNN or the OOM killer.
+  nn::ConvTranspose2d wide({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 65536});
+  CHECK_THROWS_WITH_AS(wide.forward(randn({1, 1, 6, 4})), doctest::Contains("GiB of memory"), Error);
+  CHECK_THROWS_AS(F::conv_transpose1d(randn({1, 1, int64_t{1} << 20}), randn({1, 1, 3}), {},
+                                      {.stride = int64_t{1} << 30}), Error);
+  CHECK_THROWS_AS(nn::AdaptiveMaxPool1d({.output_size = std::numeric_limits<int64_t>::max()}).forward(randn({1, 1, 4})),
+                  Error);
+  CHECK_THROWS_AS(F::pad(randn({2, 3}), {0, std::numeric_limits<int64_t>::max()}), Error);
+  CHECK_THROWS_AS(F::pad(randn({2, 3}), {int64_t{1} << 40, int64_t{1} << 40}), Error);
+}
+
+TEST_CASE("a max-pool window far larger than its input neither hangs nor differs from PyTorch") {
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH_AS(nn::MaxPool3d({.kernel_size = int64_t{4483515909586128831}, .ceil_mode = true})
+                           .forward(randn({2, 1, 3, 1})),
+                       doctest::Contains("is too large"), Error);
+  // A kernel of 2^30 in ceil mode: one window, clipped to the input (PyTorch gives the max of the row).
+  const Tensor x = from_vector(std::vector<float>{1, 5, 2}, {1, 1, 3});
+  CHECK(F::max_pool1d(x, {.kernel_size = int64_t{1} << 30, .ceil_mode = true}).to_vector<float>() ==
+        std::vector<float>{5});
+  CHECK(F::avg_pool1d(x, {.kernel_size = int64_t{1} << 30, .ceil_mode = true}).to_vector<float>() ==
+        std::vector<float>{8.f / 3});
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("fold and unfold count blocks rounding down, as PyTorch, so a negative span is refused") {
+  CHECK_THROWS_WITH_AS(F::unfold(randn({3, 2, 1, 2}), {.kernel_size = {2, 3}, .stride = {3, 2}}),
+                       doctest::Contains("calculated shape of the array of sliding blocks as (0, 0)"), Error);
+  CHECK_THROWS_WITH_AS(F::fold(randn({3, 6, 1}), {.output_size = {1, 2}, .kernel_size = {2, 3}, .stride = {3, 2}}),
+                       doctest::Contains("sliding blocks 0 * 0 = 0"), Error);
+}
+
+TEST_CASE("expand refuses negative sizes and index_select refuses negative indices, as PyTorch") {
+  CHECK_THROWS_WITH_AS(zeros({1}).expand({-5}), doctest::Contains("negative dimension -5"), Error);
+  CHECK(zeros({1}).expand({-1}).shape() == Shape{1});
+  CHECK_THROWS_AS(zeros({1, 1}).expand({int64_t{1} << 40, int64_t{1} << 40}), Error);
+  CHECK_THROWS_WITH_AS(arange(4).to(kFloat32).index_select(0, from_vector(std::vector<int64_t>{-1}, {1})),
+                       doctest::Contains("index -1 is out of bounds"), Error);
+}
+
+TEST_CASE("F::embedding checks and wraps a negative padding_idx, as PyTorch") {
+  Tensor w = randn({4, 2}).requires_grad_();
+  const Tensor idx = from_vector(std::vector<int64_t>{3, 1, 3}, {3});
+  F::embedding(idx, w, -1).sum().backward();  // -1 is row 3, which gets no gradient
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{0, 0, 1, 1, 0, 0, 0, 0});
+  CHECK_THROWS_WITH_AS(F::embedding(idx, w, -5), doctest::Contains("padding_idx must be within"), Error);
+}
+
+TEST_CASE("a conv's wrongly typed bias is named in the message") {
+  CHECK_THROWS_WITH_AS(F::conv2d(randn({1, 1, 3, 3}), randn({1, 1, 2, 2}), zeros({1}, kInt64)),
+                       doctest::Contains("bias type (int64) should be float32"), Error);
+}
