@@ -57,13 +57,15 @@ std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype) {
 
 int64_t checked_mul(int64_t a, int64_t b, const std::string& what) {
   int64_t r = 0;
-  NABLA_CHECK(!__builtin_mul_overflow(a, b, &r), what, ": ", a, " * ", b, " does not fit in an int64; use smaller sizes");
+  NABLA_CHECK(!__builtin_mul_overflow(a, b, &r), what, ": ", a, " * ", b,
+              " does not fit in an int64; use smaller sizes");
   return r;
 }
 
 int64_t checked_add(int64_t a, int64_t b, const std::string& what) {
   int64_t r = 0;
-  NABLA_CHECK(!__builtin_add_overflow(a, b, &r), what, ": ", a, " + ", b, " does not fit in an int64; use smaller sizes");
+  NABLA_CHECK(!__builtin_add_overflow(a, b, &r), what, ": ", a, " + ", b,
+              " does not fit in an int64; use smaller sizes");
   return r;
 }
 

@@ -84,7 +84,8 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) 
 void count_blocks(Blocks& b) {
   b.count.clear();
   for (int64_t d = 0; d < b.dims(); ++d)
-    b.count.push_back(floor_div(b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1, b.stride[d]) + 1);
+    b.count.push_back(
+        floor_div(b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1, b.stride[d]) + 1);
 }
 
 // One row of the column matrix over the blocks along the last dim: blocks [lo, hi) read image

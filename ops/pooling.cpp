@@ -138,10 +138,12 @@ Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::s
   check_window_sizes(who, "input size", in_size);
   Shape out_size, pad_r;
   PoolParams clipped = p;
-  for (int64_t d = 0; d < dims; ++d) {
+  for (int64_t d = 0; d < dims; ++d)
     out_size.push_back(pool_shape::output_size(in_size[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode));
-    NABLA_CHECK(out_size[d] > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size),
-                "). Calculated output size: (", input.size(1), " x ", list_str(out_size), "...). Output size is too small");
+  for (int64_t s : out_size)
+    NABLA_CHECK(s > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size), "). Calculated output size: (",
+                input.size(1), " x ", list_str(out_size), "). Output size is too small");
+  for (int64_t d = 0; d < dims; ++d) {
     // A lone window reaching past the padded input (ceil mode allows it): its taps out there see only padding,
     // which neither max nor avg pooling counts, so the kernel shrinks to the taps that can reach the input.
     // oneDNN would otherwise walk every tap (minutes for a kernel of 2^31).
@@ -179,7 +181,8 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
   Shape no_pad(dims, 0), overhang(dims);
   for (int64_t d = dims - 1; d >= 0; --d) pads.insert(pads.end(), {p.padding[d], p.padding[d]});
   for (int64_t d = 0; d < dims; ++d) overhang[d] = pad_r[d] - p.padding[d];
-  return pool_on_onednn(pad(input, pads), dnnl::algorithm::pooling_avg_exclude_padding, clipped, no_pad, overhang, out_size);
+  return pool_on_onednn(pad(input, pads), dnnl::algorithm::pooling_avg_exclude_padding, clipped, no_pad, overhang,
+                        out_size);
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ TEST_CASE("shapes whose size overflows are refused instead of getting a wrapped-
   CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 62}), doctest::Contains("needs more bytes than an int64 can count"), Error);
   CHECK_THROWS_WITH_AS(randn({int64_t{1} << 62}), doctest::Contains("shape [4611686018427387904]"), Error);
   CHECK_THROWS_WITH_AS(numel({int64_t{1} << 32, int64_t{1} << 32}), doctest::Contains("more elements than an int64"), Error);
-  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 60}), doctest::Contains("GiB of memory"), Error);  // 4 EiB: refused unallocated
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 60}), doctest::Contains("GiB of memory"), Error);  // 4 EiB, not allocated
   CHECK(zeros({int64_t{1} << 40, int64_t{1} << 40, 0}).numel() == 0);  // a zero dim: nothing to count, no overflow
   CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 40, 0, int64_t{1} << 40, int64_t{1} << 40}),
                        doctest::Contains("strides too large"), Error);
