@@ -2,6 +2,8 @@
 // blocked output stays blocked), each forward with the backward it records right below.
 #include <bit>
 
+#include <xtensor/xoperation.hpp>
+
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
@@ -83,10 +85,26 @@ Tensor eltwise(const Eltwise& f, const Tensor& input) {
 // oneDNN's relu_use_dst_for_bwd: the same forward as relu, a backward that reads the output, not the input.
 const Eltwise kRelu{"relu", "ReluBackward0", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f, 0.f, true};
 
+// oneDNN's relu maps NaN to 0; PyTorch keeps it (and lets the gradient through where the output is NaN).
+// The rare input holding a NaN takes this plain path.
+Tensor relu_keeping_nan(const Tensor& x) {
+  const Tensor y = kernels::compute<float, float>(x.shape(), kFloat32, [](const auto& v) {
+    return xt::where(v > 0.f || xt::isnan(v), v, 0.f);
+  }, x.detach());
+  return autograd::record("ReluBackward0", y, {x}, [y](const Tensor& g, const autograd::Needs&) {
+    return autograd::Grads{kernels::compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
+      return xt::where(yv > 0.f || xt::isnan(yv), gv, 0.f);
+    }, g, y)};
+  }, autograd::Saves::Output);
+}
+
 }  // namespace
 
 // d relu = 1 where the output is positive.
-Tensor relu(const Tensor& x) { return eltwise(kRelu, x); }
+Tensor relu(const Tensor& x) {
+  kernels::check_float(x, "relu");
+  return onednn::has_nan(x) ? relu_keeping_nan(x) : eltwise(kRelu, x);
+}
 
 Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
   if (!autograd::needs_graph({input})) return output;

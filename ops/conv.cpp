@@ -459,7 +459,11 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
               dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
   if (input.dim() == dims + 1) return convolution(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
-  if (params.relu && params.transposed) {  // deconvolutions take the ReLU as a separate op
+  // Deconvolutions take the ReLU as a separate op; so do convs whose operands are not all finite, since the fused
+  // ReLU would turn the NaN they make into 0 (PyTorch's ReLU keeps it).
+  if (params.relu && (params.transposed || onednn::has_non_finite(input) ||
+                      (weight.defined() && onednn::has_non_finite(weight)) ||
+                      (bias.defined() && onednn::has_non_finite(bias)))) {
     ConvParams unfused = params;
     unfused.relu = false;
     return relu(convolution(input, weight, bias, unfused, dims, who));

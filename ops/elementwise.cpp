@@ -131,7 +131,9 @@ Tensor pow(const Tensor& x, double exponent) {
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
   NABLA_CHECK(min || max, "clamp: at least one of 'min' or 'max' must not be None");
   const float lo = min ? static_cast<float>(*min) : -INFINITY, hi = max ? static_cast<float>(*max) : INFINITY;
-  Tensor y = unary("clamp", x, [lo, hi](const auto& v) { return xt::minimum(xt::maximum(v, lo), hi); });
+  Tensor y = unary("clamp", x, [lo, hi](const auto& v) {
+    return xt::where(xt::isnan(v), v, xt::minimum(xt::maximum(v, lo), hi));  // NaN stays NaN, as in PyTorch
+  });
   return autograd::record("ClampBackward1", y, {x}, [x = x.detach(), lo, hi](const Tensor& g, const Needs&) {
     return Grads{compute<float, float>(g.shape(), kFloat32, [lo, hi](const auto& gv, const auto& xv) {
       return xt::where(xv >= lo && xv <= hi, gv, 0.f);

@@ -199,7 +199,32 @@ std::shared_ptr<const Native> native_of(const Tensor& t) {
   return native && native->shape == t.shape() ? native : nullptr;
 }
 
+// Whether pred holds for one of the n floats at p (threads share large arrays).
+template <class Pred>
+bool any_value(const float* p, int64_t n, Pred pred) {
+  int found = 0;
+#pragma omp parallel for reduction(| : found) if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) found |= pred(p[i]);
+  return found != 0;
+}
+
+template <class Pred>
+bool any_value(const Tensor& t, Pred pred) {
+  if (auto native = native_of(t))  // the buffer has one spare element past the layout's bytes: not scanned
+    return any_value(read_ptr<float>(native->buffer), static_cast<int64_t>(native->desc.get_size() / sizeof(float)), pred);
+  const Tensor values = t.contiguous();
+  return any_value(read_ptr<float>(values), values.numel(), pred);
+}
+
 }  // namespace
+
+bool has_nan(const Tensor& t) {
+  return t.dtype() == kFloat32 && any_value(t, [](float v) { return v != v; });
+}
+
+bool has_non_finite(const Tensor& t) {
+  return t.dtype() == kFloat32 && any_value(t, [](float v) { return !(v - v == 0.f); });  // inf - inf and NaN - NaN are NaN
+}
 
 bool has_native(const Tensor& t) { return native_of(t) != nullptr; }
 

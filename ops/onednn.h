@@ -112,6 +112,11 @@ dnnl::memory::desc layout_of(const Tensor& t);
 // two backward primitives, two consumers of one activation). `keep` owns whatever the memory uses.
 dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& keep);
 
+// Whether one of t's values is NaN (or, for has_non_finite, NaN or ±inf), read wherever they live (a native
+// copy is scanned as it is: its padding is zeros). For the ops whose oneDNN kernels would hide a NaN.
+bool has_nan(const Tensor& t);
+bool has_non_finite(const Tensor& t);
+
 // Whether t's values live (also) in a oneDNN layout other than its plain one.
 bool has_native(const Tensor& t);
 

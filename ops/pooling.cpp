@@ -3,8 +3,10 @@
 #include "nabla/ops/pooling.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
@@ -126,6 +128,107 @@ void validate_pool_params(const PoolParams& p, const std::string& who) {
 }
 
 namespace {
+
+// Pooling windows viewed as (planes, D, H, W) with missing dims of size 1, so one loop nest serves 1-D to 3-D.
+// Along a dim, output cell i covers input positions first, first + step, ... < last: for adaptive pooling
+// [floor(i·in/out), ceil((i+1)·in/out)), for a sliding window its taps that fall inside the input (none when
+// the whole window lies in the padding).
+struct Windows {
+  struct Sliding {
+    int64_t kernel = 1, stride = 1, pad = 0, dilation = 1;
+  };
+  int64_t planes;
+  Shape in3, out3;
+  std::optional<std::array<Sliding, 3>> sliding;  // none: adaptive
+
+  struct Range {
+    int64_t first, last, step;
+  };
+  Range range(int d, int64_t i) const {
+    const int64_t in = in3[d], out = out3[d];
+    if (!sliding) return {i * in / out, ((i + 1) * in + out - 1) / out, 1};
+    const Sliding& w = (*sliding)[d];
+    const int64_t start = i * w.stride - w.pad;
+    const int64_t first = start < 0 ? start + (-start + w.dilation - 1) / w.dilation * w.dilation : start;
+    return {first, std::min(start + (w.kernel - 1) * w.dilation + 1, in), w.dilation};
+  }
+
+  // For every output element o: begin(o), then visit(o, i) for each input element i of its window.
+  template <class Begin, class Visit>
+  void for_each(Begin&& begin, Visit&& visit) const {
+    int64_t o = 0;
+    for (int64_t plane = 0; plane < planes; ++plane)
+      for (int64_t od = 0; od < out3[0]; ++od)
+        for (int64_t oh = 0; oh < out3[1]; ++oh)
+          for (int64_t ow = 0; ow < out3[2]; ++ow, ++o) {
+            begin(o);
+            const Range rd = range(0, od), rh = range(1, oh), rw = range(2, ow);
+            for (int64_t id = rd.first; id < rd.last; id += rd.step)
+              for (int64_t ih = rh.first; ih < rh.last; ih += rh.step)
+                for (int64_t iw = rw.first; iw < rw.last; iw += rw.step)
+                  visit(o, ((plane * in3[0] + id) * in3[1] + ih) * in3[2] + iw);
+          }
+  }
+
+  // Whether some window holds no input element (a max over it is -inf, as in PyTorch).
+  bool has_empty_window() const {
+    for (int d = 0; d < 3; ++d)
+      for (int64_t i = 0; i < out3[d]; ++i)
+        if (range(d, i).first >= range(d, i).last) return true;
+    return false;
+  }
+};
+
+Windows windows_of(const Tensor& input, const Shape& out_size) {
+  const auto dims = static_cast<int64_t>(out_size.size());
+  const Shape in_size(input.shape().end() - dims, input.shape().end());
+  Windows w{numel(Shape(input.shape().begin(), input.shape().end() - dims)), Shape(3 - dims, 1), Shape(3 - dims, 1), {}};
+  w.in3.insert(w.in3.end(), in_size.begin(), in_size.end());
+  w.out3.insert(w.out3.end(), out_size.begin(), out_size.end());
+  return w;
+}
+
+// Pooling by direct loops (adaptive pooling; max pooling where oneDNN's would differ from PyTorch's): max
+// propagates NaN (the gradient goes to the NaN), an empty window gives -inf and passes no gradient.
+Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& out_size, bool max, const char* node) {
+  Shape out_shape(input.shape().begin(), input.shape().end() - static_cast<int64_t>(out_size.size()));
+  out_shape.insert(out_shape.end(), out_size.begin(), out_size.end());
+  const Tensor x = input.detach().contiguous();
+  Tensor y = empty(out_shape), argmax = empty(out_shape, kInt64), count = empty(out_shape, kInt64);
+  const float* px = x.data_ptr<float>();
+  float* py = y.data_ptr<float>();
+  int64_t* pa = argmax.data_ptr<int64_t>();
+  int64_t* pc = count.data_ptr<int64_t>();
+  std::vector<double> sums(static_cast<size_t>(y.numel()), 0.0);
+  windows.for_each([&](int64_t o) { pc[o] = 0; pa[o] = -1; },
+                   [&](int64_t o, int64_t i) {
+                     ++pc[o];
+                     sums[o] += px[i];
+                     if (pa[o] < 0 || px[i] > px[pa[o]] || std::isnan(px[i])) pa[o] = i;  // NaN wins, as in PyTorch
+                   });
+  for (int64_t o = 0; o < y.numel(); ++o)
+    py[o] = max ? (pa[o] < 0 ? -INFINITY : px[pa[o]]) : static_cast<float>(sums[o] / static_cast<double>(pc[o]));
+  return autograd::record(node, y, {input}, [windows, max, argmax, count, in_shape = input.shape()](
+                                                const Tensor& g, const autograd::Needs&) {
+    Tensor gx = zeros(in_shape);
+    const Tensor dy = g.contiguous();
+    const float* pg = dy.data_ptr<float>();
+    const int64_t* pa = argmax.data_ptr<int64_t>();
+    const int64_t* pc = count.data_ptr<int64_t>();
+    float* out = gx.data_ptr<float>();
+    if (max) {
+      for (int64_t o = 0; o < dy.numel(); ++o)
+        if (pa[o] >= 0) out[pa[o]] += pg[o];
+    } else {
+      windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });
+    }
+    return autograd::Grads{gx};
+  });
+}
+
+}  // namespace
+
+namespace {
 Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
                     const Shape& out_size);
 }
@@ -167,7 +270,16 @@ namespace {
 Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
                     const Shape& out_size) {
   const int64_t dims = static_cast<int64_t>(out_size.size());
-  if (p.max) return pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
+  if (p.max) {
+    // oneDNN's max drops NaN and gives -FLT_MAX for a window wholly in the padding; PyTorch gives NaN and -inf.
+    Windows windows = windows_of(input, out_size);
+    windows.sliding.emplace();
+    for (int64_t d = 0; d < dims; ++d)
+      (*windows.sliding)[3 - dims + d] = {p.kernel[d], p.stride[d], p.padding[d], p.dilation[d]};
+    if (windows.has_empty_window() || onednn::has_nan(input))
+      return pool_by_loops(input, windows, out_size, true, "MaxPoolBackward0");
+    return pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
+  }
   bool ceil_extends = false;  // some last window hangs past the padding
   for (int64_t d = 0; d < dims; ++d) ceil_extends |= pad_r[d] > p.padding[d];
   if (!p.count_include_pad || !ceil_extends) {
@@ -187,81 +299,17 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
 
 }  // namespace
 
-namespace {
-
-// An adaptive pooling viewed as (planes, D, H, W) with missing dims of size 1, so one loop nest
-// serves 1-D to 3-D. Output cell i of a dim covers input [floor(i·in/out), ceil((i+1)·in/out)).
-struct AdaptiveWindows {
-  int64_t planes;
-  Shape in3, out3;
-
-  static int64_t start(int64_t i, int64_t in, int64_t out) { return i * in / out; }
-  static int64_t end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
-
-  // For every output element o: begin(o), then visit(o, i) for each input element i of its window.
-  template <class Begin, class Visit>
-  void for_each(Begin&& begin, Visit&& visit) const {
-    int64_t o = 0;
-    for (int64_t plane = 0; plane < planes; ++plane)
-      for (int64_t od = 0; od < out3[0]; ++od)
-        for (int64_t oh = 0; oh < out3[1]; ++oh)
-          for (int64_t ow = 0; ow < out3[2]; ++ow, ++o) {
-            begin(o);
-            for (int64_t id = start(od, in3[0], out3[0]); id < end(od, in3[0], out3[0]); ++id)
-              for (int64_t ih = start(oh, in3[1], out3[1]); ih < end(oh, in3[1], out3[1]); ++ih)
-                for (int64_t iw = start(ow, in3[2], out3[2]); iw < end(ow, in3[2], out3[2]); ++iw)
-                  visit(o, ((plane * in3[0] + id) * in3[1] + ih) * in3[2] + iw);
-          }
-  }
-};
-
-}  // namespace
-
 Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who) {
   check_rank(input, dims, who);
   NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims, " elements, got ",
               shape_str(output_size));
   for (int64_t s : output_size) NABLA_CHECK(s >= 0, who, ": output_size must be non-negative, got ", shape_str(output_size));
   check_window_sizes(who, "output_size", output_size);  // (i + 1) · in then fits in an int64
-  const Shape in_size(input.shape().end() - dims, input.shape().end());
-  for (int64_t s : in_size)
-    NABLA_CHECK(s > 0, who, ": Expected input to have non-zero size for non-batch dimensions, but input has sizes ",
-                shape_str(input.shape()));
-  AdaptiveWindows windows{input.numel() / numel(in_size), Shape(3 - dims, 1), Shape(3 - dims, 1)};
-  windows.in3.insert(windows.in3.end(), in_size.begin(), in_size.end());
-  windows.out3.insert(windows.out3.end(), output_size.begin(), output_size.end());
-  Shape out_shape(input.shape().begin(), input.shape().end() - dims);
-  out_shape.insert(out_shape.end(), output_size.begin(), output_size.end());
-
-  const Tensor x = input.detach().contiguous();
-  Tensor y = empty(out_shape), argmax = empty(out_shape, kInt64), count = empty(out_shape, kInt64);
-  const float* px = x.data_ptr<float>();
-  float* py = y.data_ptr<float>();
-  int64_t* pa = argmax.data_ptr<int64_t>();
-  int64_t* pc = count.data_ptr<int64_t>();
-  std::vector<double> sums(static_cast<size_t>(y.numel()), 0.0);
-  windows.for_each([&](int64_t o) { pc[o] = 0; pa[o] = -1; },
-                   [&](int64_t o, int64_t i) {
-                     ++pc[o];
-                     sums[o] += px[i];
-                     if (pa[o] < 0 || px[i] > px[pa[o]] || std::isnan(px[i])) pa[o] = i;  // NaN wins, as in PyTorch
-                   });
-  for (int64_t o = 0; o < y.numel(); ++o) py[o] = max ? px[pa[o]] : static_cast<float>(sums[o] / static_cast<double>(pc[o]));
-  return autograd::record(max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0", y, {input},
-                          [windows, max, argmax, count, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
-    Tensor gx = zeros(in_shape);
-    const Tensor dy = g.contiguous();
-    const float* pg = dy.data_ptr<float>();
-    const int64_t* pa = argmax.data_ptr<int64_t>();
-    const int64_t* pc = count.data_ptr<int64_t>();
-    float* out = gx.data_ptr<float>();
-    if (max) {
-      for (int64_t o = 0; o < dy.numel(); ++o) out[pa[o]] += pg[o];
-    } else {
-      windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });
-    }
-    return autograd::Grads{gx};
-  });
+  for (int64_t d = input.dim() - dims; d < input.dim(); ++d)
+    NABLA_CHECK(input.size(d) > 0, who, ": Expected input to have non-zero size for non-batch dimensions, but input "
+                "has sizes ", shape_str(input.shape()));
+  return pool_by_loops(input, windows_of(input, output_size), output_size, max,
+                       max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0");
 }
 
 // ---- the rank-specific spellings

@@ -95,3 +95,79 @@ TEST_CASE("a conv's wrongly typed bias is named in the message") {
   CHECK_THROWS_WITH_AS(F::conv2d(randn({1, 1, 3, 3}), randn({1, 1, 2, 2}), zeros({1}, kInt64)),
                        doctest::Contains("bias type (int64) should be float32"), Error);
 }
+
+namespace {
+const float kNan = std::numeric_limits<float>::quiet_NaN(), kInf = std::numeric_limits<float>::infinity();
+
+bool all_nan(const Tensor& t) {
+  for (float v : t.to_vector<float>())
+    if (!std::isnan(v)) return false;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("NaN and Inf propagate as in PyTorch: relu, clamp, fused conv+relu") {
+  Tensor x = from_vector(std::vector<float>{kNan, -1, 2}, {3}).requires_grad_();
+  Tensor y = F::relu(x);
+  const auto v = y.to_vector<float>();
+  CHECK(std::isnan(v[0]));
+  CHECK(v[1] == 0);
+  CHECK(v[2] == 2);
+  y.sum().backward();  // PyTorch's threshold_backward lets the gradient through where the output is NaN
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{1, 0, 1});
+  CHECK(std::isnan(x.detach().clamp(0.0, 1.0).to_vector<float>()[0]));
+  // The fused conv+ReLU would turn the NaN it computes into 0.
+  nn::Conv2d conv({.in_channels = 1, .out_channels = 2, .kernel_size = 1});
+  Tensor image = zeros({1, 1, 2, 2});
+  image.data_ptr<float>()[3] = kNan;
+  const auto fused = conv.forward_relu(image).to_vector<float>();
+  CHECK(std::isnan(fused[3]));
+  CHECK(std::isnan(fused[7]));
+  CHECK_FALSE(std::isnan(fused[0]));
+  image.data_ptr<float>()[3] = kInf;  // inf · w + b is ±inf: the ReLU gives inf or 0, no NaN
+  CHECK_FALSE(all_nan(conv.forward_relu(image)));
+}
+
+TEST_CASE("softmax, log_softmax and cross_entropy of NaN or +inf logits are NaN, as in PyTorch") {
+  for (const std::vector<float>& row : {std::vector<float>{1, kInf, 0}, std::vector<float>{1, kNan, 0},
+                                        std::vector<float>{-kInf, -kInf}}) {
+    const Tensor x = from_vector(row, {static_cast<int64_t>(row.size())});
+    CHECK(all_nan(F::softmax(x, 0)));
+    CHECK(all_nan(F::log_softmax(x, 0)));
+  }
+  // Rows without NaN are untouched by a NaN in another row; -inf alone is a valid logit.
+  const Tensor two = from_vector(std::vector<float>{0, -kInf, kNan, 1}, {2, 2});
+  const auto p = F::softmax(two, 1).to_vector<float>();
+  CHECK(p[0] == 1);
+  CHECK(p[1] == 0);
+  CHECK(std::isnan(p[2]));
+  Tensor logits = from_vector(std::vector<float>{1, kNan, 0}, {1, 3}).requires_grad_();
+  Tensor loss = F::cross_entropy(logits, from_vector(std::vector<int64_t>{0}, {1}));
+  CHECK(std::isnan(loss.item<float>()));
+  loss.backward();
+  CHECK(all_nan(logits.grad()));
+}
+
+TEST_CASE("max pooling keeps NaN and routes its gradient there; an all-padding window is -inf") {
+  Tensor x = from_vector(std::vector<float>{kNan, 0.5f, 0.1f, 3}, {1, 1, 4}).requires_grad_();
+  Tensor y = nn::MaxPool1d({.kernel_size = 2}).forward(x);
+  const auto v = y.to_vector<float>();
+  CHECK(std::isnan(v[0]));
+  CHECK(v[1] == 3);
+  y.sum().backward();
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{1, 0, 0, 1});
+  Tensor image = randn({1, 2, 4, 4});
+  image.data_ptr<float>()[5] = kNan;
+  const auto pooled = F::max_pool2d(image, {.kernel_size = 2}).to_vector<float>();
+  CHECK(std::isnan(pooled[0]));
+  CHECK(std::count_if(pooled.begin(), pooled.end(), [](float f) { return std::isnan(f); }) == 1);
+  Tensor volume = randn({1, 1, 2, 2, 2});
+  volume.data_ptr<float>()[7] = kNan;
+  CHECK(all_nan(F::max_pool3d(volume, {.kernel_size = 2})));
+  // kernel 2, stride 1, padding 1, dilation 2 on a length-1 input: the windows at -1 and 1 miss the input
+  Tensor one = ones({1, 1, 1}).requires_grad_();
+  Tensor padded = F::max_pool1d(one, {.kernel_size = 2, .stride = 1, .padding = 1, .dilation = 2});
+  CHECK(padded.to_vector<float>() == std::vector<float>{-kInf});
+  padded.sum().backward();
+  CHECK(one.grad().to_vector<float>() == std::vector<float>{0});
+}
