@@ -4,11 +4,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include <signal.h>
+#include <zlib.h>
 
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
@@ -16,6 +21,9 @@
 
 namespace nabla {
 namespace {
+
+// The metadata key under which save() records the CRC-32 of the data section; load() checks it when present.
+constexpr const char* kChecksumKey = "nabla.crc32";
 
 const char* safetensors_dtype(Dtype dtype) {
   switch (dtype) {
@@ -53,7 +61,23 @@ void write_all(int fd, const void* data, size_t size, const std::string& path) {
   }
 }
 
+// A save killed before its rename leaves "<name>.tmp.<pid>" behind: the next save of the same path removes those
+// whose process is gone (a live process may be saving right now; its file is left alone).
+void remove_stale_temporaries(const std::string& path) {
+  const std::filesystem::path target = std::filesystem::absolute(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(target.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) std::filesystem::remove(entry, error);
+  }
+}
+
 void write_file_atomically(const std::string& path, const std::vector<std::pair<const void*, size_t>>& parts) {
+  remove_stale_temporaries(path);
   const std::string temporary = path + ".tmp." + std::to_string(::getpid());
   try {
     File file{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
@@ -79,9 +103,9 @@ void write_file_atomically(const std::string& path, const std::vector<std::pair<
 
 void save(const StateDict& tensors, const std::string& path, const Metadata& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
   std::vector<Tensor> dense;
   size_t offset = 0;
+  uLong crc = crc32(0L, Z_NULL, 0);
   for (const auto& [name, tensor] : tensors) {
     NABLA_CHECK(tensor.defined(), "save: tensor '", name, "' is undefined (an uninitialized parameter of a lazy "
                 "module? Run a forward pass first, so it knows its shape)");
@@ -92,7 +116,11 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
                     {"shape", tensor.shape()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
+    crc = crc32_z(crc, static_cast<const Bytef*>(dense.back().impl()->data()), bytes);
   }
+  Metadata with_checksum = metadata;
+  with_checksum[kChecksumKey] = std::to_string(crc);
+  header["__metadata__"] = with_checksum;
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // pad the header to 8 bytes with spaces, as the format does
   const uint64_t length = text.size();           // little-endian on x86, as the format wants
@@ -114,51 +142,106 @@ StateDict load(const std::string& path, Metadata* metadata) {
   uint64_t header_size = 0;
   std::memcpy(&header_size, bytes.data(), 8);
   if (header_size > bytes.size() - 8)
-    fail_at(8, "the header claims ", header_size, " bytes but only ", bytes.size() - 8, " follow (truncated file?)");
-  const size_t data_start = 8 + header_size;
+    fail_at(0, "the header claims ", header_size, " bytes but only ", bytes.size() - 8, " follow (truncated file?)");
+  const size_t data_start = 8 + header_size, data_size = bytes.size() - data_start;
 
+  // Parsed with a callback that sees every top-level key: JSON lets a key repeat (the last would win).
   nlohmann::json header;
+  std::set<std::string> keys;
+  std::string repeated;
+  const nlohmann::json::parser_callback_t note_keys = [&](int depth, nlohmann::json::parse_event_t event,
+                                                          nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string() &&
+        !keys.insert(parsed.get<std::string>()).second && repeated.empty())
+      repeated = parsed.get<std::string>();
+    return true;
+  };
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + static_cast<std::ptrdiff_t>(data_start));
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + static_cast<std::ptrdiff_t>(data_start), note_keys);
   } catch (const nlohmann::json::parse_error& e) {
     fail_at(8 + e.byte, "the JSON header does not parse (", e.what(), ")");
   }
   if (!header.is_object()) fail_at(8, "the JSON header is not an object");
+  if (!repeated.empty()) fail_at(8, "the header names '", repeated, "' twice");
 
-  StateDict out;
+  struct Entry {
+    std::string name;
+    Dtype dtype;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
+  Metadata found_metadata;
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
-      if (metadata && entry.is_object())
-        for (const auto& [key, value] : entry.items())
-          if (value.is_string()) (*metadata)[key] = value.get<std::string>();
+      if (!entry.is_object()) fail_at(8, "__metadata__ is not an object of strings");
+      for (const auto& [key, value] : entry.items()) {
+        if (!value.is_string()) fail_at(8, "__metadata__ entry '", key, "' is not a string");
+        found_metadata[key] = value.get<std::string>();
+      }
       continue;
     }
     const bool well_formed = entry.is_object() && entry.contains("dtype") && entry["dtype"].is_string() &&
                              entry.contains("shape") && entry["shape"].is_array() && entry.contains("data_offsets") &&
-                             entry["data_offsets"].is_array() && entry["data_offsets"].size() == 2;
-    if (!well_formed) fail_at(8, "the header entry for '", name, "' lacks dtype, shape or data_offsets");
-    Dtype dtype{};
-    if (!parse_dtype(entry["dtype"].get<std::string>(), dtype))
+                             entry["data_offsets"].is_array() && entry["data_offsets"].size() == 2 &&
+                             entry["data_offsets"][0].is_number_unsigned() &&
+                             entry["data_offsets"][1].is_number_unsigned();
+    if (!well_formed)
+      fail_at(8, "the header entry for '", name, "' lacks dtype, shape or data_offsets (two unsigned integers)");
+    Entry e{name, {}, {}, entry["data_offsets"][0].get<uint64_t>(), entry["data_offsets"][1].get<uint64_t>()};
+    if (!parse_dtype(entry["dtype"].get<std::string>(), e.dtype))
       fail_at(8, "tensor '", name, "' has dtype ", entry["dtype"].get<std::string>(), ", which Nabla does not hold");
-    Shape shape;
     for (const auto& d : entry["shape"]) {
-      if (!d.is_number_unsigned()) fail_at(8, "tensor '", name, "' has a malformed shape");
-      shape.push_back(d.get<int64_t>());
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+        fail_at(8, "tensor '", name, "' has a malformed shape");
+      e.shape.push_back(d.get<int64_t>());
     }
-    const auto begin = entry["data_offsets"][0].get<uint64_t>(), end = entry["data_offsets"][1].get<uint64_t>();
-    const auto size = checked_nbytes(shape, dtype);
-    if (!size) fail_at(data_start + begin, "tensor '", name, "' has the impossible shape ", shape_str(shape));
-    const auto expected = static_cast<uint64_t>(*size);
-    if (end < begin || end - begin != expected)
-      fail_at(data_start + begin, "tensor '", name, "' of shape ", shape_str(shape), " needs ", expected,
-              " bytes but its data_offsets span ", end - begin);
-    if (end > bytes.size() - data_start)
-      fail_at(data_start + begin, "tensor '", name, "' runs past the end of the file (ends at byte ", data_start + end,
-              " of ", bytes.size(), "; truncated file?)");
-    Tensor t = empty(shape, dtype);
-    std::memcpy(t.impl()->mutable_data(), bytes.data() + data_start + begin, expected);
-    out.insert(name, t);
+    const auto size = checked_nbytes(e.shape, e.dtype);
+    if (!size) fail_at(8, "tensor '", name, "' has the impossible shape ", shape_str(e.shape));
+    if (e.end < e.begin || e.end - e.begin != static_cast<uint64_t>(*size))
+      fail_at(data_start + std::min<uint64_t>(e.begin, data_size), "tensor '", name, "' of shape ", shape_str(e.shape),
+              " needs ", *size, " bytes but its data_offsets are [", e.begin, ", ", e.end, "]");
+    entries.push_back(std::move(e));
   }
+
+  // The tensors must tile the data exactly: no gap, overlap or trailing byte (a shifted header would
+  // otherwise load every tensor a byte off).
+  std::vector<const Entry*> by_offset;
+  for (const Entry& e : entries) by_offset.push_back(&e);
+  std::sort(by_offset.begin(), by_offset.end(), [](const Entry* a, const Entry* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  uint64_t covered = 0;
+  for (const Entry* e : by_offset) {
+    if (e->begin != covered)
+      fail_at(data_start + std::min<uint64_t>(e->begin, data_size), "tensor '", e->name, "' starts at data byte ",
+              e->begin, " but the tensors before it end at ", covered, " (", e->begin < covered ? "overlap" : "gap", ")");
+    covered = e->end;
+  }
+  if (covered != data_size)
+    fail_at(data_start + std::min<uint64_t>(covered, data_size), "the tensors cover ", covered, " data bytes but the ",
+            "file holds ", data_size, covered < data_size ? " (trailing bytes)" : " (truncated file?)");
+
+  if (auto it = found_metadata.find(kChecksumKey); it != found_metadata.end()) {
+    const uLong crc = crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()) + data_start, data_size);
+    if (it->second != std::to_string(crc))
+      fail_at(data_start, "the data's CRC-32 is ", crc, " but the header records ", it->second,
+              ": the tensor data is damaged");
+  }
+
+  StateDict out;
+  for (const Entry& e : entries) {
+    const char* data = bytes.data() + data_start + e.begin;
+    if (e.dtype == kBool)  // any byte but 0 or 1 would be an undefined bool
+      for (uint64_t k = 0; k < e.end - e.begin; ++k)
+        if (static_cast<unsigned char>(data[k]) > 1)
+          fail_at(data_start + e.begin + k, "tensor '", e.name, "' (BOOL) holds the byte ",
+                  static_cast<int>(static_cast<unsigned char>(data[k])), "; only 0 and 1 are booleans");
+    Tensor t = empty(e.shape, e.dtype);
+    std::memcpy(t.impl()->mutable_data(), data, e.end - e.begin);
+    out.insert(e.name, t);
+  }
+  if (metadata) *metadata = std::move(found_metadata);
   return out;
 }
 
