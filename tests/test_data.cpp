@@ -64,7 +64,17 @@ TEST_CASE("read_idx names the file and the byte offset of what is wrong") {
   CHECK(error_of(std::string("\x01\x00\x08\x01", 4) + good.substr(4), false).find("at byte offset 0, the magic number") != std::string::npos);
   CHECK(error_of(std::string("\x00\x00\x0d\x01", 4) + good.substr(4), false).find("at byte offset 2, the data type is 0xd") != std::string::npos);
   const std::string truncated = error_of(good.substr(0, good.size() - 2), true);
-  CHECK(truncated.find(dir + "/f.gz' is truncated: expected 6 bytes of data at byte offset 12, but the file ends at byte offset 16") != std::string::npos);
+  CHECK(truncated.find(dir + "/f.gz' is truncated: reading data (the header's shape [2, 3] needs 6 bytes), the file "
+                       "ends at byte offset 16") != std::string::npos);
+  // A flipped header bit claiming a million rows: refused by its truncation, having read only what is there.
+  std::string forged = good;
+  forged[5] = '\x10';
+  CHECK(error_of(forged, false).find("the file ends at byte offset 18") != std::string::npos);
+  // Four dims of 65536: more elements than an int64 counts, or more memory than the machine has.
+  CHECK(error_of(std::string("\0\0\x08\x04\0\x01\0\0\0\x01\0\0\0\x01\0\0\0\x01\0\0", 20), false).find("int64") !=
+        std::string::npos);
+  CHECK(error_of(std::string("\0\0\x08\x02\0\x01\0\0\x7f\0\0\0", 12), false).find("GiB of memory") !=
+        std::string::npos);
   CHECK(error_of(good.substr(0, 6), false).find("truncated") != std::string::npos);
   CHECK(error_of(good + "xx", false).find("trailing bytes after the data at byte offset 18") != std::string::npos);
   // A gzip stream with damaged compressed data.

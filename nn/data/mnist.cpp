@@ -33,8 +33,8 @@ void read_exactly(const GzFile& in, const std::string& path, void* out, size_t s
       detail::fail("read_idx: '", path, "' is corrupt at byte offset ", offset + done, " (", what, "): ", message);
     }
     if (got == 0)
-      detail::fail("read_idx: '", path, "' is truncated: expected ", size, " bytes of ", what, " at byte offset ",
-                   offset, ", but the file ends at byte offset ", offset + done);
+      detail::fail("read_idx: '", path, "' is truncated: reading ", what, ", the file ends at byte offset ",
+                   offset + done);
     done += static_cast<size_t>(got);
   }
 }
@@ -60,11 +60,16 @@ Tensor read_idx(const std::string& path) {
     shape.push_back((int64_t(be[0]) << 24) | (int64_t(be[1]) << 16) | (int64_t(be[2]) << 8) | int64_t(be[3]));
   }
   const size_t header = 4 + 4 * static_cast<size_t>(rank);
-  const int64_t count = numel(shape);
-  NABLA_CHECK(count <= (int64_t(1) << 34), "read_idx: '", path, "': the header at byte offset 4 claims a shape of ",
-              shape_str(shape), ", too large to be real");
-  std::vector<unsigned char> bytes(static_cast<size_t>(count));
-  read_exactly(in, path, bytes.data(), bytes.size(), header, "data");
+  check_allocatable(shape, kInt64, "read_idx: '" + path + "': the header at byte offset 4");
+  const auto count = static_cast<size_t>(numel(shape));
+  // Read in chunks, so that a forged header claiming gigabytes costs only what the file really holds.
+  const std::string what = "data (the header's shape " + shape_str(shape) + " needs " + std::to_string(count) + " bytes)";
+  std::vector<unsigned char> bytes;
+  while (bytes.size() < count) {
+    const size_t before = bytes.size(), chunk = std::min<size_t>(count - before, size_t{1} << 24);
+    bytes.resize(before + chunk);
+    read_exactly(in, path, bytes.data() + before, chunk, header + before, what.c_str());
+  }
   unsigned char extra;
   NABLA_CHECK(gzread(in.file, &extra, 1) == 0, "read_idx: '", path, "': trailing bytes after the data at byte offset ",
               header + bytes.size(), "; the header's shape ", shape_str(shape), " does not match the file");
