@@ -22,8 +22,20 @@
 namespace nabla {
 namespace {
 
-// The metadata key under which save() records the CRC-32 of the data section; load() checks it when present.
+// The metadata keys under which save() records CRC-32s of the data section and of the other metadata (a
+// vocabulary, labels); load() checks them when present.
 constexpr const char* kChecksumKey = "nabla.crc32";
+constexpr const char* kMetadataChecksumKey = "nabla.metadata_crc32";
+
+std::string metadata_crc(const Metadata& metadata) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const auto& [key, value] : metadata) {  // sorted by key
+    if (key == kChecksumKey || key == kMetadataChecksumKey) continue;
+    for (const std::string* text : {&key, &value})
+      crc = crc32_z(crc, reinterpret_cast<const Bytef*>(text->c_str()), text->size() + 1);  // with its '\0'
+  }
+  return std::to_string(crc);
+}
 
 const char* safetensors_dtype(Dtype dtype) {
   switch (dtype) {
@@ -120,6 +132,7 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
   }
   Metadata with_checksum = metadata;
   with_checksum[kChecksumKey] = std::to_string(crc);
+  with_checksum[kMetadataChecksumKey] = metadata_crc(metadata);
   header["__metadata__"] = with_checksum;
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // pad the header to 8 bytes with spaces, as the format does
@@ -228,6 +241,11 @@ StateDict load(const std::string& path, Metadata* metadata) {
       fail_at(data_start, "the data's CRC-32 is ", crc, " but the header records ", it->second,
               ": the tensor data is damaged");
   }
+
+  if (auto it = found_metadata.find(kMetadataChecksumKey);
+      it != found_metadata.end() && it->second != metadata_crc(found_metadata))
+    fail_at(8, "the metadata's CRC-32 is ", metadata_crc(found_metadata), " but the header records ", it->second,
+            ": the metadata is damaged");
 
   StateDict out;
   for (const Entry& e : entries) {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -211,14 +212,25 @@ Trained load_checkpoint(const std::string& path, optim::Adam* optimizer = nullpt
   for (const char* key : {"classes", "vocabulary", "seq", "embedding_dim", "filters", "kernel_sizes", "epoch"})
     NABLA_CHECK(meta.count(key), "text_classifier: '", path, "' is not a text_classifier checkpoint (no '", key,
                 "' in its metadata)");
+  // A number from the metadata: a whole integer >= min, or an error naming the file and the key.
+  const auto integer = [&](const char* key, int64_t min) {
+    const std::string& text = meta[key];
+    int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && value >= min, "text_classifier: '",
+                path, "' is damaged: its metadata '", key, "' is '", text, "', not an integer >= ", min);
+    return value;
+  };
   Trained t;
   t.classes = split(meta["classes"], '\n');
+  NABLA_CHECK(t.classes.size() >= 2, "text_classifier: '", path, "' is damaged: it names ", t.classes.size(),
+              " classes");
   t.vocab = Vocabulary::from_text(meta["vocabulary"]);
-  t.seq = std::stoll(meta["seq"]);
-  t.epoch = std::stoi(meta["epoch"]);
+  t.seq = integer("seq", 1);
+  t.epoch = static_cast<int>(std::min<int64_t>(integer("epoch", 0), INT32_MAX));
   t.model = std::make_unique<TextCNN>(TextCNNOptions{.vocab_size = t.vocab.size(),
-                                                     .embedding_dim = std::stoll(meta["embedding_dim"]),
-                                                     .filters = std::stoll(meta["filters"]),
+                                                     .embedding_dim = integer("embedding_dim", 1),
+                                                     .filters = integer("filters", 1),
                                                      .kernel_sizes = numbers(meta["kernel_sizes"], "kernel_sizes"),
                                                      .classes = static_cast<int64_t>(t.classes.size())});
   StateDict model_state, optimizer_state;
