@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -55,8 +56,12 @@ int load_checkpoint(const std::string& path, Net& model, optim::Adam& optimizer)
   }
   model.load_state_dict(model_state);
   optimizer.load_state_dict(optimizer_state);
-  NABLA_CHECK(metadata.count("epoch"), "mnist: checkpoint '", path, "' has no epoch in its metadata");
-  return std::stoi(metadata["epoch"]);
+  const std::string& text = metadata["epoch"];
+  int epoch = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
+  NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && epoch >= 0, "mnist: checkpoint '", path,
+              "' has no valid epoch in its metadata (got '", text, "')");
+  return epoch;
 }
 
 int main(int argc, char** argv) {
