@@ -34,7 +34,7 @@ onednn::Cache<EltwisePrimitives> eltwise_cache;
 // Both the forward (training: its pd is the backward's hint) and the backward work on `layout`, the
 // input's own, so a blocked tensor is never reordered here; its padded channels stay zero, which is why
 // only functions with f(0) = 0 may take this path.
-EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout) {
+std::shared_ptr<EltwisePrimitives> primitives(const Eltwise& f, const dnnl::memory::desc& layout) {
   onednn::Key key("eltwise");
   key << static_cast<int64_t>(f.algorithm) << std::bit_cast<int32_t>(f.alpha) << std::bit_cast<int32_t>(f.beta)
       << layout;
@@ -47,14 +47,14 @@ EltwisePrimitives& primitives(const Eltwise& f, const dnnl::memory::desc& layout
 }
 
 // Records f's backward for `out` = f(input), computed in `layout` (the input's and the output's).
-Tensor record_eltwise(const Eltwise& f, EltwisePrimitives& prims, const Tensor& input, const Tensor& out,
+Tensor record_eltwise(const Eltwise& f, std::shared_ptr<EltwisePrimitives> prims, const Tensor& input, const Tensor& out,
                       const dnnl::memory::desc& layout) {
   const Tensor saved = f.backward_uses_output ? out : onednn::dense(input.detach());
   return autograd::record(
-      f.backward_name, out, {input}, [&prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
-        const auto& [pd, backward] = prims.backward.get([&] {
+      f.backward_name, out, {input}, [prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
+        const auto& [pd, backward] = prims->backward.get([&] {
           const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta},
-                                                           onednn::engine(), prims.forward_pd);
+                                                           onednn::engine(), prims->forward_pd);
           onednn::note_created(std::string(f.name) + " (eltwise backward)", "", bwd);
           return std::pair{bwd, dnnl::eltwise_backward(bwd)};
         });
@@ -75,10 +75,10 @@ Tensor eltwise(const Eltwise& f, const Tensor& input) {
                             [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
-  auto& prims = primitives(f, layout);
+  const auto prims = primitives(f, layout);
   Tensor x_keep;
   onednn::Output y(x.shape(), layout, x);
-  onednn::execute(prims.forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
+  onednn::execute(prims->forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
   return record_eltwise(f, prims, input, y.finish(), layout);
 }
 

@@ -248,9 +248,9 @@ onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
 // layout they come (a previous oneDNN op's, or a plain or permuted one), results left in the layout the
 // primitive chose (onednn::Output).
 template <class F>
-Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias, bool relu) {
+Tensor run(const std::shared_ptr<F>& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias, bool relu) {
   const bool training = autograd::needs_graph({input, weight_in, bias});
-  const auto& forward = family.forward(training);
+  const auto& forward = family->forward(training);
   const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
   const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
   const dnnl::memory::desc weights_md = user_weights_desc(g);
@@ -272,7 +272,7 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
   // output (whose values are already relu'd: the conv's backward never reads them) to the ReLU's node.
   const Tensor out = y.finish();
   const Tensor conv = autograd::record("ConvolutionBackward0", out, {input, weight_in, bias},
-                          [&family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
+                          [family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
                               const Tensor& grad, const autograd::Needs& needs) {
     const Tensor gy = onednn::dense(grad);
     if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
@@ -281,7 +281,7 @@ Tensor run(F& family, const Geometry& g, const Tensor& input, const Tensor& weig
                                                      needs[2] && has_bias))
         return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
     }
-    const auto& backward = family.backward();
+    const auto& backward = family->backward();
     autograd::Grads grads(3);
     if (needs[0]) {  // skipped for a first layer
       Tensor diff_dst_keep;
@@ -492,11 +492,11 @@ Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, c
                  const ConvParams& params, const std::string& who) {
   const onednn::Key key = family_key(g, bias.defined(), params);
   if (g.transposed) {
-    auto& family = deconv_cache.get(
+    const auto family = deconv_cache.get(
         key, [&] { return DeconvFamily(g, bias.defined(), false, dnnl::algorithm::deconvolution_direct, key.str()); });
     return run(family, g, input, weight, bias, false);
   }
-  auto& family = conv_cache.get(key, [&] {
+  const auto family = conv_cache.get(key, [&] {
     if (!params.winograd) return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_direct, key.str());
     try {
       return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_winograd, key.str());

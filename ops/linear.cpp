@@ -47,7 +47,7 @@ Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) 
   const dnnl::memory::desc bias_md = onednn::plain_desc(bias_shape);
   onednn::Key key("matmul");
   key << a.shape() << a.strides() << b.shape() << b.strides() << static_cast<int64_t>(bias.defined());
-  auto& entry = matmul_cache.get(key, [&] {
+  const auto entry = matmul_cache.get(key, [&] {
     const auto desc = bias.defined() ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
     dnnl::matmul::primitive_desc pd(desc, onednn::engine());
     onednn::note_created("matmul", key.str(), pd);
@@ -61,7 +61,7 @@ Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) 
     dense_bias = bias.contiguous();
     args.emplace(DNNL_ARG_BIAS, onednn::memory_of(bias_md, dense_bias));
   }
-  onednn::execute(entry.primitive, args);
+  onednn::execute(entry->primitive, args);
   return c;
 }
 
@@ -82,7 +82,7 @@ struct InnerProduct {
 onednn::Cache<InnerProduct> inner_product_cache;
 
 // x (M, in), w (out, in) contiguous: the primitives for y = x·wᵀ + b.
-InnerProduct& inner_product(int64_t rows, int64_t in, int64_t out, bool bias) {
+std::shared_ptr<InnerProduct> inner_product(int64_t rows, int64_t in, int64_t out, bool bias) {
   onednn::Key key("inner_product");
   key << rows << in << out << static_cast<int64_t>(bias);
   return inner_product_cache.get(key, [&] {
@@ -96,24 +96,24 @@ InnerProduct& inner_product(int64_t rows, int64_t in, int64_t out, bool bias) {
 }
 
 Tensor inner_product_forward(const Tensor& x, const Tensor& w, const Tensor& bias) {
-  auto& ip = inner_product(x.size(0), x.size(1), w.size(0), bias.defined());
+  const auto ip = inner_product(x.size(0), x.size(1), w.size(0), bias.defined());
   Tensor y = empty({x.size(0), w.size(0)});
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(x)},
                                              {DNNL_ARG_WEIGHTS, onednn::memory_of(w)},
                                              {DNNL_ARG_DST, onednn::memory_of(y)}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(bias));
-  onednn::execute(ip.forward, args);
+  onednn::execute(ip->forward, args);
   return y;
 }
 
 // The input gradient g·w of inner_product_forward, for g (M, out).
 Tensor inner_product_input_grad(const Tensor& g, const Tensor& w, bool bias) {
-  auto& ip = inner_product(g.size(0), w.size(1), w.size(0), bias);
-  const auto& backward = ip.backward_data.get([&] {
+  const auto ip = inner_product(g.size(0), w.size(1), w.size(0), bias);
+  const auto& backward = ip->backward_data.get([&] {
     const dnnl::inner_product_backward_data::primitive_desc data_pd(
         {onednn::plain_desc({g.size(0), w.size(1)}), onednn::plain_desc({w.size(0), w.size(1)}),
          onednn::plain_desc({g.size(0), w.size(0)})},
-        onednn::engine(), ip.forward_pd);
+        onednn::engine(), ip->forward_pd);
     onednn::note_created("inner product backward data", "", data_pd);
     return dnnl::inner_product_backward_data(data_pd);
   });

@@ -153,12 +153,12 @@ Cache<dnnl::reorder> reorder_cache;
 void reorder_into(const dnnl::memory& source, const dnnl::memory& target) {
   Key key("reorder");
   key << source.get_desc() << target.get_desc();
-  auto& primitive = reorder_cache.get(key, [&] {
+  const auto primitive = reorder_cache.get(key, [&] {
     const dnnl::reorder::primitive_desc pd(source, target);
     note_created("reorder", key.str(), pd);
     return dnnl::reorder(pd);
   });
-  execute(primitive, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
+  execute(*primitive, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
 }
 
 dnnl::memory to_layout(const dnnl::memory& source, const dnnl::memory::desc& want, Tensor& keep) {

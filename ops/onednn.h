@@ -80,21 +80,26 @@ class Lazy {
   std::unique_ptr<T> value_;
 };
 
-// One op's cache of built primitives (and anything else per key: pds, scratch descriptors).
+// One op's cache of built primitives (and anything else per key: pds, scratch descriptors). Entries are
+// shared: a recorded backward holds its own, so when a program's shapes keep changing and the cache reaches
+// kCapacity keys, it is simply emptied (its JIT code and pds freed) without pulling an entry from under a user.
 template <class Entry>
 class Cache {
  public:
+  static constexpr size_t kCapacity = 512;
+
   template <class Build>
-  Entry& get(const Key& key, Build&& build) {
+  std::shared_ptr<Entry> get(const Key& key, Build&& build) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key.str());
-    if (it == entries_.end()) it = entries_.emplace(key.str(), build()).first;
-    return it->second;  // stable: unordered_map never moves its elements
+    if (it != entries_.end()) return it->second;
+    if (entries_.size() >= kCapacity) entries_.clear();
+    return entries_.emplace(key.str(), std::make_shared<Entry>(build())).first->second;
   }
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
 };
 
 // ---- layouts that travel between oneDNN ops

@@ -68,11 +68,11 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
   onednn::Key key("pool");
   key << static_cast<int64_t>(algorithm) << src << out_shape << p.kernel << p.stride << dilation << pad_l << pad_r;
-  auto& prims = pool_cache.get(key, [] { return PoolPrimitives{}; });
+  const auto prims = pool_cache.get(key, [] { return PoolPrimitives{}; });
   const auto strides = onednn::dims(p.stride), kernel = onednn::dims(p.kernel), dil = onednn::dims(dilation);
   const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
   const bool training = autograd::needs_graph({input});
-  const auto& [pd, primitive] = (training ? prims.training : prims.inference).get([&] {
+  const auto& [pd, primitive] = (training ? prims->training : prims->inference).get([&] {
     const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const dnnl::pooling_v2_forward::primitive_desc pd({kind, algorithm, src, dst, strides, kernel, dil, l, r},
                                                       onednn::engine());
@@ -92,9 +92,9 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   if (!training) return y.finish();
   return autograd::record(algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0" : "AvgPoolBackward0",
                           y.finish(), {input},
-                          [&prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](
+                          [prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](
                               const Tensor& g, const autograd::Needs&) {
-    const auto& [backward_pd, backward] = prims.backward.get([&] {
+    const auto& [backward_pd, backward] = prims->backward.get([&] {
       const dnnl::pooling_v2_backward::primitive_desc pd(
           {algorithm, hint.src_desc(), hint.dst_desc(), strides, kernel, dil, l, r}, onednn::engine(), hint);
       onednn::note_created("pooling backward", "", pd);

@@ -20,7 +20,7 @@ struct SoftmaxPrimitives {
 };
 onednn::Cache<SoftmaxPrimitives> softmax_cache;
 
-SoftmaxPrimitives& primitives(dnnl::algorithm algorithm, const Tensor& x, int axis) {
+std::shared_ptr<SoftmaxPrimitives> primitives(dnnl::algorithm algorithm, const Tensor& x, int axis) {
   onednn::Key key("softmax");
   key << static_cast<int64_t>(algorithm) << x.shape() << axis;
   return softmax_cache.get(key, [&] {
@@ -80,8 +80,8 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
     const auto [outer, n, inner] = rows_of(x.shape(), axis);
     softmax_plain(read_ptr<float>(x), y.data_ptr<float>(), outer, n, inner, log);
   } else if (x.numel() > 0) {
-    auto& p = primitives(algorithm, x, axis);
-    onednn::execute(p.forward, {{DNNL_ARG_SRC, onednn::memory_of(x)}, {DNNL_ARG_DST, onednn::memory_of(y)}});
+    const auto p = primitives(algorithm, x, axis);
+    onednn::execute(p->forward, {{DNNL_ARG_SRC, onednn::memory_of(x)}, {DNNL_ARG_DST, onednn::memory_of(y)}});
   }
   y = y.reshape(input.shape());
   return autograd::record(node, y, {input}, [y, algorithm, axis, log](const Tensor& g, const autograd::Needs&) {
@@ -92,8 +92,8 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
       const auto [outer, n, inner] = rows_of(out.shape(), axis);
       softmax_backward_plain(read_ptr<float>(out), read_ptr<float>(dy), dx.data_ptr<float>(), outer, n, inner, log);
     } else if (out.numel() > 0) {
-      auto& p = primitives(algorithm, out, axis);
-      onednn::execute(p.backward, {{DNNL_ARG_DST, onednn::memory_of(out)},
+      const auto p = primitives(algorithm, out, axis);
+      onednn::execute(p->backward, {{DNNL_ARG_DST, onednn::memory_of(out)},
                                    {DNNL_ARG_DIFF_DST, onednn::memory_of(dy)},
                                    {DNNL_ARG_DIFF_SRC, onednn::memory_of(dx)}});
     }

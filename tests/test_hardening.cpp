@@ -171,3 +171,12 @@ TEST_CASE("max pooling keeps NaN and routes its gradient there; an all-padding w
   padded.sum().backward();
   CHECK(one.grad().to_vector<float>() == std::vector<float>{0});
 }
+
+TEST_CASE("primitive caches stay bounded when shapes keep changing, and a recorded backward outlives a flush") {
+  Tensor x = randn({3, 5}).requires_grad_();
+  Tensor y = F::relu(x);  // its primitives are held by the recorded backward
+  for (int64_t n = 1; n <= 600; ++n) F::relu(randn({n, 7}));  // more keys than a cache keeps: it is flushed
+  y.sum().backward();
+  const auto xs = x.detach().to_vector<float>(), gs = x.grad().to_vector<float>();
+  for (size_t i = 0; i < xs.size(); ++i) CHECK(gs[i] == (xs[i] > 0 ? 1.f : 0.f));
+}
