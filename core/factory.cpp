@@ -5,10 +5,9 @@
 #include <cstring>
 #include <new>
 
-#include <unistd.h>
-
 #include "nabla/core/error.hpp"
 #include "nabla/core/random.hpp"
+#include "nabla/core/runtime.hpp"
 #include "core/tensor_impl.h"
 
 namespace nabla {
@@ -34,10 +33,9 @@ void check_allocatable(const Shape& shape, Dtype dtype, const std::string& who) 
   const auto bytes = checked_nbytes(shape, dtype);
   NABLA_CHECK(bytes.has_value(), who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
               " needs more bytes than an int64 can count; check the sizes that made this shape");
-  static const int64_t physical = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);
-  NABLA_CHECK(*bytes <= physical, who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape), " needs ",
-              gib(*bytes), " GiB, more than this machine's ", gib(physical), " GiB of memory; check the sizes that "
-              "made this shape");
+  NABLA_CHECK(*bytes <= memory_limit(), who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
+              " needs ", gib(*bytes), " GiB, more than the ", gib(memory_limit()), " GiB of memory a tensor may take "
+              "(the machine's physical memory, or nabla::set_memory_limit); check the sizes that made this shape");
 }
 
 Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dtype) {

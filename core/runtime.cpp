@@ -1,7 +1,10 @@
 #include "nabla/core/runtime.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 #include <xmmintrin.h>
+
+#include <atomic>
 
 #include "nabla/core/error.hpp"
 #include "core/runtime.h"
@@ -24,6 +27,17 @@ void ensure_runtime() {
   (void)done;
 }
 }  // namespace detail
+
+namespace {
+std::atomic<int64_t> limit_bytes{static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE)};
+}
+
+void set_memory_limit(int64_t bytes) {
+  NABLA_CHECK(bytes > 0, "set_memory_limit: expected a positive number of bytes, got ", bytes);
+  limit_bytes = bytes;
+}
+
+int64_t memory_limit() { return limit_bytes; }
 
 void set_num_threads(int num_threads) {
   NABLA_CHECK(num_threads > 0, "set_num_threads: expected a positive number of threads, got ", num_threads);

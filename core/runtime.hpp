@@ -9,6 +9,12 @@ namespace nabla {
 void set_num_threads(int num_threads);
 int get_num_threads();
 
+// The most bytes one tensor may take; by default the machine's physical memory. A declared size beyond it (a
+// forged file header, a conv whose output would not fit) is refused with a nabla::Error before anything is
+// allocated, instead of ending in std::bad_alloc or the OOM killer. Lower it to fence in a service or a fuzzer.
+void set_memory_limit(int64_t bytes);
+int64_t memory_limit();
+
 // How many oneDNN primitives Nabla has built so far: a repeated call with the same shapes builds none.
 uint64_t primitives_created();
 

@@ -76,6 +76,12 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
     out_shape.push_back(out_size);
   }
   check_allocatable(out_shape, kFloat32, "pad");  // before the index maps, which are as long as the output dims
+  // An empty result needs no maps (one of its dims could still be 2^40 long).
+  if (numel(out_shape) == 0)
+    return autograd::record("PadBackward0", zeros(out_shape), {input}, [shape = input.shape()](const Tensor&,
+                                                                                             const autograd::Needs&) {
+      return autograd::Grads{zeros(shape)};
+    }, autograd::Saves::Nothing);
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t k = rank - 1 - d;
     maps.push_back(index_map(input.size(d), k < padded_dims ? pads[2 * k] : 0, out_shape[d], mode));

@@ -133,10 +133,11 @@ namespace {
 // Along a dim, output cell i covers input positions first, first + step, ... < last: for adaptive pooling
 // [floor(i·in/out), ceil((i+1)·in/out)), for a sliding window its taps that fall inside the input (none when
 // the whole window lies in the padding).
+struct Sliding {
+  int64_t kernel = 1, stride = 1, pad = 0, dilation = 1;
+};
+
 struct Windows {
-  struct Sliding {
-    int64_t kernel = 1, stride = 1, pad = 0, dilation = 1;
-  };
   int64_t planes;
   Shape in3, out3;
   std::optional<std::array<Sliding, 3>> sliding;  // none: adaptive
@@ -273,7 +274,7 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
   if (p.max) {
     // oneDNN's max drops NaN and gives -FLT_MAX for a window wholly in the padding; PyTorch gives NaN and -inf.
     Windows windows = windows_of(input, out_size);
-    windows.sliding.emplace();
+    windows.sliding = std::array<Sliding, 3>{};
     for (int64_t d = 0; d < dims; ++d)
       (*windows.sliding)[3 - dims + d] = {p.kernel[d], p.stride[d], p.padding[d], p.dilation[d]};
     if (windows.has_empty_window() || onednn::has_nan(input))

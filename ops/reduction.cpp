@@ -130,7 +130,7 @@ Tensor extreme_all(const char* op, const Tensor& x, bool is_max) {
   const auto [values, indices] = extreme(op, "unused", x.detach().reshape({-1}), 0, false,
                                          [is_max](float a, float b) { return is_max ? a > b : a < b; });
   (void)indices;
-  return autograd::record(is_max ? "MaxBackward1" : "MinBackward1", values, {x}, [x = x.detach(), values](const Tensor& g, const Needs&) {
+  return autograd::record(is_max ? "MaxBackward1" : "MinBackward1", values, {x}, [x = x.detach(), values = values](const Tensor& g, const Needs&) {
     const Tensor mask = (x == values).to(kFloat32);
     return Grads{mask * (g / sum(mask))};
   });

@@ -180,3 +180,20 @@ TEST_CASE("primitive caches stay bounded when shapes keep changing, and a record
   const auto xs = x.detach().to_vector<float>(), gs = x.grad().to_vector<float>();
   for (size_t i = 0; i < xs.size(); ++i) CHECK(gs[i] == (xs[i] > 0 ? 1.f : 0.f));
 }
+
+TEST_CASE("set_memory_limit fences in what one tensor may take") {
+  const int64_t before = memory_limit();
+  set_memory_limit(1 << 20);
+  CHECK_THROWS_WITH_AS(zeros({1 << 19}), doctest::Contains("more than the 0.000976562 GiB"), Error);
+  CHECK(zeros({1 << 10}).numel() == 1024);
+  set_memory_limit(before);
+  CHECK_THROWS_AS(set_memory_limit(0), Error);
+}
+
+TEST_CASE("padding an empty tensor by 2^40 gives an empty result at once (found by fuzz_layers)") {
+  Tensor x = zeros({0, 3}).requires_grad_();
+  Tensor y = F::pad(x, {0, int64_t{1} << 40});
+  CHECK(y.shape() == Shape{0, (int64_t{1} << 40) + 3});
+  y.sum().backward();
+  CHECK(x.grad().shape() == Shape{0, 3});
+}
