@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,19 +23,40 @@
 namespace nabla {
 namespace {
 
-// The metadata keys under which save() records CRC-32s of the data section and of the other metadata (a
-// vocabulary, labels); load() checks them when present.
-constexpr const char* kChecksumKey = "nabla.crc32";
-constexpr const char* kMetadataChecksumKey = "nabla.metadata_crc32";
+// Metadata keys save() writes and load() checks when present: the CRC-32 of the data section, and the
+// CRC-32 of the header text itself (computed with its own 8 hex digits written as zeros), which covers
+// every name, dtype, shape, offset and metadata value, and even the header's padding.
+constexpr const char* kDataCrcKey = "nabla.crc32";
+constexpr const char* kHeaderCrcKey = "nabla.header_crc32";
+const std::string kHeaderCrcMarker = std::string("\"") + kHeaderCrcKey + "\":\"";
+constexpr size_t kHexDigits = 8;
 
-std::string metadata_crc(const Metadata& metadata) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (const auto& [key, value] : metadata) {  // sorted by key
-    if (key == kChecksumKey || key == kMetadataChecksumKey) continue;
-    for (const std::string* text : {&key, &value})
-      crc = crc32_z(crc, reinterpret_cast<const Bytef*>(text->c_str()), text->size() + 1);  // with its '\0'
+std::string hex32(uLong value) {
+  char text[kHexDigits + 1];
+  std::snprintf(text, sizeof text, "%08lx", value & 0xffffffffUL);
+  return text;
+}
+
+uLong crc_of(const char* data, size_t size) {
+  return crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data), size);
+}
+
+// The header's CRC as load() and save() compute it: over the text with the recorded digits at `at` zeroed.
+std::string header_crc(std::string text, size_t at) {
+  text.replace(at, kHexDigits, kHexDigits, '0');
+  return hex32(crc_of(text.data(), text.size()));
+}
+
+// A metadata key one byte away from a checksum key: the checksum's own name was damaged (which would
+// otherwise silently switch the check off).
+bool damaged_checksum_key(const std::string& key) {
+  for (const std::string name : {kDataCrcKey, kHeaderCrcKey}) {
+    if (key.size() != name.size() || key == name) continue;
+    size_t differences = 0;
+    for (size_t i = 0; i < key.size(); ++i) differences += key[i] != name[i];
+    if (differences == 1) return true;
   }
-  return std::to_string(crc);
+  return false;
 }
 
 const char* safetensors_dtype(Dtype dtype) {
@@ -117,7 +139,7 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   std::vector<Tensor> dense;
   size_t offset = 0;
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uLong crc = crc32(0L, Z_NULL, 0);  // of the data section
   for (const auto& [name, tensor] : tensors) {
     NABLA_CHECK(tensor.defined(), "save: tensor '", name, "' is undefined (an uninitialized parameter of a lazy "
                 "module? Run a forward pass first, so it knows its shape)");
@@ -130,12 +152,14 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
     offset += bytes;
     crc = crc32_z(crc, static_cast<const Bytef*>(dense.back().impl()->data()), bytes);
   }
-  Metadata with_checksum = metadata;
-  with_checksum[kChecksumKey] = std::to_string(crc);
-  with_checksum[kMetadataChecksumKey] = metadata_crc(metadata);
-  header["__metadata__"] = with_checksum;
+  Metadata with_checksums = metadata;
+  with_checksums[kDataCrcKey] = hex32(crc);
+  with_checksums[kHeaderCrcKey] = std::string(kHexDigits, '0');  // filled in below
+  header["__metadata__"] = with_checksums;
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // pad the header to 8 bytes with spaces, as the format does
+  const size_t digits = text.rfind(kHeaderCrcMarker) + kHeaderCrcMarker.size();
+  text.replace(digits, kHexDigits, header_crc(text, digits));
   const uint64_t length = text.size();           // little-endian on x86, as the format wants
 
   std::vector<std::pair<const void*, size_t>> parts{{&length, sizeof length}, {text.data(), text.size()}};
@@ -157,6 +181,14 @@ StateDict load(const std::string& path, Metadata* metadata) {
   if (header_size > bytes.size() - 8)
     fail_at(0, "the header claims ", header_size, " bytes but only ", bytes.size() - 8, " follow (truncated file?)");
   const size_t data_start = 8 + header_size, data_size = bytes.size() - data_start;
+
+  const std::string header_text = bytes.substr(8, header_size);
+  if (const size_t marker = header_text.find(kHeaderCrcMarker); marker != std::string::npos) {
+    const size_t digits = marker + kHeaderCrcMarker.size();
+    if (digits + kHexDigits > header_text.size() ||
+        header_crc(header_text, digits) != header_text.substr(digits, kHexDigits))
+      fail_at(8 + marker, "the header's CRC-32 does not match the one it records: the header is damaged");
+  }
 
   // Parsed with a callback that sees every top-level key: JSON lets a key repeat (the last would win).
   nlohmann::json header;
@@ -190,6 +222,7 @@ StateDict load(const std::string& path, Metadata* metadata) {
       if (!entry.is_object()) fail_at(8, "__metadata__ is not an object of strings");
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) fail_at(8, "__metadata__ entry '", key, "' is not a string");
+        if (damaged_checksum_key(key)) fail_at(8, "__metadata__ has the key '", key, "', a damaged checksum name");
         found_metadata[key] = value.get<std::string>();
       }
       continue;
@@ -235,17 +268,12 @@ StateDict load(const std::string& path, Metadata* metadata) {
     fail_at(data_start + std::min<uint64_t>(covered, data_size), "the tensors cover ", covered, " data bytes but the ",
             "file holds ", data_size, covered < data_size ? " (trailing bytes)" : " (truncated file?)");
 
-  if (auto it = found_metadata.find(kChecksumKey); it != found_metadata.end()) {
-    const uLong crc = crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()) + data_start, data_size);
-    if (it->second != std::to_string(crc))
+  if (auto it = found_metadata.find(kDataCrcKey); it != found_metadata.end()) {
+    const std::string crc = hex32(crc_of(bytes.data() + data_start, data_size));
+    if (it->second != crc)
       fail_at(data_start, "the data's CRC-32 is ", crc, " but the header records ", it->second,
               ": the tensor data is damaged");
   }
-
-  if (auto it = found_metadata.find(kMetadataChecksumKey);
-      it != found_metadata.end() && it->second != metadata_crc(found_metadata))
-    fail_at(8, "the metadata's CRC-32 is ", metadata_crc(found_metadata), " but the header records ", it->second,
-            ": the metadata is damaged");
 
   StateDict out;
   for (const Entry& e : entries) {

@@ -138,3 +138,24 @@ TEST_CASE("the text CNN learns a small three-class problem") {
   const std::vector<int64_t> empty;  // an empty text pools to zeros instead of -inf
   for (float v : model(pad_batch({&empty}, 16)).to_vector<float>()) CHECK(std::isfinite(v));
 }
+
+TEST_CASE("a TSV file: every truncation and flip reads, or is refused naming the file and line") {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("nabla_damage_" + std::to_string(::getpid()) + "_train.tsv")).string();
+  const std::string good = "spam\tbuy cheap pills now\nham\tsee you at lunch\r\n\nham\tthe report is attached\n";
+  const auto check = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+    try {
+      text_classifier::read_tsv(path);
+    } catch (const nabla::Error& e) {
+      CHECK(std::string(e.what()).find(path + ":") != std::string::npos);
+    }
+  };
+  for (size_t n = 0; n < good.size(); ++n) check(good.substr(0, n));
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string flipped = good;
+    flipped[i] = static_cast<char>(~flipped[i]);
+    check(flipped);
+  }
+  std::filesystem::remove(path);
+}
