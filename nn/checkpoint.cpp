@@ -205,6 +205,8 @@ StateDict load(const std::string& path, Metadata* metadata) {
     header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + static_cast<std::ptrdiff_t>(data_start), note_keys);
   } catch (const nlohmann::json::parse_error& e) {
     fail_at(8 + e.byte, "the JSON header does not parse (", e.what(), ")");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (found by fuzz_checkpoint)
+    fail_at(8, "the JSON header does not parse (", e.what(), ")");
   }
   if (!header.is_object()) fail_at(8, "the JSON header is not an object");
   if (!repeated.empty()) fail_at(8, "the header names '", repeated, "' twice");

@@ -63,7 +63,8 @@ void check_channels(const std::string& who, int64_t in, int64_t out, int64_t gro
 void reset_conv_parameters(Tensor& weight, Tensor& bias) {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
-    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+    // fan_in = in_channels / groups · ∏ kernel, without the fan_out (out_channels · ∏ kernel) that may overflow
+    const int64_t fan_in = numel(Shape(weight.shape().begin() + 1, weight.shape().end()));
     const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
     init::uniform_(bias, -bound, bound);
   }

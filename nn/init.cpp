@@ -29,9 +29,11 @@ std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor) {
   NABLA_CHECK(tensor.defined() && tensor.dim() >= 2, "calculate_fan_in_and_fan_out: Fan in and fan out can not be "
               "computed for tensor with fewer than 2 dimensions; got shape ",
               tensor.defined() ? shape_str(tensor.shape()) : "undefined");
+  // Checked: a zero-element weight (no output channels) may still have a huge kernel (found by fuzz_layers).
+  const char* who = "calculate_fan_in_and_fan_out";
   int64_t receptive_field = 1;
-  for (int64_t d = 2; d < tensor.dim(); ++d) receptive_field *= tensor.size(d);
-  return {tensor.size(1) * receptive_field, tensor.size(0) * receptive_field};
+  for (int64_t d = 2; d < tensor.dim(); ++d) receptive_field = checked_mul(receptive_field, tensor.size(d), who);
+  return {checked_mul(tensor.size(1), receptive_field, who), checked_mul(tensor.size(0), receptive_field, who)};
 }
 
 Tensor uniform_(Tensor tensor, double a, double b) {

@@ -179,3 +179,11 @@ TEST_CASE("a save removes the temporary files that killed saves of the same path
   CHECK_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
   for (const auto& p : {path, other, live}) std::filesystem::remove(p);
 }
+
+TEST_CASE("a header number too large for a double is refused (found by fuzz_checkpoint: nlohmann's out_of_range)") {
+  const std::string path = temp_path("number.safetensors");
+  write_safetensors(path, R"({"a":{"dtype":888888888E888888888888888888888888,"shape":[],"data_offsets":[0,4]}})",
+                    std::string(4, '\0'));
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("the JSON header does not parse"), Error);
+  std::filesystem::remove(path);
+}

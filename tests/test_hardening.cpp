@@ -197,3 +197,12 @@ TEST_CASE("padding an empty tensor by 2^40 gives an empty result at once (found 
   y.sum().backward();
   CHECK(x.grad().shape() == Shape{0, 3});
 }
+
+TEST_CASE("regressions found by the fuzzers") {
+  // fuzz_layers: 0 input channels with many outputs and a huge kernel: a weight of no elements, whose fan_out
+  // (computed for the bias's init) overflowed an int64 (UB). PyTorch builds it; so does Nabla now.
+  nn::Conv2d empty_conv({.in_channels = 0, .out_channels = 1 << 20, .kernel_size = 1 << 30});
+  CHECK(empty_conv.weight.numel() == 0);
+  CHECK(empty_conv.bias.to_vector<float>() == std::vector<float>(1 << 20, 0.f));  // PyTorch leaves it unset
+  CHECK_THROWS_AS(nn::init::calculate_fan_in_and_fan_out(empty_conv.weight), Error);
+}
