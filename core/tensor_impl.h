@@ -39,6 +39,10 @@ struct Storage {
   std::shared_ptr<const NativeCopy> native() const;
   // Keeps `copy` (which holds the current values) beside the plain bytes, for the next oneDNN reader.
   void attach_native(std::shared_ptr<const NativeCopy> copy);
+  // Whether the values are known to hold no NaN (an op scanned them, or made them from values that had
+  // none), so the ops that must look for NaN (ops/onednn.h, has_nan) need not scan again. A write forgets it.
+  bool known_nan_free() const { return nan_free_.load(std::memory_order_acquire); }
+  void mark_nan_free() { nan_free_.store(true, std::memory_order_release); }
 
   const size_t nbytes;
   uint64_t version = 0;
@@ -48,6 +52,7 @@ struct Storage {
   mutable std::mutex mutex_;
   void* data_ = nullptr;
   std::atomic<bool> plain_valid_;
+  std::atomic<bool> nan_free_{false};
   std::shared_ptr<const NativeCopy> native_;
 };
 

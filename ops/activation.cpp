@@ -103,7 +103,10 @@ Tensor relu_keeping_nan(const Tensor& x) {
 // d relu = 1 where the output is positive.
 Tensor relu(const Tensor& x) {
   kernels::check_float(x, "relu");
-  return onednn::has_nan(x) ? relu_keeping_nan(x) : eltwise(kRelu, x);
+  if (onednn::has_nan(x)) return relu_keeping_nan(x);
+  Tensor y = eltwise(kRelu, x);
+  onednn::mark_nan_free(y);
+  return y;
 }
 
 Tensor detail::record_relu(const Tensor& input, const Tensor& output) {

@@ -219,7 +219,14 @@ bool any_value(const Tensor& t, Pred pred) {
 }  // namespace
 
 bool has_nan(const Tensor& t) {
-  return t.dtype() == kFloat32 && any_value(t, [](float v) { return v != v; });
+  if (t.dtype() != kFloat32 || t.impl()->storage->known_nan_free()) return false;
+  if (any_value(t, [](float v) { return v != v; })) return true;
+  mark_nan_free(t);
+  return false;
+}
+
+void mark_nan_free(const Tensor& t) {
+  if (whole(t)) t.impl()->storage->mark_nan_free();
 }
 
 bool has_non_finite(const Tensor& t) {

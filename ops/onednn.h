@@ -121,6 +121,9 @@ dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& ke
 // copy is scanned as it is: its padding is zeros). For the ops whose oneDNN kernels would hide a NaN.
 bool has_nan(const Tensor& t);
 bool has_non_finite(const Tensor& t);
+// Notes that t (a whole storage) holds no NaN: made by a NaN-keeping op (ReLU, max pooling) from NaN-free input.
+// has_nan then answers without scanning (a conv → ReLU → max-pool chain scans once, not twice).
+void mark_nan_free(const Tensor& t);
 
 // Whether t's values live (also) in a oneDNN layout other than its plain one.
 bool has_native(const Tensor& t);

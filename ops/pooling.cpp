@@ -279,7 +279,9 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
       (*windows.sliding)[3 - dims + d] = {p.kernel[d], p.stride[d], p.padding[d], p.dilation[d]};
     if (windows.has_empty_window() || onednn::has_nan(input))
       return pool_by_loops(input, windows, out_size, true, "MaxPoolBackward0");
-    return pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
+    const Tensor y = pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
+    onednn::mark_nan_free(y);  // a max of values without NaN
+    return y;
   }
   bool ceil_extends = false;  // some last window hangs past the padding
   for (int64_t d = 0; d < dims; ++d) ceil_extends |= pad_r[d] > p.padding[d];

@@ -206,3 +206,13 @@ TEST_CASE("regressions found by the fuzzers") {
   CHECK(empty_conv.bias.to_vector<float>() == std::vector<float>(1 << 20, 0.f));  // PyTorch leaves it unset
   CHECK_THROWS_AS(nn::init::calculate_fan_in_and_fan_out(empty_conv.weight), Error);
 }
+
+TEST_CASE("a tensor known to hold no NaN forgets it when written: max pooling still sees a NaN put there later") {
+  Tensor y = F::relu(randn({1, 1, 4, 4}));  // scanned once, then known NaN-free
+  CHECK_FALSE(std::isnan(F::max_pool2d(y, {.kernel_size = 2}).to_vector<float>()[0]));
+  y.data_ptr<float>()[0] = kNan;  // a write through data_ptr
+  CHECK(std::isnan(F::max_pool2d(y, {.kernel_size = 2}).to_vector<float>()[0]));
+  Tensor z = F::relu(randn({1, 1, 4, 4}));
+  z.copy_(full({1, 1, 4, 4}, kNan));  // and through copy_
+  CHECK(all_nan(F::max_pool2d(z, {.kernel_size = 2})));
+}
