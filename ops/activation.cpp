@@ -1,9 +1,6 @@
-// Activations on oneDNN's eltwise primitive: they run on whatever layout their input has (a conv's
-// blocked output stays blocked), each forward with the backward it records right below.
-#include <bit>
-
-#include <xtensor/xoperation.hpp>
-
+// ReLU on the values where they lie: a conv's blocked output (a native copy, ops/onednn.h) is read and
+// written in its own layout, so a ReLU between two oneDNN ops costs no reorder. It is one vectorised pass
+// of our own, not oneDNN's eltwise primitive, whose ReLU turns NaN into 0 where PyTorch's keeps it.
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
@@ -14,105 +11,53 @@
 namespace nabla {
 namespace {
 
-// One eltwise function: its algorithm (and alpha, beta) and whether its backward reads the output
-// (the *_use_dst_for_bwd algorithms) or the input.
-struct Eltwise {
-  const char* name;
-  const char* backward_name;
-  dnnl::algorithm algorithm;
-  float alpha = 0.f, beta = 0.f;
-  bool backward_uses_output = false;
-};
-
-struct EltwisePrimitives {
-  dnnl::eltwise_forward::primitive_desc forward_pd;
-  dnnl::eltwise_forward forward;
-  onednn::Lazy<std::pair<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>> backward;
-};
-onednn::Cache<EltwisePrimitives> eltwise_cache;
-
-// Both the forward (training: its pd is the backward's hint) and the backward work on `layout`, the
-// input's own, so a blocked tensor is never reordered here; its padded channels stay zero, which is why
-// only functions with f(0) = 0 may take this path.
-std::shared_ptr<EltwisePrimitives> primitives(const Eltwise& f, const dnnl::memory::desc& layout) {
-  onednn::Key key("eltwise");
-  key << static_cast<int64_t>(f.algorithm) << std::bit_cast<int32_t>(f.alpha) << std::bit_cast<int32_t>(f.beta)
-      << layout;
-  return eltwise_cache.get(key, [&] {
-    const dnnl::eltwise_forward::primitive_desc pd(
-        {dnnl::prop_kind::forward_training, f.algorithm, layout, f.alpha, f.beta}, onednn::engine());
-    onednn::note_created(std::string(f.name) + " (eltwise forward)", key.str(), pd);
-    return EltwisePrimitives{pd, dnnl::eltwise_forward(pd), {}};
-  });
+// y = relu(x) over n floats (a blocked layout's padding included: zeros stay zeros); returns whether a NaN
+// went through.
+bool relu_forward(const float* x, float* y, int64_t n) {
+  int nan = 0;
+#pragma omp parallel for simd reduction(| : nan) if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    nan |= v != v;
+    y[i] = v <= 0.f ? 0.f : v;  // NaN compares false: it stays NaN
+  }
+  return nan != 0;
 }
 
-// Records f's backward for `out` = f(input), computed in `layout` (the input's and the output's).
-Tensor record_eltwise(const Eltwise& f, std::shared_ptr<EltwisePrimitives> prims, const Tensor& input, const Tensor& out,
-                      const dnnl::memory::desc& layout) {
-  const Tensor saved = f.backward_uses_output ? out : onednn::dense(input.detach());
-  return autograd::record(
-      f.backward_name, out, {input}, [prims, f, layout, saved](const Tensor& grad, const autograd::Needs&) {
-        const auto& [pd, backward] = prims->backward.get([&] {
-          const dnnl::eltwise_backward::primitive_desc bwd({f.algorithm, layout, layout, f.alpha, f.beta},
-                                                           onednn::engine(), prims->forward_pd);
-          onednn::note_created(std::string(f.name) + " (eltwise backward)", "", bwd);
-          return std::pair{bwd, dnnl::eltwise_backward(bwd)};
-        });
-        Tensor saved_keep, grad_keep;
-        onednn::Output gx(saved.shape(), pd.diff_src_desc(), saved);
-        onednn::execute(backward, {{f.backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC,
-                                    onednn::read_as(saved, layout, saved_keep)},
-                                   {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(grad), layout, grad_keep)},
-                                   {DNNL_ARG_DIFF_SRC, gx.memory()}});
-        return autograd::Grads{gx.finish()};
-      });
+// PyTorch's threshold_backward: the gradient passes where the output is not <= 0 (positive, or NaN).
+void relu_backward(const float* y, const float* g, float* gx, int64_t n) {
+#pragma omp parallel for simd if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) gx[i] = y[i] <= 0.f ? 0.f : g[i];
 }
 
-Tensor eltwise(const Eltwise& f, const Tensor& input) {
-  kernels::check_float(input, f.name);
-  if (input.numel() == 0)
-    return autograd::record(f.backward_name, empty(input.shape()), {input},
-                            [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
-  const Tensor x = onednn::dense(input.detach());
-  const dnnl::memory::desc layout = onednn::layout_of(x);
-  const auto prims = primitives(f, layout);
-  Tensor x_keep;
-  onednn::Output y(x.shape(), layout, x);
-  onednn::execute(prims->forward, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
-  return record_eltwise(f, prims, input, y.finish(), layout);
-}
-
-// oneDNN's relu_use_dst_for_bwd: the same forward as relu, a backward that reads the output, not the input.
-const Eltwise kRelu{"relu", "ReluBackward0", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f, 0.f, true};
-
-// oneDNN's relu maps NaN to 0; PyTorch keeps it (and lets the gradient through where the output is NaN).
-// The rare input holding a NaN takes this plain path.
-Tensor relu_keeping_nan(const Tensor& x) {
-  const Tensor y = kernels::compute<float, float>(x.shape(), kFloat32, [](const auto& v) {
-    return xt::where(v > 0.f || xt::isnan(v), v, 0.f);
-  }, x.detach());
-  return autograd::record("ReluBackward0", y, {x}, [y](const Tensor& g, const autograd::Needs&) {
-    return autograd::Grads{kernels::compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
-      return xt::where(yv > 0.f || xt::isnan(yv), gv, 0.f);
-    }, g, y)};
-  }, autograd::Saves::Output);
-}
+float* floats(const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); }
+int64_t count(const dnnl::memory::desc& md) { return static_cast<int64_t>(md.get_size() / sizeof(float)); }
 
 }  // namespace
 
-// d relu = 1 where the output is positive.
-Tensor relu(const Tensor& x) {
-  kernels::check_float(x, "relu");
-  if (onednn::has_nan(x)) return relu_keeping_nan(x);
-  Tensor y = eltwise(kRelu, x);
-  onednn::mark_nan_free(y);
-  return y;
+Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
+  return autograd::record("ReluBackward0", output, {input}, [output](const Tensor& grad, const autograd::Needs&) {
+    const dnnl::memory::desc layout = onednn::layout_of(output);
+    Tensor y_keep, grad_keep;
+    const dnnl::memory y = onednn::read_as(output, layout, y_keep);
+    const dnnl::memory g = onednn::read_as(onednn::dense(grad), layout, grad_keep);
+    onednn::Output gx(output.shape(), layout, output);
+    relu_backward(floats(y), floats(g), floats(gx.memory()), count(layout));
+    return autograd::Grads{gx.finish()};
+  }, autograd::Saves::Output);
 }
 
-Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
-  if (!autograd::needs_graph({input})) return output;
-  const dnnl::memory::desc layout = onednn::layout_of(output);
-  return record_eltwise(kRelu, primitives(kRelu, layout), input, output, layout);
+Tensor relu(const Tensor& input) {
+  kernels::check_float(input, "relu");
+  const Tensor x = onednn::dense(input.detach());
+  const dnnl::memory::desc layout = onednn::layout_of(x);
+  Tensor x_keep;
+  const dnnl::memory src = onednn::read_as(x, layout, x_keep);
+  onednn::Output y(x.shape(), layout, x);
+  const bool nan = relu_forward(floats(src), floats(y.memory()), count(layout));
+  const Tensor out = y.finish();
+  if (!nan) onednn::mark_nan_free(out);
+  return detail::record_relu(input, out);
 }
 
 }  // namespace nabla
