@@ -2,9 +2,11 @@
 // Test helpers: PyTorch fixtures, closeness checks and the finite-difference gradient check that
 // every op's test uses.
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <nabla/nabla.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -122,6 +124,20 @@ inline void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f
       }
     }
   }
+}
+
+// A file name in the temporary folder, unique to this process: <tmp>/nabla_test_<pid>_<name>.
+inline std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("nabla_test_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 }  // namespace nabla::test

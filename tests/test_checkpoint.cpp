@@ -6,18 +6,9 @@
 
 using namespace nabla;
 
-namespace {
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("nabla_test_" + std::to_string(::getpid()) + "_" + name)).string();
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
-}  // namespace
+using nabla::test::read_bytes;
+using nabla::test::temp_path;
+using nabla::test::write_bytes;
 
 TEST_CASE("save and load round-trip a module's state_dict") {
   const std::string path = temp_path("model.safetensors");

@@ -1,27 +1,20 @@
 // File damage, exhaustively on small files: every truncation and a flipped byte at every offset of a
-// checkpoint and an IDX file (the TSV reader's twin is in test_text_classifier.cpp). Each must give a nabla::Error naming the file (and the offset or
-// line), or load what a damaged file can still honestly hold; never a crash or a silently altered state.
+// checkpoint and an IDX file (the TSV reader's twin is in test_text_classifier.cpp). Each must give a
+// nabla::Error naming the file (and the offset), or load what a damaged file can still honestly hold;
+// never a crash or a silently altered state.
 #include <zlib.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "helpers.hpp"
 
 using namespace nabla;
 
+using nabla::test::read_bytes;
+using nabla::test::temp_path;
+using nabla::test::write_bytes;
+
 namespace {
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("nabla_damage_" + std::to_string(::getpid()) + "_" + name)).string();
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 // Every damaged version of `good`: each proper prefix, then each single byte inverted.
 template <class Check>

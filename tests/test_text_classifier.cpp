@@ -140,11 +140,10 @@ TEST_CASE("the text CNN learns a small three-class problem") {
 }
 
 TEST_CASE("a TSV file: every truncation and flip reads, or is refused naming the file and line") {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("nabla_damage_" + std::to_string(::getpid()) + "_train.tsv")).string();
+  const std::string path = nabla::test::temp_path("train.tsv");
   const std::string good = "spam\tbuy cheap pills now\nham\tsee you at lunch\r\n\nham\tthe report is attached\n";
   const auto check = [&](const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
+    nabla::test::write_bytes(path, bytes);
     try {
       text_classifier::read_tsv(path);
     } catch (const nabla::Error& e) {
