@@ -88,10 +88,12 @@ std::vector<Node*> topological_order(Node* root) {
 void check_saved_versions(const Node& node) {
   for (const auto& saved : node.saved) {
     const auto storage = saved.storage.lock();
-    NABLA_CHECK(!storage || storage->version == saved.version, "backward: one of the variables needed for gradient "
-                "computation has been modified by an inplace operation: ", saved.what, " of ", node.name, " (",
-                shape_str(saved.shape), ") is at version ", storage ? storage->version : 0, "; expected version ",
-                saved.version, " instead. Do not write it (optimizer step, copy_, fill_) between the forward and "
+    NABLA_CHECK(!storage || storage->version == saved.version,
+                "backward: one of the variables needed for gradient "
+                "computation has been modified by an inplace operation: ",
+                saved.what, " of ", node.name, " (", shape_str(saved.shape), ") is at version ",
+                storage ? storage->version : 0, "; expected version ", saved.version,
+                " instead. Do not write it (optimizer step, copy_, fill_) between the forward and "
                 "the backward; clone() it before writing, or run the step after backward");
   }
 }
@@ -102,8 +104,8 @@ void check_finite(const Node& node, size_t i, const Tensor& g) {
   const float* p = read_ptr<float>(dense);
   for (int64_t k = 0; k < dense.numel(); ++k)
     NABLA_CHECK(std::isfinite(p[k]), "backward (anomaly mode): function '", node.name, "' returned ",
-                std::isnan(p[k]) ? "nan" : "inf", " values in its ", i, "th output (gradient for input ", i,
-                ", shape ", shape_str(g.shape()), ", first at element ", k, ")");
+                std::isnan(p[k]) ? "nan" : "inf", " values in its ", i, "th output (gradient for input ", i, ", shape ",
+                shape_str(g.shape()), ", first at element ", k, ")");
 }
 
 void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? slot + grad : grad; }

@@ -34,7 +34,8 @@ void check_allocatable(const Shape& shape, Dtype dtype, const std::string& who) 
   NABLA_CHECK(bytes.has_value(), who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
               " needs more bytes than an int64 can count; check the sizes that made this shape");
   NABLA_CHECK(*bytes <= memory_limit(), who, ": a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
-              " needs ", gib(*bytes), " GiB, more than the ", gib(memory_limit()), " GiB of memory a tensor may take "
+              " needs ", gib(*bytes), " GiB, more than the ", gib(memory_limit()),
+              " GiB of memory a tensor may take "
               "(the machine's physical memory, or nabla::set_memory_limit); check the sizes that made this shape");
 }
 

@@ -202,7 +202,8 @@ StateDict load(const std::string& path, Metadata* metadata) {
     return true;
   };
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + static_cast<std::ptrdiff_t>(data_start), note_keys);
+    header =
+        nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + static_cast<std::ptrdiff_t>(data_start), note_keys);
   } catch (const nlohmann::json::parse_error& e) {
     fail_at(8 + e.byte, "the JSON header does not parse (", e.what(), ")");
   } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (found by fuzz_checkpoint)
@@ -263,7 +264,8 @@ StateDict load(const std::string& path, Metadata* metadata) {
   for (const Entry* e : by_offset) {
     if (e->begin != covered)
       fail_at(data_start + std::min<uint64_t>(e->begin, data_size), "tensor '", e->name, "' starts at data byte ",
-              e->begin, " but the tensors before it end at ", covered, " (", e->begin < covered ? "overlap" : "gap", ")");
+              e->begin, " but the tensors before it end at ", covered, " (", e->begin < covered ? "overlap" : "gap",
+              ")");
     covered = e->end;
   }
   if (covered != data_size)

@@ -55,13 +55,14 @@ Tensor LazyConv<Concrete>::forward(const Tensor& input) {
 }
 
 template <class Concrete>
-Tensor LazyConv<Concrete>::forward(const Tensor& input, const std::vector<int64_t>& output_size)
-  requires(LazyTraits<Concrete>::transposed)
-{
+Tensor LazyConv<Concrete>::forward(const Tensor& input,
+                                   const std::vector<int64_t>& output_size) requires(LazyTraits<Concrete>::transposed) {
   // clang 14 instantiates this for the convolutions too (the explicit instantiations below), despite the
   // requires-clause; the branch keeps that instantiation compiling. It is never callable for them.
-  if constexpr (LazyTraits<Concrete>::transposed) return ready_for(input).forward(input, output_size);
-  else return forward(input);
+  if constexpr (LazyTraits<Concrete>::transposed)
+    return ready_for(input).forward(input, output_size);
+  else
+    return forward(input);
 }
 
 // Called by load_state_dict while a parameter is uninitialized. What the dict lacks stays

@@ -88,13 +88,12 @@ class LazyConv : public Layer<LazyConv<Concrete>> {
 
   // Materialises from the input on the first call, then is the concrete layer's forward.
   Tensor forward(const Tensor& input);
-  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size)
-    requires(LazyTraits<Concrete>::transposed);  // not Traits::: clang 14 cannot match that out of line
+  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size) requires(
+      LazyTraits<Concrete>::transposed);  // not Traits::: clang 14 cannot match that out of line
   Tensor operator()(const Tensor& input) { return forward(input); }
   // A template, so that clang's explicit instantiation of a non-transposed LazyConv skips it.
   template <bool Transposed = Traits::transposed>
-    requires(Transposed)
-  Tensor operator()(const Tensor& input, const std::vector<int64_t>& output_size) {
+  requires(Transposed) Tensor operator()(const Tensor& input, const std::vector<int64_t>& output_size) {
     return forward(input, output_size);
   }
 

@@ -36,15 +36,18 @@ int64_t count(const dnnl::memory::desc& md) { return static_cast<int64_t>(md.get
 }  // namespace
 
 Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
-  return autograd::record("ReluBackward0", output, {input}, [output](const Tensor& grad, const autograd::Needs&) {
-    const dnnl::memory::desc layout = onednn::layout_of(output);
-    Tensor y_keep, grad_keep;
-    const dnnl::memory y = onednn::read_as(output, layout, y_keep);
-    const dnnl::memory g = onednn::read_as(onednn::dense(grad), layout, grad_keep);
-    onednn::Output gx(output.shape(), layout, output);
-    relu_backward(floats(y), floats(g), floats(gx.memory()), count(layout));
-    return autograd::Grads{gx.finish()};
-  }, autograd::Saves::Output);
+  return autograd::record(
+      "ReluBackward0", output, {input},
+      [output](const Tensor& grad, const autograd::Needs&) {
+        const dnnl::memory::desc layout = onednn::layout_of(output);
+        Tensor y_keep, grad_keep;
+        const dnnl::memory y = onednn::read_as(output, layout, y_keep);
+        const dnnl::memory g = onednn::read_as(onednn::dense(grad), layout, grad_keep);
+        onednn::Output gx(output.shape(), layout, output);
+        relu_backward(floats(y), floats(g), floats(gx.memory()), count(layout));
+        return autograd::Grads{gx.finish()};
+      },
+      autograd::Saves::Output);
 }
 
 Tensor relu(const Tensor& input) {

@@ -248,7 +248,8 @@ onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
 // layout they come (a previous oneDNN op's, or a plain or permuted one), results left in the layout the
 // primitive chose (onednn::Output).
 template <class F>
-Tensor run(const std::shared_ptr<F>& family, const Geometry& g, const Tensor& input, const Tensor& weight_in, const Tensor& bias, bool relu) {
+Tensor run(const std::shared_ptr<F>& family, const Geometry& g, const Tensor& input, const Tensor& weight_in,
+           const Tensor& bias, bool relu) {
   const bool training = autograd::needs_graph({input, weight_in, bias});
   const auto& forward = family->forward(training);
   const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
@@ -271,50 +272,53 @@ Tensor run(const std::shared_ptr<F>& family, const Geometry& g, const Tensor& in
   // keeps the reordered copy on the gradient's storage). With the ReLU fused, the conv's node hands its
   // output (whose values are already relu'd: the conv's backward never reads them) to the ReLU's node.
   const Tensor out = y.finish();
-  const Tensor conv = autograd::record("ConvolutionBackward0", out, {input, weight_in, bias},
-                          [family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](
-                              const Tensor& grad, const autograd::Needs& needs) {
-    const Tensor gy = onednn::dense(grad);
-    if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
-      const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
-      if (auto sparse = detail::sparse_conv_backward(x, w, gy.contiguous(), window, needs[0], needs[1],
-                                                     needs[2] && has_bias))
-        return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
-    }
-    const auto& backward = family->backward();
-    autograd::Grads grads(3);
-    if (needs[0]) {  // skipped for a first layer
-      Tensor diff_dst_keep;
-      onednn::Output gx(x.shape(), backward.data_pd.diff_src_desc(), x);  // plain gradients come in x's dim order
-      onednn::execute(backward.data,
-                      {{DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.data_pd.diff_dst_desc(), diff_dst_keep)},
-                       {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, backward.data_pd.weights_desc())},
-                       {DNNL_ARG_DIFF_SRC, gx.memory()}});
-      grads[0] = gx.finish();
-    }
-    if (needs[1] || needs[2]) {
-      Tensor gw = empty(w.shape()), src_again_keep, diff_dst_keep, diff_weights_keep;
-      const dnnl::memory gw_plain(weights_md, onednn::engine(), gw.data_ptr<float>());
-      const dnnl::memory diff_weights = weights_md == backward.weights_pd.diff_weights_desc()
-                                            ? gw_plain
-                                            : onednn::scratch(backward.weights_pd.diff_weights_desc(), diff_weights_keep);
-      std::unordered_map<int, dnnl::memory> wargs{
-          {DNNL_ARG_SRC, onednn::to_layout(src, backward.weights_pd.src_desc(), src_again_keep)},
-          {DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.weights_pd.diff_dst_desc(), diff_dst_keep)},
-          {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
-      Tensor gb;
-      if (has_bias) {
-        gb = empty({g.out_channels});
-        wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), gb));
-      }
-      onednn::execute(backward.weights, wargs);
-      if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);
-      grads[1] = needs[1] ? gw : Tensor();
-      grads[2] = needs[2] ? gb : Tensor();
-    }
-    (void)src_keep;  // held so that `src` stays valid until the backward
-    return grads;
-  });
+  const Tensor conv = autograd::record(
+      "ConvolutionBackward0", out, {input, weight_in, bias},
+      [family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](const Tensor& grad,
+                                                                                    const autograd::Needs& needs) {
+        const Tensor gy = onednn::dense(grad);
+        if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
+          const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
+          if (auto sparse =
+                  detail::sparse_conv_backward(x, w, gy.contiguous(), window, needs[0], needs[1], needs[2] && has_bias))
+            return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
+        }
+        const auto& backward = family->backward();
+        autograd::Grads grads(3);
+        if (needs[0]) {  // skipped for a first layer
+          Tensor diff_dst_keep;
+          onednn::Output gx(x.shape(), backward.data_pd.diff_src_desc(), x);  // plain gradients come in x's dim order
+          onednn::execute(
+              backward.data,
+              {{DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.data_pd.diff_dst_desc(), diff_dst_keep)},
+               {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, backward.data_pd.weights_desc())},
+               {DNNL_ARG_DIFF_SRC, gx.memory()}});
+          grads[0] = gx.finish();
+        }
+        if (needs[1] || needs[2]) {
+          Tensor gw = empty(w.shape()), src_again_keep, diff_dst_keep, diff_weights_keep;
+          const dnnl::memory gw_plain(weights_md, onednn::engine(), gw.data_ptr<float>());
+          const dnnl::memory diff_weights =
+              weights_md == backward.weights_pd.diff_weights_desc()
+                  ? gw_plain
+                  : onednn::scratch(backward.weights_pd.diff_weights_desc(), diff_weights_keep);
+          std::unordered_map<int, dnnl::memory> wargs{
+              {DNNL_ARG_SRC, onednn::to_layout(src, backward.weights_pd.src_desc(), src_again_keep)},
+              {DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.weights_pd.diff_dst_desc(), diff_dst_keep)},
+              {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+          Tensor gb;
+          if (has_bias) {
+            gb = empty({g.out_channels});
+            wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), gb));
+          }
+          onednn::execute(backward.weights, wargs);
+          if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);
+          grads[1] = needs[1] ? gw : Tensor();
+          grads[2] = needs[2] ? gb : Tensor();
+        }
+        (void)src_keep;  // held so that `src` stays valid until the backward
+        return grads;
+      });
   return relu ? detail::record_relu(conv, out) : conv;
 }
 
@@ -327,12 +331,14 @@ Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, 
     NoGradGuard no_grad;
     y = y + bias.detach().reshape(bias_shape);
   }
-  return autograd::record("ConvolutionBackward0", y, {input, weight, bias},
-                          [g, in_shape = input.shape(), w_shape = weight.shape()](const Tensor& grad, const autograd::Needs&) {
-    Shape dims{0};
-    for (int64_t d = 2; d < grad.dim(); ++d) dims.push_back(d);
-    return autograd::Grads{zeros(in_shape), zeros(w_shape), sum(grad, dims)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "ConvolutionBackward0", y, {input, weight, bias},
+      [g, in_shape = input.shape(), w_shape = weight.shape()](const Tensor& grad, const autograd::Needs&) {
+        Shape dims{0};
+        for (int64_t d = 2; d < grad.dim(); ++d) dims.push_back(d);
+        return autograd::Grads{zeros(in_shape), zeros(w_shape), sum(grad, dims)};
+      },
+      autograd::Saves::Nothing);
 }
 
 std::string size_list(const Shape& s) { return list_str(s, " x "); }
@@ -343,8 +349,8 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
                  const std::string& who) {
   const std::string name = op_name(p.transposed, dims);
   NABLA_CHECK(input.defined() && weight.defined(), who, ": got an undefined input or weight");
-  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32, who, ": Input type (",
-              dtype_name(input.dtype()), ") and weight type (", dtype_name(weight.dtype()), ") should be float32");
+  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32, who, ": Input type (", dtype_name(input.dtype()),
+              ") and weight type (", dtype_name(weight.dtype()), ") should be float32");
   NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32, who, ": bias type (", dtype_name(bias.dtype()),
               ") should be float32, like the input and weight");
   NABLA_CHECK(input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ", dims + 2,
@@ -461,9 +467,9 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   if (input.dim() == dims + 1) return convolution(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
   // Deconvolutions take the ReLU as a separate op; so do convs whose operands are not all finite, since the fused
   // ReLU would turn the NaN they make into 0 (PyTorch's ReLU keeps it).
-  if (params.relu && (params.transposed || onednn::has_non_finite(input) ||
-                      (weight.defined() && onednn::has_non_finite(weight)) ||
-                      (bias.defined() && onednn::has_non_finite(bias)))) {
+  if (params.relu &&
+      (params.transposed || onednn::has_non_finite(input) || (weight.defined() && onednn::has_non_finite(weight)) ||
+       (bias.defined() && onednn::has_non_finite(bias)))) {
     ConvParams unfused = params;
     unfused.relu = false;
     return relu(convolution(input, weight, bias, unfused, dims, who));
@@ -497,7 +503,8 @@ Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, c
     return run(family, g, input, weight, bias, false);
   }
   const auto family = conv_cache.get(key, [&] {
-    if (!params.winograd) return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_direct, key.str());
+    if (!params.winograd)
+      return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_direct, key.str());
     try {
       return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_winograd, key.str());
     } catch (const dnnl::error&) {

@@ -67,10 +67,12 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   const uint64_t seed = random::next_u64();
   const auto threshold = static_cast<uint32_t>(std::ldexp(p, 32) > 4294967295.0 ? 4294967295.0 : std::ldexp(p, 32));
   const auto scale = static_cast<float>(1.0 / (1.0 - p));
-  return autograd::record("NativeDropoutBackward0", masked(x.detach(), seed, threshold, scale), {x},
-                          [seed, threshold, scale](const Tensor& g, const autograd::Needs&) {
-    return autograd::Grads{masked(g, seed, threshold, scale)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "NativeDropoutBackward0", masked(x.detach(), seed, threshold, scale), {x},
+      [seed, threshold, scale](const Tensor& g, const autograd::Needs&) {
+        return autograd::Grads{masked(g, seed, threshold, scale)};
+      },
+      autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

@@ -38,16 +38,22 @@ Tensor unary(const char* op, const Tensor& x, F&& f) {
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary("add", a, b, [](const auto& x, const auto& z) { return x + z; });
-  return autograd::record("AddBackward0", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
-    return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(g, sb) : Tensor()};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "AddBackward0", y, {a, b},
+      [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+        return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(g, sb) : Tensor()};
+      },
+      autograd::Saves::Nothing);
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary("sub", a, b, [](const auto& x, const auto& z) { return x - z; });
-  return autograd::record("SubBackward0", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
-    return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(neg(g), sb) : Tensor()};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "SubBackward0", y, {a, b},
+      [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+        return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(neg(g), sb) : Tensor()};
+      },
+      autograd::Saves::Nothing);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -68,15 +74,15 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor add(const Tensor& a, double b) {
   const auto s = static_cast<float>(b);
   Tensor y = unary("add", a, [s](const auto& x) { return x + s; });
-  return autograd::record("AddBackward0", y, {a}, [](const Tensor& g, const Needs&) { return Grads{g}; },
-                          autograd::Saves::Nothing);
+  return autograd::record(
+      "AddBackward0", y, {a}, [](const Tensor& g, const Needs&) { return Grads{g}; }, autograd::Saves::Nothing);
 }
 
 Tensor mul(const Tensor& a, double b) {
   const auto s = static_cast<float>(b);
   Tensor y = unary("mul", a, [s](const auto& x) { return x * s; });
-  return autograd::record("MulBackward0", y, {a}, [b](const Tensor& g, const Needs&) { return Grads{g * b}; },
-                          autograd::Saves::Nothing);
+  return autograd::record(
+      "MulBackward0", y, {a}, [b](const Tensor& g, const Needs&) { return Grads{g * b}; }, autograd::Saves::Nothing);
 }
 
 Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
@@ -93,8 +99,8 @@ Tensor rdiv(const Tensor& a, double b) {
 
 Tensor neg(const Tensor& x) {
   Tensor y = unary("neg", x, [](const auto& v) { return -v; });
-  return autograd::record("NegBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{neg(g)}; },
-                          autograd::Saves::Nothing);
+  return autograd::record(
+      "NegBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{neg(g)}; }, autograd::Saves::Nothing);
 }
 
 Tensor exp(const Tensor& x) {

@@ -32,20 +32,22 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   const float* pw = w.data_ptr<float>();
   float* py = y.data_ptr<float>();
   for (size_t k = 0; k < idx.size(); ++k) std::memcpy(py + k * dim, pw + idx[k] * dim, sizeof(float) * dim);
-  return autograd::record("EmbeddingBackward0", y, {weight},
-                          [idx, rows, dim, padding_idx](const Tensor& g, const autograd::Needs&) {
-    Tensor gw = zeros({rows, dim});
-    const Tensor dense = g.contiguous();
-    const float* pg = dense.data_ptr<float>();
-    float* out = gw.data_ptr<float>();
-    for (size_t k = 0; k < idx.size(); ++k) {
-      if (padding_idx && idx[k] == *padding_idx) continue;
-      float* row = out + idx[k] * dim;
-      const float* grad_row = pg + k * dim;
-      for (int64_t j = 0; j < dim; ++j) row[j] += grad_row[j];
-    }
-    return autograd::Grads{gw};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "EmbeddingBackward0", y, {weight},
+      [idx, rows, dim, padding_idx](const Tensor& g, const autograd::Needs&) {
+        Tensor gw = zeros({rows, dim});
+        const Tensor dense = g.contiguous();
+        const float* pg = dense.data_ptr<float>();
+        float* out = gw.data_ptr<float>();
+        for (size_t k = 0; k < idx.size(); ++k) {
+          if (padding_idx && idx[k] == *padding_idx) continue;
+          float* row = out + idx[k] * dim;
+          const float* grad_row = pg + k * dim;
+          for (int64_t j = 0; j < dim; ++j) row[j] += grad_row[j];
+        }
+        return autograd::Grads{gw};
+      },
+      autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

@@ -84,8 +84,8 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) 
 void count_blocks(Blocks& b) {
   b.count.clear();
   for (int64_t d = 0; d < b.dims(); ++d)
-    b.count.push_back(
-        floor_div(b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1, b.stride[d]) + 1);
+    b.count.push_back(floor_div(b.image[d] + 2 * b.padding[d] - b.dilation[d] * (b.kernel[d] - 1) - 1, b.stride[d]) +
+                      1);
 }
 
 // One row of the column matrix over the blocks along the last dim: blocks [lo, hi) read image
@@ -168,9 +168,10 @@ Tensor unfold_batched(const Tensor& input, const Blocks& b) {
   const Tensor x = input.detach().contiguous();
   Tensor y = empty({n, c * b.kernel_numel(), b.block_numel()});
   im2col(b, x.data_ptr<float>(), y.data_ptr<float>(), n * c);
-  return autograd::record("Im2ColBackward0", y, {input}, [b](const Tensor& grad, const autograd::Needs&) {
-    return autograd::Grads{fold_batched(grad, b)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "Im2ColBackward0", y, {input},
+      [b](const Tensor& grad, const autograd::Needs&) { return autograd::Grads{fold_batched(grad, b)}; },
+      autograd::Saves::Nothing);
 }
 
 // columns: (N, C·∏kernel, L).
@@ -181,9 +182,10 @@ Tensor fold_batched(const Tensor& input, const Blocks& b) {
   shape.insert(shape.end(), b.image.begin(), b.image.end());
   Tensor y = empty(shape);
   col2im(b, columns.data_ptr<float>(), y.data_ptr<float>(), n * c);
-  return autograd::record("Col2ImBackward0", y, {input}, [b](const Tensor& grad, const autograd::Needs&) {
-    return autograd::Grads{unfold_batched(grad, b)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "Col2ImBackward0", y, {input},
+      [b](const Tensor& grad, const autograd::Needs&) { return autograd::Grads{unfold_batched(grad, b)}; },
+      autograd::Saves::Nothing);
 }
 
 // The options as blocks, every size per dim and checked. `decider` (kernel_size for unfold,

@@ -211,7 +211,8 @@ bool any_value(const float* p, int64_t n, Pred pred) {
 template <class Pred>
 bool any_value(const Tensor& t, Pred pred) {
   if (auto native = native_of(t))  // the buffer has one spare element past the layout's bytes: not scanned
-    return any_value(read_ptr<float>(native->buffer), static_cast<int64_t>(native->desc.get_size() / sizeof(float)), pred);
+    return any_value(read_ptr<float>(native->buffer), static_cast<int64_t>(native->desc.get_size() / sizeof(float)),
+                     pred);
   const Tensor values = t.contiguous();
   return any_value(read_ptr<float>(values), values.numel(), pred);
 }
@@ -230,7 +231,8 @@ void mark_nan_free(const Tensor& t) {
 }
 
 bool has_non_finite(const Tensor& t) {
-  return t.dtype() == kFloat32 && any_value(t, [](float v) { return !(v - v == 0.f); });  // inf - inf and NaN - NaN are NaN
+  return t.dtype() == kFloat32 &&
+         any_value(t, [](float v) { return !(v - v == 0.f); });  // inf - inf and NaN - NaN are NaN
 }
 
 bool has_native(const Tensor& t) { return native_of(t) != nullptr; }

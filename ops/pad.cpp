@@ -78,10 +78,10 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   check_allocatable(out_shape, kFloat32, "pad");  // before the index maps, which are as long as the output dims
   // An empty result needs no maps (one of its dims could still be 2^40 long).
   if (numel(out_shape) == 0)
-    return autograd::record("PadBackward0", zeros(out_shape), {input}, [shape = input.shape()](const Tensor&,
-                                                                                             const autograd::Needs&) {
-      return autograd::Grads{zeros(shape)};
-    }, autograd::Saves::Nothing);
+    return autograd::record(
+        "PadBackward0", zeros(out_shape), {input},
+        [shape = input.shape()](const Tensor&, const autograd::Needs&) { return autograd::Grads{zeros(shape)}; },
+        autograd::Saves::Nothing);
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t k = rank - 1 - d;
     maps.push_back(index_map(input.size(d), k < padded_dims ? pads[2 * k] : 0, out_shape[d], mode));
@@ -93,16 +93,19 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   float* py = y.data_ptr<float>();
   const auto fill = static_cast<float>(value);
   for_each_element(maps, in_strides, [&](int64_t o, int64_t i) { py[o] = i < 0 ? fill : px[i]; });
-  return autograd::record("PadBackward0", y, {input}, [maps, in_strides, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
-    Tensor gx = zeros(in_shape);
-    const Tensor dense = g.contiguous();
-    const float* pg = dense.data_ptr<float>();
-    float* out = gx.data_ptr<float>();
-    for_each_element(maps, in_strides, [&](int64_t o, int64_t i) {
-      if (i >= 0) out[i] += pg[o];
-    });
-    return autograd::Grads{gx};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "PadBackward0", y, {input},
+      [maps, in_strides, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
+        Tensor gx = zeros(in_shape);
+        const Tensor dense = g.contiguous();
+        const float* pg = dense.data_ptr<float>();
+        float* out = gx.data_ptr<float>();
+        for_each_element(maps, in_strides, [&](int64_t o, int64_t i) {
+          if (i >= 0) out[i] += pg[o];
+        });
+        return autograd::Grads{gx};
+      },
+      autograd::Saves::Nothing);
 }
 
 }  // namespace nabla

@@ -90,25 +90,25 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   }
   onednn::execute(primitive, args);
   if (!training) return y.finish();
-  return autograd::record(algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0" : "AvgPoolBackward0",
-                          y.finish(), {input},
-                          [prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](
-                              const Tensor& g, const autograd::Needs&) {
-    const auto& [backward_pd, backward] = prims->backward.get([&] {
-      const dnnl::pooling_v2_backward::primitive_desc pd(
-          {algorithm, hint.src_desc(), hint.dst_desc(), strides, kernel, dil, l, r}, onednn::engine(), hint);
-      onednn::note_created("pooling backward", "", pd);
-      return PoolPrimitives::Backward{pd, dnnl::pooling_v2_backward(pd)};
-    });
-    Tensor dy_keep;
-    onednn::Output dx(x.shape(), backward_pd.diff_src_desc(), x);
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
-        {DNNL_ARG_DIFF_SRC, dx.memory()}};
-    if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
-    onednn::execute(backward, args);
-    return autograd::Grads{dx.finish()};
-  });
+  return autograd::record(
+      algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0" : "AvgPoolBackward0", y.finish(), {input},
+      [prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](const Tensor& g,
+                                                                                               const autograd::Needs&) {
+        const auto& [backward_pd, backward] = prims->backward.get([&] {
+          const dnnl::pooling_v2_backward::primitive_desc pd(
+              {algorithm, hint.src_desc(), hint.dst_desc(), strides, kernel, dil, l, r}, onednn::engine(), hint);
+          onednn::note_created("pooling backward", "", pd);
+          return PoolPrimitives::Backward{pd, dnnl::pooling_v2_backward(pd)};
+        });
+        Tensor dy_keep;
+        onednn::Output dx(x.shape(), backward_pd.diff_src_desc(), x);
+        std::unordered_map<int, dnnl::memory> args{
+            {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
+            {DNNL_ARG_DIFF_SRC, dx.memory()}};
+        if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
+        onednn::execute(backward, args);
+        return autograd::Grads{dx.finish()};
+      });
 }
 
 }  // namespace
@@ -183,7 +183,8 @@ struct Windows {
 Windows windows_of(const Tensor& input, const Shape& out_size) {
   const auto dims = static_cast<int64_t>(out_size.size());
   const Shape in_size(input.shape().end() - dims, input.shape().end());
-  Windows w{numel(Shape(input.shape().begin(), input.shape().end() - dims)), Shape(3 - dims, 1), Shape(3 - dims, 1), {}};
+  Windows w{
+      numel(Shape(input.shape().begin(), input.shape().end() - dims)), Shape(3 - dims, 1), Shape(3 - dims, 1), {}};
   w.in3.insert(w.in3.end(), in_size.begin(), in_size.end());
   w.out3.insert(w.out3.end(), out_size.begin(), out_size.end());
   return w;
@@ -209,22 +210,23 @@ Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& o
                    });
   for (int64_t o = 0; o < y.numel(); ++o)
     py[o] = max ? (pa[o] < 0 ? -INFINITY : px[pa[o]]) : static_cast<float>(sums[o] / static_cast<double>(pc[o]));
-  return autograd::record(node, y, {input}, [windows, max, argmax, count, in_shape = input.shape()](
-                                                const Tensor& g, const autograd::Needs&) {
-    Tensor gx = zeros(in_shape);
-    const Tensor dy = g.contiguous();
-    const float* pg = dy.data_ptr<float>();
-    const int64_t* pa = argmax.data_ptr<int64_t>();
-    const int64_t* pc = count.data_ptr<int64_t>();
-    float* out = gx.data_ptr<float>();
-    if (max) {
-      for (int64_t o = 0; o < dy.numel(); ++o)
-        if (pa[o] >= 0) out[pa[o]] += pg[o];
-    } else {
-      windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });
-    }
-    return autograd::Grads{gx};
-  });
+  return autograd::record(
+      node, y, {input},
+      [windows, max, argmax, count, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
+        Tensor gx = zeros(in_shape);
+        const Tensor dy = g.contiguous();
+        const float* pg = dy.data_ptr<float>();
+        const int64_t* pa = argmax.data_ptr<int64_t>();
+        const int64_t* pc = count.data_ptr<int64_t>();
+        float* out = gx.data_ptr<float>();
+        if (max) {
+          for (int64_t o = 0; o < dy.numel(); ++o)
+            if (pa[o] >= 0) out[pa[o]] += pg[o];
+        } else {
+          windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });
+        }
+        return autograd::Grads{gx};
+      });
 }
 
 }  // namespace
@@ -243,10 +245,12 @@ Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::s
   Shape out_size, pad_r;
   PoolParams clipped = p;
   for (int64_t d = 0; d < dims; ++d)
-    out_size.push_back(pool_shape::output_size(in_size[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode));
+    out_size.push_back(
+        pool_shape::output_size(in_size[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode));
   for (int64_t s : out_size)
-    NABLA_CHECK(s > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size), "). Calculated output size: (",
-                input.size(1), " x ", list_str(out_size), "). Output size is too small");
+    NABLA_CHECK(s > 0, who, ": Given input size: (", input.size(1), " x ", list_str(in_size),
+                "). Calculated output size: (", input.size(1), " x ", list_str(out_size),
+                "). Output size is too small");
   for (int64_t d = 0; d < dims; ++d) {
     // A lone window reaching past the padded input (ceil mode allows it): its taps out there see only padding,
     // which neither max nor avg pooling counts, so the kernel shrinks to the taps that can reach the input.
@@ -304,13 +308,16 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
 
 Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who) {
   check_rank(input, dims, who);
-  NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims, " elements, got ",
-              shape_str(output_size));
-  for (int64_t s : output_size) NABLA_CHECK(s >= 0, who, ": output_size must be non-negative, got ", shape_str(output_size));
+  NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims,
+              " elements, got ", shape_str(output_size));
+  for (int64_t s : output_size)
+    NABLA_CHECK(s >= 0, who, ": output_size must be non-negative, got ", shape_str(output_size));
   check_window_sizes(who, "output_size", output_size);  // (i + 1) · in then fits in an int64
   for (int64_t d = input.dim() - dims; d < input.dim(); ++d)
-    NABLA_CHECK(input.size(d) > 0, who, ": Expected input to have non-zero size for non-batch dimensions, but input "
-                "has sizes ", shape_str(input.shape()));
+    NABLA_CHECK(input.size(d) > 0, who,
+                ": Expected input to have non-zero size for non-batch dimensions, but input "
+                "has sizes ",
+                shape_str(input.shape()));
   return pool_by_loops(input, windows_of(input, output_size), output_size, max,
                        max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0");
 }

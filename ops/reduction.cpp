@@ -130,10 +130,11 @@ Tensor extreme_all(const char* op, const Tensor& x, bool is_max) {
   const auto [values, indices] = extreme(op, "unused", x.detach().reshape({-1}), 0, false,
                                          [is_max](float a, float b) { return is_max ? a > b : a < b; });
   (void)indices;
-  return autograd::record(is_max ? "MaxBackward1" : "MinBackward1", values, {x}, [x = x.detach(), values = values](const Tensor& g, const Needs&) {
-    const Tensor mask = (x == values).to(kFloat32);
-    return Grads{mask * (g / sum(mask))};
-  });
+  return autograd::record(is_max ? "MaxBackward1" : "MinBackward1", values, {x},
+                          [x = x.detach(), values = values](const Tensor& g, const Needs&) {
+                            const Tensor mask = (x == values).to(kFloat32);
+                            return Grads{mask * (g / sum(mask))};
+                          });
 }
 
 }  // namespace
@@ -146,9 +147,10 @@ Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
   const Shape out_shape = reduced_shape(x.shape(), dims, keepdim);
   if (x.dtype() != kFloat32) return sum_kernel<int64_t>(x.to(kInt64), dims, out_shape, kInt64);
   Tensor y = x.dim() == 0 ? x.clone() : sum_kernel<float>(x, dims, out_shape, kFloat32);
-  return autograd::record("SumBackward1", y, {x}, [x_shape = x.shape(), dims](const Tensor& g, const Needs&) {
-    return Grads{spread(g, x_shape, dims)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "SumBackward1", y, {x},
+      [x_shape = x.shape(), dims](const Tensor& g, const Needs&) { return Grads{spread(g, x_shape, dims)}; },
+      autograd::Saves::Nothing);
 }
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }

@@ -98,9 +98,9 @@ Tensor permute(const Tensor& x, const Shape& dims) {
     strides[i] = x.strides()[d];
   }
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("PermuteBackward0", y, {x}, [inverse](const Tensor& g, const Needs&) {
-    return Grads{g.permute(inverse)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "PermuteBackward0", y, {x}, [inverse](const Tensor& g, const Needs&) { return Grads{g.permute(inverse)}; },
+      autograd::Saves::Nothing);
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
@@ -158,9 +158,10 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   shape[d] = (hi - lo + step - 1) / step;
   strides[d] *= step;
   Tensor y = make_view(x, shape, strides, x.storage_offset() + lo * x.strides()[d]);
-  return autograd::record("SliceBackward0", y, {x}, scatter_into(x.shape(), [d, lo, hi, step](const Tensor& gx) {
-    return gx.slice(d, lo, hi, step);
-  }), autograd::Saves::Nothing);
+  return autograd::record(
+      "SliceBackward0", y, {x},
+      scatter_into(x.shape(), [d, lo, hi, step](const Tensor& gx) { return gx.slice(d, lo, hi, step); }),
+      autograd::Saves::Nothing);
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
@@ -186,9 +187,9 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
   Tensor y = make_view(x, shape, strides, x.storage_offset() + i * x.strides()[d]);
-  return autograd::record("SelectBackward0", y, {x}, scatter_into(x.shape(), [d, i](const Tensor& gx) {
-    return gx.select(d, i);
-  }), autograd::Saves::Nothing);
+  return autograd::record("SelectBackward0", y, {x},
+                          scatter_into(x.shape(), [d, i](const Tensor& gx) { return gx.select(d, i); }),
+                          autograd::Saves::Nothing);
 }
 
 Tensor expand(const Tensor& x, const Shape& requested) {
@@ -215,9 +216,10 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   }
   numel(shape);  // a nabla::Error when the element count overflows
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("ExpandBackward0", y, {x}, [x_shape = x.shape()](const Tensor& g, const Needs&) {
-    return Grads{sum_to_size(g, x_shape)};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "ExpandBackward0", y, {x},
+      [x_shape = x.shape()](const Tensor& g, const Needs&) { return Grads{sum_to_size(g, x_shape)}; },
+      autograd::Saves::Nothing);
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -230,8 +232,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, x.dim(), "index_select"), size = x_shape[d];
   const std::vector<int64_t> idx = index.to_vector<int64_t>();
   for (int64_t i : idx)
-    NABLA_CHECK(i >= 0 && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d,
-                " with size ", size, " (indices are 0 to size - 1; negative ones are not wrapped, as in PyTorch)");
+    NABLA_CHECK(i >= 0 && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d, " with size ",
+                size, " (indices are 0 to size - 1; negative ones are not wrapped, as in PyTorch)");
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= x_shape[i];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x_shape[i];
@@ -247,18 +249,21 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     for (int64_t k = 0; k < n; ++k) {
       std::memcpy(dst + (o * n + k) * bytes, src + (o * size + idx[k]) * bytes, bytes);
     }
-  return autograd::record("IndexSelectBackward0", y, {x}, [x_shape = x.shape(), idx, outer, inner, size](const Tensor& g, const Needs&) {
-    Tensor gx = zeros(x_shape);  // rows picked twice get both gradients
-    const Tensor dense_g = g.contiguous();
-    const float* pg = dense_g.data_ptr<float>();
-    float* px = gx.data_ptr<float>();
-    const auto n = static_cast<int64_t>(idx.size());
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t k = 0; k < n; ++k) {
-        for (int64_t j = 0; j < inner; ++j) px[(o * size + idx[k]) * inner + j] += pg[(o * n + k) * inner + j];
-      }
-    return Grads{gx};
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "IndexSelectBackward0", y, {x},
+      [x_shape = x.shape(), idx, outer, inner, size](const Tensor& g, const Needs&) {
+        Tensor gx = zeros(x_shape);  // rows picked twice get both gradients
+        const Tensor dense_g = g.contiguous();
+        const float* pg = dense_g.data_ptr<float>();
+        float* px = gx.data_ptr<float>();
+        const auto n = static_cast<int64_t>(idx.size());
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t k = 0; k < n; ++k) {
+            for (int64_t j = 0; j < inner; ++j) px[(o * size + idx[k]) * inner + j] += pg[(o * n + k) * inner + j];
+          }
+        return Grads{gx};
+      },
+      autograd::Saves::Nothing);
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
@@ -294,12 +299,15 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
       offset += t.shape()[d];
     }
   }
-  return autograd::record("CatBackward0", y, tensors, [d, offsets, sizes](const Tensor& g, const Needs& n) {
-    Grads grads(n.size());
-    for (size_t i = 0; i < n.size(); ++i)
-      if (n[i]) grads[i] = g.narrow(d, offsets[i], sizes[i]);
-    return grads;
-  }, autograd::Saves::Nothing);
+  return autograd::record(
+      "CatBackward0", y, tensors,
+      [d, offsets, sizes](const Tensor& g, const Needs& n) {
+        Grads grads(n.size());
+        for (size_t i = 0; i < n.size(); ++i)
+          if (n[i]) grads[i] = g.narrow(d, offsets[i], sizes[i]);
+        return grads;
+      },
+      autograd::Saves::Nothing);
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

@@ -94,8 +94,8 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
     } else if (out.numel() > 0) {
       const auto p = primitives(algorithm, out, axis);
       onednn::execute(p->backward, {{DNNL_ARG_DST, onednn::memory_of(out)},
-                                   {DNNL_ARG_DIFF_DST, onednn::memory_of(dy)},
-                                   {DNNL_ARG_DIFF_SRC, onednn::memory_of(dx)}});
+                                    {DNNL_ARG_DIFF_DST, onednn::memory_of(dy)},
+                                    {DNNL_ARG_DIFF_SRC, onednn::memory_of(dx)}});
     }
     return autograd::Grads{dx.reshape(g.shape())};
   });

@@ -78,9 +78,8 @@ TEST_CASE("a wrong-shaped gradient from an op is reported with the op's name") {
 
 TEST_CASE("an op's gradient of another dtype is refused (a user op returning int64)") {
   Tensor x = ones({3}).requires_grad_();
-  Tensor y = autograd::record("IntBackward", x * 1.0, {x}, [](const Tensor&, const autograd::Needs&) {
-    return autograd::Grads{ones({3}, kInt64)};
-  });
+  Tensor y = autograd::record("IntBackward", x * 1.0, {x},
+                              [](const Tensor&, const autograd::Needs&) { return autograd::Grads{ones({3}, kInt64)}; });
   CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("IntBackward returned a int64 gradient for its input 0"),
                        Error);
   CHECK_FALSE(x.grad().defined());
@@ -96,8 +95,10 @@ TEST_CASE("a value saved for backward and written in place before it makes backw
       NoGradGuard no_grad;
       w.copy_(full({3}, 7.0));
     }
-    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("input 0 of MulBackward0 ([3]) is at version 1; expected "
-                                                         "version 0"), Error);
+    CHECK_THROWS_WITH_AS(y.backward(),
+                         doctest::Contains("input 0 of MulBackward0 ([3]) is at version 1; expected "
+                                           "version 0"),
+                         Error);
   }
   SUBCASE("an optimizer step between forward and backward (Linear's weight)") {
     manual_seed(0);

@@ -117,21 +117,26 @@ TEST_CASE("headers that do not describe the data exactly are refused (issue 14's
     CHECK_THROWS_WITH_AS(load(path), doctest::Contains(why), Error);
   };
   const std::string eight(8, '\1');
-  refused(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
-          eight, "(overlap)");
-  refused(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", eight, "starts at data byte 4 but the tensors "
+  refused(
+      R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
+      eight, "(overlap)");
+  refused(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", eight,
+          "starts at data byte 4 but the tensors "
           "before it end at 0 (gap)");
   refused(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", eight, "(trailing bytes)");
   refused(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":["0",8]}})", eight, "two unsigned integers");
   refused(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[null,8]}})", eight, "two unsigned integers");
-  refused(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
-          eight, "names 'a' twice");
+  refused(
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+      eight, "names 'a' twice");
   refused(R"({"a":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}})", std::string(7, '\1') + '\2',
           "at byte offset 71: tensor 'a' (BOOL) holds the byte 2");
   refused(R"({"__metadata__":{"n":3},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", eight, "is not a string");
   refused(R"({"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}})", eight, "which Nabla does not hold");
-  write_safetensors(path, R"({"a":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"F32","shape":[0],"data_offsets":[2,2]}})",
-                    std::string("\1\0", 2));
+  write_safetensors(
+      path,
+      R"({"a":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"F32","shape":[0],"data_offsets":[2,2]}})",
+      std::string("\1\0", 2));
   CHECK(load(path)["a"].to_vector<bool>() == std::vector<bool>{true, false});
   std::filesystem::remove(path);
 }

@@ -72,8 +72,10 @@ TEST_CASE("an IDX file: every truncation and every header flip is refused; a dat
     const std::string error = error_of([&] { data::read_idx(path); });
     INFO(damage);
     const bool in_data = bytes.size() == good.size() && bytes.compare(0, header, good, 0, header) == 0;
-    if (in_data) CHECK(error.empty());  // IDX has no checksum: the value changes, the shape does not
-    else CHECK(error.find("read_idx: '" + path + "'") != std::string::npos);
+    if (in_data)
+      CHECK(error.empty());  // IDX has no checksum: the value changes, the shape does not
+    else
+      CHECK(error.find("read_idx: '" + path + "'") != std::string::npos);
   });
   // The same through gzip: a damaged compressed stream is refused, naming the file.
   const std::string gz = path + ".gz";

@@ -65,7 +65,7 @@ TEST_CASE("read_idx names the file and the byte offset of what is wrong") {
   CHECK(error_of(std::string("\x00\x00\x0d\x01", 4) + good.substr(4), false).find("at byte offset 2, the data type is 0xd") != std::string::npos);
   const std::string truncated = error_of(good.substr(0, good.size() - 2), true);
   CHECK(truncated.find(dir + "/f.gz' is truncated: reading data (the header's shape [2, 3] needs 6 bytes), the file "
-                       "ends at byte offset 16") != std::string::npos);
+                             "ends at byte offset 16") != std::string::npos);
   // A flipped header bit claiming a million rows: refused by its truncation, having read only what is there.
   std::string forged = good;
   forged[5] = '\x10';

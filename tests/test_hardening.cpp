@@ -34,20 +34,21 @@ TEST_CASE("required options are required: a layer built without one is refused, 
 
 TEST_CASE("sizes that overflow or exceed memory are refused before anything is allocated or reaches oneDNN") {
   CHECK_THROWS_AS(nn::LazyConv1d({.out_channels = 2, .kernel_size = int64_t{1} << 62}), Error);
-  CHECK_THROWS_WITH_AS(nn::DepthwiseSeparableConv1d({.in_channels = int64_t{1} << 40, .out_channels = 2,
-                                                     .kernel_size = 1, .depth_multiplier = int64_t{1} << 40}),
-                       doctest::Contains("does not fit in an int64"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::DepthwiseSeparableConv1d(
+          {.in_channels = int64_t{1} << 40, .out_channels = 2, .kernel_size = 1, .depth_multiplier = int64_t{1} << 40}),
+      doctest::Contains("does not fit in an int64"), Error);
   // Padding 2.18e18 died of SIGFPE inside oneDNN.
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3,
-                                   .padding = int64_t{2180000000000000000}}),
-                       doctest::Contains("padding=[2180000000000000000, 2180000000000000000] is too large"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding = int64_t{2180000000000000000}}),
+      doctest::Contains("padding=[2180000000000000000, 2180000000000000000] is too large"), Error);
   CHECK_THROWS_WITH_AS(F::conv2d(randn({1, 1, 5, 5}), randn({1, 1, 3, 3}), {}, {.padding = int64_t{1} << 40}),
                        doctest::Contains("is too large"), Error);
   // Stride 65536 on a 6x4 input: a 250 GiB output, refused by size, not left to oneDNN or the OOM killer.
   nn::ConvTranspose2d wide({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 65536});
   CHECK_THROWS_WITH_AS(wide.forward(randn({1, 1, 6, 4})), doctest::Contains("GiB of memory"), Error);
-  CHECK_THROWS_AS(F::conv_transpose1d(randn({1, 1, int64_t{1} << 20}), randn({1, 1, 3}), {},
-                                      {.stride = int64_t{1} << 30}), Error);
+  CHECK_THROWS_AS(
+      F::conv_transpose1d(randn({1, 1, int64_t{1} << 20}), randn({1, 1, 3}), {}, {.stride = int64_t{1} << 30}), Error);
   CHECK_THROWS_AS(nn::AdaptiveMaxPool1d({.output_size = std::numeric_limits<int64_t>::max()}).forward(randn({1, 1, 4})),
                   Error);
   CHECK_THROWS_AS(F::pad(randn({2, 3}), {0, std::numeric_limits<int64_t>::max()}), Error);
@@ -56,9 +57,9 @@ TEST_CASE("sizes that overflow or exceed memory are refused before anything is a
 
 TEST_CASE("a max-pool window far larger than its input neither hangs nor differs from PyTorch") {
   const auto start = std::chrono::steady_clock::now();
-  CHECK_THROWS_WITH_AS(nn::MaxPool3d({.kernel_size = int64_t{4483515909586128831}, .ceil_mode = true})
-                           .forward(randn({2, 1, 3, 1})),
-                       doctest::Contains("is too large"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::MaxPool3d({.kernel_size = int64_t{4483515909586128831}, .ceil_mode = true}).forward(randn({2, 1, 3, 1})),
+      doctest::Contains("is too large"), Error);
   // A kernel of 2^30 in ceil mode: one window, clipped to the input (PyTorch gives the max of the row).
   const Tensor x = from_vector(std::vector<float>{1, 5, 2}, {1, 1, 3});
   CHECK(F::max_pool1d(x, {.kernel_size = int64_t{1} << 30, .ceil_mode = true}).to_vector<float>() ==
@@ -129,8 +130,8 @@ TEST_CASE("NaN and Inf propagate as in PyTorch: relu, clamp, fused conv+relu") {
 }
 
 TEST_CASE("softmax, log_softmax and cross_entropy of NaN or +inf logits are NaN, as in PyTorch") {
-  for (const std::vector<float>& row : {std::vector<float>{1, kInf, 0}, std::vector<float>{1, kNan, 0},
-                                        std::vector<float>{-kInf, -kInf}}) {
+  for (const std::vector<float>& row :
+       {std::vector<float>{1, kInf, 0}, std::vector<float>{1, kNan, 0}, std::vector<float>{-kInf, -kInf}}) {
     const Tensor x = from_vector(row, {static_cast<int64_t>(row.size())});
     CHECK(all_nan(F::softmax(x, 0)));
     CHECK(all_nan(F::log_softmax(x, 0)));
@@ -174,7 +175,7 @@ TEST_CASE("max pooling keeps NaN and routes its gradient there; an all-padding w
 
 TEST_CASE("primitive caches stay bounded when shapes keep changing, and a recorded backward outlives a flush") {
   Tensor x = randn({3, 5}).requires_grad_();
-  Tensor y = F::relu(x);  // its primitives are held by the recorded backward
+  Tensor y = F::relu(x);                                      // its primitives are held by the recorded backward
   for (int64_t n = 1; n <= 600; ++n) F::relu(randn({n, 7}));  // more keys than a cache keeps: it is flushed
   y.sum().backward();
   const auto xs = x.detach().to_vector<float>(), gs = x.grad().to_vector<float>();

@@ -217,8 +217,8 @@ Trained load_checkpoint(const std::string& path, optim::Adam* optimizer = nullpt
     const std::string& text = meta[key];
     int64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && value >= min, "text_classifier: '",
-                path, "' is damaged: its metadata '", key, "' is '", text, "', not an integer >= ", min);
+    NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && value >= min, "text_classifier: '", path,
+                "' is damaged: its metadata '", key, "' is '", text, "', not an integer >= ", min);
     return value;
   };
   Trained t;

@@ -63,7 +63,8 @@ Tensor read_idx(const std::string& path) {
   check_allocatable(shape, kInt64, "read_idx: '" + path + "': the header at byte offset 4");
   const auto count = static_cast<size_t>(numel(shape));
   // Read in chunks, so that a forged header claiming gigabytes costs only what the file really holds.
-  const std::string what = "data (the header's shape " + shape_str(shape) + " needs " + std::to_string(count) + " bytes)";
+  const std::string what =
+      "data (the header's shape " + shape_str(shape) + " needs " + std::to_string(count) + " bytes)";
   std::vector<unsigned char> bytes;
   while (bytes.size() < count) {
     const size_t before = bytes.size(), chunk = std::min<size_t>(count - before, size_t{1} << 24);

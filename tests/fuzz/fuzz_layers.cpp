@@ -25,9 +25,15 @@ using Wide = __int128;
 
 // A size option: mostly small, sometimes zero, negative or huge.
 int64_t option(FuzzedDataProvider& in, int64_t lo, int64_t hi) {
-  static constexpr int64_t kSpecial[] = {-1,         0,           1 << 16,       (int64_t{1} << 31) - 1,
-                                         int64_t{1} << 31, int64_t{1} << 40, int64_t{1} << 62,
-                                         std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
+  static constexpr int64_t kSpecial[] = {-1,
+                                         0,
+                                         1 << 16,
+                                         (int64_t{1} << 31) - 1,
+                                         int64_t{1} << 31,
+                                         int64_t{1} << 40,
+                                         int64_t{1} << 62,
+                                         std::numeric_limits<int64_t>::max(),
+                                         std::numeric_limits<int64_t>::min()};
   if (in.ConsumeIntegralInRange<int>(0, 15) == 0) return kSpecial[in.ConsumeIntegralInRange<size_t>(0, 8)];
   return in.ConsumeIntegralInRange<int64_t>(lo, hi);
 }
@@ -106,30 +112,52 @@ void conv(FuzzedDataProvider& in, bool transposed, bool lazy) {
   const Padding<D> pad = pad_form == 0 ? Padding<D>("same") : pad_form == 1 ? Padding<D>("valid") : Padding<D>(padding);
   Tensor y;
   if (transposed) {
-    const nn::ConvTransposeOptions<D> o{.in_channels = in_ch, .out_channels = out_ch, .kernel_size = kernel,
-                                    .stride = stride, .padding = pad, .output_padding = output_padding,
-                                    .groups = groups, .dilation = dilation};
-    y = lazy ? nn::LazyConv<nn::ConvTransposeNd<D>>({.out_channels = out_ch, .kernel_size = kernel, .stride = stride,
-                                                     .padding = pad, .output_padding = output_padding,
-                                                     .groups = groups, .dilation = dilation})
+    const nn::ConvTransposeOptions<D> o{.in_channels = in_ch,
+                                        .out_channels = out_ch,
+                                        .kernel_size = kernel,
+                                        .stride = stride,
+                                        .padding = pad,
+                                        .output_padding = output_padding,
+                                        .groups = groups,
+                                        .dilation = dilation};
+    y = lazy ? nn::LazyConv<nn::ConvTransposeNd<D>>({.out_channels = out_ch,
+                                                     .kernel_size = kernel,
+                                                     .stride = stride,
+                                                     .padding = pad,
+                                                     .output_padding = output_padding,
+                                                     .groups = groups,
+                                                     .dilation = dilation})
                    .forward(x)
              : nn::ConvTransposeNd<D>(o).forward(x);
   } else {
-    const nn::ConvOptions<D> o{.in_channels = in_ch, .out_channels = out_ch, .kernel_size = kernel, .stride = stride,
-                           .padding = pad, .dilation = dilation, .groups = groups};
-    y = lazy ? nn::LazyConv<nn::ConvNd<D>>({.out_channels = out_ch, .kernel_size = kernel, .stride = stride,
-                                            .padding = pad, .dilation = dilation, .groups = groups})
+    const nn::ConvOptions<D> o{.in_channels = in_ch,
+                               .out_channels = out_ch,
+                               .kernel_size = kernel,
+                               .stride = stride,
+                               .padding = pad,
+                               .dilation = dilation,
+                               .groups = groups};
+    y = lazy ? nn::LazyConv<nn::ConvNd<D>>({.out_channels = out_ch,
+                                            .kernel_size = kernel,
+                                            .stride = stride,
+                                            .padding = pad,
+                                            .dilation = dilation,
+                                            .groups = groups})
                    .forward(x)
              : nn::ConvNd<D>(o).forward(x);
   }
   std::vector<Wide> sizes;
   for (size_t d = 0; d < D; ++d) {
     const Wide l = x.size(x.dim() - D + d), k = at(kernel, d), s = at(stride, d), dil = at(dilation, d);
-    if (transposed && pad_form == 0) sizes.push_back(l * s);
-    else if (transposed) sizes.push_back((l - 1) * s - 2 * Wide(pad_form == 1 ? 0 : at(padding, d)) + dil * (k - 1) +
-                                         at(output_padding, d) + 1);
-    else if (pad_form == 0) sizes.push_back(l);
-    else sizes.push_back(floor_div(l + 2 * Wide(pad_form == 1 ? 0 : at(padding, d)) - dil * (k - 1) - 1, s) + 1);
+    if (transposed && pad_form == 0)
+      sizes.push_back(l * s);
+    else if (transposed)
+      sizes.push_back((l - 1) * s - 2 * Wide(pad_form == 1 ? 0 : at(padding, d)) + dil * (k - 1) +
+                      at(output_padding, d) + 1);
+    else if (pad_form == 0)
+      sizes.push_back(l);
+    else
+      sizes.push_back(floor_div(l + 2 * Wide(pad_form == 1 ? 0 : at(padding, d)) - dil * (k - 1) - 1, s) + 1);
   }
   const auto s = spatial(sizes);
   check(x, y, s ? std::optional(with_channels(x, D, out_ch, *s)) : std::nullopt, false,
@@ -140,9 +168,12 @@ void conv(FuzzedDataProvider& in, bool transposed, bool lazy) {
 template <size_t D>
 void depthwise_separable(FuzzedDataProvider& in) {
   const Tensor x = input(in, D);
-  nn::DepthwiseSeparableConvNd<D> block({.in_channels = option(in, 1, 4), .out_channels = option(in, 1, 4),
-                                         .kernel_size = options(in, D, 1, 3), .stride = options(in, D, 1, 2),
-                                         .padding = options(in, D, 0, 1), .depth_multiplier = option(in, 1, 3)});
+  nn::DepthwiseSeparableConvNd<D> block({.in_channels = option(in, 1, 4),
+                                         .out_channels = option(in, 1, 4),
+                                         .kernel_size = options(in, D, 1, 3),
+                                         .stride = options(in, D, 1, 2),
+                                         .padding = options(in, D, 0, 1),
+                                         .depth_multiplier = option(in, 1, 3)});
   const Tensor y = block.forward(x);
   check(x, y, std::nullopt, false, "depthwise_separable");
 }
@@ -162,10 +193,16 @@ void pooling(FuzzedDataProvider& in, int kind) {
     for (size_t d = 0; d < D; ++d) sizes.push_back(at(output_size, d));
   } else {
     const bool max = kind == 0;
-    y = max ? nn::MaxPoolNd<D>({.kernel_size = kernel, .stride = stride, .padding = padding, .dilation = dilation,
+    y = max ? nn::MaxPoolNd<D>({.kernel_size = kernel,
+                                .stride = stride,
+                                .padding = padding,
+                                .dilation = dilation,
                                 .ceil_mode = ceil_mode})
                   .forward(x)
-            : nn::AvgPoolNd<D>({.kernel_size = kernel, .stride = stride, .padding = padding, .ceil_mode = ceil_mode,
+            : nn::AvgPoolNd<D>({.kernel_size = kernel,
+                                .stride = stride,
+                                .padding = padding,
+                                .ceil_mode = ceil_mode,
                                 .count_include_pad = in.ConsumeBool()})
                   .forward(x);
     for (size_t d = 0; d < D; ++d) {
@@ -178,8 +215,7 @@ void pooling(FuzzedDataProvider& in, int kind) {
     }
   }
   const auto s = spatial(sizes);
-  check(x, y, s ? std::optional(with_channels(x, D, x.size(x.dim() - D - 1), *s)) : std::nullopt, kind == 0,
-        "pooling");
+  check(x, y, s ? std::optional(with_channels(x, D, x.size(x.dim() - D - 1), *s)) : std::nullopt, kind == 0, "pooling");
 }
 
 void fold_unfold(FuzzedDataProvider& in) {
@@ -190,7 +226,9 @@ void fold_unfold(FuzzedDataProvider& in) {
   const auto sizes = [&](const std::vector<int64_t>& v) { return v.size() == 1 ? Sizes(v[0]) : Sizes(v); };
   if (!fold) {
     const Tensor x = input(in, dims);
-    const Tensor y = F::unfold(x, {.kernel_size = sizes(kernel), .dilation = sizes(dilation), .padding = sizes(padding),
+    const Tensor y = F::unfold(x, {.kernel_size = sizes(kernel),
+                                   .dilation = sizes(dilation),
+                                   .padding = sizes(padding),
                                    .stride = sizes(stride)});
     check(x, y, std::nullopt, false, "unfold");
     return;
@@ -200,8 +238,11 @@ void fold_unfold(FuzzedDataProvider& in) {
               in.ConsumeIntegralInRange<int64_t>(0, 12)};
   if (in.ConsumeBool()) shape.erase(shape.begin());
   const Tensor x = randn(shape);
-  const Tensor y = F::fold(x, {.output_size = sizes(output_size), .kernel_size = sizes(kernel),
-                               .dilation = sizes(dilation), .padding = sizes(padding), .stride = sizes(stride)});
+  const Tensor y = F::fold(x, {.output_size = sizes(output_size),
+                               .kernel_size = sizes(kernel),
+                               .dilation = sizes(dilation),
+                               .padding = sizes(padding),
+                               .stride = sizes(stride)});
   check(x, y, std::nullopt, false, "fold");
 }
 
@@ -247,9 +288,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nabla::manual_seed(in.ConsumeIntegral<uint8_t>());
   const int dims = in.ConsumeIntegralInRange<int>(1, 3), kind = in.ConsumeIntegralInRange<int>(0, 9);
   try {
-    if (dims == 1) run<1>(in, kind);
-    else if (dims == 2) run<2>(in, kind);
-    else run<3>(in, kind);
+    if (dims == 1)
+      run<1>(in, kind);
+    else if (dims == 2)
+      run<2>(in, kind);
+    else
+      run<3>(in, kind);
   } catch (const nabla::Error&) {
     // refused with a message: the expected outcome for a bad case
   }

@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string(), mb = std::to_string(megabytes);
   int old_or_new = 0, bad = 0, piled = 0, mid_write = 0, seen[3] = {0, 0, 0};
   for (int t = 0; t < trials; ++t) {
-    char* child_argv[] = {const_cast<char*>(self.c_str()), const_cast<char*>("--child"), const_cast<char*>(path.c_str()),
-                          const_cast<char*>(mb.c_str()), nullptr};
+    char* child_argv[] = {const_cast<char*>(self.c_str()), const_cast<char*>("--child"),
+                          const_cast<char*>(path.c_str()), const_cast<char*>(mb.c_str()), nullptr};
     pid_t pid = 0;
     if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, child_argv, environ) != 0) {
       std::perror("posix_spawn");
@@ -105,11 +105,12 @@ int main(int argc, char** argv) {
   }
   save(state(1, 1), path);  // a last save cleans up after the last kill
   const size_t left = temporaries(path);
-  std::printf("kill test: %d of %d killed saves left a loadable checkpoint equal to one of the two states "
-              "(state 1: %d, state 2: %d), %d broken; %d kills hit a save mid-write; temporaries piled up after %d "
-              "trials, %zu left at the end (%lld MB checkpoint, one save takes %.2f s)\n",
-              old_or_new, trials, seen[1], seen[2], bad, mid_write, piled, left, static_cast<long long>(megabytes),
-              save_seconds);
+  std::printf(
+      "kill test: %d of %d killed saves left a loadable checkpoint equal to one of the two states "
+      "(state 1: %d, state 2: %d), %d broken; %d kills hit a save mid-write; temporaries piled up after %d "
+      "trials, %zu left at the end (%lld MB checkpoint, one save takes %.2f s)\n",
+      old_or_new, trials, seen[1], seen[2], bad, mid_write, piled, left, static_cast<long long>(megabytes),
+      save_seconds);
   std::filesystem::remove_all(dir);
   return bad == 0 && piled == 0 && left == 0 ? 0 : 1;
 }
