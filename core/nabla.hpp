@@ -12,6 +12,7 @@
 #include "nabla/core/tensor.hpp"
 #include "nabla/nn/activation.hpp"
 #include "nabla/nn/checkpoint.hpp"
+#include "nabla/nn/clip_grad.hpp"
 #include "nabla/nn/conv.hpp"
 #include "nabla/nn/data/dataloader.hpp"
 #include "nabla/nn/data/mnist.hpp"
