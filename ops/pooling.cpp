@@ -157,6 +157,8 @@ struct Windows {
   // For every output element o: begin(o), then visit(o, i) for each input element i of its window.
   template <class Begin, class Visit>
   void for_each(Begin&& begin, Visit&& visit) const {
+    // No output element, no work: an output of (2^31-1, 0) would otherwise walk 2^31 empty rows.
+    if (planes == 0 || numel(out3) == 0) return;
     int64_t o = 0;
     for (int64_t plane = 0; plane < planes; ++plane)
       for (int64_t od = 0; od < out3[0]; ++od)

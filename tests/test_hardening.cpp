@@ -69,6 +69,20 @@ TEST_CASE("a max-pool window far larger than its input neither hangs nor differs
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
 
+TEST_CASE("adaptive pooling to an empty output returns at once, as PyTorch") {
+  // Found by fuzz_layers: (2^31-1, 0) allocated nothing but walked 2^31 empty output rows (minutes under ASan).
+  const auto start = std::chrono::steady_clock::now();
+  Tensor x = randn({2, 3, 4, 5}).requires_grad_();
+  const int64_t big = (int64_t{1} << 31) - 1;
+  const Tensor y = F::adaptive_avg_pool2d(x, {big, 0});
+  CHECK(y.shape() == Shape{2, 3, big, 0});
+  CHECK(F::adaptive_max_pool2d(x, {big, 0}).shape() == Shape{2, 3, big, 0});
+  CHECK(F::adaptive_max_pool3d(randn({1, 2, 2, 2, 2}), {0, big, big}).shape() == Shape{1, 2, 0, big, big});
+  y.sum().backward();
+  CHECK(x.grad().abs().sum().item<float>() == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
 TEST_CASE("fold and unfold count blocks rounding down, as PyTorch, so a negative span is refused") {
   CHECK_THROWS_WITH_AS(F::unfold(randn({3, 2, 1, 2}), {.kernel_size = {2, 3}, .stride = {3, 2}}),
                        doctest::Contains("calculated shape of the array of sliding blocks as (0, 0)"), Error);
