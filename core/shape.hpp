@@ -1,6 +1,8 @@
 #pragma once
 // Shapes, dims and dtypes: the vocabulary the rest of Nabla is written in.
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -9,6 +11,16 @@
 namespace nabla {
 
 using Shape = std::vector<int64_t>;
+
+// An option of one number or a braced list (a fold's kernel_size, a LayerNorm's normalized_shape).
+struct Sizes {
+  template <std::integral I>
+  Sizes(I value) : values{static_cast<int64_t>(value)}, scalar(true) {}
+  Sizes(std::initializer_list<int64_t> list) : values(list) {}
+  Sizes(std::vector<int64_t> list) : values(std::move(list)) {}
+  std::vector<int64_t> values;
+  bool scalar = false;  // written as one number (PyTorch prints it as one)
+};
 
 enum class Dtype : uint8_t { Float32, Int64, Bool };
 inline constexpr Dtype kFloat32 = Dtype::Float32;

@@ -8,6 +8,7 @@
 #include "nabla/ops/fold.hpp"
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
+#include "nabla/ops/normalization.hpp"
 #include "nabla/ops/pad.hpp"
 #include "nabla/ops/pooling.hpp"
 #include "nabla/ops/shape_ops.hpp"
@@ -24,6 +25,7 @@ using nabla::adaptive_max_pool3d;
 using nabla::avg_pool1d;
 using nabla::avg_pool2d;
 using nabla::avg_pool3d;
+using nabla::batch_norm;
 using nabla::conv1d;
 using nabla::conv2d;
 using nabla::conv3d;
@@ -34,6 +36,9 @@ using nabla::cross_entropy;
 using nabla::dropout;
 using nabla::embedding;
 using nabla::fold;
+using nabla::group_norm;
+using nabla::instance_norm;
+using nabla::layer_norm;
 using nabla::linear;
 using nabla::log_softmax;
 using nabla::max_pool1d;

@@ -3,6 +3,8 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 #include <ostream>
 #include <sstream>
@@ -153,6 +155,20 @@ std::string Module::name() const {
   std::string full = status == 0 ? demangled.get() : mangled;
   full = full.substr(0, full.find('<'));
   return full.substr(full.rfind("::") == std::string::npos ? 0 : full.rfind("::") + 2);
+}
+
+std::string python_float(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // Python's repr: the shortest round-trip digits, fixed when the exponent is in [-4, 16), else scientific.
+  char buffer[64];
+  char* end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
+  const std::string scientific(+buffer, end);
+  const int exponent = std::stoi(scientific.substr(scientific.find('e') + 1));
+  if (exponent < -4 || exponent >= 16) return scientific;
+  end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed).ptr;
+  std::string fixed(+buffer, end);
+  return fixed.find('.') == std::string::npos ? fixed + ".0" : fixed;
 }
 
 std::string to_string(const Module& module) {

@@ -87,14 +87,19 @@ class Module {
   std::shared_ptr<Registry> registry_;
 };
 
+// A number as Python's repr writes it (1e-05, 0.1, 2.0), for extra_repr.
+std::string python_float(double value);
+
 // Prints the module tree as PyTorch does.
 std::ostream& operator<<(std::ostream& os, const Module& module);
 std::string to_string(const Module& module);
 
-// A Module whose call operator is its forward: `layer(x)` means `layer.forward(x)`.
-template <class Self>
-class Layer : public Module {
+// A Module whose call operator is its forward: `layer(x)` means `layer.forward(x)`. Base: a Module subclass
+// that several layers share (NormBase).
+template <class Self, class Base = Module>
+class Layer : public Base {
  public:
+  using Base::Base;
   template <class... Args>
   decltype(auto) operator()(Args&&... args) {
     return static_cast<Self&>(*this).forward(std::forward<Args>(args)...);

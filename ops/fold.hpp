@@ -14,23 +14,9 @@
 // each column is one block, its rows channel-major then kernel offsets in row-major order.
 // fold: (N, C·∏kernel, L) or (C·∏kernel, L) → (N, C, *output_size), summing overlapping blocks; the
 // adjoint of unfold, so fold(unfold(x)) == x · fold(unfold(ones)).
-#include <concepts>
-#include <initializer_list>
-#include <vector>
-
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
-
-// One number, or a braced list with one number per spatial dim.
-struct Sizes {
-  template <std::integral I>
-  Sizes(I value) : values{static_cast<int64_t>(value)}, scalar(true) {}
-  Sizes(std::initializer_list<int64_t> list) : values(list) {}
-  Sizes(std::vector<int64_t> list) : values(std::move(list)) {}
-  std::vector<int64_t> values;
-  bool scalar = false;  // written as one number (PyTorch prints it as one)
-};
 
 // PyTorch's argument order: kernel_size, dilation, padding, stride.
 struct UnfoldOptions {

@@ -1,0 +1,332 @@
+// Normalization. batch_norm runs on oneDNN's batch_normalization primitives in the layout its input comes in
+// (a conv's blocked output stays blocked), layer_norm on layer_normalization; group_norm and instance_norm are
+// a batch norm of the input regrouped as (1, N·groups, ·), then the per-channel affine, as PyTorch does them.
+// Each forward records its backward right below it.
+#include "nabla/ops/normalization.hpp"
+
+#include <bit>
+#include <cmath>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "ops/kernels.h"
+#include "ops/onednn.h"
+
+namespace nabla {
+namespace {
+
+using Flags = dnnl::normalization_flags;
+
+Flags flags_of(const Tensor& weight, const Tensor& bias, bool global_stats) {
+  Flags f = Flags::none;
+  if (weight.defined()) f |= Flags::use_scale;
+  if (bias.defined()) f |= Flags::use_shift;
+  if (global_stats) f |= Flags::use_global_stats;
+  return f;
+}
+
+// A (C) float vector as oneDNN memory: weight, bias and statistics are plain.
+dnnl::memory vector_memory(const Tensor& t) { return onednn::memory_of(onednn::plain_desc({t.numel()}), t); }
+
+int64_t bits_of(double eps) { return std::bit_cast<uint32_t>(static_cast<float>(eps)); }
+
+void check_vector(const Tensor& t, int64_t size, const char* what, const std::string& who) {
+  if (!t.defined()) return;
+  NABLA_CHECK(t.dtype() == kFloat32, who, ": ", what, " must be float32");
+  NABLA_CHECK(t.numel() == size, who, ": ", what, " should contain ", size, " elements not ", t.numel());
+}
+
+struct BatchNormPrimitives {
+  using Forward = std::pair<dnnl::batch_normalization_forward::primitive_desc, dnnl::batch_normalization_forward>;
+  using Backward = std::pair<dnnl::batch_normalization_backward::primitive_desc, dnnl::batch_normalization_backward>;
+  onednn::Lazy<Forward> forward;
+  onednn::Lazy<Backward> backward;
+};
+onednn::Cache<BatchNormPrimitives> batch_norm_cache;
+
+// running ← (1 - momentum) · running + momentum · batch, the variance made unbiased over n values per channel;
+// in double, as PyTorch's CPU kernel.
+void update_running_stats(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
+                          const Tensor& var, double momentum, int64_t n) {
+  NoGradGuard no_grad;
+  const float* m = mean.data_ptr<float>();
+  const float* v = var.data_ptr<float>();
+  const double unbias = n > 1 ? static_cast<double>(n) / static_cast<double>(n - 1) : NAN;
+  if (running_mean.defined()) {
+    float* r = running_mean.data_ptr<float>();
+    for (int64_t c = 0; c < mean.numel(); ++c) r[c] = static_cast<float>(momentum * m[c] + (1 - momentum) * r[c]);
+    running_mean.bump_version();
+  }
+  if (running_var.defined()) {
+    float* r = running_var.data_ptr<float>();
+    for (int64_t c = 0; c < var.numel(); ++c)
+      r[c] = static_cast<float>(momentum * v[c] * unbias + (1 - momentum) * r[c]);
+    running_var.bump_version();
+  }
+}
+
+// batch_norm of an input of 2 to 5 dims with at least one element.
+Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                            const BatchNormFuncOptions& o) {
+  const Tensor x = onednn::dense(input.detach());
+  const int64_t channels = x.size(1);
+  const dnnl::memory::desc layout = onednn::layout_of(x);
+  const bool batch_stats = o.training, graph = autograd::needs_graph({input, o.weight, o.bias});
+  const Flags flags = flags_of(o.weight, o.bias, !batch_stats);
+  const auto kind = batch_stats || graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  onednn::Key key("batch_norm");
+  key << layout << static_cast<int64_t>(flags) << static_cast<int64_t>(kind) << bits_of(o.eps);
+  const auto prims = batch_norm_cache.get(key, [] { return BatchNormPrimitives{}; });
+  const auto& [pd, primitive] = prims->forward.get([&] {
+    const dnnl::batch_normalization_forward::primitive_desc pd({kind, layout, static_cast<float>(o.eps), flags},
+                                                               onednn::engine());
+    onednn::note_created("batch_norm forward", key.str(), pd);
+    return BatchNormPrimitives::Forward{pd, dnnl::batch_normalization_forward(pd)};
+  });
+  // The statistics the output is normalised with: the batch's (written by the primitive) or a copy of the
+  // running ones (the backward must see them as they are now, not after the next training step's update).
+  Tensor mean = batch_stats ? empty({channels}) : running_mean.detach().contiguous().clone();
+  Tensor var = batch_stats ? empty({channels}) : running_var.detach().contiguous().clone();
+  const Tensor weight = o.weight.defined() ? o.weight.detach().contiguous() : Tensor();
+  const Tensor bias = o.bias.defined() ? o.bias.detach().contiguous() : Tensor();
+  Tensor x_keep;
+  onednn::Output y(x.shape(), pd.dst_desc(), x);
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)},
+                                             {DNNL_ARG_DST, y.memory()},
+                                             {DNNL_ARG_MEAN, vector_memory(mean)},
+                                             {DNNL_ARG_VARIANCE, vector_memory(var)}};
+  if (weight.defined()) args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
+  if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
+  onednn::execute(primitive, args);
+  if (batch_stats) update_running_stats(running_mean, running_var, mean, var, o.momentum, x.numel() / channels);
+  return autograd::record(
+      "NativeBatchNormBackward0", y.finish(), {input, o.weight, o.bias},
+      [prims, &hint = pd, x, weight, bias, mean, var, flags, eps = o.eps](const Tensor& g, const autograd::Needs&) {
+        const bool affine = weight.defined() || bias.defined();
+        const auto& [backward_pd, backward] = prims->backward.get([&] {
+          const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
+          const dnnl::batch_normalization_backward::primitive_desc pd(
+              {kind, hint.src_desc(), hint.src_desc(), static_cast<float>(eps), flags}, onednn::engine(), hint);
+          onednn::note_created("batch_norm backward", "", pd);
+          return BatchNormPrimitives::Backward{pd, dnnl::batch_normalization_backward(pd)};
+        });
+        Tensor x_keep, dy_keep;
+        onednn::Output dx(x.shape(), backward_pd.diff_src_desc(), x);
+        Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
+        Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
+        std::unordered_map<int, dnnl::memory> args{
+            {DNNL_ARG_SRC, onednn::read_as(x, backward_pd.src_desc(), x_keep)},
+            {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
+            {DNNL_ARG_MEAN, vector_memory(mean)},
+            {DNNL_ARG_VARIANCE, vector_memory(var)},
+            {DNNL_ARG_DIFF_SRC, dx.memory()}};
+        if (weight.defined()) {
+          args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
+          args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
+        }
+        if (bias.defined()) {
+          args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
+          args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
+        }
+        onednn::execute(backward, args);
+        return autograd::Grads{dx.finish(), dweight, dbias};
+      },
+      autograd::Saves::Inputs);
+}
+
+// The gradient of a normalization over an empty input: nothing flows, the affine parameters get zeros.
+Tensor empty_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const char* node) {
+  return autograd::record(
+      node, empty(input.shape()), {input, weight, bias},
+      [shape = input.shape(), weight, bias](const Tensor&, const autograd::Needs&) {
+        return autograd::Grads{zeros(shape), weight.defined() ? zeros(weight.shape()) : Tensor(),
+                               bias.defined() ? zeros(bias.shape()) : Tensor()};
+      },
+      autograd::Saves::Nothing);
+}
+
+struct LayerNormPrimitives {
+  using Forward = std::pair<dnnl::layer_normalization_forward::primitive_desc, dnnl::layer_normalization_forward>;
+  using Backward = std::pair<dnnl::layer_normalization_backward::primitive_desc, dnnl::layer_normalization_backward>;
+  onednn::Lazy<Forward> forward;
+  onednn::Lazy<Backward> backward;
+};
+onednn::Cache<LayerNormPrimitives> layer_norm_cache;
+
+// layer_norm of x viewed as (rows, features), each row normalised on its own.
+Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features, const LayerNormFuncOptions& o) {
+  const Tensor x = input.detach().contiguous().reshape({rows, features});
+  const dnnl::memory::desc layout = onednn::plain_desc(x.shape());
+  const bool graph = autograd::needs_graph({input, o.weight, o.bias});
+  const Flags flags = flags_of(o.weight, o.bias, false);
+  const auto kind = graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  onednn::Key key("layer_norm");
+  key << x.shape() << static_cast<int64_t>(flags) << static_cast<int64_t>(kind) << bits_of(o.eps);
+  const auto prims = layer_norm_cache.get(key, [] { return LayerNormPrimitives{}; });
+  const auto& [pd, primitive] = prims->forward.get([&] {
+    const dnnl::layer_normalization_forward::primitive_desc pd({kind, layout, static_cast<float>(o.eps), flags},
+                                                               onednn::engine());
+    onednn::note_created("layer_norm forward", key.str(), pd);
+    return LayerNormPrimitives::Forward{pd, dnnl::layer_normalization_forward(pd)};
+  });
+  const Tensor mean = empty({rows}), var = empty({rows});
+  const Tensor weight = o.weight.defined() ? o.weight.detach().contiguous() : Tensor();
+  const Tensor bias = o.bias.defined() ? o.bias.detach().contiguous() : Tensor();
+  Tensor y = empty(x.shape());
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(layout, x)},
+                                             {DNNL_ARG_DST, onednn::memory_of(layout, y)}};
+  if (graph) {
+    args.emplace(DNNL_ARG_MEAN, vector_memory(mean));
+    args.emplace(DNNL_ARG_VARIANCE, vector_memory(var));
+  }
+  if (weight.defined()) args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
+  if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
+  onednn::execute(primitive, args);
+  return autograd::record(
+      "NativeLayerNormBackward0", y.reshape(input.shape()), {input, o.weight, o.bias},
+      [prims, &hint = pd, x, weight, bias, mean, var, flags, eps = o.eps, shape = input.shape()](
+          const Tensor& g, const autograd::Needs&) {
+        const bool affine = weight.defined() || bias.defined();
+        const auto& [backward_pd, backward] = prims->backward.get([&] {
+          const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
+          const dnnl::layer_normalization_backward::primitive_desc pd(
+              {kind, hint.src_desc(), hint.src_desc(), static_cast<float>(eps), flags}, onednn::engine(), hint);
+          onednn::note_created("layer_norm backward", "", pd);
+          return LayerNormPrimitives::Backward{pd, dnnl::layer_normalization_backward(pd)};
+        });
+        const Tensor dy = g.contiguous();
+        Tensor dx = empty(x.shape());
+        Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
+        Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
+        const auto md = hint.src_desc();
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(md, x)},
+                                                   {DNNL_ARG_DIFF_DST, onednn::memory_of(md, dy)},
+                                                   {DNNL_ARG_MEAN, vector_memory(mean)},
+                                                   {DNNL_ARG_VARIANCE, vector_memory(var)},
+                                                   {DNNL_ARG_DIFF_SRC, onednn::memory_of(md, dx)}};
+        if (weight.defined()) {
+          args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
+          args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
+        }
+        if (bias.defined()) {
+          args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
+          args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
+        }
+        onednn::execute(backward, args);
+        return autograd::Grads{dx.reshape(shape), dweight, dbias};
+      },
+      autograd::Saves::Inputs);
+}
+
+// weight and bias of a group or instance norm, (C) each, applied to its normalised (N, C, *) output.
+Tensor channel_affine(const Tensor& normalised, const Tensor& weight, const Tensor& bias) {
+  Shape shape(static_cast<size_t>(normalised.dim()), 1);
+  shape[1] = normalised.size(1);
+  Tensor y = normalised;
+  if (weight.defined()) y = y * weight.reshape(shape);
+  if (bias.defined()) y = y + bias.reshape(shape);
+  return y;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& o) {
+  const std::string who = "batch_norm";
+  kernels::check_float(input, who.c_str());
+  NABLA_CHECK(input.dim() >= 2, who, ": expected input of shape (N, C, *), got ", shape_str(input.shape()));
+  const int64_t channels = input.size(1);
+  check_vector(running_mean, channels, "running_mean", who);
+  check_vector(running_var, channels, "running_var", who);
+  check_vector(o.weight, channels, "weight", who);
+  check_vector(o.bias, channels, "bias", who);
+  NABLA_CHECK(o.training || (running_mean.defined() && running_var.defined()), who,
+              ": running_mean must be defined in evaluation mode; pass the running statistics or training = true");
+  if (o.training) {
+    NABLA_CHECK(input.numel() / std::max<int64_t>(channels, 1) != 1 || input.numel() == 0,
+                "Expected more than 1 value per channel when training, got input size ", shape_str(input.shape()));
+  }
+  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
+  if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
+    const Tensor y = batch_norm(input.reshape({input.size(0), channels, -1}), running_mean, running_var, o);
+    return y.reshape(input.shape());
+  }
+  return batch_norm_on_onednn(input, running_mean, running_var, o);
+}
+
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {
+  const std::string who = "layer_norm";
+  kernels::check_float(input, who.c_str());
+  NABLA_CHECK(!normalized_shape.empty(), who, ": Expected normalized_shape to be at least 1-dimensional, i.e., "
+              "containing at least one element, but got normalized_shape = []");
+  const auto n = static_cast<int64_t>(normalized_shape.size());
+  NABLA_CHECK(input.dim() >= n && Shape(input.shape().end() - n, input.shape().end()) == normalized_shape, who,
+              ": Given normalized_shape=", shape_str(normalized_shape), ", expected input with shape [*, ",
+              shape_str(normalized_shape).substr(1), ", but got input of size", shape_str(input.shape()));
+  for (const auto& [t, what] : {std::pair{o.weight, "weight"}, std::pair{o.bias, "bias"}})
+    NABLA_CHECK(!t.defined() || t.shape() == normalized_shape, who, ": Expected ", what,
+                " to be of same shape as normalized_shape, but got ", what, " of shape ", shape_str(t.shape()),
+                " and normalized_shape = ", shape_str(normalized_shape));
+  const int64_t features = numel(normalized_shape);
+  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeLayerNormBackward0");
+  return layer_norm_on_onednn(input, input.numel() / features, features, o);
+}
+
+Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOptions& o) {
+  const std::string who = "group_norm";
+  kernels::check_float(input, who.c_str());
+  NABLA_CHECK(input.dim() >= 2, who, ": Expected at least 2 dimensions for input tensor but received ", input.dim());
+  const int64_t batch = input.size(0), channels = input.size(1);
+  NABLA_CHECK(num_groups > 0 && channels % num_groups == 0, who,
+              ": Expected number of channels in input to be divisible by num_groups, but got input of shape ",
+              shape_str(input.shape()), " and num_groups=", num_groups);
+  for (const auto& [t, what] : {std::pair{o.weight, "weight"}, std::pair{o.bias, "bias"}})
+    NABLA_CHECK(!t.defined() || (t.dim() == 1 && t.numel() == channels), who, ": Expected ", what,
+                " to be a vector of size equal to the number of channels in input, but got ", what, " of shape ",
+                shape_str(t.shape()), " and input of shape ", shape_str(input.shape()));
+  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeGroupNormBackward0");
+  // Each (sample, group) is one channel of a batch norm over a batch of one.
+  const Tensor grouped = input.reshape({1, batch * num_groups, -1});
+  NABLA_CHECK(grouped.size(2) > 1, who, ": Expected more than 1 value per group, got input size ",
+              shape_str(input.shape()));
+  const Tensor normalised = batch_norm(grouped, {}, {}, {.training = true, .eps = o.eps}).reshape(input.shape());
+  return channel_affine(normalised, o.weight, o.bias);
+}
+
+Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
+  const std::string who = "instance_norm";
+  kernels::check_float(input, who.c_str());
+  NABLA_CHECK(input.dim() >= 3, who, ": expected input of shape (N, C, *) with spatial dims, got ",
+              shape_str(input.shape()));
+  const int64_t batch = input.size(0), channels = input.size(1);
+  check_vector(o.running_mean, channels, "running_mean", who);
+  check_vector(o.running_var, channels, "running_var", who);
+  check_vector(o.weight, channels, "weight", who);
+  check_vector(o.bias, channels, "bias", who);
+  if (o.use_input_stats)
+    NABLA_CHECK(input.numel() / std::max<int64_t>(batch * channels, 1) != 1 || input.numel() == 0,
+                "Expected more than 1 spatial element when training, got input size ", shape_str(input.shape()));
+  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
+  // Each (sample, channel) is one channel of a batch norm over a batch of one; the running statistics are
+  // repeated per sample, and their update is the mean over the samples' updates (PyTorch's instance_norm).
+  const auto repeated = [&](const Tensor& t) {
+    return t.defined() ? t.detach().reshape({1, channels}).expand({batch, channels}).contiguous().reshape({-1})
+                       : Tensor();
+  };
+  const Tensor mean = repeated(o.running_mean), var = repeated(o.running_var);
+  const Tensor normalised =
+      batch_norm(input.reshape({1, batch * channels, -1}), mean, var,
+                 {.training = o.use_input_stats, .momentum = o.momentum, .eps = o.eps})
+          .reshape(input.shape());
+  if (o.use_input_stats) {
+    NoGradGuard no_grad;
+    if (o.running_mean.defined()) Tensor(o.running_mean).copy_(mean.reshape({batch, channels}).mean({0}));
+    if (o.running_var.defined()) Tensor(o.running_var).copy_(var.reshape({batch, channels}).mean({0}));
+  }
+  return channel_affine(normalised, o.weight, o.bias);
+}
+
+}  // namespace nabla

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""PyTorch goldens for issue 13's layers (tests/fixtures/layers/).
+
+Writes tests/fixtures/layers/cases.txt, one line per case ("id=... kind=... key=value ..."), and per case the
+arrays <id>_<name>.npy it names. For a layer with state (the norms): `steps` training steps, each with its input
+x<i>, output gradient g<i>, output y<i> and input gradient dx<i>; after them the weight and bias gradients of the
+last step, the buffers, then one eval step (xe, ge, ye, dxe). The parameters start as w and b (random, so their
+gradients are not trivial).
+
+Dev-time only:  /usr/bin/python3 tools/make_layer_fixtures.py
+"""
+import os
+
+import numpy as np
+import torch
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "layers")
+
+
+def text(v):
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return str(int(v))
+    return ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
+
+
+def save(case_id, name, tensor):
+    array = tensor.detach().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+    np.save(os.path.join(OUT, f"{case_id}_{name}.npy"), array.astype(np.float32).reshape(-1))
+
+
+def norm_cases():
+    for d, shape in [(1, (4, 3)), (1, (5, 3, 7)), (2, (4, 3, 5, 6)), (3, (2, 3, 4, 3, 5))]:
+        yield "batch_norm", shape, dict(num_features=3)
+    yield "batch_norm", (6, 4, 3, 3), dict(num_features=4, momentum=None, eps=1e-3)
+    yield "batch_norm", (6, 4, 3, 3), dict(num_features=4, affine=False)
+    yield "batch_norm", (6, 4, 3, 3), dict(num_features=4, track_running_stats=False)
+    yield "instance_norm", (3, 4, 6), dict(num_features=4)
+    yield "instance_norm", (2, 3, 4, 5), dict(num_features=3, affine=True, track_running_stats=True)
+    yield "instance_norm", (3, 4, 5), dict(num_features=3, affine=True)  # unbatched 2d
+    yield "instance_norm", (2, 2, 3, 4, 3), dict(num_features=2, track_running_stats=True, momentum=0.3)
+    yield "layer_norm", (4, 6), dict(normalized_shape=(6,))
+    yield "layer_norm", (2, 3, 4, 5), dict(normalized_shape=(4, 5), eps=1e-3)
+    yield "layer_norm", (3, 7), dict(normalized_shape=(7,), elementwise_affine=False)
+    yield "group_norm", (3, 6, 4, 5), dict(num_groups=3, num_channels=6)
+    yield "group_norm", (2, 4, 7), dict(num_groups=1, num_channels=4, affine=False)
+    yield "group_norm", (2, 6, 2, 2, 3), dict(num_groups=6, num_channels=6)
+
+
+def norm_module(kind, shape, opts):
+    if kind in ("batch_norm", "instance_norm"):
+        spatial = len(shape) - 2
+        if kind == "instance_norm" and opts.get("num_features") != shape[1] and len(shape) == 3:
+            spatial = 2  # unbatched (C, H, W)
+        name = ("BatchNorm" if kind == "batch_norm" else "InstanceNorm") + f"{max(spatial, 1)}d"
+        return getattr(torch.nn, name)(**opts), max(spatial, 1)
+    if kind == "layer_norm":
+        return torch.nn.LayerNorm(**opts), len(opts["normalized_shape"])
+    return torch.nn.GroupNorm(**opts), len(shape) - 2
+
+
+def norms(lines):
+    for n, (kind, shape, opts) in enumerate(norm_cases()):
+        case_id = f"norm{n:02d}"
+        torch.manual_seed(100 + n)
+        module, dims = norm_module(kind, shape, opts)
+        if getattr(module, "weight", None) is not None:
+            with torch.no_grad():
+                module.weight.copy_(torch.randn_like(module.weight))
+                module.bias.copy_(torch.randn_like(module.bias))
+            save(case_id, "w", module.weight)
+            save(case_id, "b", module.bias)
+        stateful = kind in ("batch_norm", "instance_norm")
+        steps = 5 if stateful else 1
+        for step in range(steps):
+            module.zero_grad()
+            x = (torch.randn(shape) * 2 + 0.5).requires_grad_()
+            g = torch.randn(shape)
+            y = module(x)
+            y.backward(g)
+            for name, t in [("x", x), ("g", g), ("y", y), ("dx", x.grad)]:
+                save(case_id, f"{name}{step}", t)
+        if module.weight is not None:
+            save(case_id, "dw", module.weight.grad)
+            save(case_id, "db", module.bias.grad)
+        for name, buffer in module.named_buffers():
+            save(case_id, name, buffer.float())
+        if stateful:
+            module.eval()
+            x = torch.randn(shape).requires_grad_()
+            g = torch.randn(shape)
+            y = module(x)
+            y.backward(g)
+            for name, t in [("xe", x), ("ge", g), ("ye", y), ("dxe", x.grad)]:
+                save(case_id, name, t)
+        fields = " ".join(f"{k}={text(v)}" for k, v in opts.items())
+        lines.append(f"id={case_id} kind={kind} dims={dims} shape={text(shape)} steps={steps} {fields}")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    lines = []
+    norms(lines)
+    with open(os.path.join(OUT, "cases.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"{len(lines)} cases in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
