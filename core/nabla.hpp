@@ -29,6 +29,7 @@
 #include "nabla/nn/optim/adam.hpp"
 #include "nabla/nn/optim/sgd.hpp"
 #include "nabla/nn/sequential.hpp"
+#include "nabla/ops/activation.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"

@@ -1,11 +1,15 @@
 #include "nabla/nn/activation.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "nabla/ops/activation.hpp"
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/shape_ops.hpp"
+#include "nabla/ops/softmax.hpp"
 
 namespace nabla::nn {
 
@@ -29,5 +33,69 @@ std::string Dropout::extra_repr() const {
   s << "p=" << options.p << ", inplace=False";
   return s.str();
 }
+
+}  // namespace nabla::nn
+
+namespace nabla::nn {
+
+namespace {
+std::string dim_repr(const std::optional<int64_t>& dim) { return "dim=" + (dim ? std::to_string(*dim) : "None"); }
+// torch.nn.functional._get_softmax_dim: the legacy choice when no dim is given.
+int64_t dim_or_implicit(const std::optional<int64_t>& dim, const Tensor& input) {
+  return dim ? *dim : (input.dim() == 0 || input.dim() == 1 || input.dim() == 3) ? 0 : 1;
+}
+// Softplus prints its numbers as given; its defaults are Python ints.
+std::string number(double v) { return v == std::floor(v) ? std::to_string(static_cast<int64_t>(v)) : python_float(v); }
+}  // namespace
+
+Tensor LeakyReLUOptions::apply(const Tensor& x) const { return leaky_relu(x, negative_slope); }
+std::string LeakyReLUOptions::repr() const { return "negative_slope=" + python_float(negative_slope); }
+Tensor ELUOptions::apply(const Tensor& x) const { return elu(x, alpha); }
+std::string ELUOptions::repr() const { return "alpha=" + python_float(alpha); }
+Tensor CELUOptions::apply(const Tensor& x) const { return celu(x, alpha); }
+std::string CELUOptions::repr() const { return "alpha=" + python_float(alpha); }
+Tensor SELUOptions::apply(const Tensor& x) const { return selu(x); }
+std::string SELUOptions::repr() const { return ""; }
+Tensor GELUOptions::apply(const Tensor& x) const { return gelu(x, approximate); }
+std::string GELUOptions::repr() const { return "approximate='" + approximate + "'"; }
+Tensor SiLUOptions::apply(const Tensor& x) const { return silu(x); }
+std::string SiLUOptions::repr() const { return ""; }
+Tensor MishOptions::apply(const Tensor& x) const { return mish(x); }
+std::string MishOptions::repr() const { return ""; }
+Tensor HardswishOptions::apply(const Tensor& x) const { return hardswish(x); }
+std::string HardswishOptions::repr() const { return ""; }
+Tensor HardsigmoidOptions::apply(const Tensor& x) const { return hardsigmoid(x); }
+std::string HardsigmoidOptions::repr() const { return ""; }
+Tensor ReLU6Options::apply(const Tensor& x) const { return relu6(x); }
+std::string ReLU6Options::repr() const { return ""; }
+Tensor HardtanhOptions::apply(const Tensor& x) const { return hardtanh(x, min_val, max_val); }
+std::string HardtanhOptions::repr() const {
+  return "min_val=" + python_float(min_val) + ", max_val=" + python_float(max_val);
+}
+Tensor SoftplusOptions::apply(const Tensor& x) const { return softplus(x, beta, threshold); }
+std::string SoftplusOptions::repr() const { return "beta=" + number(beta) + ", threshold=" + number(threshold); }
+Tensor SoftsignOptions::apply(const Tensor& x) const { return softsign(x); }
+std::string SoftsignOptions::repr() const { return ""; }
+Tensor SigmoidOptions::apply(const Tensor& x) const { return sigmoid(x); }
+std::string SigmoidOptions::repr() const { return ""; }
+Tensor TanhOptions::apply(const Tensor& x) const { return tanh(x); }
+std::string TanhOptions::repr() const { return ""; }
+Tensor LogSigmoidOptions::apply(const Tensor& x) const { return logsigmoid(x); }
+std::string LogSigmoidOptions::repr() const { return ""; }
+Tensor SoftmaxOptions::apply(const Tensor& x) const { return softmax(x, dim_or_implicit(dim, x)); }
+std::string SoftmaxOptions::repr() const { return dim_repr(dim); }
+Tensor LogSoftmaxOptions::apply(const Tensor& x) const { return log_softmax(x, dim_or_implicit(dim, x)); }
+std::string LogSoftmaxOptions::repr() const { return dim_repr(dim); }
+Tensor SoftminOptions::apply(const Tensor& x) const { return softmin(x, dim_or_implicit(dim, x)); }
+std::string SoftminOptions::repr() const { return dim_repr(dim); }
+
+PReLU::PReLU(const PReLUOptions& opts) : options(opts) {
+  NABLA_CHECK(options.num_parameters >= 1, "PReLU: num_parameters must be at least 1, got ", options.num_parameters);
+  weight = register_parameter("weight", full({options.num_parameters}, options.init));
+}
+
+Tensor PReLU::forward(const Tensor& input) { return prelu(input, weight); }
+
+std::string PReLU::extra_repr() const { return "num_parameters=" + std::to_string(options.num_parameters); }
 
 }  // namespace nabla::nn

@@ -1,6 +1,7 @@
 #pragma once
 // nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
 // layers are built on, under the names torch.nn.functional uses.
+#include "nabla/ops/activation.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"
@@ -26,6 +27,7 @@ using nabla::avg_pool1d;
 using nabla::avg_pool2d;
 using nabla::avg_pool3d;
 using nabla::batch_norm;
+using nabla::celu;
 using nabla::conv1d;
 using nabla::conv2d;
 using nabla::conv3d;
@@ -34,22 +36,37 @@ using nabla::conv_transpose2d;
 using nabla::conv_transpose3d;
 using nabla::cross_entropy;
 using nabla::dropout;
+using nabla::elu;
 using nabla::embedding;
 using nabla::fold;
+using nabla::gelu;
 using nabla::group_norm;
+using nabla::hardsigmoid;
+using nabla::hardswish;
+using nabla::hardtanh;
 using nabla::instance_norm;
 using nabla::layer_norm;
+using nabla::leaky_relu;
 using nabla::linear;
 using nabla::log_softmax;
+using nabla::logsigmoid;
 using nabla::max_pool1d;
 using nabla::max_pool2d;
 using nabla::max_pool3d;
+using nabla::mish;
 using nabla::mse_loss;
 using nabla::nll_loss;
 using nabla::pad;
+using nabla::prelu;
 using nabla::relu;
+using nabla::relu6;
+using nabla::selu;
 using nabla::sigmoid;
+using nabla::silu;
 using nabla::softmax;
+using nabla::softmin;
+using nabla::softplus;
+using nabla::softsign;
 using nabla::tanh;
 using nabla::unfold;
 

@@ -2,7 +2,8 @@
 """PyTorch goldens for issue 13's layers (tests/fixtures/layers/).
 
 Writes tests/fixtures/layers/cases.txt, one line per case ("id=... kind=... key=value ..."), and per case the
-arrays <id>_<name>.npy it names. For a layer with state (the norms): `steps` training steps, each with its input
+arrays <id>_<name>.npy it names. Activations (act*): x, g, y, dx (and dw for PReLU), and PyTorch's repr of the
+module (spaces as ~). For a layer with state (the norms): `steps` training steps, each with its input
 x<i>, output gradient g<i>, output y<i> and input gradient dx<i>; after them the weight and bias gradients of the
 last step, the buffers, then one eval step (xe, ge, ye, dxe). The parameters start as w and b (random, so their
 gradients are not trivial).
@@ -98,10 +99,39 @@ def norms(lines):
         lines.append(f"id={case_id} kind={kind} dims={dims} shape={text(shape)} steps={steps} {fields}")
 
 
+ACTIVATIONS = [
+    ("LeakyReLU", dict(negative_slope=0.2)), ("LeakyReLU", {}), ("ELU", dict(alpha=0.7)), ("SELU", {}),
+    ("CELU", dict(alpha=1.5)), ("GELU", {}), ("GELU", dict(approximate="tanh")), ("SiLU", {}), ("Mish", {}),
+    ("Hardswish", {}), ("Hardsigmoid", {}), ("ReLU6", {}), ("Hardtanh", dict(min_val=-2.0, max_val=0.5)),
+    ("Softplus", {}), ("Softplus", dict(beta=0.5, threshold=3)), ("Softsign", {}), ("Sigmoid", {}), ("Tanh", {}),
+    ("LogSigmoid", {}), ("Softmax", dict(dim=1)), ("LogSoftmax", dict(dim=-1)), ("Softmin", dict(dim=2)),
+    ("PReLU", {}), ("PReLU", dict(num_parameters=3, init=0.1)),
+]
+
+
+def activations(lines):
+    """Each activation on a (2, 3, 4, 5) input spread over [-9, 9] (every branch of the piecewise ones)."""
+    for n, (name, opts) in enumerate(ACTIVATIONS):
+        case_id = f"act{n:02d}"
+        torch.manual_seed(200 + n)
+        module = getattr(torch.nn, name)(**opts)
+        x = (torch.randn(2, 3, 4, 5) * 4).clamp(-9, 9).requires_grad_()
+        g = torch.randn(2, 3, 4, 5)
+        y = module(x)
+        y.backward(g)
+        for key, t in [("x", x), ("g", g), ("y", y), ("dx", x.grad)]:
+            save(case_id, key, t)
+        if name == "PReLU":
+            save(case_id, "dw", module.weight.grad)
+        fields = " ".join(f"{k}={text(v)}" for k, v in opts.items())
+        lines.append(f"id={case_id} kind={name} repr={repr(module).replace(' ', '~')} {fields}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
     norms(lines)
+    activations(lines)
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} cases in {OUT}")
