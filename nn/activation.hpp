@@ -57,9 +57,9 @@ class Activation : public Layer<Activation<Options>> {
   Options options;
 };
 
-#define NABLA_ACTIVATION_TRAITS(Name)              \
-  static constexpr const char* kName = #Name;       \
-  Tensor apply(const Tensor& input) const;          \
+#define NABLA_ACTIVATION_TRAITS(Name)         \
+  static constexpr const char* kName = #Name; \
+  Tensor apply(const Tensor& input) const;    \
   std::string repr() const
 
 struct LeakyReLUOptions {

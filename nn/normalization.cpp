@@ -72,8 +72,10 @@ std::string NormBase::extra_repr() const {
 
 template <size_t D>
 Tensor BatchNormNd<D>::forward(const Tensor& input) {
-  if constexpr (D == 1) this->check_rank(input, {2, 3});
-  else this->check_rank(input, {static_cast<int64_t>(D) + 2});
+  if constexpr (D == 1)
+    this->check_rank(input, {2, 3});
+  else
+    this->check_rank(input, {static_cast<int64_t>(D) + 2});
   const double momentum = this->count_batch();
   // Batch statistics in training, and in eval too when there are no running ones.
   const bool batch_stats = this->is_training() || !this->options.track_running_stats;
@@ -153,8 +155,10 @@ Tensor LayerNorm::forward(const Tensor& input) {
 std::string LayerNorm::extra_repr() const {
   std::string shape;
   for (int64_t s : options.normalized_shape.values) shape += std::to_string(s) + ", ";
-  if (options.normalized_shape.values.size() > 1) shape.erase(shape.size() - 2);
-  else if (!shape.empty()) shape.pop_back();
+  if (options.normalized_shape.values.size() > 1)
+    shape.erase(shape.size() - 2);
+  else if (!shape.empty())
+    shape.pop_back();
   return "(" + shape + "), eps=" + python_float(options.eps) +
          ", elementwise_affine=" + bool_str(options.elementwise_affine);
 }

@@ -155,8 +155,8 @@ Tensor celu(const Tensor& x, double alpha) {
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
-  NABLA_CHECK(approximate == "none" || approximate == "tanh", "gelu: approximate argument must be either none or tanh, ",
-              "got '", approximate, "'");
+  NABLA_CHECK(approximate == "none" || approximate == "tanh",
+              "gelu: approximate argument must be either none or tanh, ", "got '", approximate, "'");
   return detail::eltwise(x, approximate == "tanh" ? Alg::eltwise_gelu_tanh : Alg::eltwise_gelu_erf, 0.f, 0.f,
                          "GeluBackward0");
 }

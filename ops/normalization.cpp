@@ -49,8 +49,8 @@ onednn::Cache<BatchNormPrimitives> batch_norm_cache;
 
 // running ← (1 - momentum) · running + momentum · batch, the variance made unbiased over n values per channel;
 // in double, as PyTorch's CPU kernel.
-void update_running_stats(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
-                          const Tensor& var, double momentum, int64_t n) {
+void update_running_stats(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
+                          double momentum, int64_t n) {
   NoGradGuard no_grad;
   const float* m = mean.data_ptr<float>();
   const float* v = var.data_ptr<float>();
@@ -260,7 +260,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {
   const std::string who = "layer_norm";
   kernels::check_float(input, who.c_str());
-  NABLA_CHECK(!normalized_shape.empty(), who, ": Expected normalized_shape to be at least 1-dimensional, i.e., "
+  NABLA_CHECK(!normalized_shape.empty(), who,
+              ": Expected normalized_shape to be at least 1-dimensional, i.e., "
               "containing at least one element, but got normalized_shape = []");
   const auto n = static_cast<int64_t>(normalized_shape.size());
   NABLA_CHECK(input.dim() >= n && Shape(input.shape().end() - n, input.shape().end()) == normalized_shape, who,
@@ -317,10 +318,9 @@ Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
                        : Tensor();
   };
   const Tensor mean = repeated(o.running_mean), var = repeated(o.running_var);
-  const Tensor normalised =
-      batch_norm(input.reshape({1, batch * channels, -1}), mean, var,
-                 {.training = o.use_input_stats, .momentum = o.momentum, .eps = o.eps})
-          .reshape(input.shape());
+  const Tensor normalised = batch_norm(input.reshape({1, batch * channels, -1}), mean, var,
+                                       {.training = o.use_input_stats, .momentum = o.momentum, .eps = o.eps})
+                                .reshape(input.shape());
   if (o.use_input_stats) {
     NoGradGuard no_grad;
     if (o.running_mean.defined()) Tensor(o.running_mean).copy_(mean.reshape({batch, channels}).mean({0}));

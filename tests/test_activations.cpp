@@ -31,7 +31,8 @@ Built make_activation(FixtureCase& c) {
   if (kind == "ELU") return activation(nn::ELUOptions{.alpha = field("alpha", 1)});
   if (kind == "CELU") return activation(nn::CELUOptions{.alpha = field("alpha", 1)});
   if (kind == "SELU") return activation(nn::SELUOptions{});
-  if (kind == "GELU") return activation(nn::GELUOptions{.approximate = c.count("approximate") ? c["approximate"] : "none"});
+  if (kind == "GELU")
+    return activation(nn::GELUOptions{.approximate = c.count("approximate") ? c["approximate"] : "none"});
   if (kind == "SiLU") return activation(nn::SiLUOptions{});
   if (kind == "Mish") return activation(nn::MishOptions{});
   if (kind == "Hardswish") return activation(nn::HardswishOptions{});
@@ -49,8 +50,8 @@ Built make_activation(FixtureCase& c) {
   if (kind == "LogSoftmax") return activation(nn::LogSoftmaxOptions{.dim = dim});
   if (kind == "Softmin") return activation(nn::SoftminOptions{.dim = dim});
   REQUIRE(kind == "PReLU");
-  auto m = std::make_shared<nn::PReLU>(nn::PReLUOptions{.num_parameters = static_cast<int64_t>(field("num_parameters", 1)),
-                                                        .init = field("init", 0.25)});
+  auto m = std::make_shared<nn::PReLU>(nn::PReLUOptions{
+      .num_parameters = static_cast<int64_t>(field("num_parameters", 1)), .init = field("init", 0.25)});
   return {m, [m](const Tensor& x) { return m->forward(x); }};
 }
 
@@ -85,13 +86,18 @@ TEST_CASE("activation layers match PyTorch: output, gradients and repr") {
 }
 
 TEST_CASE("activations keep NaN and agree with finite differences") {
-  const std::vector<std::function<Tensor(const Tensor&)>> fns = {
-      [](const Tensor& x) { return F::leaky_relu(x, 0.1); }, [](const Tensor& x) { return F::elu(x); },
-      [](const Tensor& x) { return F::gelu(x); },            [](const Tensor& x) { return F::silu(x); },
-      [](const Tensor& x) { return F::mish(x); },            [](const Tensor& x) { return F::hardswish(x); },
-      [](const Tensor& x) { return F::hardtanh(x); },        [](const Tensor& x) { return F::relu6(x); },
-      [](const Tensor& x) { return F::hardsigmoid(x); },     [](const Tensor& x) { return F::softplus(x); },
-      [](const Tensor& x) { return F::logsigmoid(x); },      [](const Tensor& x) { return F::selu(x); }};
+  const std::vector<std::function<Tensor(const Tensor&)>> fns = {[](const Tensor& x) { return F::leaky_relu(x, 0.1); },
+                                                                 [](const Tensor& x) { return F::elu(x); },
+                                                                 [](const Tensor& x) { return F::gelu(x); },
+                                                                 [](const Tensor& x) { return F::silu(x); },
+                                                                 [](const Tensor& x) { return F::mish(x); },
+                                                                 [](const Tensor& x) { return F::hardswish(x); },
+                                                                 [](const Tensor& x) { return F::hardtanh(x); },
+                                                                 [](const Tensor& x) { return F::relu6(x); },
+                                                                 [](const Tensor& x) { return F::hardsigmoid(x); },
+                                                                 [](const Tensor& x) { return F::softplus(x); },
+                                                                 [](const Tensor& x) { return F::logsigmoid(x); },
+                                                                 [](const Tensor& x) { return F::selu(x); }};
   manual_seed(7);
   for (size_t i = 0; i < fns.size(); ++i) {
     CAPTURE(i);
@@ -111,8 +117,8 @@ TEST_CASE("an activation after a conv works on its blocked output without a reor
 }
 
 TEST_CASE("activations raise PyTorch's errors") {
-  CHECK_THROWS_WITH_AS(F::gelu(randn({3}), "fast"), doctest::Contains("approximate argument must be either none or tanh"),
-                       Error);
+  CHECK_THROWS_WITH_AS(F::gelu(randn({3}), "fast"),
+                       doctest::Contains("approximate argument must be either none or tanh"), Error);
   CHECK_THROWS_WITH_AS(nn::PReLU({.num_parameters = 3})(randn({2, 4, 5})),
                        doctest::Contains("Found parameter numbers = 3 and channel size = 4"), Error);
   CHECK(nn::to_string(nn::Softmax()) == "Softmax(dim=None)");

@@ -113,13 +113,22 @@ TEST_CASE("normalization layers match PyTorch: outputs, gradients, running stati
 TEST_CASE("normalization backward agrees with finite differences") {
   manual_seed(3);
   const Tensor x = randn({3, 4, 5}) * 2, w = randn({4}), b = randn({4});
-  gradcheck([](const std::vector<Tensor>& in) { return F::batch_norm(in[0], {}, {}, {in[1], in[2], true}); },
-            {x, w, b});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return F::batch_norm(in[0], {}, {}, {in[1], in[2], true});
+      },
+      {x, w, b});
   const Tensor rm = randn({4}), rv = rand({4}) + 0.5;
-  gradcheck([&](const std::vector<Tensor>& in) { return F::batch_norm(in[0], rm, rv, {in[1], in[2], false}); },
-            {x, w, b});
-  gradcheck([](const std::vector<Tensor>& in) { return F::layer_norm(in[0], {4, 5}, {in[1], in[2]}); },
-            {x, randn({4, 5}), randn({4, 5})});
+  gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        return F::batch_norm(in[0], rm, rv, {in[1], in[2], false});
+      },
+      {x, w, b});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return F::layer_norm(in[0], {4, 5}, {in[1], in[2]});
+      },
+      {x, randn({4, 5}), randn({4, 5})});
   gradcheck([](const std::vector<Tensor>& in) { return F::group_norm(in[0], 2, {in[1], in[2]}); }, {x, w, b});
 }
 
@@ -141,7 +150,8 @@ TEST_CASE("normalization layers print and save as PyTorch's") {
         "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True)");
   CHECK(nn::to_string(nn::LayerNorm({.normalized_shape = 768, .eps = 1e-3})) ==
         "LayerNorm((768,), eps=0.001, elementwise_affine=True)");
-  CHECK(nn::to_string(nn::GroupNorm({.num_groups = 2, .num_channels = 6})) == "GroupNorm(2, 6, eps=1e-05, affine=True)");
+  CHECK(nn::to_string(nn::GroupNorm({.num_groups = 2, .num_channels = 6})) ==
+        "GroupNorm(2, 6, eps=1e-05, affine=True)");
   nn::BatchNorm1d bn({.num_features = 5});
   CHECK(bn.state_dict().keys() ==
         std::vector<std::string>{"weight", "bias", "running_mean", "running_var", "num_batches_tracked"});
