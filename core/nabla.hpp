@@ -23,6 +23,7 @@
 #include "nabla/nn/init.hpp"
 #include "nabla/nn/lazy_conv.hpp"
 #include "nabla/nn/linear.hpp"
+#include "nabla/nn/loss.hpp"
 #include "nabla/nn/module.hpp"
 #include "nabla/nn/normalization.hpp"
 #include "nabla/nn/pooling.hpp"

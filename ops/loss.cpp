@@ -1,9 +1,13 @@
-// Losses: nll_loss has its own forward and backward; cross_entropy and mse_loss are compositions.
+// Losses: nll_loss and binary_cross_entropy have their own forward and backward; the others are compositions
+// of differentiable ops.
 #include "nabla/ops/loss.hpp"
 
 #include <cmath>
 
+#include <xtensor/xmath.hpp>
+
 #include "nabla/autograd/node.hpp"
+#include "nabla/ops/activation.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "ops/kernels.h"
@@ -20,6 +24,19 @@ Shape target_shape(const Tensor& input) {
   return shape;
 }
 
+// The elementwise losses' checks: float input and target of the same shape.
+void check_pair(const Tensor& input, const Tensor& target, const char* who) {
+  kernels::check_float(input, who);
+  kernels::check_float(target, who);
+  NABLA_CHECK(input.shape() == target.shape(), who, ": target size ", shape_str(target.shape()),
+              " is different to the input size ", shape_str(input.shape()), "; reshape one of them to match");
+}
+
+Tensor reduce(const Tensor& losses, Reduction reduction, const char* who) {
+  NABLA_CHECK(reduction != Reduction::batchmean, who, ": reduction batchmean is for kl_div only; use mean or sum");
+  return reduction == Reduction::none ? losses : reduction == Reduction::sum ? sum(losses) : mean(losses);
+}
+
 }  // namespace
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
@@ -30,6 +47,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   NABLA_CHECK(target.shape() == target_shape(input), "nll_loss: expected target of shape ",
               shape_str(target_shape(input)), " for input of shape ", shape_str(input.shape()), ", got ",
               shape_str(target.shape()));
+  NABLA_CHECK(options.reduction != Reduction::batchmean, "nll_loss: reduction batchmean is for kl_div only");
   const int64_t classes = input.size(input.dim() == 1 ? 0 : 1);
   NABLA_CHECK(!options.weight.defined() || options.weight.shape() == Shape{classes}, "nll_loss: weight tensor should be "
               "defined either for all ", classes, " classes or no classes but got weight tensor of shape: ",
@@ -77,20 +95,121 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   });
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
   kernels::check_float(input, "cross_entropy");
   NABLA_CHECK(input.dim() >= 1, "cross_entropy: expected input of shape (N, C), (C) or (N, C, d1, ...), got a 0-d tensor");
-  return nll_loss(log_softmax(input, input.dim() == 1 ? 0 : 1), target, options);
+  NABLA_CHECK(o.label_smoothing >= 0.0 && o.label_smoothing <= 1.0,
+              "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", o.label_smoothing);
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1, classes = input.size(class_dim);
+  const Tensor log_p = log_softmax(input, class_dim);
+  Shape class_shape(static_cast<size_t>(input.dim()), 1);
+  class_shape[class_dim] = classes;
+  const Tensor weighted = o.weight.defined() ? log_p * o.weight.reshape(class_shape) : log_p;
+  const double smoothing = o.label_smoothing;
+  if (target.defined() && target.dtype() == kFloat32) {  // class probabilities
+    NABLA_CHECK(target.shape() == input.shape(), "cross_entropy: expected an int64 target of class indices, or a "
+                "float32 target of class probabilities of the input's shape ", shape_str(input.shape()), ", got float32 ",
+                shape_str(target.shape()));
+    NABLA_CHECK(o.reduction != Reduction::batchmean, "cross_entropy: reduction batchmean is for kl_div only");
+    const Tensor p = smoothing > 0 ? target * (1 - smoothing) + smoothing / static_cast<double>(classes) : target;
+    const Tensor losses = -sum(weighted * p, {class_dim});
+    if (o.reduction == Reduction::none) return losses;
+    return o.reduction == Reduction::sum ? sum(losses)
+                                         : sum(losses) / static_cast<double>(input.numel() / std::max<int64_t>(classes, 1));
+  }
+  const Tensor nll = nll_loss(log_p, target, {o.weight, o.ignore_index, o.reduction});
+  if (smoothing == 0) return nll;
+  // PyTorch's label smoothing for class indices: (1 - ε)·nll + ε/C · Σ_c -w_c·log p_c over the samples kept.
+  const Tensor ignored = eq(target, scalar_tensor(static_cast<double>(o.ignore_index), kInt64));
+  const Tensor smooth = masked_fill(-sum(weighted, {class_dim}), ignored, 0.0);
+  Tensor reduced = smooth;
+  if (o.reduction == Reduction::sum) reduced = sum(smooth);
+  if (o.reduction == Reduction::mean) {
+    double kept = 0;  // the weight of the samples not ignored (their count without class weights)
+    const auto labels = target.to_vector<int64_t>();
+    const auto weight = o.weight.defined() ? o.weight.to_vector<float>() : std::vector<float>();
+    for (int64_t label : labels)
+      if (label != o.ignore_index) kept += weight.empty() ? 1.0 : weight[static_cast<size_t>(label)];
+    reduced = sum(smooth) / kept;
+  }
+  return nll * (1 - smoothing) + reduced * (smoothing / static_cast<double>(classes));
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  kernels::check_float(input, "mse_loss");
-  kernels::check_float(target, "mse_loss");
-  NABLA_CHECK(input.shape() == target.shape(), "mse_loss: target size ", shape_str(target.shape()),
-              " is different to the input size ", shape_str(input.shape()), "; reshape one of them to match");
+  check_pair(input, target, "mse_loss");
   const Tensor diff = input - target;
-  const Tensor squared = diff * diff;
-  return reduction == Reduction::none ? squared : reduction == Reduction::sum ? sum(squared) : mean(squared);
+  return reduce(diff * diff, reduction, "mse_loss");
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_pair(input, target, "l1_loss");
+  return reduce(abs(input - target), reduction, "l1_loss");
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  check_pair(input, target, "smooth_l1_loss");
+  NABLA_CHECK(beta >= 0, "smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
+  if (beta == 0) return l1_loss(input, target, reduction);
+  const Tensor d = input - target, z = abs(d);
+  return reduce(where(z < beta, d * d * (0.5 / beta), z - 0.5 * beta), reduction, "smooth_l1_loss");
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  check_pair(input, target, "huber_loss");
+  NABLA_CHECK(delta > 0, "huber_loss: huber_loss does not support non-positive values for delta.");
+  const Tensor d = input - target, z = abs(d);
+  return reduce(where(z < delta, d * d * 0.5, (z - 0.5 * delta) * delta), reduction, "huber_loss");
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& o) {
+  check_pair(input, target, "binary_cross_entropy");
+  const Tensor x = input.detach().contiguous(), t = target.detach().contiguous();
+  for (float v : x.to_vector<float>())
+    NABLA_CHECK(v >= 0.f && v <= 1.f, "binary_cross_entropy: all elements of input should be between 0 and 1");
+  // -(t·log x + (1 - t)·log(1 - x)), each log at least -100 so that x = 0 or 1 gives a finite loss.
+  const Tensor losses = kernels::compute<float, float>(
+      x.shape(), kFloat32,
+      [](const auto& xv, const auto& tv) {
+        return -(tv * xt::maximum(xt::log(xv), -100.f) + (1.f - tv) * xt::maximum(xt::log(1.f - xv), -100.f));
+      },
+      x, t);
+  const Tensor recorded = autograd::record(
+      "BinaryCrossEntropyBackward0", losses, {input},
+      [x, t](const Tensor& g, const autograd::Needs&) {
+        // PyTorch's: g·(x - t) / max((1 - x)·x, 1e-12).
+        return autograd::Grads{kernels::compute<float, float>(
+            x.shape(), kFloat32,
+            [](const auto& gv, const auto& xv, const auto& tv) {
+              return gv * (xv - tv) / xt::maximum((1.f - xv) * xv, 1e-12f);
+            },
+            g.contiguous(), x, t)};
+      },
+      autograd::Saves::Inputs);
+  return reduce(o.weight.defined() ? recorded * o.weight : recorded, o.reduction, "binary_cross_entropy");
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BCEWithLogitsLossOptions& o) {
+  check_pair(input, target, "binary_cross_entropy_with_logits");
+  // (1 - t)·x + (1 + (pos_weight - 1)·t)·log(1 + e^-x): softplus(-x) is the stable log(1 + e^-x).
+  const Tensor log_weight = o.pos_weight.defined() ? (o.pos_weight - 1.0) * target + 1.0 : Tensor();
+  const Tensor soft = softplus(-input);
+  Tensor losses = (1.0 - target) * input + (log_weight.defined() ? log_weight * soft : soft);
+  if (o.weight.defined()) losses = losses * o.weight;
+  return reduce(losses, o.reduction, "binary_cross_entropy_with_logits");
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& o) {
+  check_pair(input, target, "kl_div");
+  Tensor losses;
+  if (o.log_target) {
+    losses = exp(target) * (target - input);
+  } else {  // t·log t (0 where t = 0, PyTorch's xlogy) - t·x
+    const Tensor positive = target > 0.0;
+    losses = where(positive, target * log(where(positive, target, 1.0)), 0.0) - target * input;
+  }
+  if (o.reduction != Reduction::batchmean) return reduce(losses, o.reduction, "kl_div");
+  return sum(losses) / static_cast<double>(input.dim() == 0 ? 1 : input.size(0));
 }
 
 }  // namespace nabla

@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "layers")
 
@@ -127,11 +128,75 @@ def activations(lines):
         lines.append(f"id={case_id} kind={name} repr={repr(module).replace(' ', '~')} {fields}")
 
 
+def loss_cases():
+    """(kind, input shape, target: 'same', 'prob', 'index' or 'binary', functional keyword arguments)."""
+    for reduction in ("mean", "sum", "none"):
+        yield "l1_loss", (3, 5), "same", dict(reduction=reduction)
+        yield "mse_loss", (3, 5), "same", dict(reduction=reduction)
+    yield "smooth_l1_loss", (4, 6), "same", dict(beta=0.5)
+    yield "smooth_l1_loss", (4, 6), "same", dict(beta=0.0, reduction="sum")
+    yield "huber_loss", (4, 6), "same", dict(delta=2.0)
+    yield "binary_cross_entropy", (4, 3), "binary", dict(weight=(4, 3))
+    yield "binary_cross_entropy", (5,), "binary", dict(reduction="none")
+    yield "binary_cross_entropy_with_logits", (4, 3), "binary", dict(pos_weight=(3,), weight=(3,))
+    yield "binary_cross_entropy_with_logits", (2, 3, 4), "binary", dict(reduction="sum")
+    yield "kl_div", (4, 5), "prob", dict(reduction="batchmean")
+    yield "kl_div", (4, 5), "prob", dict(reduction="sum", log_target=True)
+    yield "kl_div", (4, 5), "prob", dict(reduction="none")
+    yield "cross_entropy", (6, 4), "index", dict(label_smoothing=0.1)
+    yield "cross_entropy", (6, 4), "index", dict(label_smoothing=0.2, weight=(4,), ignore_index=1)
+    yield "cross_entropy", (6, 4), "index", dict(label_smoothing=0.3, reduction="sum")
+    yield "cross_entropy", (2, 3, 5), "index", dict(label_smoothing=0.1, reduction="none")
+    yield "cross_entropy", (6, 4), "prob", dict()
+    yield "cross_entropy", (6, 4), "prob", dict(label_smoothing=0.25, weight=(4,))
+    yield "cross_entropy", (2, 3, 5), "prob", dict(reduction="none")
+
+
+def losses(lines):
+    for n, (kind, shape, target_kind, kwargs) in enumerate(loss_cases()):
+        case_id = f"loss{n:02d}"
+        torch.manual_seed(300 + n)
+        x = torch.randn(shape)
+        if kind == "binary_cross_entropy":
+            x = torch.rand(shape)
+            x.view(-1)[0], x.view(-1)[1] = 0.0, 1.0  # the clamped logs
+        if kind == "kl_div":
+            x = torch.log_softmax(x, -1)
+        x.requires_grad_()
+        if target_kind == "index":
+            t = torch.randint(0, shape[1], (shape[0],) + tuple(shape[2:]))
+            t[0] = kwargs.get("ignore_index", 0)
+        elif target_kind == "prob":
+            t = torch.softmax(torch.randn(shape) * 2, 1 if kind == "cross_entropy" else -1)
+            if kwargs.get("log_target"):
+                t = t.log()
+        elif target_kind == "binary":
+            t = (torch.rand(shape) > 0.5).float()
+        else:
+            t = torch.randn(shape)
+        fields = {}
+        for key in ("weight", "pos_weight"):
+            if key in kwargs:
+                tensor = torch.rand(kwargs[key]) + 0.5
+                save(case_id, key, tensor)
+                fields[key] = text(kwargs[key])
+                kwargs[key] = tensor
+        y = getattr(F, kind)(x, t, **kwargs)
+        g = torch.randn(y.shape)
+        y.backward(g)
+        for key, value in [("x", x), ("t", t), ("y", y), ("g", g), ("dx", x.grad)]:
+            save(case_id, key, value)
+        fields.update({k: v for k, v in kwargs.items() if k not in fields})
+        opts = " ".join(f"{k}={text(v)}" for k, v in fields.items())
+        lines.append(f"id={case_id} kind={kind} shape={text(shape)} target={target_kind} out={text(tuple(y.shape)) or 'scalar'} {opts}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
     norms(lines)
     activations(lines)
+    losses(lines)
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} cases in {OUT}")
