@@ -104,16 +104,30 @@ def mlp_training():
     save("mlp_y", y)
     for k, v in initial.items():
         save("mlp_init_" + k.replace(".", "_"), v)
+    def groups(model, no_decay_options):
+        """Weights with the defaults; biases in a second group (no weight decay, as recipes do)."""
+        weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
+        biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
+        return [{"params": weights}, dict(params=biases, **no_decay_options)]
+
     optimizers = {
-        "sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=1e-3),
-        "sgd_nesterov": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
-        "adam": lambda p: torch.optim.Adam(p, lr=1e-2, weight_decay=1e-3),
-        "adam_amsgrad": lambda p: torch.optim.Adam(p, lr=1e-2, amsgrad=True),
-        "adamw": lambda p: torch.optim.AdamW(p, lr=1e-2),
+        "sgd": lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, dampening=0.1, weight_decay=1e-3),
+        "sgd_nesterov": lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, nesterov=True),
+        "adam": lambda m: torch.optim.Adam(m.parameters(), lr=1e-2, weight_decay=1e-3),
+        "adam_amsgrad": lambda m: torch.optim.Adam(m.parameters(), lr=1e-2, amsgrad=True),
+        "adamw": lambda m: torch.optim.AdamW(m.parameters(), lr=1e-2),
+        "rmsprop": lambda m: torch.optim.RMSprop(m.parameters(), lr=1e-2, weight_decay=1e-3),
+        "rmsprop_centered": lambda m: torch.optim.RMSprop(m.parameters(), lr=5e-3, momentum=0.9, centered=True),
+        "adagrad": lambda m: torch.optim.Adagrad(m.parameters(), lr=0.1, lr_decay=0.01, weight_decay=1e-3,
+                                                 initial_accumulator_value=0.1),
+        "sgd_groups": lambda m: torch.optim.SGD(groups(m, dict(lr=0.05, weight_decay=0.0)), lr=0.1, momentum=0.9,
+                                                weight_decay=1e-2),
+        "adamw_groups": lambda m: torch.optim.AdamW(groups(m, dict(lr=1e-2, weight_decay=0.0)), lr=5e-3,
+                                                    weight_decay=0.1),
     }
     for name, make in optimizers.items():
         model.load_state_dict(initial)
-        opt = make(model.parameters())
+        opt = make(model)
         losses = []
         for step in range(20):
             if step == 10:  # the learning rate can change between steps

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/core/error.hpp"
@@ -81,52 +82,70 @@ void adam_all(bool amsgrad, const std::vector<Slice>& slices) {
 
 }  // namespace
 
-void AdamBase::update(std::pair<double, double> betas, double eps, double l2, double decoupled, bool amsgrad) {
-  const auto [beta1, beta2] = betas;
-  std::vector<Slice> slices;
+template <class Options>
+void AdamBase<Options>::step() {
+  constexpr bool kDecoupled = std::is_same_v<Options, AdamWOptions>;  // AdamW; Adam adds the decay to the gradient
   std::vector<Tensor> grads;  // contiguous copies live until the update has run
-  for (size_t i = 0; i < params().size(); ++i) {
-    const Tensor& param = params()[i];
-    if (!param.grad().defined()) continue;
-    grads.push_back(param.grad().contiguous());
-    const int64_t step = ++step_count(i);
-    // The scalars PyTorch computes in double; the per-element math is float, in PyTorch's order.
-    const double bias_correction1 = 1 - std::pow(beta1, step), bias_correction2 = 1 - std::pow(beta2, step);
-    const AdamScalars scalars{static_cast<float>(lr() / bias_correction1),
-                              static_cast<float>(std::sqrt(bias_correction2)),
-                              static_cast<float>(beta1),
-                              static_cast<float>(beta2),
-                              static_cast<float>(1 - beta1),
-                              static_cast<float>(1 - beta2),
-                              static_cast<float>(l2),
-                              static_cast<float>(eps),
-                              static_cast<float>(1 - lr() * decoupled)};
-    slices.push_back({param.numel(), param.data_ptr<float>(), state(i, "exp_avg").data_ptr<float>(),
-                      state(i, "exp_avg_sq").data_ptr<float>(),
-                      amsgrad ? state(i, "max_exp_avg_sq").data_ptr<float>() : nullptr, read_ptr<float>(grads.back()),
-                      scalars});
-    param.bump_version();
+  for (size_t group = 0; group < this->num_groups(); ++group) {
+    std::vector<Slice> slices;
+    const Options* o = nullptr;
+    const double lr = this->lr(group);
+    for (size_t i = 0; i < this->params().size(); ++i) {
+      const Tensor& param = this->params()[i];
+      if (this->group_of(i) != group || !param.grad().defined()) continue;
+      o = &this->group_options(i);
+      const auto [beta1, beta2] = o->betas;
+      grads.push_back(param.grad().contiguous());
+      const int64_t step = ++this->step_count(i);
+      // The scalars PyTorch computes in double; the per-element math is float, in PyTorch's order.
+      const double bias_correction1 = 1 - std::pow(beta1, step), bias_correction2 = 1 - std::pow(beta2, step);
+      const AdamScalars scalars{static_cast<float>(lr / bias_correction1),
+                                static_cast<float>(std::sqrt(bias_correction2)),
+                                static_cast<float>(beta1),
+                                static_cast<float>(beta2),
+                                static_cast<float>(1 - beta1),
+                                static_cast<float>(1 - beta2),
+                                static_cast<float>(kDecoupled ? 0.0 : o->weight_decay),
+                                static_cast<float>(o->eps),
+                                static_cast<float>(1 - lr * (kDecoupled ? o->weight_decay : 0.0))};
+      const auto moment = [&](const char* name) -> float* {
+        Tensor& t = this->state(i, name);
+        return t.data_ptr<float>();
+      };
+      slices.push_back({param.numel(), param.data_ptr<float>(), moment("exp_avg"), moment("exp_avg_sq"),
+                        o->amsgrad ? moment("max_exp_avg_sq") : nullptr, read_ptr<float>(grads.back()), scalars});
+      param.bump_version();
+    }
+    if (slices.empty()) continue;
+    if (kDecoupled && o->weight_decay != 0.0) {
+      adam_all<true, false>(o->amsgrad, slices);
+    } else if (!kDecoupled && o->weight_decay != 0.0) {
+      adam_all<false, true>(o->amsgrad, slices);
+    } else {
+      adam_all<false, false>(o->amsgrad, slices);
+    }
   }
-  if (decoupled != 0.0) {
-    adam_all<true, false>(amsgrad, slices);
-  } else if (l2 != 0.0) {
-    adam_all<false, true>(amsgrad, slices);
-  } else {
-    adam_all<false, false>(amsgrad, slices);
-  }
 }
 
-Adam::Adam(std::vector<Tensor> params, const AdamOptions& opts) : AdamBase(std::move(params), opts.lr, "Adam"), options(opts) {
-  check_adam(options, "Adam");
+template class AdamBase<AdamOptions>;
+template class AdamBase<AdamWOptions>;
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& opts) : AdamBase(std::move(params), opts, "Adam") {
+  for (const auto& o : all_group_options()) check_adam(o, "Adam");
 }
 
-void Adam::step() { update(options.betas, options.eps, options.weight_decay, 0.0, options.amsgrad); }
-
-AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& opts)
-    : AdamBase(std::move(params), opts.lr, "AdamW"), options(opts) {
-  check_adam(options, "AdamW");
+Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups, const AdamOptions& defaults)
+    : AdamBase(std::move(groups), defaults, "Adam") {
+  for (const auto& o : all_group_options()) check_adam(o, "Adam");
 }
 
-void AdamW::step() { update(options.betas, options.eps, 0.0, options.weight_decay, options.amsgrad); }
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& opts) : AdamBase(std::move(params), opts, "AdamW") {
+  for (const auto& o : all_group_options()) check_adam(o, "AdamW");
+}
+
+AdamW::AdamW(std::vector<ParamGroup<AdamWOptions>> groups, const AdamWOptions& defaults)
+    : AdamBase(std::move(groups), defaults, "AdamW") {
+  for (const auto& o : all_group_options()) check_adam(o, "AdamW");
+}
 
 }  // namespace nabla::optim

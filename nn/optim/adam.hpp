@@ -23,27 +23,23 @@ struct AdamWOptions {
 };
 
 // The shared update; Adam adds weight decay to the gradient, AdamW applies it to the parameter.
-class AdamBase : public Optimizer {
- protected:
-  using Optimizer::Optimizer;
-  void update(std::pair<double, double> betas, double eps, double l2_weight_decay, double decoupled_weight_decay,
-              bool amsgrad);
+template <class Options>
+class AdamBase : public OptimizerWith<Options> {
+ public:
+  using OptimizerWith<Options>::OptimizerWith;
+  void step() override;
 };
 
-class Adam : public AdamBase {
+class Adam : public AdamBase<AdamOptions> {
  public:
   Adam(std::vector<Tensor> params, const AdamOptions& options = {});
-  void step() override;
-
-  AdamOptions options;
+  Adam(std::vector<ParamGroup<AdamOptions>> groups, const AdamOptions& defaults = {});
 };
 
-class AdamW : public AdamBase {
+class AdamW : public AdamBase<AdamWOptions> {
  public:
   AdamW(std::vector<Tensor> params, const AdamWOptions& options = {});
-  void step() override;
-
-  AdamWOptions options;
+  AdamW(std::vector<ParamGroup<AdamWOptions>> groups, const AdamWOptions& defaults = {});
 };
 
 }  // namespace nabla::optim

@@ -8,10 +8,15 @@
 
 namespace nabla::optim {
 
-Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
-    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lr_(lr), name_(name) {
+Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes,
+                     const std::vector<double>& lrs, const char* name)
+    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lrs_(lrs), name_(name) {
   NABLA_CHECK(!params_.empty(), name_, ": optimizer got an empty parameter list");
-  set_lr(lr);
+  for (size_t g = 0; g < group_sizes.size(); ++g) {
+    NABLA_CHECK(group_sizes[g] > 0, name_, ": parameter group ", g, " has no parameters");
+    group_of_.insert(group_of_.end(), group_sizes[g], g);
+    set_lr(g, lrs[g]);
+  }
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     NABLA_CHECK(p.defined(), name_, ": parameter ", i, " is uninitialized (a lazy module that has not materialised its "
@@ -19,13 +24,21 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
     NABLA_CHECK(p.is_leaf() && p.requires_grad(), name_, ": can't optimize a non-leaf Tensor or one that does not "
                 "require grad (parameter ", i, " of shape ", shape_str(p.shape()), ")");
     NABLA_CHECK(p.is_contiguous(), name_, ": parameter ", i, " of shape ", shape_str(p.shape()), " is not contiguous");
+    for (size_t j = 0; j < i; ++j)
+      NABLA_CHECK(!p.is_same(params_[j]), name_, ": some parameters appear in more than one parameter group");
   }
 }
 
 void Optimizer::set_lr(double lr) {
+  for (size_t g = 0; g < lrs_.size(); ++g) set_lr(g, lr);
+}
+
+void Optimizer::set_lr(size_t group, double lr) {
+  NABLA_CHECK(group < lrs_.size(), name_, ": no parameter group ", group, " (there are ", lrs_.size(), ")");
+  NABLA_CHECK(!std::isnan(lr), name_, ": lr is required (set .lr)");
   NABLA_CHECK(std::isfinite(lr) && lr >= 0.0, name_, ": Invalid learning rate: ", lr,
               " (set .lr to a non-negative number)");
-  lr_ = lr;
+  lrs_[group] = lr;
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
@@ -37,9 +50,9 @@ void Optimizer::zero_grad(bool set_to_none) {
   }
 }
 
-Tensor& Optimizer::state(size_t i, const std::string& name) {
+Tensor& Optimizer::state(size_t i, const std::string& name, double initial) {
   if (Tensor* existing = state_[i].find(name)) return *existing;
-  return state_[i].insert(name, zeros_like(params_[i]));
+  return state_[i].insert(name, full_like(params_[i], initial));
 }
 
 StateDict Optimizer::state_dict() const {
@@ -49,7 +62,7 @@ StateDict Optimizer::state_dict() const {
     if (steps_[i] > 0) out.insert(prefix + "step", scalar_tensor(static_cast<double>(steps_[i]), kInt64));
     for (const auto& [name, tensor] : state_[i]) out.insert(prefix + name, tensor);
   }
-  out.insert("param_groups.0.lr", scalar_tensor(lr_));
+  for (size_t g = 0; g < lrs_.size(); ++g) out.insert("param_groups." + std::to_string(g) + ".lr", scalar_tensor(lrs_[g]));
   return out;
 }
 
@@ -70,7 +83,8 @@ void Optimizer::load_state_dict(const StateDict& dict) {
       state_[i].insert(name, tensor.to(kFloat32).clone());
     }
   }
-  if (const Tensor* lr = dict.find("param_groups.0.lr")) set_lr(lr->item<float>());
+  for (size_t g = 0; g < lrs_.size(); ++g)
+    if (const Tensor* lr = dict.find("param_groups." + std::to_string(g) + ".lr")) set_lr(g, lr->item<float>());
 }
 
 }  // namespace nabla::optim

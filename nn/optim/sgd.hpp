@@ -15,12 +15,14 @@ struct SGDOptions {
   bool nesterov = false;
 };
 
-class SGD : public Optimizer {
+class SGD : public OptimizerWith<SGDOptions> {
  public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
+  SGD(std::vector<ParamGroup<SGDOptions>> groups, const SGDOptions& defaults);
   void step() override;
 
-  SGDOptions options;
+ private:
+  void check_options() const;
 };
 
 }  // namespace nabla::optim
