@@ -29,6 +29,7 @@
 #include "nabla/nn/pooling.hpp"
 #include "nabla/nn/optim/adagrad.hpp"
 #include "nabla/nn/optim/adam.hpp"
+#include "nabla/nn/optim/lr_scheduler.hpp"
 #include "nabla/nn/optim/rmsprop.hpp"
 #include "nabla/nn/optim/sgd.hpp"
 #include "nabla/nn/sequential.hpp"

@@ -11,10 +11,12 @@ gradients are not trivial).
 Dev-time only:  /usr/bin/python3 tools/make_layer_fixtures.py
 """
 import os
+import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torch.optim.lr_scheduler as S
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "layers")
 
@@ -191,12 +193,58 @@ def losses(lines):
         lines.append(f"id={case_id} kind={kind} shape={text(shape)} target={target_kind} out={text(tuple(y.shape)) or 'scalar'} {opts}")
 
 
+SCHEDULERS = [
+    ("StepLR", lambda o: S.StepLR(o, step_size=30, gamma=0.1)),
+    ("MultiStepLR", lambda o: S.MultiStepLR(o, milestones=[30, 80, 80, 200], gamma=0.5)),
+    ("ExponentialLR", lambda o: S.ExponentialLR(o, gamma=0.99)),
+    ("CosineAnnealingLR", lambda o: S.CosineAnnealingLR(o, T_max=50, eta_min=1e-4)),
+    ("LinearLR", lambda o: S.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=40)),
+    ("ConstantLR", lambda o: S.ConstantLR(o, factor=0.5, total_iters=25)),
+    ("LambdaLR", lambda o: S.LambdaLR(o, lambda epoch: 0.95 ** epoch)),
+    ("OneCycleLR", lambda o: S.OneCycleLR(o, max_lr=[0.5, 0.05], total_steps=300)),
+    ("OneCycleLR3", lambda o: S.OneCycleLR(o, max_lr=0.3, epochs=10, steps_per_epoch=30, three_phase=True,
+                                           anneal_strategy="linear")),
+    ("CosineAnnealingWarmRestarts", lambda o: S.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2, eta_min=1e-3)),
+    ("SequentialLR", lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=10),
+                                                  S.CosineAnnealingLR(o, T_max=290)], milestones=[10])),
+    ("ReduceLROnPlateau", lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=5, cooldown=3, threshold=0.01)),
+]
+
+
+def schedulers(lines):
+    """300 steps of each scheduler on SGD with two groups (lr 0.1 and 0.02, momentum 0.9): the rates of every
+    group after construction and after each step (float64: they must match exactly), and the momentum."""
+    losses = np.array([1 / (1 + k / 20) + 0.05 * np.sin(k) for k in range(300)], dtype=np.float32)
+    np.save(os.path.join(OUT, "sched_losses.npy"), losses)
+    for n, (name, make) in enumerate(SCHEDULERS):
+        case_id = f"sched{n:02d}"
+        w, b = torch.zeros(3, requires_grad=True), torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.02}], lr=0.1, momentum=0.9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scheduler = make(opt)
+            rates, momenta = [], []
+            for step in range(301):
+                if step > 0:
+                    opt.step()
+                    if name == "ReduceLROnPlateau":
+                        scheduler.step(float(losses[step - 1]))
+                    else:
+                        scheduler.step()
+                rates.append([g["lr"] for g in opt.param_groups])
+                momenta.append([g["momentum"] for g in opt.param_groups])
+        np.save(os.path.join(OUT, f"{case_id}_lr.npy"), np.array(rates, dtype=np.float64).reshape(-1))
+        np.save(os.path.join(OUT, f"{case_id}_momentum.npy"), np.array(momenta, dtype=np.float64).reshape(-1))
+        lines.append(f"id={case_id} kind={name}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
     norms(lines)
     activations(lines)
     losses(lines)
+    schedulers(lines)
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} cases in {OUT}")

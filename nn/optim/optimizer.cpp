@@ -10,11 +10,14 @@ namespace nabla::optim {
 
 Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes,
                      const std::vector<double>& lrs, const char* name)
-    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lrs_(lrs), name_(name) {
+    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lrs_(lrs),
+      initial_lrs_(lrs.size()), name_(name) {
   NABLA_CHECK(!params_.empty(), name_, ": optimizer got an empty parameter list");
   for (size_t g = 0; g < group_sizes.size(); ++g) {
     NABLA_CHECK(group_sizes[g] > 0, name_, ": parameter group ", g, " has no parameters");
     group_of_.insert(group_of_.end(), group_sizes[g], g);
+    NABLA_CHECK(std::isnan(lrs[g]) || lrs[g] >= 0.0, name_, ": Invalid learning rate: ", lrs[g],
+                " (set .lr to a non-negative number)");
     set_lr(g, lrs[g]);
   }
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -36,9 +39,20 @@ void Optimizer::set_lr(double lr) {
 void Optimizer::set_lr(size_t group, double lr) {
   NABLA_CHECK(group < lrs_.size(), name_, ": no parameter group ", group, " (there are ", lrs_.size(), ")");
   NABLA_CHECK(!std::isnan(lr), name_, ": lr is required (set .lr)");
-  NABLA_CHECK(std::isfinite(lr) && lr >= 0.0, name_, ": Invalid learning rate: ", lr,
-              " (set .lr to a non-negative number)");
+  NABLA_CHECK(std::isfinite(lr), name_, ": Invalid learning rate: ", lr, " (set .lr to a finite number)");
   lrs_[group] = lr;
+}
+
+double Optimizer::initial_lr(size_t group) {
+  NABLA_CHECK(group < lrs_.size(), name_, ": no parameter group ", group, " (there are ", lrs_.size(), ")");
+  if (!initial_lrs_[group]) initial_lrs_[group] = lrs_[group];
+  return *initial_lrs_[group];
+}
+
+void Optimizer::set_momentum(size_t group, double value) {
+  (void)group;
+  (void)value;
+  throw Error(std::string(name_) + ": optimizer has no momentum (nor betas) to cycle; use cycle_momentum = false");
 }
 
 void Optimizer::zero_grad(bool set_to_none) {

@@ -35,6 +35,16 @@ class Optimizer {
   const std::vector<Tensor>& params() const { return params_; }
   size_t group_of(size_t param) const { return group_of_[param]; }
 
+  // The learning rate a group started from, as the first scheduler found it (PyTorch's "initial_lr").
+  double initial_lr(size_t group);
+  // The momentum of a group's updates (SGD's and RMSprop's momentum, Adam's beta1), for schedulers that cycle it;
+  // std::nullopt for an optimizer without one.
+  virtual std::optional<double> momentum(size_t group) const {
+    (void)group;
+    return std::nullopt;
+  }
+  virtual void set_momentum(size_t group, double value);
+
   // "state.<i>.<name>" for each state tensor (the step count as "state.<i>.step"), parameters numbered across
   // the groups as PyTorch does, plus "param_groups.<g>.lr": savable with nabla::save next to the model's.
   StateDict state_dict() const;
@@ -71,6 +81,7 @@ class Optimizer {
   std::vector<StateDict> state_;
   std::vector<int64_t> steps_;
   std::vector<double> lrs_;
+  std::vector<std::optional<double>> initial_lrs_;
   const char* name_;
 };
 
@@ -85,6 +96,19 @@ class OptimizerWith : public Optimizer {
       : OptimizerWith(std::vector<ParamGroup<Options>>{{std::move(params), std::nullopt}}, defaults, name) {}
 
   Options options;  // the defaults
+
+  std::optional<double> momentum(size_t group) const override {
+    const Options& o = group_options_.at(group);
+    if constexpr (requires { o.betas.first; }) return o.betas.first;
+    else if constexpr (requires { o.momentum; }) return o.momentum;
+    else return std::nullopt;
+  }
+  void set_momentum(size_t group, double value) override {
+    Options& o = group_options_.at(group);
+    if constexpr (requires { o.betas.first; }) o.betas.first = value;
+    else if constexpr (requires { o.momentum; }) o.momentum = value;
+    else Optimizer::set_momentum(group, value);
+  }
 
  protected:
   const Options& group_options(size_t param) const { return group_options_[group_of(param)]; }
