@@ -77,6 +77,28 @@ std::vector<Tensor> Module::parameters(bool recurse) const { return named_parame
 std::vector<std::shared_ptr<Module>> Module::children() const { return registry_->children.values(); }
 OrderedDict<std::shared_ptr<Module>> Module::named_children() const { return registry_->children; }
 
+OrderedDict<Module*> Module::named_modules(const std::string& prefix, bool include_self) {
+  OrderedDict<Module*> out;
+  if (include_self) out.insert(prefix, this);
+  for (const auto& [name, child] : registry_->children)
+    for (auto& [key, module] : child->named_modules(prefix.empty() ? name : prefix + "." + name))
+      out.insert(key, module);
+  return out;
+}
+
+int64_t Module::num_parameters(bool trainable_only) const {
+  int64_t count = 0;
+  for (const Tensor& p : parameters())
+    if (p.defined() && (!trainable_only || p.requires_grad())) count += p.numel();
+  return count;
+}
+
+Module& Module::requires_grad_(bool requires_grad) {
+  for (Tensor& p : parameters())
+    if (p.defined()) p.requires_grad_(requires_grad);
+  return *this;
+}
+
 void Module::train(bool on) {
   registry_->training = on;
   for (auto& child : children()) child->train(on);

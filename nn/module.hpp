@@ -53,6 +53,14 @@ class Module {
   StateDict named_buffers(bool recurse = true) const;
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::shared_ptr<Module>> named_children() const;
+  // This module ("", with include_self) and every submodule, depth first, under dotted names ("features.0").
+  // The pointers observe: they are valid while this module lives.
+  OrderedDict<Module*> named_modules(const std::string& prefix = "", bool include_self = true);
+  std::vector<Module*> modules() { return named_modules().values(); }
+  // How many parameter elements (only those that require grad, with trainable_only): the model-size figure.
+  int64_t num_parameters(bool trainable_only = false) const;
+  // Freezes (false) or unfreezes every parameter, e.g. a pretrained backbone's.
+  Module& requires_grad_(bool requires_grad = true);
 
   void train(bool on = true);
   void eval() { train(false); }
