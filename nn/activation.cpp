@@ -21,18 +21,40 @@ std::string Flatten::extra_repr() const {
   return "start_dim=" + std::to_string(options.start_dim) + ", end_dim=" + std::to_string(options.end_dim);
 }
 
-Dropout::Dropout(const DropoutOptions& opts) : options(opts) {
-  NABLA_CHECK(options.p >= 0.0 && options.p <= 1.0, "Dropout: dropout probability has to be between 0 and 1, but got ",
-              options.p);
+template <DropoutKind Kind>
+DropoutOf<Kind>::DropoutOf(const DropoutOptions& opts) : options(opts) {
+  NABLA_CHECK(options.p >= 0.0 && options.p <= 1.0, name(),
+              ": dropout probability has to be between 0 and 1, but got ", options.p);
 }
 
-Tensor Dropout::forward(const Tensor& input) { return dropout(input, options.p, is_training()); }
-
-std::string Dropout::extra_repr() const {
-  std::ostringstream s;
-  s << "p=" << options.p << ", inplace=False";
-  return s.str();
+template <DropoutKind Kind>
+Tensor DropoutOf<Kind>::forward(const Tensor& input) {
+  const bool training = this->is_training();
+  switch (Kind) {
+    case DropoutKind::Elements: return dropout(input, options.p, training);
+    case DropoutKind::Channels1d: return dropout1d(input, options.p, training);
+    case DropoutKind::Channels2d: return dropout2d(input, options.p, training);
+    case DropoutKind::Channels3d: return dropout3d(input, options.p, training);
+    default: return alpha_dropout(input, options.p, training);
+  }
 }
+
+template <DropoutKind Kind>
+std::string DropoutOf<Kind>::name() const {
+  static const char* const kNames[] = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"};
+  return kNames[static_cast<int>(Kind)];
+}
+
+template <DropoutKind Kind>
+std::string DropoutOf<Kind>::extra_repr() const {
+  return "p=" + python_float(options.p) + ", inplace=False";
+}
+
+template class DropoutOf<DropoutKind::Elements>;
+template class DropoutOf<DropoutKind::Channels1d>;
+template class DropoutOf<DropoutKind::Channels2d>;
+template class DropoutOf<DropoutKind::Channels3d>;
+template class DropoutOf<DropoutKind::Alpha>;
 
 }  // namespace nabla::nn
 

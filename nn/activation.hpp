@@ -29,15 +29,26 @@ struct DropoutOptions {
   double p = 0.5;
 };
 
-// Active in training mode only (see Module::train/eval).
-class Dropout : public Layer<Dropout> {
+enum class DropoutKind { Elements, Channels1d, Channels2d, Channels3d, Alpha };
+
+// Active in training mode only (see Module::train/eval). Dropout zeroes elements, Dropout1d/2d/3d whole
+// channels, AlphaDropout keeps a SELU network's mean and variance.
+template <DropoutKind Kind>
+class DropoutOf : public Layer<DropoutOf<Kind>> {
  public:
-  explicit Dropout(const DropoutOptions& options = {});
+  explicit DropoutOf(const DropoutOptions& options = {});
   Tensor forward(const Tensor& input);
+  std::string name() const override;
   std::string extra_repr() const override;
 
   DropoutOptions options;
 };
+
+using Dropout = DropoutOf<DropoutKind::Elements>;
+using Dropout1d = DropoutOf<DropoutKind::Channels1d>;
+using Dropout2d = DropoutOf<DropoutKind::Channels2d>;
+using Dropout3d = DropoutOf<DropoutKind::Channels3d>;
+using AlphaDropout = DropoutOf<DropoutKind::Alpha>;
 
 }  // namespace nabla::nn
 

@@ -7,6 +7,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/embedding.hpp"
 #include "nabla/ops/fold.hpp"
+#include "nabla/ops/interpolate.hpp"
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
 #include "nabla/ops/normalization.hpp"
@@ -23,6 +24,7 @@ using nabla::adaptive_avg_pool3d;
 using nabla::adaptive_max_pool1d;
 using nabla::adaptive_max_pool2d;
 using nabla::adaptive_max_pool3d;
+using nabla::alpha_dropout;
 using nabla::avg_pool1d;
 using nabla::avg_pool2d;
 using nabla::avg_pool3d;
@@ -38,8 +40,12 @@ using nabla::conv_transpose2d;
 using nabla::conv_transpose3d;
 using nabla::cross_entropy;
 using nabla::dropout;
+using nabla::dropout1d;
+using nabla::dropout2d;
+using nabla::dropout3d;
 using nabla::elu;
 using nabla::embedding;
+using nabla::feature_dropout;
 using nabla::fold;
 using nabla::gelu;
 using nabla::group_norm;
@@ -48,6 +54,7 @@ using nabla::hardswish;
 using nabla::hardtanh;
 using nabla::huber_loss;
 using nabla::instance_norm;
+using nabla::interpolate;
 using nabla::kl_div;
 using nabla::l1_loss;
 using nabla::layer_norm;
@@ -62,6 +69,8 @@ using nabla::mish;
 using nabla::mse_loss;
 using nabla::nll_loss;
 using nabla::pad;
+using nabla::pixel_shuffle;
+using nabla::pixel_unshuffle;
 using nabla::prelu;
 using nabla::relu;
 using nabla::relu6;

@@ -75,4 +75,33 @@ Tensor dropout(const Tensor& x, double p, bool training) {
       autograd::Saves::Nothing);
 }
 
+// The kept-or-scaled multipliers (0 or 1/(1-p)) of a dropout of ones: channel and alpha dropout draw theirs here.
+Tensor dropout_mask(const Shape& shape, double p) { return dropout(ones(shape), p, true); }
+
+Tensor feature_dropout(const Tensor& x, int64_t dims, double p, bool training) {
+  const std::string who = "dropout" + std::to_string(dims) + "d";
+  kernels::check_float(x, who.c_str());
+  NABLA_CHECK(p >= 0.0 && p <= 1.0, who, ": dropout probability has to be between 0 and 1, but got ", p);
+  NABLA_CHECK(x.dim() == dims + 1 || x.dim() == dims + 2, who, ": Expected ", dims + 1, "D or ", dims + 2,
+              "D input, but received a ", x.dim(), "D input. Note that ", who, " exists to provide channel-wise dropout "
+              "on inputs with ", dims, " spatial dimension(s), a channel dimension, and an optional batch dimension");
+  if (!training || p == 0.0 || x.numel() == 0) return x;
+  Shape mask(static_cast<size_t>(x.dim()), 1);  // one draw per (sample, channel), broadcast over the spatial dims
+  const int64_t channel_dim = x.dim() - dims - 1;
+  for (int64_t d = 0; d <= channel_dim; ++d) mask[d] = x.size(d);
+  return x * dropout_mask(mask, p);
+}
+
+Tensor alpha_dropout(const Tensor& x, double p, bool training) {
+  kernels::check_float(x, "alpha_dropout");
+  NABLA_CHECK(p >= 0.0 && p <= 1.0, "alpha_dropout: dropout probability has to be between 0 and 1, but got ", p);
+  if (!training || p == 0.0 || x.numel() == 0) return x;
+  if (p == 1.0) return x * 0.0;
+  // PyTorch's: keep ~ Bernoulli(1 - p); y = x·keep·a + (keep - 1)·α·a + α·a·p, α SELU's saturation.
+  constexpr double kAlpha = 1.7580993408473766;
+  const double a = 1.0 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
+  const Tensor keep = gt(dropout_mask(x.shape(), p), scalar_tensor(0.0)).to(kFloat32);
+  return x * (keep * a) + ((keep - 1.0) * (kAlpha * a) + kAlpha * a * p);
+}
+
 }  // namespace nabla

@@ -342,4 +342,49 @@ Tensor Tensor::select(int64_t dim, int64_t index) const { return nabla::select(*
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return nabla::index_select(*this, dim, index); }
 Tensor Tensor::expand(const Shape& shape) const { return nabla::expand(*this, shape); }
 
+// ---- pixel shuffle: a reshape, a permutation and a reshape (their backward is the inverse)
+
+namespace {
+// The leading (batch) dims of x, followed by `tail`.
+Shape with_batch(const Tensor& x, std::initializer_list<int64_t> tail) {
+  Shape shape(x.shape().begin(), x.shape().end() - 3);
+  shape.insert(shape.end(), tail);
+  return shape;
+}
+// The permutation that moves the last six dims (c, a, b, h, w...) as `order` says, batch dims first.
+Shape batch_then(const Tensor& x, std::initializer_list<int64_t> order) {
+  const int64_t batch = x.dim() - 3;
+  Shape dims(static_cast<size_t>(batch));
+  std::iota(dims.begin(), dims.end(), 0);
+  for (int64_t o : order) dims.push_back(batch + o);
+  return dims;
+}
+}  // namespace
+
+Tensor pixel_shuffle(const Tensor& x, int64_t r) {
+  check_defined(x, "pixel_shuffle");
+  NABLA_CHECK(x.dim() >= 3, "pixel_shuffle expects input to have at least 3 dimensions, but got input with ", x.dim(),
+              " dimension(s)");
+  NABLA_CHECK(r > 0, "pixel_shuffle expects a positive upscale_factor, but got ", r);
+  const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
+  NABLA_CHECK(c % (r * r) == 0, "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+              "of upscale_factor, but input.size(-3)=", c, " is not divisible by ", r * r);
+  const int64_t out_c = c / (r * r);
+  Shape split = with_batch(x, {out_c, r, r, h, w});
+  const Tensor y = x.reshape(split).permute(batch_then(x, {0, 3, 1, 4, 2}));
+  return y.reshape(with_batch(x, {out_c, h * r, w * r}));
+}
+
+Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
+  check_defined(x, "pixel_unshuffle");
+  NABLA_CHECK(x.dim() >= 3, "pixel_unshuffle expects input to have at least 3 dimensions, but got input with ", x.dim(),
+              " dimension(s)");
+  NABLA_CHECK(r > 0, "pixel_unshuffle expects a positive downscale_factor, but got ", r);
+  const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
+  NABLA_CHECK(h % r == 0 && w % r == 0, "pixel_unshuffle expects height and width to be divisible by "
+              "downscale_factor, but input.size(-2)=", h, " and input.size(-1)=", w, " with downscale_factor=", r);
+  const Tensor y = x.reshape(with_batch(x, {c, h / r, r, w / r, r})).permute(batch_then(x, {0, 2, 4, 1, 3}));
+  return y.reshape(with_batch(x, {c * r * r, h / r, w / r}));
+}
+
 }  // namespace nabla

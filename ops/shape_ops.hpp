@@ -21,5 +21,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // inde
 Tensor expand(const Tensor& x, const Shape& shape);  // -1 keeps a dim
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// (*, C·r², H, W) → (*, C, H·r, W·r): sub-pixel channels into space, and back.
+Tensor pixel_shuffle(const Tensor& x, int64_t upscale_factor);
+Tensor pixel_unshuffle(const Tensor& x, int64_t downscale_factor);
 
 }  // namespace nabla

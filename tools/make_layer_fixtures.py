@@ -238,6 +238,38 @@ def schedulers(lines):
         lines.append(f"id={case_id} kind={name}")
 
 
+INTERPOLATIONS = [
+    ((2, 3, 4), dict(size=7, mode="nearest")),
+    ((2, 3, 4, 5), dict(scale_factor=2, mode="nearest")),
+    ((2, 3, 4, 5), dict(scale_factor=1.5, mode="nearest")),
+    ((1, 2, 2, 3, 4), dict(size=(3, 5, 2), mode="nearest")),
+    ((2, 2, 5, 7), dict(size=(2, 3), mode="nearest")),
+    ((2, 3, 4), dict(scale_factor=2.5, mode="linear")),
+    ((2, 3, 4), dict(size=9, mode="linear", align_corners=True)),
+    ((2, 3, 4, 5), dict(size=(7, 9), mode="bilinear")),
+    ((2, 3, 4, 5), dict(scale_factor=2, mode="bilinear", align_corners=True)),
+    ((2, 3, 5, 5), dict(scale_factor=1.7, mode="bilinear")),
+    ((2, 3, 5, 5), dict(scale_factor=1.7, mode="bilinear", recompute_scale_factor=True)),
+    ((2, 3, 7, 5), dict(size=(3, 2), mode="bilinear")),
+    ((1, 2, 2, 3, 4), dict(scale_factor=2, mode="trilinear")),
+    ((1, 2, 2, 3, 4), dict(size=(3, 4, 5), mode="trilinear", align_corners=True)),
+]
+
+
+def interpolations(lines):
+    for n, (shape, kwargs) in enumerate(INTERPOLATIONS):
+        case_id = f"interp{n:02d}"
+        torch.manual_seed(400 + n)
+        x = torch.randn(shape, requires_grad=True)
+        y = F.interpolate(x, **kwargs)
+        g = torch.randn(y.shape)
+        y.backward(g)
+        for key, t in [("x", x), ("g", g), ("y", y), ("dx", x.grad)]:
+            save(case_id, key, t)
+        fields = " ".join(f"{k}={text(v)}" for k, v in kwargs.items())
+        lines.append(f"id={case_id} kind=interpolate shape={text(shape)} out={text(tuple(y.shape))} {fields}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
@@ -245,6 +277,7 @@ def main():
     activations(lines)
     losses(lines)
     schedulers(lines)
+    interpolations(lines)
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} cases in {OUT}")

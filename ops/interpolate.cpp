@@ -1,0 +1,206 @@
+// interpolate: oneDNN's resampling where it computes PyTorch's numbers (linear modes without align_corners when
+// PyTorch's scale is in/out; nearest for whole-number upscaling), our own loops otherwise; each with its backward.
+#include "nabla/ops/interpolate.hpp"
+
+#include <array>
+#include <cmath>
+
+#include "nabla/autograd/node.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
+#include "ops/kernels.h"
+#include "ops/onednn.h"
+
+namespace nabla {
+namespace {
+
+// Along one dim, output index o reads input i0 with weight w0 and i1 with w1 (nearest: i0 alone).
+struct Taps {
+  std::vector<int64_t> i0, i1;
+  std::vector<float> w0, w1;
+};
+
+// PyTorch's source coordinates (aten/src/ATen/native/UpSample.h), in float as its CPU kernels compute them.
+Taps taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool linear, bool align_corners) {
+  Taps t;
+  const auto scale = [&]() -> float {
+    if (align_corners) return out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.f;
+    return scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
+                                             : static_cast<float>(in) / static_cast<float>(out);
+  }();
+  for (int64_t o = 0; o < out; ++o) {
+    if (!linear) {  // nearest_idx
+      const int64_t i = out == in ? o : out == 2 * in ? o >> 1
+                                      : std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)), in - 1);
+      t.i0.push_back(i), t.i1.push_back(i), t.w0.push_back(1.f), t.w1.push_back(0.f);
+      continue;
+    }
+    float src = align_corners ? scale * static_cast<float>(o) : scale * (static_cast<float>(o) + 0.5f) - 0.5f;
+    if (src < 0) src = 0;
+    const int64_t i0 = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
+    const float lambda = std::min(std::max(src - static_cast<float>(i0), 0.f), 1.f);
+    t.i0.push_back(i0), t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0)), t.w0.push_back(1.f - lambda), t.w1.push_back(lambda);
+  }
+  return t;
+}
+
+// The interpolation as loops over (planes, D, H, W) (missing dims of size 1): visit(o, i, w) for each output
+// element o and each input element i it reads, with weight w.
+struct Grid {
+  int64_t planes;
+  std::array<int64_t, 3> in, out;
+  std::array<Taps, 3> taps;
+
+  template <class Visit>
+  void for_each(Visit&& visit) const {
+    int64_t o = 0;
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t d = 0; d < out[0]; ++d)
+        for (int64_t h = 0; h < out[1]; ++h)
+          for (int64_t w = 0; w < out[2]; ++w, ++o)
+            for (int a = 0; a < 2; ++a) {
+              const float wa = a ? taps[0].w1[d] : taps[0].w0[d];
+              if (wa == 0.f) continue;
+              const int64_t ia = p * in[0] + (a ? taps[0].i1[d] : taps[0].i0[d]);
+              for (int b = 0; b < 2; ++b) {
+                const float wb = b ? taps[1].w1[h] : taps[1].w0[h];
+                if (wb == 0.f) continue;
+                const int64_t ib = ia * in[1] + (b ? taps[1].i1[h] : taps[1].i0[h]);
+                for (int c = 0; c < 2; ++c) {
+                  const float wc = c ? taps[2].w1[w] : taps[2].w0[w];
+                  if (wc == 0.f) continue;
+                  visit(o, ib * in[2] + (c ? taps[2].i1[w] : taps[2].i0[w]), wa * wb * wc);
+                }
+              }
+            }
+  }
+};
+
+Tensor interpolate_by_loops(const Tensor& input, const Grid& grid, const Shape& out_shape) {
+  const Tensor x = input.detach().contiguous();
+  Tensor y = zeros(out_shape);
+  const float* px = read_ptr<float>(x);
+  float* py = y.data_ptr<float>();
+  grid.for_each([&](int64_t o, int64_t i, float w) { py[o] += w * px[i]; });
+  return autograd::record(
+      "UpsampleBackward0", y, {input},
+      [grid, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
+        Tensor gx = zeros(in_shape);
+        const Tensor dy = g.contiguous();
+        const float* pg = read_ptr<float>(dy);
+        float* out = gx.data_ptr<float>();
+        grid.for_each([&](int64_t o, int64_t i, float w) { out[i] += w * pg[o]; });
+        return autograd::Grads{gx};
+      },
+      autograd::Saves::Nothing);
+}
+
+struct ResamplingPrimitives {
+  using Forward = std::pair<dnnl::resampling_forward::primitive_desc, dnnl::resampling_forward>;
+  using Backward = std::pair<dnnl::resampling_backward::primitive_desc, dnnl::resampling_backward>;
+  onednn::Lazy<Forward> forward;
+  onednn::Lazy<Backward> backward;
+};
+onednn::Cache<ResamplingPrimitives> resampling_cache;
+
+// On oneDNN, in the input's layout (a conv's blocked output stays blocked).
+Tensor interpolate_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Shape& out_shape) {
+  const Tensor x = onednn::dense(input.detach());
+  const dnnl::memory::desc src = onednn::layout_of(x);
+  const dnnl::memory::desc dst(onednn::dims(out_shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+  const bool graph = autograd::needs_graph({input});
+  const auto kind = graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  onednn::Key key("resampling");
+  key << static_cast<int64_t>(algorithm) << static_cast<int64_t>(kind) << src << out_shape;
+  const auto prims = resampling_cache.get(key, [] { return ResamplingPrimitives{}; });
+  const auto& [pd, primitive] = prims->forward.get([&] {
+    const dnnl::resampling_forward::primitive_desc pd({kind, algorithm, src, dst}, onednn::engine());
+    onednn::note_created("resampling forward", key.str(), pd);
+    return ResamplingPrimitives::Forward{pd, dnnl::resampling_forward(pd)};
+  });
+  Tensor x_keep;
+  onednn::Output y(out_shape, pd.dst_desc());
+  onednn::execute(primitive, {{DNNL_ARG_SRC, onednn::read_as(x, src, x_keep)}, {DNNL_ARG_DST, y.memory()}});
+  return autograd::record(
+      "UpsampleBackward0", y.finish(), {input},
+      [prims, &hint = pd, algorithm, in_shape = x.shape(), x](const Tensor& g, const autograd::Needs&) {
+        const auto& [backward_pd, backward] = prims->backward.get([&] {
+          const dnnl::resampling_backward::primitive_desc pd({algorithm, hint.src_desc(), hint.dst_desc()},
+                                                             onednn::engine(), hint);
+          onednn::note_created("resampling backward", "", pd);
+          return ResamplingPrimitives::Backward{pd, dnnl::resampling_backward(pd)};
+        });
+        Tensor dy_keep;
+        onednn::Output dx(in_shape, backward_pd.diff_src_desc(), x);
+        onednn::execute(backward, {{DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(),
+                                                                        dy_keep)},
+                                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+        return autograd::Grads{dx.finish()};
+      },
+      autograd::Saves::Nothing);
+}
+
+}  // namespace
+
+Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
+  const char* who = "interpolate";
+  kernels::check_float(input, who);
+  NABLA_CHECK(input.dim() >= 3 && input.dim() <= 5, who, ": expected a 3-D, 4-D or 5-D input (N, C, *spatial), got ",
+              shape_str(input.shape()));
+  const int64_t dims = input.dim() - 2;
+  const bool linear = o.mode != "nearest";
+  static const char* const kLinear[] = {"linear", "bilinear", "trilinear"};
+  NABLA_CHECK(o.mode == "nearest" || o.mode == "linear" || o.mode == "bilinear" || o.mode == "trilinear", who,
+              ": mode must be one of nearest, linear, bilinear, trilinear; got '", o.mode, "'");
+  NABLA_CHECK(!linear || o.mode == kLinear[dims - 1], who, ": Got ", input.dim(), "D input, but ", o.mode,
+              " mode needs ", o.mode == "linear" ? 3 : o.mode == "bilinear" ? 4 : 5, "D input");
+  NABLA_CHECK(linear || !o.align_corners.has_value(), who, ": align_corners option can only be set with the "
+              "interpolating modes: linear | bilinear | bicubic | trilinear");
+  NABLA_CHECK(o.size.empty() != o.scale_factor.empty(), who, ": either size or scale_factor should be defined, "
+              "not both and not neither");
+  const auto count = o.size.empty() ? o.scale_factor.size() : o.size.size();
+  NABLA_CHECK(count == 1 || static_cast<int64_t>(count) == dims, who, ": Input and output must have the same number "
+              "of spatial dimensions, but got input with spatial dimensions of ", dims, " and output size of ", count);
+  const bool align = o.align_corners.value_or(false);
+  Shape out_shape{input.size(0), input.size(1)};
+  Grid grid{input.size(0) * input.size(1), {1, 1, 1}, {1, 1, 1}, {}};
+  for (int64_t d = 0; d < dims; ++d) {
+    const int64_t in = input.size(2 + d);
+    std::optional<double> scale;
+    int64_t out;
+    if (!o.size.empty()) {
+      out = o.size[count == 1 ? 0 : d];
+    } else {
+      scale = o.scale_factor[count == 1 ? 0 : d];
+      NABLA_CHECK(std::isfinite(*scale) && *scale > 0, who, ": scale_factor must be positive, got ", *scale);
+      out = static_cast<int64_t>(std::floor(static_cast<double>(in) * *scale));
+      if (o.recompute_scale_factor) scale.reset();
+    }
+    NABLA_CHECK(in > 0 && out > 0, who, ": Input and output sizes should be greater than 0, but got input (",
+                shape_str(input.shape()), ") and output size ", out);
+    out_shape.push_back(out);
+    const size_t slot = static_cast<size_t>(3 - dims + d);
+    grid.in[slot] = in, grid.out[slot] = out;
+    grid.taps[slot] = taps(in, out, scale, linear, align);
+  }
+  for (size_t slot = 0; slot < static_cast<size_t>(3 - dims); ++slot) grid.taps[slot] = taps(1, 1, {}, false, false);
+  check_allocatable(out_shape, kFloat32, who);
+  if (input.numel() == 0) return zeros(out_shape);
+  // oneDNN computes src = (dst + 0.5)·in/out - 0.5: PyTorch's linear coordinates when its scale is in/out, and
+  // its nearest ones for whole-number upscaling.
+  bool onednn_matches = !align;
+  for (int64_t d = 0; d < dims; ++d) {
+    const int64_t in = input.size(2 + d), out = out_shape[2 + d];
+    const bool scale_is_ratio =
+        o.size.empty() && !o.recompute_scale_factor
+            ? static_cast<float>(1.0 / o.scale_factor[count == 1 ? 0 : d]) == static_cast<float>(in) / static_cast<float>(out)
+            : true;
+    onednn_matches &= linear ? scale_is_ratio : out % in == 0 && scale_is_ratio;
+  }
+  if (onednn_matches)
+    return interpolate_on_onednn(input, linear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest,
+                                 out_shape);
+  return interpolate_by_loops(input, grid, out_shape);
+}
+
+}  // namespace nabla
