@@ -72,19 +72,28 @@ std::string NormBase::extra_repr() const {
 
 template <size_t D>
 Tensor BatchNormNd<D>::forward(const Tensor& input) {
-  if constexpr (D == 1)
-    this->check_rank(input, {2, 3});
-  else
-    this->check_rank(input, {static_cast<int64_t>(D) + 2});
+  return run(input, false);
+}
+
+template <size_t D>
+Tensor BatchNormNd<D>::forward_relu(const Tensor& input) {
+  return run(input, true);
+}
+
+template <size_t D>
+Tensor BatchNormNd<D>::run(const Tensor& input, bool relu) {
+  if constexpr (D == 1) this->check_rank(input, {2, 3});
+  else this->check_rank(input, {static_cast<int64_t>(D) + 2});
   const double momentum = this->count_batch();
   // Batch statistics in training, and in eval too when there are no running ones.
   const bool batch_stats = this->is_training() || !this->options.track_running_stats;
-  return batch_norm(input, this->running_mean, this->running_var,
-                    {.weight = this->weight,
-                     .bias = this->bias,
-                     .training = batch_stats,
-                     .momentum = momentum,
-                     .eps = this->options.eps});
+  const BatchNormFuncOptions o{.weight = this->weight,
+                               .bias = this->bias,
+                               .training = batch_stats,
+                               .momentum = momentum,
+                               .eps = this->options.eps};
+  return relu ? batch_norm_relu(input, this->running_mean, this->running_var, o)
+              : batch_norm(input, this->running_mean, this->running_var, o);
 }
 
 namespace {

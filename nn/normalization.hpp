@@ -57,6 +57,11 @@ class BatchNormNd : public Layer<BatchNormNd<D>, NormBase> {
  public:
   explicit BatchNormNd(const BatchNormOptions& options) : Layer<BatchNormNd<D>, NormBase>("BatchNorm", D, options) {}
   Tensor forward(const Tensor& input);
+  // relu(forward(input)) on oneDNN's fused norm + ReLU; nn::Sequential runs a BatchNorm followed by a ReLU so.
+  Tensor forward_relu(const Tensor& input);
+
+ private:
+  Tensor run(const Tensor& input, bool relu);
 };
 
 // Each channel of each sample normalised on its own; (C, *) unbatched input too.

@@ -68,14 +68,14 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
   }
 }
 
-// batch_norm of an input of 2 to 5 dims with at least one element.
+// batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU.
 Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                            const BatchNormFuncOptions& o) {
+                            const BatchNormFuncOptions& o, bool relu) {
   const Tensor x = onednn::dense(input.detach());
   const int64_t channels = x.size(1);
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const bool batch_stats = o.training, graph = autograd::needs_graph({input, o.weight, o.bias});
-  const Flags flags = flags_of(o.weight, o.bias, !batch_stats);
+  const Flags flags = flags_of(o.weight, o.bias, !batch_stats) | (relu ? Flags::fuse_norm_relu : Flags::none);
   const auto kind = batch_stats || graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   onednn::Key key("batch_norm");
   key << layout << static_cast<int64_t>(flags) << static_cast<int64_t>(kind) << bits_of(o.eps);
@@ -100,11 +100,18 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
                                              {DNNL_ARG_VARIANCE, vector_memory(var)}};
   if (weight.defined()) args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
   if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
+  Tensor workspace_keep;  // the fused ReLU's mask, for its backward
+  dnnl::memory workspace;
+  if (relu && kind == dnnl::prop_kind::forward_training) {
+    workspace = onednn::scratch(pd.workspace_desc(), workspace_keep);
+    args.emplace(DNNL_ARG_WORKSPACE, workspace);
+  }
   onednn::execute(primitive, args);
   if (batch_stats) update_running_stats(running_mean, running_var, mean, var, o.momentum, x.numel() / channels);
   return autograd::record(
-      "NativeBatchNormBackward0", y.finish(), {input, o.weight, o.bias},
-      [prims, &hint = pd, x, weight, bias, mean, var, flags, eps = o.eps](const Tensor& g, const autograd::Needs&) {
+      relu ? "ReluBackward0" : "NativeBatchNormBackward0", y.finish(), {input, o.weight, o.bias},
+      [prims, &hint = pd, x, weight, bias, mean, var, flags, workspace, workspace_keep, eps = o.eps](
+          const Tensor& g, const autograd::Needs&) {
         const bool affine = weight.defined() || bias.defined();
         const auto& [backward_pd, backward] = prims->backward.get([&] {
           const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
@@ -131,6 +138,7 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
           args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
           args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
         }
+        if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
         onednn::execute(backward, args);
         return autograd::Grads{dx.finish(), dweight, dbias};
       },
@@ -233,8 +241,9 @@ Tensor channel_affine(const Tensor& normalised, const Tensor& weight, const Tens
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                  const BatchNormFuncOptions& o) {
+namespace {
+void check_batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                      const BatchNormFuncOptions& o) {
   const std::string who = "batch_norm";
   kernels::check_float(input, who.c_str());
   NABLA_CHECK(input.dim() >= 2, who, ": expected input of shape (N, C, *), got ", shape_str(input.shape()));
@@ -249,12 +258,27 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     NABLA_CHECK(input.numel() / std::max<int64_t>(channels, 1) != 1 || input.numel() == 0,
                 "Expected more than 1 value per channel when training, got input size ", shape_str(input.shape()));
   }
+}
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& o) {
+  check_batch_norm(input, running_mean, running_var, o);
   if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
   if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
-    const Tensor y = batch_norm(input.reshape({input.size(0), channels, -1}), running_mean, running_var, o);
+    const Tensor y = batch_norm(input.reshape({input.size(0), input.size(1), -1}), running_mean, running_var, o);
     return y.reshape(input.shape());
   }
-  return batch_norm_on_onednn(input, running_mean, running_var, o);
+  return batch_norm_on_onednn(input, running_mean, running_var, o, false);
+}
+
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const BatchNormFuncOptions& o) {
+  check_batch_norm(input, running_mean, running_var, o);
+  // oneDNN's fused ReLU turns NaN into 0 (PyTorch's keeps it): fused only for finite input, whose output is finite.
+  if (input.numel() == 0 || input.dim() > 5 || onednn::has_non_finite(onednn::dense(input.detach())))
+    return relu(batch_norm(input, running_mean, running_var, o));
+  return batch_norm_on_onednn(input, running_mean, running_var, o, true);
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {

@@ -18,6 +18,12 @@ struct BatchNormFuncOptions {
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& options = {});
 
+// relu(batch_norm(...)) in one pass, on oneDNN's fused norm + ReLU (what nn::Sequential runs for a BatchNorm
+// followed by a ReLU): the same values and gradients; the graph has one node, ReluBackward0, for the two.
+// Non-finite input takes the unfused path (the fused ReLU would turn NaN into 0).
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const BatchNormFuncOptions& options = {});
+
 struct LayerNormFuncOptions {
   Tensor weight{};  // normalized_shape, or undefined
   Tensor bias{};

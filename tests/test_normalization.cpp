@@ -194,3 +194,28 @@ TEST_CASE("normalization of empty and NaN input behaves as PyTorch") {
   CHECK(std::isnan(y[5 * 0 + 3]));  // the whole channel 0 shares the NaN mean
   CHECK(std::isfinite(y[4]));       // channel 1
 }
+
+TEST_CASE("Conv -> BatchNorm -> ReLU in a Sequential runs oneDNN's fused norm + ReLU with the unfused numbers") {
+  manual_seed(5);
+  nn::Conv2d conv({.in_channels = 3, .out_channels = 16, .kernel_size = 3});
+  nn::BatchNorm2d bn_fused({.num_features = 16}), bn_plain({.num_features = 16});
+  nn::Sequential fused(conv, bn_fused, nn::ReLU());
+  const Tensor x = randn({4, 3, 9, 9});
+  Tensor a = x.clone().requires_grad_(), b = x.clone().requires_grad_();
+  const Tensor ya = fused(a), yb = nn::functional::relu(bn_plain(conv(b)));
+  CHECK(ya.grad_fn()->name == "ReluBackward0");
+  check_close(ya, yb);
+  const Tensor g = randn(ya.shape());
+  ya.backward(g);
+  const Tensor conv_grad = conv.weight.grad().clone();
+  conv.weight.set_grad({});
+  yb.backward(g);
+  check_close(a.grad(), b.grad(), 1e-5, 1e-4);
+  check_close(conv_grad, conv.weight.grad(), 1e-4, 1e-4);
+  check_close(bn_fused.weight.grad(), bn_plain.weight.grad(), 1e-4, 1e-4);
+  check_close(bn_fused.running_var, bn_plain.running_var);
+  // NaN in the input: unfused, so the NaN stays NaN as in PyTorch (the fused ReLU would make it 0).
+  Tensor n = randn({4, 16, 3, 3});
+  n.data_ptr<float>()[0] = NAN;
+  CHECK(std::isnan(bn_fused.forward_relu(n).to_vector<float>()[0]));
+}
