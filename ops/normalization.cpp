@@ -68,12 +68,23 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
   }
 }
 
+// The layout batch norm runs in: the input's own when oneDNN already chose it (a conv's blocked output); for a
+// plain (N, C, spatial) input the channel-blocked one, where oneDNN's batch norm is a JIT kernel (on the plain
+// layout it is a slow generic one, ~3x the time of the reorders there and back).
+dnnl::memory::desc native_layout(const Tensor& x) {
+  const dnnl::memory::desc own = onednn::layout_of(x);
+  if (x.dim() < 3 || own != onednn::plain_desc(x.shape())) return own;
+  using Tag = dnnl::memory::format_tag;
+  const Tag blocked = x.dim() == 3 ? Tag::nCw16c : x.dim() == 4 ? Tag::nChw16c : Tag::nCdhw16c;
+  return {onednn::dims(x.shape()), dnnl::memory::data_type::f32, blocked};
+}
+
 // batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU.
 Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                             const BatchNormFuncOptions& o, bool relu) {
   const Tensor x = onednn::dense(input.detach());
   const int64_t channels = x.size(1);
-  const dnnl::memory::desc layout = onednn::layout_of(x);
+  const dnnl::memory::desc layout = native_layout(x);
   const bool batch_stats = o.training, graph = autograd::needs_graph({input, o.weight, o.bias});
   const Flags flags = flags_of(o.weight, o.bias, !batch_stats) | (relu ? Flags::fuse_norm_relu : Flags::none);
   const auto kind = batch_stats || graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
