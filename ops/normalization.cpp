@@ -39,6 +39,19 @@ void check_vector(const Tensor& t, int64_t size, const char* what, const std::st
   NABLA_CHECK(t.numel() == size, who, ": ", what, " should contain ", size, " elements not ", t.numel());
 }
 
+// A backward's scale and shift arguments, and where it writes their gradients (dweight, dbias: of their shapes).
+void add_affine_grads(std::unordered_map<int, dnnl::memory>& args, const Tensor& weight, const Tensor& bias,
+                      const Tensor& dweight, const Tensor& dbias) {
+  if (weight.defined()) {
+    args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
+    args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
+  }
+  if (bias.defined()) {
+    args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));  // oneDNN 2.6 wants it, though the gradient does not use it
+    args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
+  }
+}
+
 struct BatchNormPrimitives {
   using Forward = std::pair<dnnl::batch_normalization_forward::primitive_desc, dnnl::batch_normalization_forward>;
   using Backward = std::pair<dnnl::batch_normalization_backward::primitive_desc, dnnl::batch_normalization_backward>;
@@ -141,14 +154,7 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
             {DNNL_ARG_MEAN, vector_memory(mean)},
             {DNNL_ARG_VARIANCE, vector_memory(var)},
             {DNNL_ARG_DIFF_SRC, dx.memory()}};
-        if (weight.defined()) {
-          args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
-          args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
-        }
-        if (bias.defined()) {
-          args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
-          args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
-        }
+        add_affine_grads(args, weight, bias, dweight, dbias);
         if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
         onednn::execute(backward, args);
         return autograd::Grads{dx.finish(), dweight, dbias};
@@ -226,14 +232,7 @@ Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features,
                                                    {DNNL_ARG_MEAN, vector_memory(mean)},
                                                    {DNNL_ARG_VARIANCE, vector_memory(var)},
                                                    {DNNL_ARG_DIFF_SRC, onednn::memory_of(md, dx)}};
-        if (weight.defined()) {
-          args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
-          args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
-        }
-        if (bias.defined()) {
-          args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
-          args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
-        }
+        add_affine_grads(args, weight, bias, dweight, dbias);
         onednn::execute(backward, args);
         return autograd::Grads{dx.reshape(shape), dweight, dbias};
       },

@@ -140,4 +140,33 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
+// ---- the layer fixtures of tools/make_layer_fixtures.py (tests/fixtures/layers/<id>_<name>.npy)
+
+inline Tensor layer_golden(const FixtureCase& c, const std::string& name, const Shape& shape) {
+  return from_vector(fixture_floats("layers/" + c.at("id") + "_" + name), shape);
+}
+
+// One forward and backward of `forward` on the case's x<suffix> and g<suffix> against its y<suffix> and dx<suffix>.
+inline void check_layer_step(const FixtureCase& c, const std::function<Tensor(const Tensor&)>& forward,
+                             const Shape& in, const Shape& out, const std::string& suffix = "", double atol = 1e-5,
+                             double rtol = 1e-4) {
+  Tensor x = layer_golden(c, "x" + suffix, in).requires_grad_();
+  const Tensor y = forward(x);
+  check_close(y, layer_golden(c, "y" + suffix, out), atol, rtol);
+  y.backward(layer_golden(c, "g" + suffix, out));
+  check_close(x.grad(), layer_golden(c, "dx" + suffix, in), 2 * atol, 10 * rtol);
+}
+
+// A module a test builds from a fixture line, and its forward.
+struct TestLayer {
+  std::shared_ptr<nn::Module> module;
+  std::function<Tensor(const Tensor&)> forward;
+};
+
+template <class M, class Options>
+TestLayer test_layer(const Options& options) {
+  auto m = std::make_shared<M>(options);
+  return {m, [m](const Tensor& x) { return m->forward(x); }};
+}
+
 }  // namespace nabla::test

@@ -12,18 +12,12 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-struct Built {
-  std::shared_ptr<nn::Module> module;
-  std::function<Tensor(const Tensor&)> forward;
-};
-
 template <class Options>
-Built activation(const Options& options) {
-  auto m = std::make_shared<nn::Activation<Options>>(options);
-  return {m, [m](const Tensor& x) { return m->forward(x); }};
+TestLayer activation(const Options& options) {
+  return test_layer<nn::Activation<Options>>(options);
 }
 
-Built make_activation(FixtureCase& c) {
+TestLayer make_activation(FixtureCase& c) {
   const auto field = [&](const char* key, double fallback) { return c.count(key) ? std::stod(c[key]) : fallback; };
   const std::string& kind = c["kind"];
   const std::optional<int64_t> dim = c.count("dim") ? std::optional(std::stoll(c["dim"])) : std::nullopt;
@@ -55,10 +49,6 @@ Built make_activation(FixtureCase& c) {
   return {m, [m](const Tensor& x) { return m->forward(x); }};
 }
 
-Tensor golden(const FixtureCase& c, const std::string& name, const Shape& shape) {
-  return from_vector(fixture_floats("layers/" + c.at("id") + "_" + name), shape);
-}
-
 }  // namespace
 
 TEST_CASE("activation layers match PyTorch: output, gradients and repr") {
@@ -67,18 +57,14 @@ TEST_CASE("activation layers match PyTorch: output, gradients and repr") {
     if (c["id"].rfind("act", 0) != 0) continue;
     CAPTURE(c["line"]);
     const Shape shape{2, 3, 4, 5};
-    const Built b = make_activation(c);
+    const TestLayer b = make_activation(c);
     std::string repr = c["repr"];
     std::replace(repr.begin(), repr.end(), '~', ' ');
     CHECK(nn::to_string(*b.module) == repr);
-    Tensor x = golden(c, "x", shape).requires_grad_();
-    const Tensor y = b.forward(x);
-    check_close(y, golden(c, "y", shape), 1e-5, 1e-4);
-    y.backward(golden(c, "g", shape));
-    check_close(x.grad(), golden(c, "dx", shape), 1e-5, 1e-4);
+    check_layer_step(c, b.forward, shape, shape);
     if (c["kind"] == "PReLU") {
       const Tensor w = *b.module->named_parameters().find("weight");
-      check_close(w.grad(), golden(c, "dw", w.shape()), 1e-4, 1e-4);
+      check_close(w.grad(), layer_golden(c, "dw", w.shape()), 1e-4, 1e-4);
     }
     ++checked;
   }

@@ -12,10 +12,6 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-Tensor golden(const FixtureCase& c, const std::string& name, const Shape& shape) {
-  return from_vector(fixture_floats("layers/" + c.at("id") + "_" + name), shape);
-}
-
 Reduction reduction_of(FixtureCase& c) {
   const std::string r = c.count("reduction") ? c["reduction"] : "mean";
   return r == "none" ? Reduction::none : r == "sum" ? Reduction::sum : r == "batchmean" ? Reduction::batchmean
@@ -25,7 +21,7 @@ Reduction reduction_of(FixtureCase& c) {
 // The loss of the case's kind, through its nn layer.
 Tensor loss_of(FixtureCase& c, const Tensor& x, const Tensor& t) {
   const auto field = [&](const char* key, double fallback) { return c.count(key) ? std::stod(c[key]) : fallback; };
-  const auto tensor = [&](const char* key) { return c.count(key) ? golden(c, key, numbers(c[key])) : Tensor(); };
+  const auto tensor = [&](const char* key) { return c.count(key) ? layer_golden(c, key, numbers(c[key])) : Tensor(); };
   const std::string& kind = c["kind"];
   const Reduction r = reduction_of(c);
   if (kind == "l1_loss") return nn::L1Loss({r})(x, t);
@@ -54,13 +50,9 @@ TEST_CASE("loss layers match PyTorch: the loss and its input gradient") {
     const Shape out = c["out"] == "scalar" ? Shape{} : numbers(c["out"]);
     Shape target_shape = shape;
     if (c["target"] == "index") target_shape.erase(target_shape.begin() + 1);
-    Tensor target = golden(c, "t", target_shape);
+    Tensor target = layer_golden(c, "t", target_shape);
     if (c["target"] == "index") target = target.to(kInt64);
-    Tensor x = golden(c, "x", shape).requires_grad_();
-    const Tensor y = loss_of(c, x, target);
-    check_close(y, golden(c, "y", out), 1e-5, 1e-4);
-    y.backward(golden(c, "g", out));
-    check_close(x.grad(), golden(c, "dx", shape), 1e-5, 1e-4);
+    check_layer_step(c, [&](const Tensor& x) { return loss_of(c, x, target); }, shape, out);
     ++checked;
   }
   CHECK(checked == 23);

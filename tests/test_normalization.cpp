@@ -12,18 +12,7 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-struct Built {
-  std::shared_ptr<nn::Module> module;
-  std::function<Tensor(const Tensor&)> forward;
-};
-
-template <class M, class Options>
-Built build(const Options& options) {
-  auto m = std::make_shared<M>(options);
-  return {m, [m](const Tensor& x) { return m->forward(x); }};
-}
-
-Built make_norm(FixtureCase& c) {
+TestLayer make_norm(FixtureCase& c) {
   const auto field = [&](const char* key, double fallback) { return c.count(key) ? std::stod(c[key]) : fallback; };
   const auto flag = [&](const char* key, bool fallback) { return c.count(key) ? c[key] == "1" : fallback; };
   const int dims = std::stoi(c["dims"]);
@@ -43,35 +32,22 @@ Built make_norm(FixtureCase& c) {
                                      .affine = o.affine,
                                      .track_running_stats = o.track_running_stats};
     switch (dims + (batch ? 0 : 3)) {
-      case 1: return build<nn::BatchNorm1d>(o);
-      case 2: return build<nn::BatchNorm2d>(o);
-      case 3: return build<nn::BatchNorm3d>(o);
-      case 4: return build<nn::InstanceNorm1d>(io);
-      case 5: return build<nn::InstanceNorm2d>(io);
-      default: return build<nn::InstanceNorm3d>(io);
+      case 1: return test_layer<nn::BatchNorm1d>(o);
+      case 2: return test_layer<nn::BatchNorm2d>(o);
+      case 3: return test_layer<nn::BatchNorm3d>(o);
+      case 4: return test_layer<nn::InstanceNorm1d>(io);
+      case 5: return test_layer<nn::InstanceNorm2d>(io);
+      default: return test_layer<nn::InstanceNorm3d>(io);
     }
   }
   if (c["kind"] == "layer_norm")
-    return build<nn::LayerNorm>(nn::LayerNormOptions{.normalized_shape = numbers(c["normalized_shape"]),
+    return test_layer<nn::LayerNorm>(nn::LayerNormOptions{.normalized_shape = numbers(c["normalized_shape"]),
                                                      .eps = eps,
                                                      .elementwise_affine = flag("elementwise_affine", true)});
-  return build<nn::GroupNorm>(nn::GroupNormOptions{.num_groups = std::stoll(c["num_groups"]),
+  return test_layer<nn::GroupNorm>(nn::GroupNormOptions{.num_groups = std::stoll(c["num_groups"]),
                                                    .num_channels = std::stoll(c["num_channels"]),
                                                    .eps = eps,
                                                    .affine = flag("affine", true)});
-}
-
-Tensor golden(const FixtureCase& c, const std::string& name, const Shape& shape) {
-  return from_vector(fixture_floats("layers/" + c.at("id") + "_" + name), shape);
-}
-
-// One forward + backward of the module against the golden arrays with this suffix.
-void check_step(FixtureCase& c, const Built& b, const Shape& shape, const std::string& suffix) {
-  Tensor x = golden(c, "x" + suffix, shape).requires_grad_();
-  const Tensor y = b.forward(x);
-  check_close(y, golden(c, "y" + suffix, shape), 1e-4, 1e-4);
-  y.backward(golden(c, "g" + suffix, shape));
-  check_close(x.grad(), golden(c, "dx" + suffix, shape), 2e-4, 1e-3);
 }
 
 }  // namespace
@@ -83,27 +59,27 @@ TEST_CASE("normalization layers match PyTorch: outputs, gradients, running stati
     if (c["id"].rfind("norm", 0) != 0) continue;
     CAPTURE(c["line"]);
     const Shape shape = numbers(c["shape"]);
-    Built b = make_norm(c);
+    TestLayer b = make_norm(c);
     auto params = b.module->named_parameters();
     if (const Tensor* w = params.find("weight")) {
       NoGradGuard no_grad;
-      Tensor(*w).copy_(golden(c, "w", w->shape()));
-      Tensor(*params.find("bias")).copy_(golden(c, "b", w->shape()));
+      Tensor(*w).copy_(layer_golden(c, "w", w->shape()));
+      Tensor(*params.find("bias")).copy_(layer_golden(c, "b", w->shape()));
     }
     const int steps = std::stoi(c["steps"]);
     for (int step = 0; step < steps; ++step) {
       b.module->zero_grad();
-      check_step(c, b, shape, std::to_string(step));
+      check_layer_step(c, b.forward, shape, shape, std::to_string(step), 1e-4, 1e-4);
     }
     if (const Tensor* w = params.find("weight")) {
-      check_close(w->grad(), golden(c, "dw", w->shape()), 2e-4, 1e-3);
-      check_close(params.find("bias")->grad(), golden(c, "db", w->shape()), 2e-4, 1e-3);
+      check_close(w->grad(), layer_golden(c, "dw", w->shape()), 2e-4, 1e-3);
+      check_close(params.find("bias")->grad(), layer_golden(c, "db", w->shape()), 2e-4, 1e-3);
     }
     for (const auto& [name, buffer] : b.module->named_buffers())
-      check_close(buffer.to(kFloat32), golden(c, name, buffer.shape()), 1e-5, 1e-4);
+      check_close(buffer.to(kFloat32), layer_golden(c, name, buffer.shape()), 1e-5, 1e-4);
     if (steps > 1) {
       b.module->eval();
-      check_step(c, b, shape, "e");
+      check_layer_step(c, b.forward, shape, shape, "e", 1e-4, 1e-4);
     }
     ++checked;
   }

@@ -10,12 +10,6 @@ using namespace nabla;
 using namespace nabla::test;
 namespace F = nabla::nn::functional;
 
-namespace {
-Tensor golden(const FixtureCase& c, const std::string& name, const Shape& shape) {
-  return from_vector(fixture_floats("layers/" + c.at("id") + "_" + name), shape);
-}
-}  // namespace
-
 TEST_CASE("interpolate matches PyTorch: nearest and (bi/tri)linear, size or scale_factor, align_corners") {
   int checked = 0;
   for (auto c : fixture_cases("layers/cases.txt", "interpolate")) {
@@ -26,11 +20,7 @@ TEST_CASE("interpolate matches PyTorch: nearest and (bi/tri)linear, size or scal
     if (c.count("scale_factor")) o.scale_factor = {std::stod(c["scale_factor"])};
     if (c.count("align_corners")) o.align_corners = c["align_corners"] == "1";
     o.recompute_scale_factor = c.count("recompute_scale_factor") && c["recompute_scale_factor"] == "1";
-    Tensor x = golden(c, "x", shape).requires_grad_();
-    const Tensor y = nn::Upsample(o)(x);
-    check_close(y, golden(c, "y", out), 1e-5, 1e-4);
-    y.backward(golden(c, "g", out));
-    check_close(x.grad(), golden(c, "dx", shape), 1e-5, 1e-4);
+    check_layer_step(c, nn::Upsample(o), shape, out);
     ++checked;
   }
   CHECK(checked == 14);
