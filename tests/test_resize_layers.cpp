@@ -53,6 +53,20 @@ TEST_CASE("interpolate and Upsample raise PyTorch's errors and print as it does"
         "Upsample(size=(4, 5), mode=bilinear)");
 }
 
+TEST_CASE("PixelShuffle and PixelUnshuffle match PyTorch, with and without batch dims") {
+  int checked = 0;
+  for (auto c : fixture_cases("layers/cases.txt", "Pixel")) {
+    CAPTURE(c["line"]);
+    const int64_t factor = std::stoll(c["factor"]);
+    if (c["kind"] == "PixelShuffle")
+      check_layer_step(c, nn::PixelShuffle({.upscale_factor = factor}), numbers(c["shape"]), numbers(c["out"]));
+    else
+      check_layer_step(c, nn::PixelUnshuffle({.downscale_factor = factor}), numbers(c["shape"]), numbers(c["out"]));
+    ++checked;
+  }
+  CHECK(checked == 4);
+}
+
 TEST_CASE("PixelShuffle and PixelUnshuffle move channels into space and back, as PyTorch") {
   // PyTorch: pixel_shuffle(arange(8).view(1, 8, 1, 1), 2) is [[[[0, 1], [2, 3]]], [[[4, 5], [6, 7]]]] per channel.
   std::vector<float> v(8);

@@ -113,13 +113,16 @@ ACTIVATIONS = [
 
 
 def activations(lines):
-    """Each activation on a (2, 3, 4, 5) input spread over [-9, 9] (every branch of the piecewise ones)."""
-    for n, (name, opts) in enumerate(ACTIVATIONS):
+    """Each activation on a (2, 3, 4, 5) and a (7, 3) input spread over [-9, 9] (every branch of the piecewise
+    ones)."""
+    cases = [(name, opts, (2, 3, 4, 5)) for name, opts in ACTIVATIONS]
+    cases += [(name, opts, (7, 3)) for name, opts in ACTIVATIONS if name != "Softmin"]  # (N, C)
+    for n, (name, opts, shape) in enumerate(cases):
         case_id = f"act{n:02d}"
         torch.manual_seed(200 + n)
         module = getattr(torch.nn, name)(**opts)
-        x = (torch.randn(2, 3, 4, 5) * 4).clamp(-9, 9).requires_grad_()
-        g = torch.randn(2, 3, 4, 5)
+        x = (torch.randn(shape) * 4).clamp(-9, 9).requires_grad_()
+        g = torch.randn(shape)
         y = module(x)
         y.backward(g)
         for key, t in [("x", x), ("g", g), ("y", y), ("dx", x.grad)]:
@@ -127,7 +130,7 @@ def activations(lines):
         if name == "PReLU":
             save(case_id, "dw", module.weight.grad)
         fields = " ".join(f"{k}={text(v)}" for k, v in opts.items())
-        lines.append(f"id={case_id} kind={name} repr={repr(module).replace(' ', '~')} {fields}")
+        lines.append(f"id={case_id} kind={name} shape={text(shape)} repr={repr(module).replace(' ', '~')} {fields}")
 
 
 def loss_cases():
@@ -270,6 +273,20 @@ def interpolations(lines):
         lines.append(f"id={case_id} kind=interpolate shape={text(shape)} out={text(tuple(y.shape))} {fields}")
 
 
+def pixel_shuffles(lines):
+    for n, (name, factor, shape) in enumerate([("PixelShuffle", 2, (2, 8, 3, 4)), ("PixelShuffle", 3, (9, 2, 2)),
+                                               ("PixelUnshuffle", 2, (2, 3, 4, 6)), ("PixelUnshuffle", 3, (2, 1, 2, 6, 3))]):
+        case_id = f"shuffle{n:02d}"
+        torch.manual_seed(500 + n)
+        x = torch.randn(shape, requires_grad=True)
+        y = getattr(torch.nn, name)(factor)(x)
+        g = torch.randn(y.shape)
+        y.backward(g)
+        for key, t in [("x", x), ("g", g), ("y", y), ("dx", x.grad)]:
+            save(case_id, key, t)
+        lines.append(f"id={case_id} kind={name} factor={factor} shape={text(shape)} out={text(tuple(y.shape))}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
@@ -278,6 +295,7 @@ def main():
     losses(lines)
     schedulers(lines)
     interpolations(lines)
+    pixel_shuffles(lines)
     with open(os.path.join(OUT, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} cases in {OUT}")
