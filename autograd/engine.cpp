@@ -14,6 +14,7 @@ namespace autograd {
 namespace {
 thread_local bool grad_enabled = true;
 thread_local bool anomaly_enabled = false;
+thread_local std::vector<std::function<void()>>* backward_callbacks = nullptr;  // set while a backward runs
 
 void note_saved(Node& node, const std::string& what, const Tensor& t) {
   if (t.defined()) node.saved.push_back({what, t.impl()->storage, t.version(), t.shape()});
@@ -24,6 +25,11 @@ bool is_grad_enabled() { return grad_enabled; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 bool is_anomaly_enabled() { return anomaly_enabled; }
 void set_detect_anomaly(bool enabled) { anomaly_enabled = enabled; }
+
+void queue_callback(std::function<void()> fn) {
+  NABLA_CHECK(backward_callbacks != nullptr, "queue_callback: only a backward in progress can run callbacks");
+  backward_callbacks->push_back(std::move(fn));
+}
 
 bool needs_graph(const std::vector<Tensor>& inputs) {
   if (!grad_enabled) return false;
@@ -51,6 +57,7 @@ Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>&
   // A fresh handle owns the node, so closures capturing `output` form no reference cycle.
   auto impl = std::make_shared<TensorImpl>(*output.impl());
   impl->grad = Tensor();
+  impl->hooks = nullptr;
   impl->requires_grad = false;
   impl->grad_fn = std::move(node);
   return Tensor(std::move(impl));
@@ -117,6 +124,41 @@ void accumulate_leaf(TensorImpl& leaf, const Tensor& grad, const std::string& pr
   accumulate(leaf.grad, grad);
 }
 
+// The gradient after the hooks registered on it (each may replace it).
+Tensor run_grad_hooks(const std::shared_ptr<Hooks>& hooks, Tensor grad) {
+  if (!hooks) return grad;
+  const auto on_grad = hooks->on_grad;  // a hook may remove itself
+  for (const auto& [id, hook] : on_grad) {
+    const Tensor replaced = hook(grad);
+    if (!replaced.defined()) continue;
+    NABLA_CHECK(replaced.shape() == grad.shape() && replaced.dtype() == kFloat32, "backward: a hook returned a ",
+                dtype_name(replaced.dtype()), " gradient of shape ", shape_str(replaced.shape()), " for one of shape ",
+                shape_str(grad.shape()), "; it must return a float32 gradient of the same shape (or nothing)");
+    grad = replaced;
+  }
+  return grad;
+}
+
+// A leaf's whole gradient from this backward: through its hooks, into grad(), then its after-accumulate hooks.
+void finish_leaf(const std::shared_ptr<TensorImpl>& leaf, const Tensor& total, const std::string& producer) {
+  accumulate_leaf(*leaf, run_grad_hooks(leaf->hooks, total), producer);
+  if (!leaf->hooks) return;
+  const auto after = leaf->hooks->after_accumulate;
+  const Tensor handle(leaf);
+  for (const auto& [id, hook] : after) hook(handle);
+}
+
+// Sets backward_callbacks for the backward's lifetime (restored when it throws too).
+struct CallbackScope {
+  std::vector<std::function<void()>> queued;
+  std::vector<std::function<void()>>* outer = backward_callbacks;
+  CallbackScope() { backward_callbacks = &queued; }
+  ~CallbackScope() { backward_callbacks = outer; }
+  void run() {
+    for (size_t i = 0; i < queued.size(); ++i) queued[i]();  // a callback may queue another
+  }
+};
+
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
@@ -132,16 +174,25 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   NABLA_CHECK(seed.shape() == root.shape(), "backward: the gradient has shape ", shape_str(seed.shape()),
               " but the output has shape ", shape_str(root.shape()));
   NoGradGuard no_grad;
+  CallbackScope callbacks;
   if (!root.grad_fn()) {
-    accumulate_leaf(*root.impl(), seed, "backward");
+    finish_leaf(root.impl_ptr(), seed, "backward");
+    callbacks.run();
     return;
   }
+  const std::vector<Node*> order = topological_order(root.grad_fn().get());
+  // Each leaf's gradient is summed over this backward, then finished once its last contribution is in.
+  std::unordered_map<TensorImpl*, int> leaf_pending;
+  for (Node* node : order)
+    for (size_t i = 0; i < node->needs.size(); ++i)
+      if (node->needs[i] && node->input_leaves[i]) ++leaf_pending[node->input_leaves[i].get()];
+  std::unordered_map<TensorImpl*, Tensor> leaf_grads;
   std::unordered_map<Node*, Tensor> grads{{root.grad_fn().get(), seed}};
-  for (Node* node : topological_order(root.grad_fn().get())) {
+  for (Node* node : order) {
     NABLA_CHECK(node->backward, "backward: trying to backward through the graph a second time (through ",
                 node->name, "); its saved tensors were freed. Pass retain_graph=true to the first backward");
     check_saved_versions(*node);
-    const Tensor grad_output = std::move(grads[node]);
+    const Tensor grad_output = run_grad_hooks(node->hooks, std::move(grads[node]));
     grads.erase(node);
     const Grads input_grads = node->backward(grad_output, node->needs);
     if (!retain_graph) node->backward = nullptr;
@@ -155,10 +206,19 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
       NABLA_CHECK(g.dtype() == kFloat32, "backward: ", node->name, " returned a ", dtype_name(g.dtype()),
                   " gradient for its input ", i, "; gradients must be float32");
       if (anomaly_enabled) check_finite(*node, i, g);
-      if (node->input_nodes[i]) accumulate(grads[node->input_nodes[i].get()], g);
-      else accumulate_leaf(*node->input_leaves[i], g, node->name);
+      if (node->input_nodes[i]) {
+        accumulate(grads[node->input_nodes[i].get()], g);
+        continue;
+      }
+      TensorImpl* leaf = node->input_leaves[i].get();
+      accumulate(leaf_grads[leaf], g);
+      if (--leaf_pending[leaf] == 0) {
+        finish_leaf(node->input_leaves[i], leaf_grads[leaf], node->name);
+        leaf_grads.erase(leaf);
+      }
     }
   }
+  callbacks.run();
 }
 
 }  // namespace autograd
@@ -189,6 +249,33 @@ void Tensor::set_grad(const Tensor& grad) const {
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<autograd::Node> none;
   return defined() ? impl()->grad_fn : none;
+}
+
+namespace {
+template <class Fn>
+RemovableHandle add_hook(std::shared_ptr<autograd::Hooks>& slot,
+                         std::vector<std::pair<uint64_t, Fn>> autograd::Hooks::*list, Fn fn) {
+  if (!slot) slot = std::make_shared<autograd::Hooks>();
+  const uint64_t id = slot->next_id++;
+  ((*slot).*list).emplace_back(id, std::move(fn));
+  return RemovableHandle([weak = std::weak_ptr<autograd::Hooks>(slot), list, id] {
+    if (const auto hooks = weak.lock()) std::erase_if((*hooks).*list, [id](const auto& entry) { return entry.first == id; });
+  });
+}
+}  // namespace
+
+RemovableHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  NABLA_CHECK(requires_grad(), "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  auto& slot = impl()->grad_fn ? impl()->grad_fn->hooks : impl()->hooks;
+  return add_hook(slot, &autograd::Hooks::on_grad, std::move(hook));
+}
+
+RemovableHandle Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  NABLA_CHECK(requires_grad(), "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+              "doesn't require gradient");
+  NABLA_CHECK(is_leaf(), "register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
+              "non-leaf tensors");
+  return add_hook(impl()->hooks, &autograd::Hooks::after_accumulate, std::move(hook));
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {

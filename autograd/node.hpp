@@ -34,6 +34,13 @@ struct SavedVersion {
   Shape shape;
 };
 
+// Gradient hooks (Tensor::register_hook), by id so that a RemovableHandle can take one off.
+struct Hooks {
+  uint64_t next_id = 0;
+  std::vector<std::pair<uint64_t, std::function<Tensor(const Tensor&)>>> on_grad;
+  std::vector<std::pair<uint64_t, std::function<void(const Tensor&)>>> after_accumulate;  // leaves only
+};
+
 struct Node {
   std::string name;                  // PyTorch's grad_fn name, e.g. "AddBackward0"
   std::vector<std::shared_ptr<Node>> input_nodes;      // producer of input i, or null
@@ -42,6 +49,7 @@ struct Node {
   Needs needs;
   std::vector<SavedVersion> saved;
   BackwardFn backward;               // released after backward unless the graph is retained
+  std::shared_ptr<Hooks> hooks;      // on the gradient of the node's output, before backward runs
 };
 
 // Attaches `output` to the graph when grad mode is on and some input requires grad: returns a handle
@@ -49,6 +57,9 @@ struct Node {
 // The closure may capture `output` (the handle passed in) freely: it is not the one the graph owns.
 Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward,
               Saves saves = Saves::InputsAndOutput);
+
+// Runs fn once the backward now running has finished (PyTorch's queue_callback); only during a backward.
+void queue_callback(std::function<void()> fn);
 
 // True when grad mode is on and one of the inputs requires grad: ops that need extra work only for
 // the backward (saving a mask, a workspace) ask this first.

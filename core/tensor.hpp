@@ -2,6 +2,7 @@
 // nabla::Tensor: a cheap handle to a dense, strided, 64-byte-aligned array with autograd metadata.
 // Copies share storage (as torch::Tensor); clone() copies the data. The methods below are thin
 // spellings of the free functions in ops/, which is where each one is implemented.
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -17,6 +18,20 @@ struct TensorImpl;
 namespace autograd {
 struct Node;
 }
+
+// What register_hook returns: remove() takes the hook off again (a no-op once the tensor is gone).
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  explicit RemovableHandle(std::function<void()> remove) : remove_(std::move(remove)) {}
+  void remove() {
+    if (remove_) remove_();
+    remove_ = nullptr;
+  }
+
+ private:
+  std::function<void()> remove_;
+};
 
 class Tensor {
  public:
@@ -58,6 +73,13 @@ class Tensor {
   Tensor grad() const;
   void set_grad(const Tensor& grad) const;
   const std::shared_ptr<autograd::Node>& grad_fn() const;
+  // Called with this tensor's gradient when a backward computes it (a leaf's: its whole gradient from this
+  // backward, before it is added to grad()); a defined return value replaces the gradient. As
+  // torch.Tensor.register_hook.
+  RemovableHandle register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // A leaf's: called with the leaf once a backward has added its gradient to grad(), as soon as no other part of
+  // that backward can add more (torch's register_post_accumulate_grad_hook; DistributedDataParallel's signal).
+  RemovableHandle register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   // Backpropagates from this tensor. `gradient` may be omitted for a one-element tensor.
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   Tensor detach() const;  // shares storage, outside the graph

@@ -10,6 +10,9 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+namespace autograd {
+struct Hooks;
+}
 
 // A copy of a storage's values in a layout only oneDNN reads (blocked, e.g. nChw16c), kept so that a
 // chain of oneDNN ops passes values along without reordering them. Implemented in ops/onednn.cpp: core
@@ -66,6 +69,7 @@ struct TensorImpl {
   bool requires_grad = false;  // set on leaves by requires_grad_()
   Tensor grad;
   std::shared_ptr<autograd::Node> grad_fn;  // set on results of recorded ops
+  std::shared_ptr<autograd::Hooks> hooks;   // a leaf's gradient hooks (a non-leaf's live on its grad_fn)
 
   // The elements in the plain layout, for reading (a native copy is kept) or writing (it is dropped).
   void* data() const { return at(storage->plain()); }

@@ -153,3 +153,46 @@ TEST_CASE("anomaly mode names the op whose gradient is not finite") {
   x.sqrt().sum().backward();  // outside the guard the inf flows to the leaf, as in PyTorch
   CHECK(std::isinf(x.grad().to_vector<float>()[0]));
 }
+
+TEST_CASE("gradient hooks: register_hook sees and may replace a gradient; post-accumulate hooks fire once per leaf") {
+  Tensor w = from_vector(std::vector<float>{1, 2}, {2}).requires_grad_();
+  std::vector<std::string> events;
+  auto doubled = w.register_hook([&](const Tensor& g) {
+    events.push_back("hook");
+    return g * 2.0;
+  });
+  w.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    events.push_back("ready " + std::to_string(leaf.grad().to_vector<float>()[0]));
+  });
+  const Tensor y = (w * w).sum() + (w * 3.0).sum();  // two uses of w: one hook call with their sum
+  y.backward();
+  CHECK(events == std::vector<std::string>{"hook", "ready 10.000000"});  // (2·1 + 3)·2
+  doubled.remove();
+  events.clear();
+  w.set_grad({});
+  (w * 3.0).sum().backward();
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{3, 3});
+  CHECK(events == std::vector<std::string>{"ready 3.000000"});
+
+  Tensor h = w * 2.0;  // a non-leaf's hook sees its gradient
+  Tensor seen;
+  h.register_hook([&](const Tensor& g) {
+    seen = g;
+    return Tensor();
+  });
+  (h * h).sum().backward();
+  CHECK(seen.to_vector<float>() == std::vector<float>{4, 8});
+  CHECK_THROWS_WITH_AS(h.register_post_accumulate_grad_hook([](const Tensor&) {}),
+                       doctest::Contains("cannot be registered on non-leaf tensors"), Error);
+}
+
+TEST_CASE("queue_callback runs after the backward has finished, and only inside one") {
+  Tensor w = ones({3}).requires_grad_();
+  bool grads_done_at_callback = false;
+  w.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    autograd::queue_callback([&, leaf] { grads_done_at_callback = leaf.grad().defined(); });
+  });
+  (w * 2.0).sum().backward();
+  CHECK(grads_done_at_callback);
+  CHECK_THROWS_WITH_AS(autograd::queue_callback([] {}), doctest::Contains("only a backward in progress"), Error);
+}
