@@ -131,15 +131,15 @@ struct LogSigmoidOptions {
 };
 // dim: as PyTorch, std::nullopt picks the legacy implicit dim (0 for 0-, 1- and 3-D input, else 1).
 struct SoftmaxOptions {
-  std::optional<int64_t> dim;
+  std::optional<int64_t> dim{};
   NABLA_ACTIVATION_TRAITS(Softmax);
 };
 struct LogSoftmaxOptions {
-  std::optional<int64_t> dim;
+  std::optional<int64_t> dim{};
   NABLA_ACTIVATION_TRAITS(LogSoftmax);
 };
 struct SoftminOptions {
-  std::optional<int64_t> dim;
+  std::optional<int64_t> dim{};
   NABLA_ACTIVATION_TRAITS(Softmin);
 };
 

@@ -19,12 +19,22 @@ DataLoader::DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& o
               targets_.defined() ? shape_str(targets_.shape()) : "undefined");
 }
 
+int64_t DataLoader::num_samples() const {
+  return options.sampler ? static_cast<int64_t>(options.sampler(0).size()) : size();
+}
+
 int64_t DataLoader::num_batches() const {
-  const int64_t n = size(), b = options.batch_size;
+  const int64_t n = num_samples(), b = options.batch_size;
   return options.drop_last ? n / b : (n + b - 1) / b;
 }
 
 std::vector<int64_t> DataLoader::order(int64_t epoch_index) const {
+  if (options.sampler) {
+    std::vector<int64_t> order = options.sampler(epoch_index);
+    for (int64_t i : order)
+      NABLA_CHECK(i >= 0 && i < size(), "DataLoader: the sampler gave index ", i, " for a data set of ", size());
+    return order;
+  }
   std::vector<int64_t> order(static_cast<size_t>(size()));
   std::iota(order.begin(), order.end(), 0);
   if (options.shuffle) {
@@ -41,7 +51,7 @@ Batch DataLoader::batch(const std::vector<int64_t>& order, int64_t index) const 
   NABLA_CHECK(index >= 0 && index < num_batches(), "DataLoader: batch ", index, " is out of range (", num_batches(),
               " batches)");
   const int64_t begin = index * options.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options.batch_size, size());
+  const int64_t end = std::min<int64_t>(begin + options.batch_size, static_cast<int64_t>(order.size()));
   const Tensor idx = from_vector(std::vector<int64_t>(order.begin() + begin, order.begin() + end), {end - begin});
   return {inputs_.index_select(0, idx), targets_.index_select(0, idx)};
 }

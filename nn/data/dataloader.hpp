@@ -6,6 +6,7 @@
 //   for (int epoch = 0; epoch < 3; ++epoch)
 //     for (const auto& [x, y] : loader.epoch(epoch)) { ... }
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "nabla/core/tensor.hpp"
@@ -17,6 +18,8 @@ struct DataLoaderOptions {
   bool shuffle = false;
   bool drop_last = false;
   uint64_t seed = 0;  // with the epoch number, decides the order when shuffling
+  // The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle and seed.
+  std::function<std::vector<int64_t>(int64_t epoch)> sampler{};
 };
 
 struct Batch {
@@ -34,7 +37,8 @@ class DataLoader {
   Batch batch(const std::vector<int64_t>& order, int64_t index) const;
   std::vector<int64_t> order(int64_t epoch_index) const;
   int64_t num_batches() const;
-  int64_t size() const { return inputs_.size(0); }
+  int64_t size() const { return inputs_.size(0); }  // the data set's
+  int64_t num_samples() const;                       // an epoch's (the sampler's share)
 
   DataLoaderOptions options;
 

@@ -151,7 +151,7 @@ class LambdaLR : public LRScheduler {
 };
 
 struct OneCycleLROptions {
-  std::vector<double> max_lr;  // one for all groups, or one per group (required)
+  std::vector<double> max_lr{};// one for all groups, or one per group (required)
   int64_t total_steps = 0;     // or epochs · steps_per_epoch
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;

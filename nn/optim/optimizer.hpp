@@ -14,7 +14,7 @@ namespace nabla::optim {
 template <class Options>
 struct ParamGroup {
   std::vector<Tensor> params;
-  std::optional<Options> options;
+  std::optional<Options> options{};
 };
 
 class Optimizer {

@@ -1,0 +1,201 @@
+// nabla::distributed and nn::DistributedDataParallel, run by ctest under `mpirun -np 2` and `-np 4`: every rank
+// runs every case; collectives are checked against the serial answer, DDP against one process training on the
+// whole batch.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <nabla/nabla.hpp>
+
+#include "mnist/net.hpp"
+
+using namespace nabla;
+namespace dist = nabla::distributed;
+
+int main(int argc, char** argv) {
+  dist::Session session;
+  doctest::Context context(argc, argv);
+  const int failures = context.run();
+  dist::barrier();  // no rank leaves while another still runs collectives
+  return failures == 0 ? 0 : 1;
+}
+
+namespace {
+int rank() { return dist::rank(); }
+int world() { return dist::world_size(); }
+
+// Row r of a (W, *) tensor as a serial program would compute it for rank r.
+Tensor ranks_values(const Shape& shape, double scale) {
+  Tensor t = full(shape, scale * (rank() + 1));
+  return t;
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  const auto x = a.to_vector<float>(), y = b.to_vector<float>();
+  double m = 0;
+  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, static_cast<double>(std::fabs(x[i] - y[i])));
+  return m;
+}
+}  // namespace
+
+TEST_CASE("the job has the world mpirun started, with serialized thread support") {
+  CHECK(dist::is_available());
+  CHECK(world() >= 2);
+  CHECK(rank() < world());
+  CHECK(dist::threading_level() != "MPI_THREAD_SINGLE");
+}
+
+TEST_CASE("all_reduce: sum, average and max of float32 and int64, synchronous and asynchronous") {
+  const double w = world(), serial_sum = w * (w + 1) / 2;
+  Tensor f = ranks_values({3, 5}, 1.5);
+  dist::all_reduce(f);
+  CHECK(f.to_vector<float>() == std::vector<float>(15, static_cast<float>(1.5 * serial_sum)));
+  Tensor avg = ranks_values({7}, 1.0);
+  dist::all_reduce(avg, dist::ReduceOp::average);
+  CHECK(avg.to_vector<float>()[0] == doctest::Approx(serial_sum / w));
+  Tensor i = full({4}, rank() * 10 + 1, kInt64);
+  dist::all_reduce(i, dist::ReduceOp::max);
+  CHECK(i.to_vector<int64_t>() == std::vector<int64_t>(4, (world() - 1) * 10 + 1));
+  Tensor isum = full({2}, rank() + 1, kInt64);
+  dist::Work work = dist::all_reduce(isum, dist::ReduceOp::sum, /*async_op=*/true);
+  const Tensor busy = randn({256, 256}).matmul(randn({256, 256}));  // work while it runs
+  work.wait();
+  CHECK(work.is_completed());
+  CHECK(isum.to_vector<int64_t>() == std::vector<int64_t>(2, static_cast<int64_t>(serial_sum)));
+  Tensor bad = full({2}, 1, kInt64);
+  CHECK_THROWS_WITH_AS(dist::all_reduce(bad, dist::ReduceOp::average), doctest::Contains("average needs a float32"),
+                       Error);
+}
+
+TEST_CASE("broadcast and all_gather of every dtype") {
+  const int src = world() - 1;
+  Tensor f = full({3}, rank() == src ? 7.5 : 0.0);
+  dist::broadcast(f, src);
+  CHECK(f.to_vector<float>() == std::vector<float>{7.5, 7.5, 7.5});
+  Tensor i = full({2, 2}, rank() == src ? 42 : -1, kInt64);
+  dist::broadcast(i, src, /*async_op=*/true).wait();
+  CHECK(i.to_vector<int64_t>() == std::vector<int64_t>(4, 42));
+  Tensor b = from_vector(std::vector<bool>{rank() == src, false}, {2});
+  dist::broadcast(b, src);
+  CHECK(b.to_vector<bool>() == std::vector<bool>{true, false});
+  const auto gathered = dist::all_gather(full({2}, rank(), kInt64));
+  REQUIRE(gathered.size() == static_cast<size_t>(world()));
+  for (int r = 0; r < world(); ++r) CHECK(gathered[r].to_vector<int64_t>() == std::vector<int64_t>{r, r});
+  CHECK_THROWS_WITH_AS(dist::broadcast(f, world()), doctest::Contains("is not a rank of this job"), Error);
+}
+
+namespace {
+// The serial run: one process, the whole batch of 64, SGD with momentum, 20 steps.
+struct Recipe {
+  Tensor x, y;
+  Recipe() {
+    manual_seed(2);
+    x = randn({64, 1, 28, 28});
+    y = randint(0, 10, {64});
+  }
+  Tensor shard(const Tensor& t, int64_t part, int64_t parts) const {
+    const int64_t n = t.size(0) / parts;
+    return t.narrow(0, part * n, n);
+  }
+};
+}  // namespace
+
+TEST_CASE("DistributedDataParallel: ranks on equal shards end with the weights of one process on the whole batch") {
+  const Recipe data;
+  manual_seed(1 + rank());  // different initial weights on every rank: construction broadcasts rank 0's
+  nn::DistributedDataParallel ddp(Net{}, {.bucket_cap_mb = 1.0, .first_bucket_mb = 0.05});
+  ddp.eval();  // dropout off
+  Net serial;
+  serial.load_state_dict(ddp.module.state_dict());
+  serial.eval();
+  optim::SGD a(ddp.parameters(), {.lr = 0.05, .momentum = 0.9}), b(serial.parameters(), {.lr = 0.05, .momentum = 0.9});
+  for (int step = 0; step < 20; ++step) {
+    a.zero_grad();
+    F::nll_loss(ddp(data.shard(data.x, rank(), world())), data.shard(data.y, rank(), world())).backward();
+    a.step();
+    b.zero_grad();
+    F::nll_loss(serial(data.x), data.y).backward();
+    b.step();
+  }
+  CHECK(ddp.num_buckets() > 1);
+  const auto mine = ddp.module.state_dict(), reference = serial.state_dict();
+  for (const auto& [key, t] : mine) {
+    CAPTURE(key);
+    CHECK(max_abs_diff(t, *reference.find(key)) < 2e-4);
+  }
+}
+
+TEST_CASE("no_sync accumulates locally; the next backward averages what was accumulated") {
+  const Recipe data;
+  manual_seed(1);
+  nn::DistributedDataParallel ddp(Net{});
+  ddp.eval();
+  Net serial;
+  serial.load_state_dict(ddp.module.state_dict());
+  serial.eval();
+  optim::SGD a(ddp.parameters(), {.lr = 0.05}), b(serial.parameters(), {.lr = 0.05});
+  const Tensor x = data.shard(data.x, rank(), world()), y = data.shard(data.y, rank(), world());
+  for (int step = 0; step < 5; ++step) {
+    a.zero_grad();
+    {
+      auto guard = ddp.no_sync();
+      (F::nll_loss(ddp(data.shard(x, 0, 2)), data.shard(y, 0, 2)) * 0.5).backward();
+    }
+    (F::nll_loss(ddp(data.shard(x, 1, 2)), data.shard(y, 1, 2)) * 0.5).backward();
+    a.step();
+    b.zero_grad();
+    F::nll_loss(serial(data.x), data.y).backward();
+    b.step();
+  }
+  CHECK(max_abs_diff(ddp.module.fc1.weight, serial.fc1.weight) < 1e-4);
+  CHECK(max_abs_diff(ddp.module.conv1.weight, serial.conv1.weight) < 1e-4);
+}
+
+TEST_CASE("the first bucket's all-reduce starts while backward still runs") {
+  const Recipe data;
+  nn::DistributedDataParallel ddp(Net{}, {.bucket_cap_mb = 0.5, .first_bucket_mb = 0.01});
+  for (int step = 0; step < 3; ++step) F::nll_loss(ddp(data.x), data.y).backward();
+  const auto& timeline = ddp.last_timeline();
+  REQUIRE(timeline.bucket_started_ms.size() == ddp.num_buckets());
+  MESSAGE("buckets started at " << timeline.bucket_started_ms.front() << " ms ... "
+                                << timeline.bucket_started_ms.back() << " ms; backward ended at "
+                                << timeline.backward_ended_ms << " ms");
+  CHECK(timeline.bucket_started_ms.front() < timeline.backward_ended_ms);
+  CHECK(timeline.bucket_started_ms.front() < 0.5 * timeline.backward_ended_ms);  // early, not at the end
+}
+
+TEST_CASE("a model that differs between ranks is refused at construction, on every rank") {
+  const nn::Linear differs({.in_features = 4, .out_features = rank() == 1 ? 3 : 2});
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::Linear>{differs}, doctest::Contains("the model on rank 1 differs"), Error);
+}
+
+TEST_CASE("a parameter without a gradient is named, unless find_unused_parameters") {
+  struct TwoHeads : nn::Layer<TwoHeads> {
+    nn::Linear used{{.in_features = 4, .out_features = 2}}, unused{{.in_features = 4, .out_features = 2}};
+    TwoHeads() {
+      register_module("used", used);
+      register_module("unused", unused);
+    }
+    Tensor forward(const Tensor& x) { return used(x); }
+  };
+  nn::DistributedDataParallel strict(TwoHeads{});
+  CHECK_THROWS_WITH_AS(strict(randn({3, 4})).sum().backward(),
+                       doctest::Contains("received no gradient in this backward: unused.weight, unused.bias"),
+                       Error);
+  nn::DistributedDataParallel lenient(TwoHeads{}, {.find_unused_parameters = true});
+  lenient(randn({3, 4})).sum().backward();
+  CHECK(lenient.module.unused.weight.grad().abs().sum().item<float>() == 0);
+}
+
+TEST_CASE("DistributedSampler: disjoint equal shards covering the data, reshuffled per epoch") {
+  data::DistributedSampler sampler(10, {.seed = 3});
+  const auto epoch0 = sampler(0), epoch1 = sampler(1);
+  CHECK(static_cast<int64_t>(epoch0.size()) == (10 + world() - 1) / world());
+  CHECK(epoch0 != epoch1);
+  const auto all = dist::all_gather(from_vector(epoch0, {static_cast<int64_t>(epoch0.size())}));
+  std::vector<int> seen(10, 0);
+  for (const auto& t : all)
+    for (int64_t i : t.to_vector<int64_t>()) ++seen[static_cast<size_t>(i)];
+  for (int count : seen) CHECK(count >= 1);  // padding repeats a few when 10 does not divide evenly
+  data::DataLoader loader(randn({10, 2}), randint(0, 2, {10}), {.batch_size = 2, .sampler = sampler});
+  CHECK(loader.num_samples() == static_cast<int64_t>(epoch0.size()));
+}
