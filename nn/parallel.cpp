@@ -185,7 +185,8 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
 
 std::shared_ptr<Reducer> make_reducer(Module& module, const DistributedDataParallelOptions& options) {
   auto reducer = std::make_shared<Reducer>(module, options);
-  reducer->register_hooks();  // they hold a weak_ptr to it: made once it is owned
+  // With one process there is nothing to average: no hooks, no cost. Else the hooks hold a weak_ptr to it.
+  if (dist::world_size() > 1) reducer->register_hooks();
   return reducer;
 }
 

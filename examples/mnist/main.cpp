@@ -3,6 +3,7 @@
 //
 //   mnist --epochs 3 --save runs/mnist          # trains, evaluates, checkpoints after each epoch
 //   mnist --resume runs/mnist/checkpoint.safetensors --epochs 5
+//   mpirun -np 2 mnist ...                      # data parallel: --batch-size per rank; rank 0 reports and saves
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
@@ -16,26 +17,38 @@
 
 using namespace nabla;
 
+// Where the ranks other than 0 send what rank 0 prints.
+std::ostream& null_stream() {
+  static std::ostream sink(nullptr);
+  return sink;
+}
+
 
 struct Evaluation {
   double loss;
   double accuracy;  // percent
 };
 
+// Over the whole test set: each rank evaluates its slice, the sums are added up across ranks.
 Evaluation evaluate(Net& model, const data::Mnist& test, int64_t batch_size) {
   model.eval();
   NoGradGuard no_grad;
+  const int64_t rank = distributed::rank(), ranks = distributed::world_size();
+  const int64_t begin = test.size() * rank / ranks, end = test.size() * (rank + 1) / ranks;
   double loss = 0;
   int64_t correct = 0;
-  for (int64_t i = 0; i < test.size(); i += batch_size) {
-    const int64_t n = std::min(batch_size, test.size() - i);
+  for (int64_t i = begin; i < end; i += batch_size) {
+    const int64_t n = std::min(batch_size, end - i);
     const Tensor output = model(test.images.narrow(0, i, n));
     const Tensor target = test.labels.narrow(0, i, n);
     loss += F::nll_loss(output, target, {.reduction = Reduction::sum}).item<float>();
     correct += (output.argmax(1) == target).sum().item<int64_t>();
   }
+  Tensor sums = from_vector(std::vector<float>{static_cast<float>(loss), static_cast<float>(correct)}, {2});
+  distributed::all_reduce(sums);
   model.train();
-  return {loss / static_cast<double>(test.size()), 100.0 * static_cast<double>(correct) / static_cast<double>(test.size())};
+  const auto total = sums.to_vector<float>();
+  return {total[0] / static_cast<double>(test.size()), 100.0 * total[1] / static_cast<double>(test.size())};
 }
 
 // Model and optimizer in one safetensors file, written atomically; the epoch goes in its metadata.
@@ -87,35 +100,47 @@ int main(int argc, char** argv) {
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
+  distributed::Session session;  // under mpirun: one of its ranks; alone: a world of one
+  const bool lead = distributed::rank() == 0;  // rank 0 reports and writes the files
+  std::ostream& out = lead ? std::cout : null_stream();
   try {
     if (threads > 0) set_num_threads(threads);
     const data::Mnist train = data::load_mnist(data_dir, {.train = true});
     const data::Mnist test = data::load_mnist(data_dir, {.train = false});
     const Tensor train_images = limit > 0 ? train.images.narrow(0, 0, std::min(limit, train.size())) : train.images;
     const Tensor train_labels = limit > 0 ? train.labels.narrow(0, 0, std::min(limit, train.size())) : train.labels;
-    std::cout << "data: " << train_images.size(0) << " training and " << test.size() << " test images from " << data_dir
-              << ", " << get_num_threads() << " threads\n";
+    out << "data: " << train_images.size(0) << " training and " << test.size() << " test images from " << data_dir
+        << ", " << get_num_threads() << " threads" << (distributed::world_size() > 1 ? " per rank, " : "")
+        << (distributed::world_size() > 1 ? std::to_string(distributed::world_size()) + " ranks" : "") << "\n";
 
     manual_seed(seed);
     Net model(winograd);
     optim::Adam optimizer(model.parameters(), {.lr = lr});
-    std::cout << model << "\n";
+    out << model << "\n";
     int first_epoch = 1;
     if (!resume.empty()) {
       first_epoch = load_checkpoint(resume, model, optimizer) + 1;
       optimizer.set_lr(lr);
-      std::cout << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
+      out << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
     }
-    if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
+    // Data parallel: every rank starts from rank 0's weights; the gradients are averaged during backward. With
+    // one process it adds nothing. Each rank then draws its own dropout masks.
+    nn::DistributedDataParallel ddp(model);
+    manual_seed(seed + static_cast<uint64_t>(distributed::rank()));
+    if (!save_dir.empty() && lead) std::filesystem::create_directories(save_dir);
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
     std::vector<examples::EpochMetrics> history = log_csv.empty() ? std::vector<examples::EpochMetrics>{}
                                                                   : examples::read_metrics_csv(log_csv);
     std::erase_if(history, [&](const auto& m) { return m.epoch >= first_epoch; });
 
-    data::DataLoader loader(train_images, train_labels, {.batch_size = batch_size, .shuffle = true, .seed = seed});
+    data::DataLoaderOptions loading{.batch_size = batch_size, .shuffle = true, .seed = seed};
+    if (distributed::world_size() > 1)  // each rank its share, reshuffled every epoch the same way on all ranks
+      loading.sampler = data::DistributedSampler(train_images.size(0), {.seed = seed});
+    data::DataLoader loader(train_images, train_labels, loading);
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
-      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), quiet ? std::clog : std::cout, quiet ? 1 << 30 : 100,
-                      "img");
+      const bool show = lead && !quiet;
+      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), show ? std::cout : std::clog,
+                      show ? 100 : 1 << 30, "img");
       const auto start = std::chrono::steady_clock::now();
       const auto order = loader.order(epoch);
       double loss_sum = 0;
@@ -123,22 +148,28 @@ int main(int argc, char** argv) {
       for (int64_t i = 0; i < loader.num_batches(); ++i) {
         const auto [x, y] = loader.batch(order, i);
         optimizer.zero_grad();
-        const Tensor loss = F::nll_loss(model(x), y);
+        const Tensor loss = F::nll_loss(ddp(x), y);
         loss.backward();
         optimizer.step();
         const float value = loss.item<float>();
         loss_sum += value * static_cast<double>(x.size(0));
         seen += x.size(0);
-        if (!quiet) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+        if (show) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
       }
+      Tensor totals = from_vector(std::vector<float>{static_cast<float>(loss_sum), static_cast<float>(seen)}, {2});
+      distributed::all_reduce(totals);  // over every rank's images
+      loss_sum = totals.to_vector<float>()[0];
+      seen = static_cast<int64_t>(totals.to_vector<float>()[1]);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!quiet) bar.finish("loss " + std::to_string(loss_sum / static_cast<double>(seen)).substr(0, 6));
+      if (show) bar.finish("loss " + std::to_string(loss_sum / static_cast<double>(seen)).substr(0, 6));
       const Evaluation result = evaluate(model, test, test_batch_size);
-      std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
+      if (lead)
+        std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
                   loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
                   static_cast<double>(seen) / seconds);
       history.push_back({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
                          static_cast<double>(seen) / seconds});
+      if (!lead) continue;
       if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
       if (!save_dir.empty()) {
         save_checkpoint(save_dir + "/checkpoint.safetensors", model, optimizer, epoch);
@@ -146,8 +177,9 @@ int main(int argc, char** argv) {
       }
     }
     if (!save_dir.empty())
-      std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+      out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
   } catch (const Error& e) {
+    if (distributed::world_size() > 1) distributed::abort(1, std::string("error: ") + e.what());  // the whole job
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
