@@ -164,6 +164,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
         p.set_grad(b.flat.narrow(0, b.offsets[j], p.numel()).view(p.shape()));  // the average, as p's gradient
       }
     }
+    timeline_.reduced_ms = since_start();
   }
 
   double since_start() const {

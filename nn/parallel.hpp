@@ -24,11 +24,12 @@ struct DistributedDataParallelOptions {
   bool find_unused_parameters = false;  // false: a parameter without a gradient in a backward is an error
 };
 
-// When, in the last backward, each bucket's all-reduce started and the backward ended (milliseconds from the
-// backward's first ready gradient): how much of the communication ran under the backward.
+// When, in the last backward, each bucket's all-reduce started, the backward ended and the averages were in place
+// (milliseconds from the backward's first ready gradient): how much of the communication ran under the backward.
 struct ReducerTimeline {
   std::vector<double> bucket_started_ms;
   double backward_ended_ms = 0;
+  double reduced_ms = 0;  // when every bucket's average was in place (reduced_ms - backward_ended_ms: exposed)
 };
 
 namespace detail {
