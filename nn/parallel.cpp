@@ -41,6 +41,10 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   }
 
   void before_forward() {
+    if (in_backward_) {  // the last backward ended early (it threw): let its collectives finish, start afresh
+      for (size_t k = 0; k < next_to_launch_; ++k) buckets_[k].work.wait();
+      in_backward_ = false;
+    }
     if (!options_.broadcast_buffers || buffers_.empty() || dist::world_size() == 1) return;
     NoGradGuard no_grad;
     for (Tensor& b : buffers_) dist::broadcast(b, 0);

@@ -17,11 +17,10 @@ DataLoader::DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& o
               "DataLoader: inputs and targets must have the same size along dim 0, got ",
               inputs_.defined() ? shape_str(inputs_.shape()) : "undefined", " and ",
               targets_.defined() ? shape_str(targets_.shape()) : "undefined");
+  if (options.sampler) sampler_samples_ = static_cast<int64_t>(options.sampler(0).size());  // once: it may shuffle
 }
 
-int64_t DataLoader::num_samples() const {
-  return options.sampler ? static_cast<int64_t>(options.sampler(0).size()) : size();
-}
+int64_t DataLoader::num_samples() const { return options.sampler ? sampler_samples_ : size(); }
 
 int64_t DataLoader::num_batches() const {
   const int64_t n = num_samples(), b = options.batch_size;

@@ -44,6 +44,7 @@ class DataLoader {
 
  private:
   Tensor inputs_, targets_;
+  int64_t sampler_samples_ = 0;  // an epoch's length when options.sampler is set
 };
 
 }  // namespace nabla::data
