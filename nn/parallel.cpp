@@ -66,12 +66,14 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
 
   // Every rank must hold the same parameters: compare counts, sizes and shapes with rank 0's.
   void check_same_model_everywhere() {
-    int64_t elements = 0, shape_code = 0;
+    int64_t elements = 0;
+    uint64_t shape_code = 0;  // a fingerprint of every shape, in order (unsigned: it may wrap)
     for (const Tensor& p : params_) {
       elements += p.numel();
-      for (int64_t d : p.shape()) shape_code = shape_code * 31 + d;  // wraps harmlessly: a fingerprint
+      for (int64_t d : p.shape()) shape_code = shape_code * 31 + static_cast<uint64_t>(d);
     }
-    const Tensor mine = from_vector(std::vector<int64_t>{static_cast<int64_t>(params_.size()), elements, shape_code,
+    const Tensor mine = from_vector(std::vector<int64_t>{static_cast<int64_t>(params_.size()), elements,
+                                                         static_cast<int64_t>(shape_code >> 1),
                                                          static_cast<int64_t>(buffers_.size())},
                                     {4});
     const auto all = dist::all_gather(mine);
