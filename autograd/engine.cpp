@@ -259,7 +259,8 @@ RemovableHandle add_hook(std::shared_ptr<autograd::Hooks>& slot,
   const uint64_t id = slot->next_id++;
   ((*slot).*list).emplace_back(id, std::move(fn));
   return RemovableHandle([weak = std::weak_ptr<autograd::Hooks>(slot), list, id] {
-    if (const auto hooks = weak.lock()) std::erase_if((*hooks).*list, [id](const auto& entry) { return entry.first == id; });
+    if (const auto hooks = weak.lock())
+      std::erase_if((*hooks).*list, [id](const auto& entry) { return entry.first == id; });
   });
 }
 }  // namespace
@@ -271,9 +272,11 @@ RemovableHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook)
 }
 
 RemovableHandle Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
-  NABLA_CHECK(requires_grad(), "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+  NABLA_CHECK(requires_grad(),
+              "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
               "doesn't require gradient");
-  NABLA_CHECK(is_leaf(), "register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
+  NABLA_CHECK(is_leaf(),
+              "register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
               "non-leaf tensors");
   return add_hook(impl()->hooks, &autograd::Hooks::after_accumulate, std::move(hook));
 }

@@ -23,8 +23,8 @@ std::string Flatten::extra_repr() const {
 
 template <DropoutKind Kind>
 DropoutOf<Kind>::DropoutOf(const DropoutOptions& opts) : options(opts) {
-  NABLA_CHECK(options.p >= 0.0 && options.p <= 1.0, name(),
-              ": dropout probability has to be between 0 and 1, but got ", options.p);
+  NABLA_CHECK(options.p >= 0.0 && options.p <= 1.0, name(), ": dropout probability has to be between 0 and 1, but got ",
+              options.p);
 }
 
 template <DropoutKind Kind>

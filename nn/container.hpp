@@ -15,10 +15,7 @@ class ModuleList : public Module {
  public:
   ModuleList() = default;
   template <class... Modules>
-    requires(sizeof...(Modules) > 0)
-  explicit ModuleList(Modules... modules) {
-    (push_back(std::move(modules)), ...);
-  }
+  requires(sizeof...(Modules) > 0) explicit ModuleList(Modules... modules) { (push_back(std::move(modules)), ...); }
 
   template <class M>
   void push_back(M module) {

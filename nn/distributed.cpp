@@ -40,8 +40,10 @@ class Communicator {
 #ifdef NABLA_HAVE_MPI
     int already = 0;
     MPI_Initialized(&already);
-    if (!already) MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided_);
-    else MPI_Query_thread(&provided_);
+    if (!already)
+      MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided_);
+    else
+      MPI_Query_thread(&provided_);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
@@ -228,8 +230,10 @@ void barrier() {
 
 Work all_reduce(Tensor& tensor, ReduceOp op, bool async_op) {
   check_tensor(tensor, "all_reduce");
-  NABLA_CHECK(tensor.dtype() == kFloat32 || tensor.dtype() == kInt64, "distributed::all_reduce: expected a float32 "
-              "or int64 tensor, got ", dtype_name(tensor.dtype()));
+  NABLA_CHECK(tensor.dtype() == kFloat32 || tensor.dtype() == kInt64,
+              "distributed::all_reduce: expected a float32 "
+              "or int64 tensor, got ",
+              dtype_name(tensor.dtype()));
   NABLA_CHECK(op != ReduceOp::average || tensor.dtype() == kFloat32,
               "distributed::all_reduce: average needs a float32 tensor, got ", dtype_name(tensor.dtype()));
   // The values are written in place: the job holds the tensor (and so its storage) until it has run.

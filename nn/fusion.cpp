@@ -10,9 +10,11 @@ namespace nabla::nn::utils {
 
 template <size_t D>
 ConvNd<D> fuse_conv_bn_eval(const ConvNd<D>& conv, const BatchNormNd<D>& bn) {
-  NABLA_CHECK(!conv.is_training() && !bn.is_training(), "fuse_conv_bn_eval: Fusion only for eval! Call eval() on "
+  NABLA_CHECK(!conv.is_training() && !bn.is_training(),
+              "fuse_conv_bn_eval: Fusion only for eval! Call eval() on "
               "both modules first");
-  NABLA_CHECK(bn.options.track_running_stats, "fuse_conv_bn_eval: the BatchNorm has no running statistics "
+  NABLA_CHECK(bn.options.track_running_stats,
+              "fuse_conv_bn_eval: the BatchNorm has no running statistics "
               "(track_running_stats = false normalises with each batch's own)");
   NABLA_CHECK(bn.options.num_features == conv.options.out_channels, "fuse_conv_bn_eval: ", bn.name(), " has ",
               bn.options.num_features, " features but the conv has ", conv.options.out_channels, " output channels");

@@ -29,11 +29,11 @@ class LossBase : public Layer<Self> {
   Options options;
 };
 
-#define NABLA_LOSS(Name, Options)                                        \
-  class Name : public LossBase<Name, Options> {                          \
-   public:                                                               \
-    using LossBase::LossBase;                                            \
-    Tensor forward(const Tensor& input, const Tensor& target) const;     \
+#define NABLA_LOSS(Name, Options)                                    \
+  class Name : public LossBase<Name, Options> {                      \
+   public:                                                           \
+    using LossBase::LossBase;                                        \
+    Tensor forward(const Tensor& input, const Tensor& target) const; \
   }
 
 NABLA_LOSS(L1Loss, L1LossOptions);

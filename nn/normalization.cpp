@@ -82,8 +82,10 @@ Tensor BatchNormNd<D>::forward_relu(const Tensor& input) {
 
 template <size_t D>
 Tensor BatchNormNd<D>::run(const Tensor& input, bool relu) {
-  if constexpr (D == 1) this->check_rank(input, {2, 3});
-  else this->check_rank(input, {static_cast<int64_t>(D) + 2});
+  if constexpr (D == 1)
+    this->check_rank(input, {2, 3});
+  else
+    this->check_rank(input, {static_cast<int64_t>(D) + 2});
   const double momentum = this->count_batch();
   // Batch statistics in training, and in eval too when there are no running ones.
   const bool batch_stats = this->is_training() || !this->options.track_running_stats;

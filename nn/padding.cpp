@@ -43,7 +43,7 @@ std::string PadNd<D, Mode>::extra_repr() const {
   return tuple(pads_);
 }
 
-#define NABLA_PAD_MODES(D)                     \
+#define NABLA_PAD_MODES(D)                       \
   template class PadNd<D, PadMode::Zero>;        \
   template class PadNd<D, PadMode::Constant>;    \
   template class PadNd<D, PadMode::Reflection>;  \

@@ -34,10 +34,9 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
 
   void register_hooks() {
     for (size_t i = 0; i < params_.size(); ++i)
-      hooks_.push_back(params_[i].register_post_accumulate_grad_hook(
-          [weak = weak_from_this(), i](const Tensor&) {
-            if (const auto self = weak.lock()) self->on_ready(i);
-          }));
+      hooks_.push_back(params_[i].register_post_accumulate_grad_hook([weak = weak_from_this(), i](const Tensor&) {
+        if (const auto self = weak.lock()) self->on_ready(i);
+      }));
   }
 
   void before_forward() {
@@ -72,17 +71,17 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
       elements += p.numel();
       for (int64_t d : p.shape()) shape_code = shape_code * 31 + static_cast<uint64_t>(d);
     }
-    const Tensor mine = from_vector(std::vector<int64_t>{static_cast<int64_t>(params_.size()), elements,
-                                                         static_cast<int64_t>(shape_code >> 1),
-                                                         static_cast<int64_t>(buffers_.size())},
-                                    {4});
+    const Tensor mine =
+        from_vector(std::vector<int64_t>{static_cast<int64_t>(params_.size()), elements,
+                                         static_cast<int64_t>(shape_code >> 1), static_cast<int64_t>(buffers_.size())},
+                    {4});
     const auto all = dist::all_gather(mine);
     const auto first = all[0].to_vector<int64_t>();
     for (size_t r = 1; r < all.size(); ++r) {
       const auto other = all[r].to_vector<int64_t>();
-      NABLA_CHECK(other == first, "DistributedDataParallel: the model on rank ", r, " differs from rank 0's (", other[0],
-                  " parameters with ", other[1], " elements and ", other[3], " buffers, against ", first[0], " with ",
-                  first[1], " and ", first[3], ", or other shapes); every rank must build the same model");
+      NABLA_CHECK(other == first, "DistributedDataParallel: the model on rank ", r, " differs from rank 0's (",
+                  other[0], " parameters with ", other[1], " elements and ", other[3], " buffers, against ", first[0],
+                  " with ", first[1], " and ", first[3], ", or other shapes); every rank must build the same model");
     }
   }
 
@@ -173,9 +172,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     timeline_.reduced_ms = since_start();
   }
 
-  double since_start() const {
-    return std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-  }
+  double since_start() const { return std::chrono::duration<double, std::milli>(Clock::now() - started_).count(); }
 
   DistributedDataParallelOptions options_;
   std::vector<std::string> names_;

@@ -8,7 +8,6 @@
 //
 //   nn::DistributedDataParallel ddp(Net{});
 //   loss = F::cross_entropy(ddp(x), y); loss.backward(); optimizer.step();   // optimizer over ddp.parameters()
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +18,7 @@ namespace nabla::nn {
 
 struct DistributedDataParallelOptions {
   double bucket_cap_mb = 25.0;
-  double first_bucket_mb = 1.0;  // the first bucket (the last layers' gradients) small, so its all-reduce starts early
+  double first_bucket_mb = 1.0;   // the first bucket (the last layers' gradients) small, so its all-reduce starts early
   bool broadcast_buffers = true;  // rank 0's buffers (BatchNorm statistics) to all ranks before each forward
   bool find_unused_parameters = false;  // false: a parameter without a gradient in a backward is an error
 };

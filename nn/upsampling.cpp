@@ -21,7 +21,8 @@ std::string Upsample::extra_repr() const {
       s += python_float(options.scale_factor[0]);
     } else {
       s += "(";
-      for (size_t i = 0; i < options.scale_factor.size(); ++i) s += (i ? ", " : "") + python_float(options.scale_factor[i]);
+      for (size_t i = 0; i < options.scale_factor.size(); ++i)
+        s += (i ? ", " : "") + python_float(options.scale_factor[i]);
       s += ")";
     }
   } else {

@@ -83,8 +83,10 @@ Tensor feature_dropout(const Tensor& x, int64_t dims, double p, bool training) {
   kernels::check_float(x, who.c_str());
   NABLA_CHECK(p >= 0.0 && p <= 1.0, who, ": dropout probability has to be between 0 and 1, but got ", p);
   NABLA_CHECK(x.dim() == dims + 1 || x.dim() == dims + 2, who, ": Expected ", dims + 1, "D or ", dims + 2,
-              "D input, but received a ", x.dim(), "D input. Note that ", who, " exists to provide channel-wise dropout "
-              "on inputs with ", dims, " spatial dimension(s), a channel dimension, and an optional batch dimension");
+              "D input, but received a ", x.dim(), "D input. Note that ", who,
+              " exists to provide channel-wise dropout "
+              "on inputs with ",
+              dims, " spatial dimension(s), a channel dimension, and an optional batch dimension");
   if (!training || p == 0.0 || x.numel() == 0) return x;
   Shape mask(static_cast<size_t>(x.dim()), 1);  // one draw per (sample, channel), broadcast over the spatial dims
   const int64_t channel_dim = x.dim() - dims - 1;

@@ -30,8 +30,10 @@ Taps taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool line
   }();
   for (int64_t o = 0; o < out; ++o) {
     if (!linear) {  // nearest_idx
-      const int64_t i = out == in ? o : out == 2 * in ? o >> 1
-                                      : std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)), in - 1);
+      const int64_t i = out == in ? o
+                        : out == 2 * in
+                            ? o >> 1
+                            : std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)), in - 1);
       t.i0.push_back(i), t.i1.push_back(i), t.w0.push_back(1.f), t.w1.push_back(0.f);
       continue;
     }
@@ -39,7 +41,8 @@ Taps taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool line
     if (src < 0) src = 0;
     const int64_t i0 = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
     const float lambda = std::min(std::max(src - static_cast<float>(i0), 0.f), 1.f);
-    t.i0.push_back(i0), t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0)), t.w0.push_back(1.f - lambda), t.w1.push_back(lambda);
+    t.i0.push_back(i0), t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0)), t.w0.push_back(1.f - lambda),
+        t.w1.push_back(lambda);
   }
   return t;
 }
@@ -132,9 +135,9 @@ Tensor interpolate_on_onednn(const Tensor& input, dnnl::algorithm algorithm, con
         });
         Tensor dy_keep;
         onednn::Output dx(in_shape, backward_pd.diff_src_desc(), x);
-        onednn::execute(backward, {{DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(),
-                                                                        dy_keep)},
-                                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+        onednn::execute(backward,
+                        {{DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
+                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
         return autograd::Grads{dx.finish()};
       },
       autograd::Saves::Nothing);
@@ -153,14 +156,22 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
   NABLA_CHECK(o.mode == "nearest" || o.mode == "linear" || o.mode == "bilinear" || o.mode == "trilinear", who,
               ": mode must be one of nearest, linear, bilinear, trilinear; got '", o.mode, "'");
   NABLA_CHECK(!linear || o.mode == kLinear[dims - 1], who, ": Got ", input.dim(), "D input, but ", o.mode,
-              " mode needs ", o.mode == "linear" ? 3 : o.mode == "bilinear" ? 4 : 5, "D input");
-  NABLA_CHECK(linear || !o.align_corners.has_value(), who, ": align_corners option can only be set with the "
+              " mode needs ",
+              o.mode == "linear"     ? 3
+              : o.mode == "bilinear" ? 4
+                                     : 5,
+              "D input");
+  NABLA_CHECK(linear || !o.align_corners.has_value(), who,
+              ": align_corners option can only be set with the "
               "interpolating modes: linear | bilinear | bicubic | trilinear");
-  NABLA_CHECK(o.size.empty() != o.scale_factor.empty(), who, ": either size or scale_factor should be defined, "
+  NABLA_CHECK(o.size.empty() != o.scale_factor.empty(), who,
+              ": either size or scale_factor should be defined, "
               "not both and not neither");
   const auto count = o.size.empty() ? o.scale_factor.size() : o.size.size();
-  NABLA_CHECK(count == 1 || static_cast<int64_t>(count) == dims, who, ": Input and output must have the same number "
-              "of spatial dimensions, but got input with spatial dimensions of ", dims, " and output size of ", count);
+  NABLA_CHECK(count == 1 || static_cast<int64_t>(count) == dims, who,
+              ": Input and output must have the same number "
+              "of spatial dimensions, but got input with spatial dimensions of ",
+              dims, " and output size of ", count);
   const bool align = o.align_corners.value_or(false);
   Shape out_shape{input.size(0), input.size(1)};
   Grid grid{input.size(0) * input.size(1), {1, 1, 1}, {1, 1, 1}, {}};
@@ -191,15 +202,15 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
   bool onednn_matches = !align;
   for (int64_t d = 0; d < dims; ++d) {
     const int64_t in = input.size(2 + d), out = out_shape[2 + d];
-    const bool scale_is_ratio =
-        o.size.empty() && !o.recompute_scale_factor
-            ? static_cast<float>(1.0 / o.scale_factor[count == 1 ? 0 : d]) == static_cast<float>(in) / static_cast<float>(out)
-            : true;
+    const bool scale_is_ratio = o.size.empty() && !o.recompute_scale_factor
+                                    ? static_cast<float>(1.0 / o.scale_factor[count == 1 ? 0 : d]) ==
+                                          static_cast<float>(in) / static_cast<float>(out)
+                                    : true;
     onednn_matches &= linear ? scale_is_ratio : out % in == 0 && scale_is_ratio;
   }
   if (onednn_matches)
-    return interpolate_on_onednn(input, linear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest,
-                                 out_shape);
+    return interpolate_on_onednn(
+        input, linear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest, out_shape);
   return interpolate_by_loops(input, grid, out_shape);
 }
 

@@ -10,9 +10,9 @@
 namespace nabla {
 
 struct InterpolateOptions {
-  std::vector<int64_t> size{};        // the output's spatial size: one number for every dim, or one per dim
-  std::vector<double> scale_factor{};  // or the scale: one, or one per dim (exactly one of size, scale_factor)
-  std::string mode = "nearest";        // "nearest", "linear" (3-D input), "bilinear" (4-D), "trilinear" (5-D)
+  std::vector<int64_t> size{};          // the output's spatial size: one number for every dim, or one per dim
+  std::vector<double> scale_factor{};   // or the scale: one, or one per dim (exactly one of size, scale_factor)
+  std::string mode = "nearest";         // "nearest", "linear" (3-D input), "bilinear" (4-D), "trilinear" (5-D)
   std::optional<bool> align_corners{};  // linear modes only; false by default
   bool recompute_scale_factor = false;  // true: coordinates from the computed size, not from scale_factor
 };

@@ -107,15 +107,17 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   const Tensor weighted = o.weight.defined() ? log_p * o.weight.reshape(class_shape) : log_p;
   const double smoothing = o.label_smoothing;
   if (target.defined() && target.dtype() == kFloat32) {  // class probabilities
-    NABLA_CHECK(target.shape() == input.shape(), "cross_entropy: expected an int64 target of class indices, or a "
-                "float32 target of class probabilities of the input's shape ", shape_str(input.shape()), ", got float32 ",
-                shape_str(target.shape()));
+    NABLA_CHECK(target.shape() == input.shape(),
+                "cross_entropy: expected an int64 target of class indices, or a "
+                "float32 target of class probabilities of the input's shape ",
+                shape_str(input.shape()), ", got float32 ", shape_str(target.shape()));
     NABLA_CHECK(o.reduction != Reduction::batchmean, "cross_entropy: reduction batchmean is for kl_div only");
     const Tensor p = smoothing > 0 ? target * (1 - smoothing) + smoothing / static_cast<double>(classes) : target;
     const Tensor losses = -sum(weighted * p, {class_dim});
     if (o.reduction == Reduction::none) return losses;
-    return o.reduction == Reduction::sum ? sum(losses)
-                                         : sum(losses) / static_cast<double>(input.numel() / std::max<int64_t>(classes, 1));
+    return o.reduction == Reduction::sum
+               ? sum(losses)
+               : sum(losses) / static_cast<double>(input.numel() / std::max<int64_t>(classes, 1));
   }
   const Tensor nll = nll_loss(log_p, target, {o.weight, o.ignore_index, o.reduction});
   if (smoothing == 0) return nll;
@@ -188,8 +190,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
   return reduce(o.weight.defined() ? recorded * o.weight : recorded, o.reduction, "binary_cross_entropy");
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
-                                        const BCEWithLogitsLossOptions& o) {
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsLossOptions& o) {
   check_pair(input, target, "binary_cross_entropy_with_logits");
   // (1 - t)·x + (1 + (pos_weight - 1)·t)·log(1 + e^-x): softplus(-x) is the stable log(1 + e^-x).
   const Tensor log_weight = o.pos_weight.defined() ? (o.pos_weight - 1.0) * target + 1.0 : Tensor();

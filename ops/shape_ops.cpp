@@ -367,8 +367,10 @@ Tensor pixel_shuffle(const Tensor& x, int64_t r) {
               " dimension(s)");
   NABLA_CHECK(r > 0, "pixel_shuffle expects a positive upscale_factor, but got ", r);
   const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
-  NABLA_CHECK(c % (r * r) == 0, "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
-              "of upscale_factor, but input.size(-3)=", c, " is not divisible by ", r * r);
+  NABLA_CHECK(c % (r * r) == 0,
+              "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+              "of upscale_factor, but input.size(-3)=",
+              c, " is not divisible by ", r * r);
   const int64_t out_c = c / (r * r);
   Shape split = with_batch(x, {out_c, r, r, h, w});
   const Tensor y = x.reshape(split).permute(batch_then(x, {0, 3, 1, 4, 2}));
@@ -381,8 +383,10 @@ Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
               " dimension(s)");
   NABLA_CHECK(r > 0, "pixel_unshuffle expects a positive downscale_factor, but got ", r);
   const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
-  NABLA_CHECK(h % r == 0 && w % r == 0, "pixel_unshuffle expects height and width to be divisible by "
-              "downscale_factor, but input.size(-2)=", h, " and input.size(-1)=", w, " with downscale_factor=", r);
+  NABLA_CHECK(h % r == 0 && w % r == 0,
+              "pixel_unshuffle expects height and width to be divisible by "
+              "downscale_factor, but input.size(-2)=",
+              h, " and input.size(-1)=", w, " with downscale_factor=", r);
   const Tensor y = x.reshape(with_batch(x, {c, h / r, r, w / r, r})).permute(batch_then(x, {0, 2, 4, 1, 3}));
   return y.reshape(with_batch(x, {c * r * r, h / r, w / r}));
 }

@@ -147,9 +147,8 @@ inline Tensor layer_golden(const FixtureCase& c, const std::string& name, const 
 }
 
 // One forward and backward of `forward` on the case's x<suffix> and g<suffix> against its y<suffix> and dx<suffix>.
-inline void check_layer_step(const FixtureCase& c, const std::function<Tensor(const Tensor&)>& forward,
-                             const Shape& in, const Shape& out, const std::string& suffix = "", double atol = 1e-5,
-                             double rtol = 1e-4) {
+inline void check_layer_step(const FixtureCase& c, const std::function<Tensor(const Tensor&)>& forward, const Shape& in,
+                             const Shape& out, const std::string& suffix = "", double atol = 1e-5, double rtol = 1e-4) {
   Tensor x = layer_golden(c, "x" + suffix, in).requires_grad_();
   const Tensor y = forward(x);
   check_close(y, layer_golden(c, "y" + suffix, out), atol, rtol);

@@ -161,9 +161,8 @@ TEST_CASE("gradient hooks: register_hook sees and may replace a gradient; post-a
     events.push_back("hook");
     return g * 2.0;
   });
-  w.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
-    events.push_back("ready " + std::to_string(leaf.grad().to_vector<float>()[0]));
-  });
+  w.register_post_accumulate_grad_hook(
+      [&](const Tensor& leaf) { events.push_back("ready " + std::to_string(leaf.grad().to_vector<float>()[0])); });
   const Tensor y = (w * w).sum() + (w * 3.0).sum();  // two uses of w: one hook call with their sum
   y.backward();
   CHECK(events == std::vector<std::string>{"hook", "ready 10.000000"});  // (2·1 + 3)·2

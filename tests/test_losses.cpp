@@ -14,8 +14,10 @@ namespace {
 
 Reduction reduction_of(FixtureCase& c) {
   const std::string r = c.count("reduction") ? c["reduction"] : "mean";
-  return r == "none" ? Reduction::none : r == "sum" ? Reduction::sum : r == "batchmean" ? Reduction::batchmean
-                                                                                        : Reduction::mean;
+  return r == "none"        ? Reduction::none
+         : r == "sum"       ? Reduction::sum
+         : r == "batchmean" ? Reduction::batchmean
+                            : Reduction::mean;
 }
 
 // The loss of the case's kind, through its nn layer.
@@ -30,7 +32,8 @@ Tensor loss_of(FixtureCase& c, const Tensor& x, const Tensor& t) {
   if (kind == "huber_loss") return nn::HuberLoss({r, field("delta", 1)})(x, t);
   if (kind == "binary_cross_entropy") return nn::BCELoss({.weight = tensor("weight"), .reduction = r})(x, t);
   if (kind == "binary_cross_entropy_with_logits")
-    return nn::BCEWithLogitsLoss({.weight = tensor("weight"), .reduction = r, .pos_weight = tensor("pos_weight")})(x, t);
+    return nn::BCEWithLogitsLoss({.weight = tensor("weight"), .reduction = r, .pos_weight = tensor("pos_weight")})(x,
+                                                                                                                   t);
   if (kind == "kl_div") return nn::KLDivLoss({.reduction = r, .log_target = c["log_target"] == "1"})(x, t);
   REQUIRE(kind == "cross_entropy");
   return nn::CrossEntropyLoss({.weight = tensor("weight"),
@@ -52,7 +55,8 @@ TEST_CASE("loss layers match PyTorch: the loss and its input gradient") {
     if (c["target"] == "index") target_shape.erase(target_shape.begin() + 1);
     Tensor target = layer_golden(c, "t", target_shape);
     if (c["target"] == "index") target = target.to(kInt64);
-    check_layer_step(c, [&](const Tensor& x) { return loss_of(c, x, target); }, shape, out);
+    check_layer_step(
+        c, [&](const Tensor& x) { return loss_of(c, x, target); }, shape, out);
     ++checked;
   }
   CHECK(checked == 23);
@@ -68,12 +72,15 @@ TEST_CASE("losses agree with finite differences") {
   const Tensor bits = gt(rand({3, 4}), scalar_tensor(0.5)).to(kFloat32);
   gradcheck([&](const std::vector<Tensor>& in) { return F::binary_cross_entropy(in[0], bits); },
             {rand({3, 4}) * 0.8 + 0.1}, {.eps = 1e-3});
-  gradcheck([&](const std::vector<Tensor>& in) {
-    return F::binary_cross_entropy_with_logits(in[0], bits, {.pos_weight = full({4}, 2.0)});
-  }, {randn({3, 4})});
+  gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        return F::binary_cross_entropy_with_logits(in[0], bits, {.pos_weight = full({4}, 2.0)});
+      },
+      {randn({3, 4})});
   const Tensor p = F::softmax(randn({3, 4}), 1);
-  gradcheck([&](const std::vector<Tensor>& in) { return F::kl_div(F::log_softmax(in[0], 1), p, {Reduction::batchmean}); },
-            {randn({3, 4})});
+  gradcheck(
+      [&](const std::vector<Tensor>& in) { return F::kl_div(F::log_softmax(in[0], 1), p, {Reduction::batchmean}); },
+      {randn({3, 4})});
   const Tensor labels = from_vector(std::vector<int64_t>{0, 3, 1}, {3});
   gradcheck([&](const std::vector<Tensor>& in) { return F::cross_entropy(in[0], labels, {.label_smoothing = 0.2}); },
             {randn({3, 4})});
@@ -84,9 +91,9 @@ TEST_CASE("losses raise PyTorch's errors") {
                        doctest::Contains("all elements of input should be between 0 and 1"), Error);
   CHECK_THROWS_WITH_AS(F::l1_loss(randn({2, 3}), randn({3, 2})),
                        doctest::Contains("target size [3, 2] is different to the input size [2, 3]"), Error);
-  CHECK_THROWS_WITH_AS(F::cross_entropy(randn({2, 3}), from_vector(std::vector<int64_t>{0, 1}, {2}),
-                                        {.label_smoothing = 1.5}),
-                       doctest::Contains("label_smoothing must be between 0.0 and 1.0"), Error);
+  CHECK_THROWS_WITH_AS(
+      F::cross_entropy(randn({2, 3}), from_vector(std::vector<int64_t>{0, 1}, {2}), {.label_smoothing = 1.5}),
+      doctest::Contains("label_smoothing must be between 0.0 and 1.0"), Error);
   CHECK_THROWS_WITH_AS(F::mse_loss(randn({2}), randn({2}), Reduction::batchmean),
                        doctest::Contains("batchmean is for kl_div only"), Error);
   CHECK_THROWS_WITH_AS(F::smooth_l1_loss(randn({2}), randn({2}), Reduction::mean, -1),

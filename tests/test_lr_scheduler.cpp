@@ -32,11 +32,10 @@ std::shared_ptr<S::LRScheduler> make_scheduler(int n, optim::Optimizer& o) {
     case 6: return std::make_shared<S::LambdaLR>(o, [](int64_t epoch) { return std::pow(0.95, epoch); });
     case 7: return std::make_shared<S::OneCycleLR>(o, S::OneCycleLROptions{.max_lr = {0.5, 0.05}, .total_steps = 300});
     case 8:
-      return std::make_shared<S::OneCycleLR>(o, S::OneCycleLROptions{.max_lr = {0.3},
-                                                                     .epochs = 10,
-                                                                     .steps_per_epoch = 30,
-                                                                     .anneal_strategy = "linear",
-                                                                     .three_phase = true});
+      return std::make_shared<S::OneCycleLR>(
+          o,
+          S::OneCycleLROptions{
+              .max_lr = {0.3}, .epochs = 10, .steps_per_epoch = 30, .anneal_strategy = "linear", .three_phase = true});
     case 9: return std::make_shared<S::CosineAnnealingWarmRestarts>(o, 10, 2, 1e-3);
     default: {
       auto warmup = std::make_shared<S::LinearLR>(o, 0.1, 1.0, 10);
@@ -74,8 +73,9 @@ TEST_CASE("every scheduler gives PyTorch's 300-step learning-rate sequence exact
         mismatches += rates[g] != expected[step * 2 + g];
         mismatches += momenta[g] != expected_momentum[step * 2 + g];
         if (mismatches == 1 && (rates[g] != expected[step * 2 + g] || momenta[g] != expected_momentum[step * 2 + g]))
-          FAIL_CHECK(std::setprecision(17) << "step " << step << " group " << g << ": lr " << rates[g] << " vs " << expected[step * 2 + g]
-                             << ", momentum " << momenta[g] << " vs " << expected_momentum[step * 2 + g]);
+          FAIL_CHECK(std::setprecision(17)
+                     << "step " << step << " group " << g << ": lr " << rates[g] << " vs " << expected[step * 2 + g]
+                     << ", momentum " << momenta[g] << " vs " << expected_momentum[step * 2 + g]);
       }
     }
     CHECK(mismatches == 0);

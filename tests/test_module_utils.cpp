@@ -23,7 +23,8 @@ struct Block : nn::Layer<Block> {
 
 struct Net : nn::Layer<Net> {
   Block block;
-  nn::ModuleList heads{nn::Linear({.in_features = 8, .out_features = 2}), nn::Linear({.in_features = 8, .out_features = 3})};
+  nn::ModuleList heads{nn::Linear({.in_features = 8, .out_features = 2}),
+                       nn::Linear({.in_features = 8, .out_features = 3})};
   Net() {
     register_module("block", block);
     register_module("heads", heads);
@@ -63,8 +64,9 @@ TEST_CASE("ModuleList and ModuleDict hold modules as children, printed as PyTorc
   list.push_back(nn::Linear({.in_features = 3, .out_features = 1}));
   CHECK(list.size() == 3);
   CHECK(list.at<nn::Linear>(2)->options.out_features == 1);
-  CHECK(nn::to_string(list) == "ModuleList(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n"
-                               "  (2): Linear(in_features=3, out_features=1, bias=True)\n)");
+  CHECK(nn::to_string(list) ==
+        "ModuleList(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n"
+        "  (2): Linear(in_features=3, out_features=1, bias=True)\n)");
   Tensor x = randn({4, 2});
   for (const auto& module : list) CHECK(module != nullptr);
   x = list.at<nn::Linear>(0)->forward(x);

@@ -42,12 +42,12 @@ TestLayer make_norm(FixtureCase& c) {
   }
   if (c["kind"] == "layer_norm")
     return test_layer<nn::LayerNorm>(nn::LayerNormOptions{.normalized_shape = numbers(c["normalized_shape"]),
-                                                     .eps = eps,
-                                                     .elementwise_affine = flag("elementwise_affine", true)});
+                                                          .eps = eps,
+                                                          .elementwise_affine = flag("elementwise_affine", true)});
   return test_layer<nn::GroupNorm>(nn::GroupNormOptions{.num_groups = std::stoll(c["num_groups"]),
-                                                   .num_channels = std::stoll(c["num_channels"]),
-                                                   .eps = eps,
-                                                   .affine = flag("affine", true)});
+                                                        .num_channels = std::stoll(c["num_channels"]),
+                                                        .eps = eps,
+                                                        .affine = flag("affine", true)});
 }
 
 }  // namespace

@@ -45,23 +45,29 @@ void check_against_pytorch(const std::string& name, Make make_optimizer) {
 template <class Options>
 std::vector<optim::ParamGroup<Options>> weights_and_biases(const Mlp& m, const Options& bias_options) {
   std::vector<Tensor> weights, biases;
-  for (const auto& [name, p] : m.named_parameters())
-    (name.ends_with("weight") ? weights : biases).push_back(p);
+  for (const auto& [name, p] : m.named_parameters()) (name.ends_with("weight") ? weights : biases).push_back(p);
   return {{.params = weights}, {.params = biases, .options = bias_options}};
 }
 
 TEST_CASE("SGD, Adam, AdamW, RMSprop and Adagrad follow PyTorch's losses for 20 steps") {
-  check_against_pytorch("sgd", [](Mlp& m) { return optim::SGD(m.parameters(), {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .weight_decay = 1e-3}); });
-  check_against_pytorch("sgd_nesterov", [](Mlp& m) { return optim::SGD(m.parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true}); });
+  check_against_pytorch("sgd", [](Mlp& m) {
+    return optim::SGD(m.parameters(), {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .weight_decay = 1e-3});
+  });
+  check_against_pytorch("sgd_nesterov", [](Mlp& m) {
+    return optim::SGD(m.parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true});
+  });
   check_against_pytorch("adam", [](Mlp& m) { return optim::Adam(m.parameters(), {.lr = 1e-2, .weight_decay = 1e-3}); });
-  check_against_pytorch("adam_amsgrad", [](Mlp& m) { return optim::Adam(m.parameters(), {.lr = 1e-2, .amsgrad = true}); });
+  check_against_pytorch("adam_amsgrad",
+                        [](Mlp& m) { return optim::Adam(m.parameters(), {.lr = 1e-2, .amsgrad = true}); });
   check_against_pytorch("adamw", [](Mlp& m) { return optim::AdamW(m.parameters(), {.lr = 1e-2}); });
-  check_against_pytorch("rmsprop", [](Mlp& m) { return optim::RMSprop(m.parameters(), {.lr = 1e-2, .weight_decay = 1e-3}); });
+  check_against_pytorch("rmsprop",
+                        [](Mlp& m) { return optim::RMSprop(m.parameters(), {.lr = 1e-2, .weight_decay = 1e-3}); });
   check_against_pytorch("rmsprop_centered", [](Mlp& m) {
     return optim::RMSprop(m.parameters(), {.lr = 5e-3, .momentum = 0.9, .centered = true});
   });
   check_against_pytorch("adagrad", [](Mlp& m) {
-    return optim::Adagrad(m.parameters(), {.lr = 0.1, .lr_decay = 0.01, .weight_decay = 1e-3, .initial_accumulator_value = 0.1});
+    return optim::Adagrad(m.parameters(),
+                          {.lr = 0.1, .lr_decay = 0.01, .weight_decay = 1e-3, .initial_accumulator_value = 0.1});
   });
 }
 

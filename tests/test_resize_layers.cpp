@@ -32,9 +32,11 @@ TEST_CASE("interpolate after a conv reads its blocked output, and agrees with fi
   const Tensor y = conv(randn({2, 3, 7, 7}));
   check_close(F::interpolate(y, {.scale_factor = {2.0}, .mode = "bilinear"}),
               F::interpolate(y.contiguous().clone(), {.scale_factor = {2.0}, .mode = "bilinear"}));
-  gradcheck([](const std::vector<Tensor>& in) {
-    return F::interpolate(in[0], {.size = {5, 4}, .mode = "bilinear", .align_corners = true});
-  }, {randn({1, 2, 3, 3})});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return F::interpolate(in[0], {.size = {5, 4}, .mode = "bilinear", .align_corners = true});
+      },
+      {randn({1, 2, 3, 3})});
   gradcheck([](const std::vector<Tensor>& in) { return F::interpolate(in[0], {.scale_factor = {1.5}}); },
             {randn({1, 2, 4, 3})});
 }
@@ -94,8 +96,8 @@ TEST_CASE("padding layers pad as F::pad does and print as PyTorch's") {
   CHECK(nn::to_string(nn::ZeroPad2d({.padding = 1})) == "ZeroPad2d((1, 1, 1, 1))");
   CHECK(nn::to_string(nn::ConstantPad1d({.padding = 2, .value = 3.5})) == "ConstantPad1d(padding=(2, 2), value=3.5)");
   CHECK(nn::to_string(nn::ReplicationPad3d({.padding = {1, 1, 1, 1, 2, 2}})) == "ReplicationPad3d((1, 1, 1, 1, 2, 2))");
-  CHECK_THROWS_WITH_AS(nn::ReflectionPad2d({.padding = {1, 2, 3}}), doctest::Contains("must be one number or 4 numbers"),
-                       Error);
+  CHECK_THROWS_WITH_AS(nn::ReflectionPad2d({.padding = {1, 2, 3}}),
+                       doctest::Contains("must be one number or 4 numbers"), Error);
   CHECK_THROWS_WITH_AS(nn::ReflectionPad2d({}), doctest::Contains("padding is required"), Error);
 }
 

@@ -23,7 +23,6 @@ std::ostream& null_stream() {
   return sink;
 }
 
-
 struct Evaluation {
   double loss;
   double accuracy;  // percent
@@ -100,7 +99,7 @@ int main(int argc, char** argv) {
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
-  distributed::Session session;  // under mpirun: one of its ranks; alone: a world of one
+  distributed::Session session;                // under mpirun: one of its ranks; alone: a world of one
   const bool lead = distributed::rank() == 0;  // rank 0 reports and writes the files
   std::ostream& out = lead ? std::cout : null_stream();
   try {
@@ -165,8 +164,8 @@ int main(int argc, char** argv) {
       const Evaluation result = evaluate(model, test, test_batch_size);
       if (lead)
         std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
-                  loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
-                  static_cast<double>(seen) / seconds);
+                    loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
+                    static_cast<double>(seen) / seconds);
       history.push_back({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
                          static_cast<double>(seen) / seconds});
       if (!lead) continue;

@@ -38,7 +38,7 @@ class DataLoader {
   std::vector<int64_t> order(int64_t epoch_index) const;
   int64_t num_batches() const;
   int64_t size() const { return inputs_.size(0); }  // the data set's
-  int64_t num_samples() const;                       // an epoch's (the sampler's share)
+  int64_t num_samples() const;                      // an epoch's (the sampler's share)
 
   DataLoaderOptions options;
 

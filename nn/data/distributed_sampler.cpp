@@ -36,7 +36,8 @@ std::vector<int64_t> DistributedSampler::operator()(int64_t epoch) const {
   if (all.size() < total) {  // pad by repeating from the start, as often as needed
     const std::vector<int64_t> head = all;
     while (all.size() < total)
-      all.insert(all.end(), head.begin(), head.begin() + static_cast<int64_t>(std::min(head.size(), total - all.size())));
+      all.insert(all.end(), head.begin(),
+                 head.begin() + static_cast<int64_t>(std::min(head.size(), total - all.size())));
   }
   all.resize(total);
   std::vector<int64_t> mine;

@@ -20,8 +20,8 @@ void Adagrad::check_options() const {
   for (const AdagradOptions& o : all_group_options()) {
     NABLA_CHECK(o.lr_decay >= 0.0, "Adagrad: Invalid lr_decay value: ", o.lr_decay);
     NABLA_CHECK(o.weight_decay >= 0.0, "Adagrad: Invalid weight_decay value: ", o.weight_decay);
-    NABLA_CHECK(o.initial_accumulator_value >= 0.0, "Adagrad: Invalid initial_accumulator_value value: ",
-                o.initial_accumulator_value);
+    NABLA_CHECK(o.initial_accumulator_value >= 0.0,
+                "Adagrad: Invalid initial_accumulator_value value: ", o.initial_accumulator_value);
     NABLA_CHECK(o.eps >= 0.0, "Adagrad: Invalid epsilon value: ", o.eps);
   }
 }

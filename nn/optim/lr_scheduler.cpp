@@ -44,7 +44,8 @@ void LRScheduler::apply(const std::vector<double>& lrs) {
 }
 
 SchedulerState LRScheduler::state_dict() const {
-  SchedulerState state{{"last_epoch", {static_cast<double>(last_epoch_)}}, {"base_lrs", base_lrs_}, {"_last_lr", last_lr_}};
+  SchedulerState state{
+      {"last_epoch", {static_cast<double>(last_epoch_)}}, {"base_lrs", base_lrs_}, {"_last_lr", last_lr_}};
   save(state);
   return state;
 }
@@ -78,8 +79,7 @@ std::vector<double> StepLR::get_lr() {
 
 std::vector<double> StepLR::closed_form_lr() {
   std::vector<double> lrs;
-  for (double base : base_lrs_)
-    lrs.push_back(base * std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_)));
+  for (double base : base_lrs_) lrs.push_back(base * std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_)));
   return lrs;
 }
 
@@ -133,7 +133,8 @@ std::vector<double> CosineAnnealingLR::get_lr() {
   std::vector<double> lrs;
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     const double lr = group_lr(g);
-    if (last_epoch_ == 0) lrs.push_back(lr);
+    if (last_epoch_ == 0)
+      lrs.push_back(lr);
     else if (py_mod(last_epoch_ - 1 - t_max_, 2 * t_max_) == 0)
       lrs.push_back(lr + (base_lrs_[g] - eta_min_) * (1 - std::cos(kPi / t_max)) / 2);
     else
@@ -156,9 +157,11 @@ std::vector<double> CosineAnnealingLR::closed_form_lr() {
 
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, int64_t total_iters)
     : LRScheduler(optimizer), start_(start_factor), end_(end_factor), total_iters_(total_iters) {
-  NABLA_CHECK(start_factor > 0 && start_factor <= 1, "LinearLR: Starting multiplicative factor expected to be greater "
+  NABLA_CHECK(start_factor > 0 && start_factor <= 1,
+              "LinearLR: Starting multiplicative factor expected to be greater "
               "than 0 and less or equal to 1.");
-  NABLA_CHECK(end_factor >= 0 && end_factor <= 1, "LinearLR: Ending multiplicative factor expected to be between 0 "
+  NABLA_CHECK(end_factor >= 0 && end_factor <= 1,
+              "LinearLR: Ending multiplicative factor expected to be between 0 "
               "and 1.");
   initial_step();
 }
@@ -167,11 +170,13 @@ std::vector<double> LinearLR::get_lr() {
   std::vector<double> lrs;
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     const double lr = group_lr(g);
-    if (last_epoch_ == 0) lrs.push_back(lr * start_);
-    else if (last_epoch_ > total_iters_) lrs.push_back(lr);
+    if (last_epoch_ == 0)
+      lrs.push_back(lr * start_);
+    else if (last_epoch_ > total_iters_)
+      lrs.push_back(lr);
     else
       lrs.push_back(lr * (1. + (end_ - start_) / (static_cast<double>(total_iters_) * start_ +
-                                                   static_cast<double>(last_epoch_ - 1) * (end_ - start_))));
+                                                  static_cast<double>(last_epoch_ - 1) * (end_ - start_))));
   }
   return lrs;
 }
@@ -194,9 +199,12 @@ std::vector<double> ConstantLR::get_lr() {
   std::vector<double> lrs;
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     const double lr = group_lr(g);
-    if (last_epoch_ == 0) lrs.push_back(lr * factor_);
-    else if (last_epoch_ != total_iters_) lrs.push_back(lr);
-    else lrs.push_back(lr * (1.0 / factor_));
+    if (last_epoch_ == 0)
+      lrs.push_back(lr * factor_);
+    else if (last_epoch_ != total_iters_)
+      lrs.push_back(lr);
+    else
+      lrs.push_back(lr * (1.0 / factor_));
   }
   return lrs;
 }
@@ -228,7 +236,8 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& o) : LRSch
   if (o.total_steps > 0) {
     total_steps_ = o.total_steps;
   } else {
-    NABLA_CHECK(o.epochs > 0 && o.steps_per_epoch > 0, who, ": You must define either total_steps OR (epochs AND "
+    NABLA_CHECK(o.epochs > 0 && o.steps_per_epoch > 0, who,
+                ": You must define either total_steps OR (epochs AND "
                 "steps_per_epoch)");
     total_steps_ = o.epochs * o.steps_per_epoch;
   }
@@ -268,8 +277,10 @@ double OneCycleLR::anneal(double start, double end, double pct) const {
 }
 
 std::vector<double> OneCycleLR::get_lr() {
-  NABLA_CHECK(last_epoch_ <= total_steps_, "OneCycleLR: Tried to step ", last_epoch_, " times. The specified number of "
-              "total steps is ", total_steps_);
+  NABLA_CHECK(last_epoch_ <= total_steps_, "OneCycleLR: Tried to step ", last_epoch_,
+              " times. The specified number of "
+              "total steps is ",
+              total_steps_);
   const auto step = static_cast<double>(last_epoch_);
   std::vector<double> lrs;
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
@@ -279,8 +290,7 @@ std::vector<double> OneCycleLR::get_lr() {
       if (step <= phase.end_step || i + 1 == phases_.size()) {
         const double pct = (step - start_step) / (phase.end_step - start_step);
         lrs.push_back(anneal(phase.start_lr[g], phase.end_lr[g], pct));
-        if (options_.cycle_momentum)
-          optimizer_.set_momentum(g, anneal(phase.start_momentum, phase.end_momentum, pct));
+        if (options_.cycle_momentum) optimizer_.set_momentum(g, anneal(phase.start_momentum, phase.end_momentum, pct));
         break;
       }
       start_step = phase.end_step;
@@ -323,11 +333,12 @@ void CosineAnnealingWarmRestarts::step_to(std::optional<int64_t> epoch) {
       if (t_mult_ == 1) {
         t_cur_ = static_cast<double>(*epoch % t_0_);
       } else {
-        const auto n = static_cast<int64_t>(std::log(static_cast<double>(*epoch) / static_cast<double>(t_0_) *
-                                                         static_cast<double>(t_mult_ - 1) + 1) /
-                                            std::log(static_cast<double>(t_mult_)));
+        const auto n = static_cast<int64_t>(
+            std::log(static_cast<double>(*epoch) / static_cast<double>(t_0_) * static_cast<double>(t_mult_ - 1) + 1) /
+            std::log(static_cast<double>(t_mult_)));
         const double grown = std::pow(static_cast<double>(t_mult_), static_cast<double>(n));
-        t_cur_ = static_cast<double>(*epoch) - static_cast<double>(t_0_) * (grown - 1) / static_cast<double>(t_mult_ - 1);
+        t_cur_ =
+            static_cast<double>(*epoch) - static_cast<double>(t_0_) * (grown - 1) / static_cast<double>(t_mult_ - 1);
         t_i_ = t_0_ * static_cast<int64_t>(grown);
       }
     } else {
@@ -356,10 +367,12 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
     : LRScheduler(optimizer), schedulers_(std::move(schedulers)), milestones_(std::move(milestones)) {
   NABLA_CHECK(!schedulers_.empty(), "SequentialLR: expects at least one scheduler");
   for (size_t i = 0; i < schedulers_.size(); ++i)
-    NABLA_CHECK(&schedulers_[i]->optimizer() == &optimizer, "SequentialLR: Sequential Schedulers expects all "
-                "schedulers to belong to the same optimizer, but got schedulers at index ", i,
-                " to be different than the optimizer passed in.");
-  NABLA_CHECK(milestones_.size() + 1 == schedulers_.size(), "SequentialLR: Sequential Schedulers expects number of "
+    NABLA_CHECK(&schedulers_[i]->optimizer() == &optimizer,
+                "SequentialLR: Sequential Schedulers expects all "
+                "schedulers to belong to the same optimizer, but got schedulers at index ",
+                i, " to be different than the optimizer passed in.");
+  NABLA_CHECK(milestones_.size() + 1 == schedulers_.size(),
+              "SequentialLR: Sequential Schedulers expects number of "
               "schedulers provided to be one more than the number of milestone points, but got number of schedulers ",
               schedulers_.size(), " and the number of milestones to be equal to ", milestones_.size());
   // As PyTorch: back to the initial rates, each scheduler's construction step undone, the first one restarted.
@@ -373,11 +386,13 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
 void SequentialLR::step_to(std::optional<int64_t> epoch) {
   NABLA_CHECK(!epoch, "SequentialLR: step(epoch) is not supported; call step()");
   ++last_epoch_;
-  const auto index = static_cast<size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) -
-                                         milestones_.begin());
+  const auto index =
+      static_cast<size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin());
   LRScheduler& scheduler = *schedulers_[index];
-  if (index > 0 && milestones_[index - 1] == last_epoch_) scheduler.step(0);
-  else scheduler.step();
+  if (index > 0 && milestones_[index - 1] == last_epoch_)
+    scheduler.step(0);
+  else
+    scheduler.step();
   last_lr_ = scheduler.get_last_lr();
 }
 

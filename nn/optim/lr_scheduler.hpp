@@ -24,7 +24,7 @@ class LRScheduler {
   LRScheduler(const LRScheduler&) = delete;
   LRScheduler& operator=(const LRScheduler&) = delete;
 
-  void step() { step_to(std::nullopt); }          // the next epoch, by the chainable form
+  void step() { step_to(std::nullopt); }        // the next epoch, by the chainable form
   void step(int64_t epoch) { step_to(epoch); }  // to `epoch`, by the closed form where there is one
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
@@ -151,8 +151,8 @@ class LambdaLR : public LRScheduler {
 };
 
 struct OneCycleLROptions {
-  std::vector<double> max_lr{};// one for all groups, or one per group (required)
-  int64_t total_steps = 0;     // or epochs · steps_per_epoch
+  std::vector<double> max_lr{};  // one for all groups, or one per group (required)
+  int64_t total_steps = 0;       // or epochs · steps_per_epoch
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;
   double pct_start = 0.3;

@@ -8,10 +8,14 @@
 
 namespace nabla::optim {
 
-Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes,
-                     const std::vector<double>& lrs, const char* name)
-    : params_(std::move(params)), state_(params_.size()), steps_(params_.size(), 0), lrs_(lrs),
-      initial_lrs_(lrs.size()), name_(name) {
+Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes, const std::vector<double>& lrs,
+                     const char* name)
+    : params_(std::move(params)),
+      state_(params_.size()),
+      steps_(params_.size(), 0),
+      lrs_(lrs),
+      initial_lrs_(lrs.size()),
+      name_(name) {
   NABLA_CHECK(!params_.empty(), name_, ": optimizer got an empty parameter list");
   for (size_t g = 0; g < group_sizes.size(); ++g) {
     NABLA_CHECK(group_sizes[g] > 0, name_, ": parameter group ", g, " has no parameters");
@@ -76,7 +80,8 @@ StateDict Optimizer::state_dict() const {
     if (steps_[i] > 0) out.insert(prefix + "step", scalar_tensor(static_cast<double>(steps_[i]), kInt64));
     for (const auto& [name, tensor] : state_[i]) out.insert(prefix + name, tensor);
   }
-  for (size_t g = 0; g < lrs_.size(); ++g) out.insert("param_groups." + std::to_string(g) + ".lr", scalar_tensor(lrs_[g]));
+  for (size_t g = 0; g < lrs_.size(); ++g)
+    out.insert("param_groups." + std::to_string(g) + ".lr", scalar_tensor(lrs_[g]));
   return out;
 }
 

@@ -99,15 +99,21 @@ class OptimizerWith : public Optimizer {
 
   std::optional<double> momentum(size_t group) const override {
     const Options& o = group_options_.at(group);
-    if constexpr (requires { o.betas.first; }) return o.betas.first;
-    else if constexpr (requires { o.momentum; }) return o.momentum;
-    else return std::nullopt;
+    if constexpr (requires { o.betas.first; })
+      return o.betas.first;
+    else if constexpr (requires { o.momentum; })
+      return o.momentum;
+    else
+      return std::nullopt;
   }
   void set_momentum(size_t group, double value) override {
     Options& o = group_options_.at(group);
-    if constexpr (requires { o.betas.first; }) o.betas.first = value;
-    else if constexpr (requires { o.momentum; }) o.momentum = value;
-    else Optimizer::set_momentum(group, value);
+    if constexpr (requires { o.betas.first; })
+      o.betas.first = value;
+    else if constexpr (requires { o.momentum; })
+      o.momentum = value;
+    else
+      Optimizer::set_momentum(group, value);
   }
 
  protected:

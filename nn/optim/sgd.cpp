@@ -19,7 +19,8 @@ void SGD::check_options() const {
   for (const SGDOptions& o : all_group_options()) {
     NABLA_CHECK(o.momentum >= 0.0, "SGD: Invalid momentum value: ", o.momentum);
     NABLA_CHECK(o.weight_decay >= 0.0, "SGD: Invalid weight_decay value: ", o.weight_decay);
-    NABLA_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: Nesterov momentum requires "
+    NABLA_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
+                "SGD: Nesterov momentum requires "
                 "a momentum and zero dampening");
   }
 }

@@ -156,16 +156,16 @@ TEST_CASE("the first bucket's all-reduce starts while backward still runs") {
   for (int step = 0; step < 3; ++step) F::nll_loss(ddp(data.x), data.y).backward();
   const auto& timeline = ddp.last_timeline();
   REQUIRE(timeline.bucket_started_ms.size() == ddp.num_buckets());
-  MESSAGE("buckets started at " << timeline.bucket_started_ms.front() << " ms ... "
-                                << timeline.bucket_started_ms.back() << " ms; backward ended at "
-                                << timeline.backward_ended_ms << " ms");
+  MESSAGE("buckets started at " << timeline.bucket_started_ms.front() << " ms ... " << timeline.bucket_started_ms.back()
+                                << " ms; backward ended at " << timeline.backward_ended_ms << " ms");
   CHECK(timeline.bucket_started_ms.front() < timeline.backward_ended_ms);
   CHECK(timeline.bucket_started_ms.front() < 0.5 * timeline.backward_ended_ms);  // early, not at the end
 }
 
 TEST_CASE("a model that differs between ranks is refused at construction, on every rank") {
   const nn::Linear differs({.in_features = 4, .out_features = rank() == 1 ? 3 : 2});
-  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::Linear>{differs}, doctest::Contains("the model on rank 1 differs"), Error);
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::Linear>{differs},
+                       doctest::Contains("the model on rank 1 differs"), Error);
 }
 
 TEST_CASE("a parameter without a gradient is named, unless find_unused_parameters") {
@@ -179,8 +179,7 @@ TEST_CASE("a parameter without a gradient is named, unless find_unused_parameter
   };
   nn::DistributedDataParallel strict(TwoHeads{});
   CHECK_THROWS_WITH_AS(strict(randn({3, 4})).sum().backward(),
-                       doctest::Contains("received no gradient in this backward: unused.weight, unused.bias"),
-                       Error);
+                       doctest::Contains("received no gradient in this backward: unused.weight, unused.bias"), Error);
   nn::DistributedDataParallel lenient(TwoHeads{}, {.find_unused_parameters = true});
   lenient(randn({3, 4})).sum().backward();
   CHECK(lenient.module.unused.weight.grad().abs().sum().item<float>() == 0);
@@ -198,4 +197,25 @@ TEST_CASE("DistributedSampler: disjoint equal shards covering the data, reshuffl
   for (int count : seen) CHECK(count >= 1);  // padding repeats a few when 10 does not divide evenly
   data::DataLoader loader(randn({10, 2}), randint(0, 2, {10}), {.batch_size = 2, .sampler = sampler});
   CHECK(loader.num_samples() == static_cast<int64_t>(epoch0.size()));
+}
+
+TEST_CASE("BatchNorm's running statistics are broadcast from rank 0 before each forward") {
+  struct WithNorm : nn::Layer<WithNorm> {
+    nn::Linear fc{{.in_features = 4, .out_features = 3}};
+    nn::BatchNorm1d bn{{.num_features = 3}};
+    WithNorm() {
+      register_module("fc", fc);
+      register_module("bn", bn);
+    }
+    Tensor forward(const Tensor& x) { return bn(fc(x)); }
+  };
+  nn::DistributedDataParallel ddp(WithNorm{});
+  manual_seed(50 + rank());
+  ddp(randn({8, 4}) * (rank() + 1)).sum().backward();  // each rank's batch moves its statistics differently
+  const auto before = dist::all_gather(ddp.module.bn.running_var.contiguous());
+  CHECK(max_abs_diff(before[0], before[1]) > 0);
+  ddp.eval();
+  ddp(randn({2, 4}));  // the forward starts by giving every rank rank 0's buffers
+  const auto after = dist::all_gather(ddp.module.bn.running_var.contiguous());
+  for (const auto& t : after) CHECK(max_abs_diff(t, before[0]) == 0);
 }

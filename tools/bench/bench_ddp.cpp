@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     const double ms = median(times), bytes = 4.0 * static_cast<double>(flat.numel());
     if (rank == 0)
       std::printf("ranks=%d elements=%lld allreduce_ms=%.3f algbw_GBps=%.2f busbw_GBps=%.2f\n", ranks,
-                  static_cast<long long>(flat.numel()), ms, bytes / ms / 1e6, bytes / ms / 1e6 * 2 * (ranks - 1) / ranks);
+                  static_cast<long long>(flat.numel()), ms, bytes / ms / 1e6,
+                  bytes / ms / 1e6 * 2 * (ranks - 1) / ranks);
     return 0;
   }
   const int64_t batch = global_batch / ranks;
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
                 static_cast<long long>(batch * ranks), median(step_ms),
                 static_cast<double>(batch * ranks) / median(step_ms) * 1000);
     if (!exposed_ms.empty())
-      std::printf(" backward_from_first_ready_ms=%.2f exposed_allreduce_ms=%.2f", median(backward_ms), median(exposed_ms));
+      std::printf(" backward_from_first_ready_ms=%.2f exposed_allreduce_ms=%.2f", median(backward_ms),
+                  median(exposed_ms));
     std::printf("\n");
   }
   return 0;
