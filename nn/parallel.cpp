@@ -1,6 +1,7 @@
 #include "nabla/nn/parallel.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
