@@ -118,7 +118,8 @@ TEST_CASE("DistributedDataParallel: ranks on equal shards end with the weights o
   }
   CHECK(ddp.num_buckets() > 1);
   const auto mine = ddp.module.state_dict(), reference = serial.state_dict();
-  for (const auto& [key, t] : mine) {
+  for (const auto& [name, t] : mine) {
+    const std::string key = name;  // a copy: clang before 16 cannot capture a structured binding
     CAPTURE(key);
     CHECK(max_abs_diff(t, *reference.find(key)) < 2e-4);
   }
