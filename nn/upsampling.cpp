@@ -12,30 +12,23 @@ Upsample::Upsample(const UpsampleOptions& opts) : options(opts) {
 
 Tensor Upsample::forward(const Tensor& input) { return interpolate(input, options); }
 
+namespace {
+// One value as itself, several as a Python tuple: "2.0", "(4, 5)".
+template <class T, class Format>
+std::string one_or_tuple(const std::vector<T>& values, Format format) {
+  if (values.size() == 1) return format(values[0]);
+  std::string s = "(";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + format(values[i]);
+  return s + ")";
+}
+}  // namespace
+
 std::string Upsample::extra_repr() const {
   // PyTorch's: "scale_factor=2.0, mode=nearest" or "size=(4, 5), mode=bilinear".
-  std::string s;
-  if (!options.scale_factor.empty()) {
-    s = "scale_factor=";
-    if (options.scale_factor.size() == 1) {
-      s += python_float(options.scale_factor[0]);
-    } else {
-      s += "(";
-      for (size_t i = 0; i < options.scale_factor.size(); ++i)
-        s += (i ? ", " : "") + python_float(options.scale_factor[i]);
-      s += ")";
-    }
-  } else {
-    s = "size=";
-    if (options.size.size() == 1) {
-      s += std::to_string(options.size[0]);
-    } else {
-      s += "(";
-      for (size_t i = 0; i < options.size.size(); ++i) s += (i ? ", " : "") + std::to_string(options.size[i]);
-      s += ")";
-    }
-  }
-  return s + ", mode=" + options.mode;
+  const std::string what = options.scale_factor.empty()
+                               ? "size=" + one_or_tuple(options.size, [](int64_t v) { return std::to_string(v); })
+                               : "scale_factor=" + one_or_tuple(options.scale_factor, python_float);
+  return what + ", mode=" + options.mode;
 }
 
 PixelShuffle::PixelShuffle(const PixelShuffleOptions& opts) : options(opts) {
