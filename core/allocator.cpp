@@ -104,7 +104,7 @@ void* Storage::plain_for_write() {
   void* data = plain();
   std::lock_guard lock(mutex_);
   native_.reset();
-  nan_free_.store(false, std::memory_order_release);
+  known_.store(0, std::memory_order_release);
   return data;
 }
 

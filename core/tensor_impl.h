@@ -42,10 +42,13 @@ struct Storage {
   std::shared_ptr<const NativeCopy> native() const;
   // Keeps `copy` (which holds the current values) beside the plain bytes, for the next oneDNN reader.
   void attach_native(std::shared_ptr<const NativeCopy> copy);
-  // Whether the values are known to hold no NaN (an op scanned them, or made them from values that had
-  // none), so the ops that must look for NaN (ops/onednn.h, has_nan) need not scan again. A write forgets it.
-  bool known_nan_free() const { return nan_free_.load(std::memory_order_acquire); }
-  void mark_nan_free() { nan_free_.store(true, std::memory_order_release); }
+  // Whether the values are known to hold no NaN, or to be all finite (an op scanned them, or made them from
+  // values that were), so the ops that must look for NaN or inf (ops/onednn.h) need not scan again. A write
+  // forgets it.
+  bool known_nan_free() const { return known_.load(std::memory_order_acquire) >= kNanFree; }
+  bool known_finite() const { return known_.load(std::memory_order_acquire) == kFinite; }
+  void mark_nan_free() { known_.fetch_or(kNanFree, std::memory_order_acq_rel); }
+  void mark_finite() { known_.store(kFinite, std::memory_order_release); }
 
   const size_t nbytes;
   uint64_t version = 0;
@@ -55,7 +58,8 @@ struct Storage {
   mutable std::mutex mutex_;
   void* data_ = nullptr;
   std::atomic<bool> plain_valid_;
-  std::atomic<bool> nan_free_{false};
+  static constexpr uint8_t kNanFree = 1, kFinite = 3;  // finite implies NaN-free
+  std::atomic<uint8_t> known_{0};
   std::shared_ptr<const NativeCopy> native_;
 };
 

@@ -488,7 +488,10 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     const Tensor y = degenerate(g, input, weight, bias);
     return params.relu ? relu(y) : y;
   }
-  return onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, params, who); });
+  const Tensor y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, params, who); });
+  if (params.relu || onednn::known_finite({input, weight, bias}))  // a fused ReLU ran only on finite operands
+    onednn::mark_finite(y);
+  return y;
 }
 
 namespace {

@@ -131,6 +131,10 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
     args.emplace(DNNL_ARG_WORKSPACE, workspace);
   }
   onednn::execute(primitive, args);
+  // oneDNN's fused ReLU turns NaN into 0 (PyTorch's keeps it). With batch statistics, a NaN or inf in the input
+  // shows in them: then the norm runs again unfused. (Running statistics are checked on the input before.)
+  if (relu && batch_stats && (onednn::has_non_finite(mean) || onednn::has_non_finite(var)))
+    return nabla::relu(batch_norm_on_onednn(input, running_mean, running_var, o, false));
   if (batch_stats) update_running_stats(running_mean, running_var, mean, var, o.momentum, x.numel() / channels);
   return autograd::record(
       relu ? "ReluBackward0" : "NativeBatchNormBackward0", y.finish(), {input, o.weight, o.bias},
@@ -286,7 +290,8 @@ Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Te
                        const BatchNormFuncOptions& o) {
   check_batch_norm(input, running_mean, running_var, o);
   // oneDNN's fused ReLU turns NaN into 0 (PyTorch's keeps it): fused only for finite input, whose output is finite.
-  if (input.numel() == 0 || input.dim() > 5 || onednn::has_non_finite(onednn::dense(input.detach())))
+  // With batch statistics batch_norm_on_onednn checks them instead of scanning the input here.
+  if (input.numel() == 0 || input.dim() > 5 || (!o.training && onednn::has_non_finite(onednn::dense(input.detach()))))
     return relu(batch_norm(input, running_mean, running_var, o));
   return batch_norm_on_onednn(input, running_mean, running_var, o, true);
 }

@@ -231,8 +231,19 @@ void mark_nan_free(const Tensor& t) {
 }
 
 bool has_non_finite(const Tensor& t) {
-  return t.dtype() == kFloat32 &&
-         any_value(t, [](float v) { return !(v - v == 0.f); });  // inf - inf and NaN - NaN are NaN
+  if (t.dtype() != kFloat32 || t.impl()->storage->known_finite()) return false;
+  if (any_value(t, [](float v) { return !(v - v == 0.f); })) return true;  // inf - inf and NaN - NaN are NaN
+  if (whole(t)) t.impl()->storage->mark_finite();
+  return false;
+}
+
+bool known_finite(std::initializer_list<Tensor> tensors) {
+  return std::all_of(tensors.begin(), tensors.end(),
+                     [](const Tensor& t) { return !t.defined() || t.impl()->storage->known_finite(); });
+}
+
+void mark_finite(const Tensor& t) {
+  if (whole(t)) t.impl()->storage->mark_finite();
 }
 
 bool has_native(const Tensor& t) { return native_of(t) != nullptr; }

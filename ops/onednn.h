@@ -121,6 +121,12 @@ dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& ke
 // copy is scanned as it is: its padding is zeros). For the ops whose oneDNN kernels would hide a NaN.
 bool has_nan(const Tensor& t);
 bool has_non_finite(const Tensor& t);
+// A scan that finds t finite remembers it (for a whole storage) until t is written. An op whose result is finite
+// for finite operands, unless it overflows float's range (a conv), marks its result finite when its operands are
+// known to be: a chain of convs with fused ReLUs (each must see finite input) then scans its input once, not before
+// every conv. Overflow past ±3.4e38 inside such a chain is not tracked.
+bool known_finite(std::initializer_list<Tensor> tensors);  // every defined one
+void mark_finite(const Tensor& t);
 // Notes that t (a whole storage) holds no NaN: made by a NaN-keeping op (ReLU, max pooling) from NaN-free input.
 // has_nan then answers without scanning (a conv → ReLU → max-pool chain scans once, not twice).
 void mark_nan_free(const Tensor& t);

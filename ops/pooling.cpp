@@ -58,7 +58,7 @@ onednn::Cache<PoolPrimitives> pool_cache;
 // One max or average pooling over a batched input, on oneDNN, with explicit left/right padding. It reads
 // the input in the layout it comes in and leaves its result in the layout oneDNN derives from it.
 Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const PoolParams& p, const Shape& pad_l,
-                      const Shape& pad_r, const Shape& out_size) {
+                      const Shape& pad_r, const Shape& out_size, const char* node = nullptr) {
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc src = onednn::layout_of(x);
   Shape out_shape{x.size(0), x.size(1)};
@@ -91,7 +91,10 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   onednn::execute(primitive, args);
   if (!training) return y.finish();
   return autograd::record(
-      algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0" : "AvgPoolBackward0", y.finish(), {input},
+      node                                        ? node
+      : algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0"
+                                                  : "AvgPoolBackward0",
+      y.finish(), {input},
       [prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](const Tensor& g,
                                                                                                const autograd::Needs&) {
         const auto& [backward_pd, backward] = prims->backward.get([&] {
@@ -320,8 +323,26 @@ Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, in
                 ": Expected input to have non-zero size for non-batch dimensions, but input "
                 "has sizes ",
                 shape_str(input.shape()));
-  return pool_by_loops(input, windows_of(input, output_size), output_size, max,
-                       max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0");
+  const char* node = max ? "AdaptiveMaxPool2DBackward0" : "AdaptiveAvgPool2DBackward0";
+  // Input sizes that are whole multiples of the output's make equal, disjoint windows: an ordinary average pooling
+  // with kernel = stride = in / out, which oneDNN runs in the input's layout (global pooling after a conv stays
+  // in its blocked layout).
+  bool uniform = !max && input.dim() == dims + 2 && input.numel() > 0;
+  PoolParams p{};
+  for (int64_t d = 0; d < dims && uniform; ++d) {
+    const int64_t in = input.size(input.dim() - dims + d), out = output_size[d];
+    uniform = out > 0 && in % out == 0;
+    p.kernel.push_back(uniform ? in / out : 1);
+    p.stride.push_back(p.kernel.back());
+    p.dilation.push_back(1);
+  }
+  if (uniform) {
+    const Shape no_pad(dims, 0);
+    return onednn::guarded(who, [&] {
+      return pool_on_onednn(input, dnnl::algorithm::pooling_avg_exclude_padding, p, no_pad, no_pad, output_size, node);
+    });
+  }
+  return pool_by_loops(input, windows_of(input, output_size), output_size, max, node);
 }
 
 // ---- the rank-specific spellings

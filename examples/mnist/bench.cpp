@@ -9,26 +9,16 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/timing.hpp"
 #include "mnist/net.hpp"
 
 using namespace nabla;
+using examples::median;
+using examples::stats;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  char buffer[128];
-  std::snprintf(buffer, sizeof buffer, "med=%.1f min=%.1f max=%.1f n=%zu", median, v.front(), v.back(), v.size());
-  return buffer;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 bool winograd = false;
 

@@ -1,0 +1,92 @@
+// The MobileNet example's speed, printed as mobilenet_reference.py prints it ("M," lines), so that
+// tools/bench/mobilenet.py can run the two side by side: training images/s at batch 128 (Adam + cosine
+// schedule, as the example trains) and inference images/s at batch 1000 (BatchNorm folded into the convs).
+//   mobilenet_bench --threads 2 --what train,infer
+#include <CLI/CLI.hpp>
+#include <nabla/nabla.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "common/timing.hpp"
+#include "mobilenet/net.hpp"
+
+using namespace nabla;
+namespace F = nabla::nn::functional;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kBatch = 128;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+void train(const data::Mnist& data, int threads) {
+  nn::Sequential model = mobilenet::make_model();
+  optim::Adam optimizer(model.parameters(), {.lr = 2e-3});
+  optim::lr_scheduler::CosineAnnealingLR schedule(optimizer, 1000000);
+  data::DataLoader loader(data.images, data.labels, {.batch_size = kBatch, .shuffle = true, .seed = 0});
+  const auto order = loader.order(0);
+  int64_t next = 0;
+  const auto step = [&] {
+    const auto [x, y] = loader.batch(order, next++);
+    optimizer.zero_grad();
+    F::cross_entropy(model(x), y).backward();
+    optimizer.step();
+    schedule.step();
+  };
+  for (int i = 0; i < 5; ++i) step();  // warm-up, as the twin
+  std::vector<double> rates;
+  for (int chunk = 0; chunk < 7; ++chunk) {
+    const auto start = Clock::now();
+    for (int i = 0; i < 10; ++i) step();
+    rates.push_back(10 * kBatch / seconds_since(start));
+  }
+  std::printf("M,train_imgs_per_s,threads=%d,batch=%lld,%s\n", threads, static_cast<long long>(kBatch),
+              examples::stats(rates).c_str());
+}
+
+void infer(const data::Mnist& test, int threads) {
+  nn::Sequential model = mobilenet::make_model();
+  model.eval();
+  nn::Sequential folded = mobilenet::fold_batchnorm(model);
+  NoGradGuard no_grad;
+  folded(test.images.narrow(0, 0, 1000));
+  std::vector<double> rates;
+  for (int64_t i = 0; i < test.size(); i += 1000) {
+    const auto start = Clock::now();
+    folded(test.images.narrow(0, i, 1000));
+    rates.push_back(1000 / seconds_since(start));
+  }
+  std::printf("M,infer_imgs_per_s,threads=%d,batch=1000,%s\n", threads, examples::stats(rates).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"MobileNet speed, in mobilenet_reference.py's output format."};
+  int threads = 2;
+  uint64_t seed = 1;
+  std::string what = "train,infer", data_dir = "/usr/share/datasets/fashion-mnist";
+  app.add_option("--threads", threads);
+  app.add_option("--what", what);
+  app.add_option("--data", data_dir);
+  app.add_option("--seed", seed);
+  CLI11_PARSE(app, argc, argv);
+  set_num_threads(threads);
+  std::printf("# nabla threads=%d\n", get_num_threads());
+  std::stringstream parts(what);
+  for (std::string part; std::getline(parts, part, ',');) {
+    manual_seed(seed);
+    if (part == "train") {
+      train(data::load_mnist(data_dir, {.train = true}), threads);
+    } else if (part == "infer") {
+      infer(data::load_mnist(data_dir, {.train = false}), threads);
+    } else {
+      std::fprintf(stderr, "unknown --what %s\n", part.c_str());
+      return 2;
+    }
+    std::fflush(stdout);
+  }
+}

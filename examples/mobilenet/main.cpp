@@ -1,0 +1,145 @@
+// The depthwise-separable CNN of mobilenet_reference.py trained on Fashion-MNIST (or any MNIST-format folder):
+// Adam with a cosine learning-rate schedule stepped every batch, as its PyTorch twin. It prints the model, a
+// summary of parameters and multiply-adds against standard 3×3 convs, and evaluates with BatchNorm folded into
+// the convs.
+//
+//   mobilenet --epochs 5 --save runs/mobilenet      # trains, evaluates, checkpoints after each epoch
+//   mobilenet --resume runs/mobilenet/checkpoint.safetensors --epochs 8
+#include <CLI/CLI.hpp>
+#include <nabla/nabla.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "common/checkpoint.hpp"
+#include "common/report.hpp"
+#include "mobilenet/net.hpp"
+
+using namespace nabla;
+namespace F = nabla::nn::functional;
+
+namespace {
+
+struct Evaluation {
+  double loss;
+  double accuracy;  // percent
+};
+
+// The whole test set through the inference network: BatchNorm folded into the convs, ReLUs fused.
+Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batch_size) {
+  model.eval();
+  nn::Sequential folded = mobilenet::fold_batchnorm(model);
+  model.train();
+  NoGradGuard no_grad;
+  double loss = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < test.size(); i += batch_size) {
+    const int64_t n = std::min(batch_size, test.size() - i);
+    const Tensor logits = folded(test.images.narrow(0, i, n));
+    const Tensor target = test.labels.narrow(0, i, n);
+    loss += F::cross_entropy(logits, target, {.reduction = Reduction::sum}).item<float>();
+    correct += (logits.argmax(1) == target).sum().item<int64_t>();
+  }
+  const auto total = static_cast<double>(test.size());
+  return {loss / total, 100.0 * static_cast<double>(correct) / total};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Trains a depthwise-separable CNN (MobileNet v1 style) on an MNIST-format data set with Nabla."};
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv;
+  int epochs = 5, threads = 0;
+  int64_t batch_size = 128, test_batch_size = 1000, limit = 0;
+  double lr = 2e-3;
+  uint64_t seed = 1;
+  bool quiet = false;
+  app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
+      ->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")->capture_default_str();
+  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
+  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")->capture_default_str();
+  app.add_option("--lr", lr, "Adam's initial learning rate (cosine-annealed to 0 over all steps)")
+      ->capture_default_str();
+  app.add_option("--seed", seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+  app.add_option("--save", save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
+  app.add_option("--resume", resume, "continue from this checkpoint");
+  app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
+  app.add_option("--limit", limit, "train on the first N images only (smoke tests)");
+  app.add_flag("--quiet", quiet, "no progress bar");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (threads > 0) set_num_threads(threads);
+    const data::Mnist train = data::load_mnist(data_dir, {.train = true});
+    const data::Mnist test = data::load_mnist(data_dir, {.train = false});
+    const int64_t train_size = limit > 0 ? std::min(limit, train.size()) : train.size();
+    std::cout << "data: " << train_size << " training and " << test.size() << " test images from " << data_dir << ", "
+              << get_num_threads() << " threads\n";
+
+    manual_seed(seed);
+    nn::Sequential model = mobilenet::make_model();
+    std::cout << model << "\n\n" << mobilenet::to_string(mobilenet::summarize()) << "\n";
+    data::DataLoader loader(train.images.narrow(0, 0, train_size), train.labels.narrow(0, 0, train_size),
+                            {.batch_size = batch_size, .shuffle = true, .seed = seed});
+    optim::Adam optimizer(model.parameters(), {.lr = lr});
+    optim::lr_scheduler::CosineAnnealingLR schedule(optimizer, epochs * loader.num_batches());
+    int first_epoch = 1;
+    if (!resume.empty()) {
+      const examples::Checkpoint checkpoint = examples::load_checkpoint(resume, "mobilenet");
+      model.load_state_dict(checkpoint.part("model"));
+      optimizer.load_state_dict(checkpoint.part("optimizer"));
+      schedule.step(checkpoint.epoch * loader.num_batches());  // where the cosine was after that many steps
+      first_epoch = checkpoint.epoch + 1;
+      std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
+    }
+    if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
+    if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
+    std::vector<examples::EpochMetrics> history =
+        log_csv.empty() ? std::vector<examples::EpochMetrics>{} : examples::read_metrics_csv(log_csv);
+    std::erase_if(history, [&](const auto& m) { return m.epoch >= first_epoch; });
+
+    for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
+      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), std::cout, quiet ? 1 << 30 : 100, "img");
+      const auto start = std::chrono::steady_clock::now();
+      const auto order = loader.order(epoch);
+      double loss_sum = 0;
+      int64_t seen = 0;
+      for (int64_t i = 0; i < loader.num_batches(); ++i) {
+        const auto [x, y] = loader.batch(order, i);
+        optimizer.zero_grad();
+        const Tensor loss = F::cross_entropy(model(x), y);
+        loss.backward();
+        optimizer.step();
+        schedule.step();
+        const float value = loss.item<float>();
+        loss_sum += value * static_cast<double>(x.size(0));
+        seen += x.size(0);
+        if (!quiet) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double train_loss = loss_sum / static_cast<double>(seen);
+      if (!quiet) bar.finish("loss " + std::to_string(train_loss).substr(0, 6));
+      const Evaluation result = evaluate(model, test, test_batch_size);
+      std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
+                  train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds);
+      std::fflush(stdout);
+      history.push_back(
+          {epoch, train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds});
+      if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
+      if (!save_dir.empty()) {
+        examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
+                                  {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
+                                  "nabla mobilenet example");
+        examples::write_training_curve_svg(save_dir + "/training_curve.svg", "MobileNet (Nabla)", history);
+      }
+    }
+    if (!save_dir.empty())
+      std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
