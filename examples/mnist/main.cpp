@@ -7,11 +7,11 @@
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
+#include "common/checkpoint.hpp"
 #include "common/report.hpp"
 #include "mnist/net.hpp"
 
@@ -48,32 +48,6 @@ Evaluation evaluate(Net& model, const data::Mnist& test, int64_t batch_size) {
   model.train();
   const auto total = sums.to_vector<float>();
   return {total[0] / static_cast<double>(test.size()), 100.0 * total[1] / static_cast<double>(test.size())};
-}
-
-// Model and optimizer in one safetensors file, written atomically; the epoch goes in its metadata.
-void save_checkpoint(const std::string& path, const Net& model, const optim::Adam& optimizer, int epoch) {
-  StateDict all;
-  for (const auto& [key, tensor] : model.state_dict()) all.insert("model." + key, tensor);
-  for (const auto& [key, tensor] : optimizer.state_dict()) all.insert("optimizer." + key, tensor);
-  save(all, path, {{"epoch", std::to_string(epoch)}, {"format", "nabla mnist example"}});
-}
-
-int load_checkpoint(const std::string& path, Net& model, optim::Adam& optimizer) {
-  Metadata metadata;
-  const StateDict all = load(path, &metadata);
-  StateDict model_state, optimizer_state;
-  for (const auto& [key, tensor] : all) {
-    if (key.rfind("model.", 0) == 0) model_state.insert(key.substr(6), tensor);
-    else if (key.rfind("optimizer.", 0) == 0) optimizer_state.insert(key.substr(10), tensor);
-  }
-  model.load_state_dict(model_state);
-  optimizer.load_state_dict(optimizer_state);
-  const std::string& text = metadata["epoch"];
-  int epoch = -1;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
-  NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && epoch >= 0, "mnist: checkpoint '", path,
-              "' has no valid epoch in its metadata (got '", text, "')");
-  return epoch;
 }
 
 int main(int argc, char** argv) {
@@ -118,7 +92,10 @@ int main(int argc, char** argv) {
     out << model << "\n";
     int first_epoch = 1;
     if (!resume.empty()) {
-      first_epoch = load_checkpoint(resume, model, optimizer) + 1;
+      const examples::Checkpoint checkpoint = examples::load_checkpoint(resume, "mnist");
+      model.load_state_dict(checkpoint.part("model"));
+      optimizer.load_state_dict(checkpoint.part("optimizer"));
+      first_epoch = checkpoint.epoch + 1;
       optimizer.set_lr(lr);
       out << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
     }
@@ -171,13 +148,15 @@ int main(int argc, char** argv) {
       if (!lead) continue;
       if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
       if (!save_dir.empty()) {
-        save_checkpoint(save_dir + "/checkpoint.safetensors", model, optimizer, epoch);
+        examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
+                                  {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
+                                  "nabla mnist example");
         examples::write_training_curve_svg(save_dir + "/training_curve.svg", "MNIST CNN (Nabla)", history);
       }
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     if (distributed::world_size() > 1) distributed::abort(1, std::string("error: ") + e.what());  // the whole job
     std::cerr << "error: " << e.what() << "\n";
     return 1;

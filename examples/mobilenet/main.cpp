@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }

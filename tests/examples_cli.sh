@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# MobileNet and DCGAN end to end on a subset of Fashion-MNIST: MobileNet trains an epoch, resumes for a second
+# and leaves its files; a tiny MNIST classifier is trained, the DCGAN trains an epoch scored with it, then
+# `generate` writes PNG samples; a missing checkpoint is refused by name.
+# Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR
+set -euo pipefail
+mobilenet=$1 dcgan=$2 mnist=$3 work=$4
+rm -rf "$work" && mkdir -p "$work"
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+
+"$mobilenet" --threads 2 --epochs 1 --limit 1024 --save "$work/mobilenet" --quiet > "$work/mobilenet.log"
+grep -q "depthwise-separable blocks: 8.3x fewer parameters" "$work/mobilenet.log"
+grep -q "^epoch 1: " "$work/mobilenet.log"
+"$mobilenet" --threads 2 --epochs 2 --limit 1024 --save "$work/mobilenet" --quiet \
+  --resume "$work/mobilenet/checkpoint.safetensors" > "$work/mobilenet_resume.log"
+grep -q "resumed from .* after epoch 1" "$work/mobilenet_resume.log" && grep -q "^epoch 2: " "$work/mobilenet_resume.log"
+[ "$(wc -l < "$work/mobilenet/metrics.csv")" -eq 3 ]  # header + epochs 1 and 2
+test -s "$work/mobilenet/training_curve.svg"
+
+"$mnist" --threads 2 --epochs 1 --limit 1024 --save "$work/mnist" --quiet > "$work/mnist.log"
+"$dcgan" train --threads 2 --epochs 1 --limit 1280 --score-samples 1000 --save "$work/dcgan" --quiet \
+  --classifier "$work/mnist/checkpoint.safetensors" > "$work/dcgan.log"
+grep -q "^score of the 10000 real test images: " "$work/dcgan.log"
+grep -qE "^epoch 1: loss D [0-9.]+, loss G [0-9.]+, score [0-9.]+ " "$work/dcgan.log"
+is_png "$work/dcgan/samples_epoch_1.png"
+[ "$(wc -l < "$work/dcgan/losses.csv")" -eq 2 ]
+"$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 3 --out "$work/samples" > "$work/generate.log"
+for f in sample_0000.png sample_0001.png sample_0002.png grid.png; do is_png "$work/samples/$f"; done
+[ ! -e "$work/samples/sample_0003.png" ]
+if "$dcgan" generate --model "$work/missing.safetensors" --out "$work/none" 2> "$work/missing.log"; then exit 1; fi
+grep -q "missing.safetensors" "$work/missing.log"
+if "$mobilenet" --epochs 1 --limit 128 --save "$work/mobilenet.log" --quiet > /dev/null 2> "$work/file.log"; then exit 1; fi
+grep -q "^error: .*mobilenet.log" "$work/file.log"  # --save naming a file: an error, not a crash
+echo "examples CLI: mobilenet trains and resumes, dcgan trains, scores and generates"
