@@ -143,6 +143,34 @@ TEST_CASE("NaN and Inf propagate as in PyTorch: relu, clamp, fused conv+relu") {
   CHECK_FALSE(all_nan(conv.forward_relu(image)));
 }
 
+TEST_CASE(
+    "a tensor known to be finite forgets it when written; BatchNorm + ReLU in training finds NaN in its "
+    "statistics") {
+  manual_seed(14);
+  nn::Conv2d first({.in_channels = 1, .out_channels = 2, .kernel_size = 1});
+  nn::Conv2d second({.in_channels = 2, .out_channels = 2, .kernel_size = 1});
+  NoGradGuard no_grad;
+  Tensor hidden = first.forward_relu(ones({1, 1, 2, 2}));  // scanned once, then known finite down the chain
+  CHECK_FALSE(std::isnan(second.forward_relu(hidden).to_vector<float>()[0]));
+  hidden.data_ptr<float>()[0] = kNan;  // a write: what was known is forgotten
+  const auto out = second.forward_relu(hidden).to_vector<float>();
+  CHECK(std::isnan(out[0]));  // both output channels at that pixel, as PyTorch's unfused ReLU keeps them
+  CHECK(std::isnan(out[4]));
+  CHECK_FALSE(std::isnan(out[1]));
+
+  nn::BatchNorm2d norm({.num_features = 2});
+  Tensor x = randn({4, 2, 3, 3});
+  x.data_ptr<float>()[0] = kNan;
+  const auto y = norm.forward_relu(x).to_vector<float>();
+  CHECK(std::isnan(y[0]));  // channel 0 normalised by a NaN mean: NaN everywhere
+  CHECK(std::isnan(y[8]));
+  CHECK_FALSE(std::isnan(y[9]));                         // channel 1 is clean
+  CHECK(norm.num_batches_tracked.item<int64_t>() == 1);  // the fused attempt did not move the running stats
+  const auto mean = norm.running_mean.to_vector<float>();
+  CHECK(std::isnan(mean[0]));
+  CHECK_FALSE(std::isnan(mean[1]));
+}
+
 TEST_CASE("softmax, log_softmax and cross_entropy of NaN or +inf logits are NaN, as in PyTorch") {
   for (const std::vector<float>& row :
        {std::vector<float>{1, kInf, 0}, std::vector<float>{1, kNan, 0}, std::vector<float>{-kInf, -kInf}}) {

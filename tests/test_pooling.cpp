@@ -71,6 +71,22 @@ TEST_CASE("max pooling without a gradient runs the inference primitive and agree
   CHECK(inference.to_vector<float>() == F::max_pool2d(x.clone().requires_grad_(), {.kernel_size = 2}).to_vector<float>());
 }
 
+TEST_CASE("adaptive average pooling over whole multiples runs as oneDNN average pooling, in the input's layout") {
+  manual_seed(62);
+  nn::Conv2d conv({.in_channels = 3, .out_channels = 32, .kernel_size = 3, .padding = 1});
+  const Tensor x = conv(randn({2, 3, 8, 6}));  // a blocked oneDNN layout
+  const Tensor plain = x.detach().contiguous();
+  // Each output cell is the mean of its (8/out_h) × (6/out_w) window; (1, 1) is global pooling.
+  for (const Shape& out : {Shape{1, 1}, Shape{4, 3}, Shape{8, 6}, Shape{2, 1}}) {
+    const Tensor y = F::adaptive_avg_pool2d(x, {out[0], out[1]});
+    CHECK(y.grad_fn()->name == "AdaptiveAvgPool2DBackward0");
+    const Tensor expected = plain.reshape({2, 32, out[0], 8 / out[0], out[1], 6 / out[1]}).mean({3, 5});
+    test::check_close(y, expected, 1e-5, 1e-5);
+  }
+  test::gradcheck([](const auto& in) { return F::adaptive_avg_pool2d(in[0], {2, 3}); }, {randn({1, 2, 4, 6})});
+  test::gradcheck([](const auto& in) { return F::adaptive_avg_pool3d(in[0], 1); }, {randn({2, 2, 2, 3, 2})});
+}
+
 TEST_CASE("pooling layers print PyTorch's repr") {
   CHECK(to_string(nn::MaxPool2d({.kernel_size = 2})) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
   CHECK(to_string(nn::AvgPool1d({.kernel_size = 3, .stride = 1, .padding = 1})) == "AvgPool1d(kernel_size=3, stride=1, padding=1)");

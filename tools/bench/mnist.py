@@ -11,9 +11,10 @@ Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fas
 """
 import argparse
 import os
-import re
 import statistics
 import subprocess
+
+from twins import measure
 
 METRICS = [  # (label, M-line key, batch, higher is better)
     ("training images/s, batch 64", "train_imgs_per_s", "64", True),
@@ -22,16 +23,6 @@ METRICS = [  # (label, M-line key, batch, higher is better)
     ("training step ms, batch 8", "step_ms", "8", False),
     ("training step ms, batch 64", "step_ms", "64", False),
 ]
-
-
-def measure(command, env):
-    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-    found = {}
-    for line in out.splitlines():
-        m = re.match(r"M,(\w+),threads=\d+,batch=(\d+),med=([\d.]+)", line)
-        if m:
-            found[(m.group(1), m.group(2))] = float(m.group(3))
-    return found
 
 
 def main():

@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""The MobileNet example against its PyTorch twin, side by side in one run: training images/s at batch 128 and
+inference images/s at batch 1000 (Nabla: examples/mobilenet/bench.cpp, BatchNorm folded into the convs;
+PyTorch: mobilenet_reference.py, as installed and tuned). Dev-time only: needs Debian's python3-torch.
+
+    /usr/bin/python3 tools/bench/mobilenet.py --build build --reference ../shared/reference --threads 2
+"""
+import os
+
+from twins import parse_args, side_by_side
+
+
+def main():
+    args = parse_args()
+    t = str(args.threads)
+    side_by_side([os.path.join(args.build, "examples", "mobilenet_bench"), "--threads", t, "--what", "train,infer"],
+                 ["/usr/bin/python3", os.path.join(args.reference, "mobilenet_reference.py"), "--threads", t,
+                  "--what", "train,infer"],
+                 args.threads, args.rounds,
+                 [("training images/s, batch 128", "train_imgs_per_s", "128"),
+                  ("inference images/s, batch 1000", "infer_imgs_per_s", "1000")])
+
+
+if __name__ == "__main__":
+    main()
