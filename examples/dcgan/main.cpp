@@ -139,12 +139,10 @@ int train(const TrainOptions& o) {
     if (!o.quiet) bar.finish("");
     const double score =
         classifier ? dcgan::inception_score(classifier->probabilities(dcgan::sample(gan.generator, score_noise))) : 0;
-    std::printf("epoch %d: loss D %.4f, loss G %.4f%s, %.1f s, %.1f GAN steps/s\n", epoch, d_sum / steps, g_sum / steps,
-                classifier ? (", score " + std::to_string(score).substr(0, 5) + " (real images " +
-                              std::to_string(real_score).substr(0, 5) + ")")
-                                 .c_str()
-                           : "",
-                seconds, steps / seconds);
+    char scored[64] = "";
+    if (classifier) std::snprintf(scored, sizeof scored, ", score %.3f (real images %.3f)", score, real_score);
+    std::printf("epoch %d: loss D %.4f, loss G %.4f%s, %.1f s, %.1f GAN steps/s\n", epoch, d_sum / steps,
+                g_sum / steps, scored, seconds, steps / seconds);
     std::fflush(stdout);
     history.push_back({epoch, d_sum / steps, g_sum / steps, score, seconds, steps / seconds});
     if (o.save_dir.empty()) continue;
