@@ -41,6 +41,9 @@ struct GenerateOptions {
 // pytorch/examples MNIST Net, Adam 1e-3, 2 epochs on Fashion-MNIST).
 struct Classifier {
   explicit Classifier(const std::string& path) {
+    NABLA_CHECK(std::filesystem::exists(path), "dcgan: --classifier '", path,
+                "' does not exist; train one with "
+                "tools/run-example mnist --epochs 2 (the twin's recipe) and pass runs/mnist/checkpoint.safetensors");
     net.load_state_dict(examples::load_checkpoint(path, "dcgan: --classifier").part("model"));
     net.eval();
   }
