@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MobileNet and DCGAN end to end on a subset of Fashion-MNIST: MobileNet trains an epoch, resumes for a second
 # and leaves its files; a tiny MNIST classifier is trained, the DCGAN trains an epoch scored with it, then
-# `generate` writes PNG samples; a missing checkpoint is refused by name.
+# `score` and `generate` work from its checkpoint; a missing checkpoint is refused by name.
 # Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR
 set -euo pipefail
 mobilenet=$1 dcgan=$2 mnist=$3 work=$4
@@ -24,6 +24,9 @@ grep -q "^score of the 10000 real test images: " "$work/dcgan.log"
 grep -qE "^epoch 1: loss D [0-9.]+, loss G [0-9.]+, score [0-9.]+ " "$work/dcgan.log"
 is_png "$work/dcgan/samples_epoch_1.png"
 [ "$(wc -l < "$work/dcgan/losses.csv")" -eq 2 ]
+"$dcgan" score --model "$work/dcgan/checkpoint.safetensors" --classifier "$work/mnist/checkpoint.safetensors" \
+  --samples 500 > "$work/score.log"
+grep -qE "^score of 500 samples: [0-9.]+$" "$work/score.log"
 "$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 3 --out "$work/samples" > "$work/generate.log"
 for f in sample_0000.png sample_0001.png sample_0002.png grid.png; do is_png "$work/samples/$f"; done
 [ ! -e "$work/samples/sample_0003.png" ]

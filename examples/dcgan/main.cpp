@@ -5,6 +5,7 @@
 //       checkpoint.safetensors; with --classifier, the sample score beside the real test images'
 //   dcgan generate --model runs/dcgan/checkpoint.safetensors --count 16 --out samples
 //       samples/sample_0000.png ... and samples/grid.png
+//   dcgan score --model runs/dcgan/checkpoint.safetensors --classifier runs/mnist/checkpoint.safetensors
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
@@ -37,15 +38,29 @@ struct GenerateOptions {
   uint64_t seed = 1;
 };
 
+struct ScoreOptions {
+  std::string model, classifier, data_dir = "/usr/share/datasets/fashion-mnist";
+  int64_t samples = 10000;
+};
+
 // The MNIST example's trained network, as the judge of what the generator draws (the twin's recipe: the
-// pytorch/examples MNIST Net, Adam 1e-3, 2 epochs on Fashion-MNIST).
-struct Classifier {
-  explicit Classifier(const std::string& path) {
+// pytorch/examples MNIST Net, Adam 1e-3, 2 epochs on Fashion-MNIST), and its score of the real test images, which
+// a generator close to the data approaches.
+struct Judge {
+  Judge(const std::string& path, const std::string& data_dir) {
     NABLA_CHECK(std::filesystem::exists(path), "dcgan: --classifier '", path,
                 "' does not exist; train one with "
                 "tools/run-example mnist --epochs 2 (the twin's recipe) and pass runs/mnist/checkpoint.safetensors");
     net.load_state_dict(examples::load_checkpoint(path, "dcgan: --classifier").part("model"));
     net.eval();
+    const data::Mnist test = data::load_mnist(data_dir, {.train = false, .mean = 0, .std = 1});  // in [0, 1]
+    real_score = dcgan::inception_score(probabilities(test.images));
+    std::printf("score of the %lld real test images: %.3f (of at most 10)\n", static_cast<long long>(test.size()),
+                real_score);
+  }
+  // The score of the generator's samples from `noise` (eval mode, as the twin samples).
+  double score(nn::Sequential& generator, const Tensor& noise) {
+    return dcgan::inception_score(probabilities(dcgan::sample(generator, noise)));
   }
   // p(y|x) of images in [0, 1], normalised as the classifier was trained.
   Tensor probabilities(const Tensor& images) {
@@ -58,6 +73,7 @@ struct Classifier {
     return cat(batches);
   }
   Net net;
+  double real_score;
 };
 
 struct EpochRow {
@@ -105,15 +121,8 @@ int train(const TrainOptions& o) {
     first_epoch = checkpoint.epoch + 1;
     std::cout << "resumed from " << o.resume << " after epoch " << checkpoint.epoch << "\n";
   }
-  std::optional<Classifier> classifier;
-  double real_score = 0;
-  if (!o.classifier.empty()) {
-    classifier.emplace(o.classifier);
-    const data::Mnist test = data::load_mnist(o.data_dir, {.train = false, .mean = 0, .std = 1});  // [0, 1]
-    real_score = dcgan::inception_score(classifier->probabilities(test.images));
-    std::printf("score of the %lld real test images: %.3f (of at most 10)\n", static_cast<long long>(test.size()),
-                real_score);
-  }
+  std::optional<Judge> judge;
+  if (!o.classifier.empty()) judge.emplace(o.classifier, o.data_dir);
   const Tensor grid_noise = dcgan::fixed_noise(64, 7), score_noise = dcgan::fixed_noise(o.score_samples, 123);
   if (!o.save_dir.empty()) std::filesystem::create_directories(o.save_dir);
   const std::string csv = o.save_dir.empty() ? "" : o.save_dir + "/losses.csv";
@@ -140,10 +149,9 @@ int train(const TrainOptions& o) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto steps = static_cast<double>(loader.num_batches());
     if (!o.quiet) bar.finish("");
-    const double score =
-        classifier ? dcgan::inception_score(classifier->probabilities(dcgan::sample(gan.generator, score_noise))) : 0;
+    const double score = judge ? judge->score(gan.generator, score_noise) : 0;
     char scored[64] = "";
-    if (classifier) std::snprintf(scored, sizeof scored, ", score %.3f (real images %.3f)", score, real_score);
+    if (judge) std::snprintf(scored, sizeof scored, ", score %.3f (real images %.3f)", score, judge->real_score);
     std::printf("epoch %d: loss D %.4f, loss G %.4f%s, %.1f s, %.1f GAN steps/s\n", epoch, d_sum / steps,
                 g_sum / steps, scored, seconds, steps / seconds);
     std::fflush(stdout);
@@ -161,6 +169,16 @@ int train(const TrainOptions& o) {
     std::cout << "wrote " << picture << "\n";
   }
   if (!o.save_dir.empty()) std::cout << "saved " << o.save_dir << "/{checkpoint.safetensors, losses.csv}\n";
+  return 0;
+}
+
+// The score of a trained generator, as train prints it after each epoch.
+int score_generator(const ScoreOptions& o) {
+  nn::Sequential generator = dcgan::make_generator();
+  generator.load_state_dict(examples::load_checkpoint(o.model, "dcgan score").part("generator"));
+  Judge judge(o.classifier, o.data_dir);
+  std::printf("score of %lld samples: %.3f\n", static_cast<long long>(o.samples),
+              judge.score(generator, dcgan::fixed_noise(o.samples, 123)));
   return 0;
 }
 
@@ -182,7 +200,8 @@ int generate(const GenerateOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A DCGAN on an MNIST-format data set with Nabla: train it, or generate images from a checkpoint."};
+  CLI::App app{
+      "A DCGAN on an MNIST-format data set with Nabla: train it, score it, or generate images from a checkpoint."};
   app.require_subcommand(1);
   TrainOptions t;
   CLI::App* train_command = app.add_subcommand("train", "train the generator and discriminator");
@@ -209,8 +228,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   generate_command->add_option("--out", g.out_dir, "folder for sample_NNNN.png and grid.png")->required();
   generate_command->add_option("--seed", g.seed, "seed for the noise")->capture_default_str();
+  ScoreOptions sc;
+  CLI::App* score_command = app.add_subcommand("score", "score a trained generator's samples with a classifier");
+  score_command->add_option("--model", sc.model, "a checkpoint written by dcgan train")->required();
+  score_command->add_option("--classifier", sc.classifier, "the MNIST example's checkpoint")->required();
+  score_command->add_option("--data", sc.data_dir, "the folder of the real test images")->capture_default_str();
+  score_command->add_option("--samples", sc.samples, "how many samples")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   CLI11_PARSE(app, argc, argv);
   try {
+    if (*score_command) return score_generator(sc);
     return *train_command ? train(t) : generate(g);
   } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     std::cerr << "error: " << e.what() << "\n";
