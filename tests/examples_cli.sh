@@ -17,7 +17,10 @@ grep -q "resumed from .* after epoch 1" "$work/mobilenet_resume.log" && grep -q 
 [ "$(wc -l < "$work/mobilenet/metrics.csv")" -eq 3 ]  # header + epochs 1 and 2
 test -s "$work/mobilenet/training_curve.svg"
 
-"$mnist" --threads 2 --epochs 1 --limit 1024 --save "$work/mnist" --quiet > "$work/mnist.log"
+# The MNIST example starts MPI (a world of one), whose kept buffers LeakSanitizer would report, as in the
+# distributed tests: no leak check for it alone.
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$mnist" --threads 2 --epochs 1 --limit 1024 --save "$work/mnist" \
+  --quiet > "$work/mnist.log"
 "$dcgan" train --threads 2 --epochs 1 --limit 1280 --score-samples 1000 --save "$work/dcgan" --quiet \
   --classifier "$work/mnist/checkpoint.safetensors" > "$work/dcgan.log"
 grep -q "^score of the 10000 real test images: " "$work/dcgan.log"
