@@ -37,4 +37,6 @@ if "$dcgan" generate --model "$work/missing.safetensors" --out "$work/none" 2> "
 grep -q "missing.safetensors" "$work/missing.log"
 if "$mobilenet" --epochs 1 --limit 128 --save "$work/mobilenet.log" --quiet > /dev/null 2> "$work/file.log"; then exit 1; fi
 grep -q "^error: .*mobilenet.log" "$work/file.log"  # --save naming a file: an error, not a crash
+if "$dcgan" train --limit 100 --epochs 1 --quiet 2> "$work/small.log"; then exit 1; fi
+grep -q "100 training images make no whole batch of 128" "$work/small.log"
 echo "examples CLI: mobilenet trains and resumes, dcgan trains, scores and generates"

@@ -131,6 +131,8 @@ int train(const TrainOptions& o) {
 
   data::DataLoader loader(data.images.narrow(0, 0, size), data.labels.narrow(0, 0, size),
                           {.batch_size = o.batch_size, .shuffle = true, .drop_last = true, .seed = o.seed});
+  NABLA_CHECK(loader.num_batches() > 0, "dcgan: ", size, " training images make no whole batch of ", o.batch_size,
+              " (the last partial batch is dropped, as in the twin); use a smaller --batch-size or a larger --limit");
   for (int epoch = first_epoch; epoch <= o.epochs; ++epoch) {
     ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), std::cout, o.quiet ? 1 << 30 : 50, "step");
     const auto start = std::chrono::steady_clock::now();
@@ -217,7 +219,9 @@ int main(int argc, char** argv) {
   train_command->add_option("--resume", t.resume, "continue from this checkpoint");
   train_command->add_option("--classifier", t.classifier,
                             "the MNIST example's checkpoint, to score samples (tools/run-example mnist --epochs 2)");
-  train_command->add_option("--score-samples", t.score_samples, "samples scored per epoch")->capture_default_str();
+  train_command->add_option("--score-samples", t.score_samples, "samples scored per epoch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   train_command->add_option("--limit", t.limit, "train on the first N images only (smoke tests)");
   train_command->add_flag("--quiet", t.quiet, "no progress bar");
   GenerateOptions g;

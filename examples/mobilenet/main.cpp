@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
-  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
   app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")->capture_default_str();
   app.add_option("--lr", lr, "Adam's initial learning rate (cosine-annealed to 0 over all steps)")
