@@ -55,17 +55,17 @@ void write_png(const std::string& path, const GreyImage& image) {
       image.width > 0 && image.height > 0 && static_cast<int64_t>(image.pixels.size()) == image.width * image.height,
       "write_png: '", path, "': expected ", image.width, " x ", image.height, " pixels, got ", image.pixels.size());
   const std::string temporary = path + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "wb");
+  NABLA_CHECK(file, "write_png: cannot open '", temporary, "' for writing");
   std::string error;
-  {
-    File file(std::fopen(temporary.c_str(), "wb"), &std::fclose);
-    NABLA_CHECK(file, "write_png: cannot open '", temporary, "' for writing");
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, keep_message, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    const bool written = info && write_rows(png, info, file.get(), image);
-    png_destroy_write_struct(&png, &info);
-    NABLA_CHECK(written, "write_png: '", path, "': libpng: ", error.empty() ? "out of memory" : error);
-    NABLA_CHECK(std::fflush(file.get()) == 0, "write_png: '", path, "': writing failed (disk full?)");
-  }
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, keep_message, nullptr);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  const bool written = info && write_rows(png, info, file, image);
+  png_destroy_write_struct(&png, &info);
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !closed) std::filesystem::remove(temporary);  // the previous picture, if any, stays
+  NABLA_CHECK(written, "write_png: '", path, "': libpng: ", error.empty() ? "out of memory" : error);
+  NABLA_CHECK(closed, "write_png: '", path, "': writing failed (disk full?)");
   std::filesystem::rename(temporary, path);
 }
 
