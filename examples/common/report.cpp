@@ -29,6 +29,18 @@ void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>&
         << m.samples_per_second << "\n";
 }
 
+MetricsLog::MetricsLog(std::string csv_path, std::string svg_path, std::string title, int first_epoch)
+    : csv_path_(std::move(csv_path)), svg_path_(std::move(svg_path)), title_(std::move(title)) {
+  if (!csv_path_.empty()) rows_ = read_metrics_csv(csv_path_);
+  std::erase_if(rows_, [&](const EpochMetrics& m) { return m.epoch >= first_epoch; });
+}
+
+void MetricsLog::add(const EpochMetrics& row) {
+  rows_.push_back(row);
+  if (!csv_path_.empty()) write_metrics_csv(csv_path_, rows_);
+  if (!svg_path_.empty()) write_training_curve_svg(svg_path_, title_, rows_);
+}
+
 std::string confusion_report(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& matrix) {
   const size_t n = classes.size();
   size_t width = 9;

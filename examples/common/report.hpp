@@ -26,4 +26,16 @@ std::string confusion_report(const std::vector<std::string>& classes, const std:
 // Two panels: train/test loss and test accuracy per epoch.
 void write_training_curve_svg(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
 
+// A run's metrics CSV and training curve, both rewritten after each epoch. A run resumed at `first_epoch` keeps the
+// rows an earlier run wrote for the epochs before it. An empty path: that file is not written.
+class MetricsLog {
+ public:
+  MetricsLog(std::string csv_path, std::string svg_path, std::string title, int first_epoch);
+  void add(const EpochMetrics& row);
+
+ private:
+  std::string csv_path_, svg_path_, title_;
+  std::vector<EpochMetrics> rows_;
+};
+
 }  // namespace examples

@@ -105,9 +105,8 @@ int main(int argc, char** argv) {
     manual_seed(seed + static_cast<uint64_t>(distributed::rank()));
     if (!save_dir.empty() && lead) std::filesystem::create_directories(save_dir);
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
-    std::vector<examples::EpochMetrics> history = log_csv.empty() ? std::vector<examples::EpochMetrics>{}
-                                                                  : examples::read_metrics_csv(log_csv);
-    std::erase_if(history, [&](const auto& m) { return m.epoch >= first_epoch; });
+    examples::MetricsLog metrics(lead ? log_csv : "", lead && !save_dir.empty() ? save_dir + "/training_curve.svg" : "",
+                                 "MNIST CNN (Nabla)", first_epoch);
 
     data::DataLoaderOptions loading{.batch_size = batch_size, .shuffle = true, .seed = seed};
     if (distributed::world_size() > 1)  // each rank its share, reshuffled every epoch the same way on all ranks
@@ -143,16 +142,12 @@ int main(int argc, char** argv) {
         std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
                     loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
                     static_cast<double>(seen) / seconds);
-      history.push_back({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
-                         static_cast<double>(seen) / seconds});
-      if (!lead) continue;
-      if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
-      if (!save_dir.empty()) {
+      metrics.add({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
+                   static_cast<double>(seen) / seconds});
+      if (lead && !save_dir.empty())
         examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
                                   {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
                                   "nabla mnist example");
-        examples::write_training_curve_svg(save_dir + "/training_curve.svg", "MNIST CNN (Nabla)", history);
-      }
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";

@@ -99,9 +99,8 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
-    std::vector<examples::EpochMetrics> history =
-        log_csv.empty() ? std::vector<examples::EpochMetrics>{} : examples::read_metrics_csv(log_csv);
-    std::erase_if(history, [&](const auto& m) { return m.epoch >= first_epoch; });
+    examples::MetricsLog metrics(log_csv, save_dir.empty() ? "" : save_dir + "/training_curve.svg", "MobileNet (Nabla)",
+                                 first_epoch);
 
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
       ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), std::cout, quiet ? 1 << 30 : 100, "img");
@@ -128,15 +127,11 @@ int main(int argc, char** argv) {
       std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
                   train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds);
       std::fflush(stdout);
-      history.push_back(
-          {epoch, train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds});
-      if (!log_csv.empty()) examples::write_metrics_csv(log_csv, history);
-      if (!save_dir.empty()) {
+      metrics.add({epoch, train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds});
+      if (!save_dir.empty())
         examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
                                   {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
                                   "nabla mobilenet example");
-        examples::write_training_curve_svg(save_dir + "/training_curve.svg", "MobileNet (Nabla)", history);
-      }
     }
     if (!save_dir.empty())
       std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
