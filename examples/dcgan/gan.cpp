@@ -1,5 +1,6 @@
 #include "dcgan/gan.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace nabla;
