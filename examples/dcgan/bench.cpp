@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
-#include <chrono>
 #include <cstdio>
 
 #include "common/timing.hpp"
@@ -29,13 +28,7 @@ int main(int argc, char** argv) {
   dcgan::Gan gan;
   int64_t next = 0;
   const auto step = [&] { gan.step(real.narrow(0, kBatch * next++, kBatch)); };
-  for (int i = 0; i < 3; ++i) step();  // warm-up, as the twin
-  std::vector<double> rates;
-  for (int c = 0; c < chunks; ++c) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < chunk_steps; ++i) step();
-    rates.push_back(chunk_steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  const std::vector<double> rates = examples::chunk_rates(step, 3, chunks, chunk_steps, 1);  // as the twin
   std::printf("M,gan_steps_per_s,threads=%d,batch=%lld,%s\n", threads, static_cast<long long>(kBatch),
               examples::stats(rates, 2).c_str());
 }

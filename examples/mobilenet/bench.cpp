@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -17,10 +16,7 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int64_t kBatch = 128;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void train(const data::Mnist& data, int threads) {
   nn::Sequential model = mobilenet::make_model();
@@ -36,13 +32,7 @@ void train(const data::Mnist& data, int threads) {
     optimizer.step();
     schedule.step();
   };
-  for (int i = 0; i < 5; ++i) step();  // warm-up, as the twin
-  std::vector<double> rates;
-  for (int chunk = 0; chunk < 7; ++chunk) {
-    const auto start = Clock::now();
-    for (int i = 0; i < 10; ++i) step();
-    rates.push_back(10 * kBatch / seconds_since(start));
-  }
+  const std::vector<double> rates = examples::chunk_rates(step, 5, 7, 10, kBatch);  // as the twin
   std::printf("M,train_imgs_per_s,threads=%d,batch=%lld,%s\n", threads, static_cast<long long>(kBatch),
               examples::stats(rates).c_str());
 }
@@ -52,13 +42,9 @@ void infer(const data::Mnist& test, int threads) {
   model.eval();
   nn::Sequential folded = mobilenet::fold_batchnorm(model);
   NoGradGuard no_grad;
-  folded(test.images.narrow(0, 0, 1000));
-  std::vector<double> rates;
-  for (int64_t i = 0; i < test.size(); i += 1000) {
-    const auto start = Clock::now();
-    folded(test.images.narrow(0, i, 1000));
-    rates.push_back(1000 / seconds_since(start));
-  }
+  int64_t next = 0;  // the warm-up on the first 1000 images, then one timed batch per 1000 of the 10,000
+  const auto step = [&] { folded(test.images.narrow(0, (next++ % 10) * 1000, 1000)); };
+  const std::vector<double> rates = examples::chunk_rates(step, 1, 10, 1, 1000);
   std::printf("M,infer_imgs_per_s,threads=%d,batch=1000,%s\n", threads, examples::stats(rates).c_str());
 }
 
