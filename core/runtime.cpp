@@ -5,6 +5,8 @@
 #include <xmmintrin.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <string>
 
 #include "nabla/core/error.hpp"
 #include "core/runtime.h"
@@ -46,5 +48,25 @@ void set_num_threads(int num_threads) {
 }
 
 int get_num_threads() { return omp_get_max_threads(); }
+
+namespace {
+std::atomic<uint64_t> created{0};
+std::atomic<uint64_t> reorders{0};
+bool propagation_from_environment() {
+  const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
+  return !value || std::string(value) != "0";
+}
+std::atomic<bool> propagation{propagation_from_environment()};
+}  // namespace
+
+uint64_t primitives_created() { return created.load(); }
+uint64_t layout_reorders() { return reorders.load(); }
+void set_layout_propagation(bool on) { propagation = on; }
+bool layout_propagation() { return propagation; }
+
+namespace detail {
+void count_primitive_created() { ++created; }
+void count_layout_reorder() { ++reorders; }
+}  // namespace detail
 
 }  // namespace nabla

@@ -138,11 +138,11 @@ template <size_t D>
 Tensor ConvNd<D>::run(const Tensor& input, bool relu) {
   ConvParams params = params_;
   params.relu = relu;
-  if (mode_pads_.empty()) return convolution(input, weight, bias, params, D, who_);
+  if (mode_pads_.empty()) return convolution_with_checked_params(input, weight, bias, params, D, who_);
   check_rank(who_, input, D, "conv");  // before the pad, so a rank error is reported as one
   params.padding_mode.clear();
   params.padding.assign(D, 0);
-  return convolution(pad(input, mode_pads_, options.padding_mode), weight, bias, params, D, who_);
+  return convolution_with_checked_params(pad(input, mode_pads_, options.padding_mode), weight, bias, params, D, who_);
 }
 
 template <size_t D>
@@ -183,7 +183,7 @@ void ConvTransposeNd<D>::reset_parameters() {
 
 template <size_t D>
 Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_t>& output_size) {
-  if (output_size.empty()) return convolution(input, weight, bias, params_, D, who_);
+  if (output_size.empty()) return convolution_with_checked_params(input, weight, bias, params_, D, who_);
   check_rank(who_, input, D, "conv_transpose");
   NABLA_CHECK(params_.padding_mode != "same", who_, ": output_size can't be given with padding='same', which fixes "
               "the output size at input * stride");
@@ -208,7 +208,7 @@ Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_
     NABLA_CHECK(spatial[d] >= min_sizes[d] && spatial[d] <= max_sizes[d], who_, ": requested an output size of ",
                 shape_str(spatial), ", but valid sizes range from ", shape_str(min_sizes), " to ", shape_str(max_sizes),
                 " (for an input of ", shape_str(Shape(input.shape().end() - D, input.shape().end())), ")");
-  return convolution(input, weight, bias, params, D, who_);
+  return convolution_with_checked_params(input, weight, bias, params, D, who_);
 }
 
 template <size_t D>

@@ -36,7 +36,7 @@ void relu_backward(const float* y, const float* g, float* gx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gx[i] = y[i] <= 0.f ? 0.f : g[i];
 }
 
-float* floats(const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); }
+float* floats(const onednn::Held& h) { return static_cast<float*>(h.memory.get_data_handle()); }
 int64_t count(const dnnl::memory::desc& md) { return static_cast<int64_t>(md.get_size() / sizeof(float)); }
 
 }  // namespace
@@ -46,11 +46,9 @@ Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
       "ReluBackward0", output, {input},
       [output](const Tensor& grad, const autograd::Needs&) {
         const dnnl::memory::desc layout = onednn::layout_of(output);
-        Tensor y_keep, grad_keep;
-        const dnnl::memory y = onednn::read_as(output, layout, y_keep);
-        const dnnl::memory g = onednn::read_as(onednn::dense(grad), layout, grad_keep);
+        const onednn::Held y = onednn::read_as(output, layout), g = onednn::read_as(onednn::dense(grad), layout);
         onednn::Output gx(output.shape(), layout, output);
-        relu_backward(floats(y), floats(g), floats(gx.memory()), count(layout));
+        relu_backward(floats(y), floats(g), static_cast<float*>(gx.memory().get_data_handle()), count(layout));
         return autograd::Grads{gx.finish()};
       },
       autograd::Saves::Output);
@@ -60,10 +58,9 @@ Tensor relu(const Tensor& input) {
   kernels::check_float(input, "relu");
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
-  Tensor x_keep;
-  const dnnl::memory src = onednn::read_as(x, layout, x_keep);
+  const onednn::Held src = onednn::read_as(x, layout);
   onednn::Output y(x.shape(), layout, x);
-  const bool nan = relu_forward(floats(src), floats(y.memory()), count(layout));
+  const bool nan = relu_forward(floats(src), static_cast<float*>(y.memory().get_data_handle()), count(layout));
   const Tensor out = y.finish();
   if (!nan) onednn::mark_nan_free(out);
   return detail::record_relu(input, out);
@@ -76,60 +73,38 @@ Tensor relu(const Tensor& input) {
 namespace nabla {
 namespace {
 
-struct EltwisePrimitives {
-  using Forward = std::pair<dnnl::eltwise_forward::primitive_desc, dnnl::eltwise_forward>;
-  using Backward = std::pair<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
-  onednn::Lazy<Forward> forward;
-  onednn::Lazy<Backward> backward;
-};
-onednn::Cache<EltwisePrimitives> eltwise_cache;
+onednn::Recipe<dnnl::eltwise_forward, dnnl::eltwise_backward> eltwise_recipe("eltwise");
 
 int64_t bits_of(float v) { return std::bit_cast<uint32_t>(v); }
 
-}  // namespace
-
-Tensor detail::eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, float beta, const char* node,
-                       bool backward_from_output) {
+// oneDNN's eltwise `algorithm` (with its alpha and beta) over input, in input's layout, recording `node`, whose
+// backward reads the input.
+Tensor eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, float beta, const char* node) {
   kernels::check_float(input, node);
   if (input.numel() == 0) return input * 1.0;
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
-  const bool graph = autograd::needs_graph({input});
-  const auto kind = graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const bool training = autograd::needs_graph({input});
   onednn::Key key("eltwise");
-  key << static_cast<int64_t>(algorithm) << static_cast<int64_t>(kind) << layout << bits_of(alpha) << bits_of(beta);
-  const auto prims = eltwise_cache.get(key, [] { return EltwisePrimitives{}; });
-  const auto& [pd, primitive] = prims->forward.get([&] {
-    const dnnl::eltwise_forward::primitive_desc pd({kind, algorithm, layout, alpha, beta}, onednn::engine());
-    onednn::note_created(node, key.str(), pd);
-    return EltwisePrimitives::Forward{pd, dnnl::eltwise_forward(pd)};
-  });
-  Tensor x_keep;
-  onednn::Output y(x.shape(), pd.dst_desc(), x);
-  onednn::execute(primitive, {{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)}, {DNNL_ARG_DST, y.memory()}});
-  const Tensor out = y.finish();
+  key << static_cast<int64_t>(algorithm) << layout << bits_of(alpha) << bits_of(beta);
+  const auto prims = eltwise_recipe.get(key);
+  onednn::Args forward(prims->forward(training, [&](dnnl::prop_kind kind) {
+    return dnnl::eltwise_forward::desc(kind, algorithm, layout, alpha, beta);
+  }));
+  forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, x.shape(), x).run();
   return autograd::record(
-      node, out, {input},
-      [prims, &hint = pd, saved = backward_from_output ? out : x, algorithm, alpha, beta, backward_from_output, node](
-          const Tensor& g, const autograd::Needs&) {
-        const auto& [backward_pd, backward] = prims->backward.get([&] {
-          const dnnl::eltwise_backward::primitive_desc pd({algorithm, hint.dst_desc(), hint.src_desc(), alpha, beta},
-                                                          onednn::engine(), hint);
-          onednn::note_created(node, "backward", pd);
-          return EltwisePrimitives::Backward{pd, dnnl::eltwise_backward(pd)};
-        });
-        Tensor saved_keep, dy_keep;
-        onednn::Output dx(saved.shape(), backward_pd.diff_src_desc(), saved);
-        onednn::execute(backward,
-                        {{backward_from_output ? DNNL_ARG_DST : DNNL_ARG_SRC,
-                          onednn::read_as(saved, backward_pd.src_desc(), saved_keep)},
-                         {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
-                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
-        return autograd::Grads{dx.finish()};
+      node, forward.result(DNNL_ARG_DST), {input},
+      [prims, x, algorithm, alpha, beta](const Tensor& g, const autograd::Needs&) {
+        onednn::Args backward(prims->backward<0>([&](const auto& hint) {
+          return dnnl::eltwise_backward::desc(algorithm, hint.dst_desc(), hint.src_desc(), alpha, beta);
+        }));
+        backward.in(DNNL_ARG_SRC, x).in(DNNL_ARG_DIFF_DST, onednn::dense(g)).out(DNNL_ARG_DIFF_SRC, x.shape(), x).run();
+        return autograd::Grads{backward.result(DNNL_ARG_DIFF_SRC)};
       },
-      backward_from_output ? autograd::Saves::Output : autograd::Saves::Inputs);
+      autograd::Saves::Inputs);
 }
 
+}  // namespace
 }  // namespace nabla
 
 namespace nabla {
@@ -137,11 +112,11 @@ namespace nabla {
 using Alg = dnnl::algorithm;
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  return detail::eltwise(x, Alg::eltwise_relu, static_cast<float>(negative_slope), 0.f, "LeakyReluBackward0");
+  return eltwise(x, Alg::eltwise_relu, static_cast<float>(negative_slope), 0.f, "LeakyReluBackward0");
 }
 
 Tensor elu(const Tensor& x, double alpha) {
-  return detail::eltwise(x, Alg::eltwise_elu, static_cast<float>(alpha), 0.f, "EluBackward0");
+  return eltwise(x, Alg::eltwise_elu, static_cast<float>(alpha), 0.f, "EluBackward0");
 }
 
 Tensor selu(const Tensor& x) {
@@ -157,24 +132,21 @@ Tensor celu(const Tensor& x, double alpha) {
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   NABLA_CHECK(approximate == "none" || approximate == "tanh",
               "gelu: approximate argument must be either none or tanh, ", "got '", approximate, "'");
-  return detail::eltwise(x, approximate == "tanh" ? Alg::eltwise_gelu_tanh : Alg::eltwise_gelu_erf, 0.f, 0.f,
-                         "GeluBackward0");
+  return eltwise(x, approximate == "tanh" ? Alg::eltwise_gelu_tanh : Alg::eltwise_gelu_erf, 0.f, 0.f, "GeluBackward0");
 }
 
-Tensor silu(const Tensor& x) { return detail::eltwise(x, Alg::eltwise_swish, 1.f, 0.f, "SiluBackward0"); }
-Tensor mish(const Tensor& x) { return detail::eltwise(x, Alg::eltwise_mish, 0.f, 0.f, "MishBackward0"); }
-Tensor hardswish(const Tensor& x) { return detail::eltwise(x, Alg::eltwise_hardswish, 0.f, 0.f, "HardswishBackward0"); }
-Tensor logsigmoid(const Tensor& x) {
-  return detail::eltwise(x, Alg::eltwise_logsigmoid, 0.f, 0.f, "LogSigmoidBackward0");
-}
+Tensor silu(const Tensor& x) { return eltwise(x, Alg::eltwise_swish, 1.f, 0.f, "SiluBackward0"); }
+Tensor mish(const Tensor& x) { return eltwise(x, Alg::eltwise_mish, 0.f, 0.f, "MishBackward0"); }
+Tensor hardswish(const Tensor& x) { return eltwise(x, Alg::eltwise_hardswish, 0.f, 0.f, "HardswishBackward0"); }
+Tensor logsigmoid(const Tensor& x) { return eltwise(x, Alg::eltwise_logsigmoid, 0.f, 0.f, "LogSigmoidBackward0"); }
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   NABLA_CHECK(max_val >= min_val, "hardtanh: max_val (", max_val, ") must be at least min_val (", min_val, ")");
   kernels::check_float(x, "hardtanh");
   // oneDNN's clip turns NaN into min_val; PyTorch's keeps it, as clamp does.
   if (x.numel() > 0 && onednn::has_nan(onednn::dense(x.detach()))) return clamp(x, min_val, max_val);
-  return detail::eltwise(x, Alg::eltwise_clip_v2, static_cast<float>(min_val), static_cast<float>(max_val),
-                         "HardtanhBackward0");
+  return eltwise(x, Alg::eltwise_clip_v2, static_cast<float>(min_val), static_cast<float>(max_val),
+                 "HardtanhBackward0");
 }
 
 Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
@@ -182,7 +154,7 @@ Tensor hardsigmoid(const Tensor& x) { return hardtanh(x * (1.0 / 6) + 0.5, 0.0, 
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
   const Tensor scaled = x * beta;
-  const Tensor soft = detail::eltwise(scaled, Alg::eltwise_soft_relu, 0.f, 0.f, "SoftplusBackward0") * (1.0 / beta);
+  const Tensor soft = eltwise(scaled, Alg::eltwise_soft_relu, 0.f, 0.f, "SoftplusBackward0") * (1.0 / beta);
   return where(scaled > threshold, x, soft);
 }
 

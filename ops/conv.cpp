@@ -143,99 +143,28 @@ dnnl::memory::desc user_weights_desc(const Geometry& g) {
   return {onednn::dims(dims), dnnl::memory::data_type::f32, onednn::dims(strides)};
 }
 
-dnnl::memory::desc any_desc(const Shape& shape) {
-  return {onednn::dims(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
-}
-
-// The primitives of one (de)convolution, each built on first use: a forward for training (whose pd is the
-// hint for the two backward ones), a forward for inference (no graph: NoGradGuard, eval), and the backward
-// pair, built at the first backward. Conv and deconv share every signature, so one template serves both.
-template <class Forward, class BackwardData, class BackwardWeights>
-class Family {
- public:
-  struct Pass {
-    typename Forward::primitive_desc pd;
-    Forward primitive;
-  };
-  struct Backward {
-    typename BackwardData::primitive_desc data_pd;
-    BackwardData data;
-    typename BackwardWeights::primitive_desc weights_pd;
-    BackwardWeights weights;
-  };
-
-  Family(const Geometry& g, bool bias, bool relu, dnnl::algorithm algorithm, std::string key)
-      : g_(g), bias_(bias), relu_(relu), algorithm_(algorithm), key_(std::move(key)) {
-    if (algorithm == dnnl::algorithm::convolution_winograd) forward(true);  // refused here if oneDNN has no kernel
+// The descriptors of one (de)convolution: layouts left to oneDNN (format_tag::any), PyTorch's bias.
+struct Descriptors {
+  explicit Descriptors(const Geometry& g)
+      : src(onednn::any_desc(g.src_shape())),
+        dst(onednn::any_desc(g.dst_shape())),
+        weights(onednn::any_desc(Shape(user_weights_desc(g).dims()))),
+        strides(onednn::dims(g.stride)),
+        pad_l(onednn::dims(g.pad_l)),
+        pad_r(onednn::dims(g.pad_r)) {
+    for (int64_t d : g.dilation) dilates.push_back(d - 1);  // oneDNN counts dilation from 0
   }
-
-  const Pass& forward(bool training) {
-    auto& lazy = training ? training_ : inference_;
-    return lazy.get([&] {
-      const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-      dnnl::primitive_attr attr;
-      if (relu_) {
-        dnnl::post_ops relu;
-        relu.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-        attr.set_post_ops(relu);
-      }
-      // Inference takes the training primitive's layouts: oneDNN's own choice for inference (brgconv on nhwc)
-      // was slower on the MNIST network at batch 1000, and weights and activations then have one layout in
-      // training and evaluation alike.
-      const Pass* trained = training ? nullptr : &forward(true);
-      const typename Forward::primitive_desc pd(
-          {kind, algorithm_, trained ? trained->pd.src_desc() : src(), trained ? trained->pd.weights_desc() : weights(),
-           bias_md(), trained ? trained->pd.dst_desc() : dst(), strides(), dilates(), pad_l(), pad_r()},
-          attr, onednn::engine());
-      onednn::note_created(training ? name(" forward (training)") : name(" forward (inference)"), key_, pd);
-      return Pass{pd, Forward(pd)};
-    });
-  }
-
-  const Backward& backward() {
-    return backward_.get([&] {
-      const auto& hint = forward(true).pd;
-      const typename BackwardData::primitive_desc data_pd(
-          {algorithm_, src(), weights(), dst(), strides(), dilates(), pad_l(), pad_r()}, onednn::engine(), hint);
-      const typename BackwardWeights::primitive_desc weights_pd(
-          {algorithm_, src(), weights(), bias_md(), dst(), strides(), dilates(), pad_l(), pad_r()}, onednn::engine(),
-          hint);
-      onednn::note_created(name(" backward data"), key_, data_pd);
-      onednn::note_created(name(" backward weights"), key_, weights_pd);
-      return Backward{data_pd, BackwardData(data_pd), weights_pd, BackwardWeights(weights_pd)};
-    });
-  }
-
- private:
-  std::string name(const char* pass) const { return (g_.transposed ? "deconvolution" : "convolution") + std::string(pass); }
-  dnnl::memory::desc src() const { return any_desc(g_.src_shape()); }
-  dnnl::memory::desc dst() const { return any_desc(g_.dst_shape()); }
-  dnnl::memory::desc weights() const {
-    return {user_weights_desc(g_).dims(), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
-  }
-  dnnl::memory::desc bias_md() const { return bias_ ? onednn::plain_desc({g_.out_channels}) : dnnl::memory::desc(); }
-  dnnl::memory::dims strides() const { return onednn::dims(g_.stride); }
-  dnnl::memory::dims dilates() const {
-    Shape dilation = g_.dilation;
-    for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
-    return onednn::dims(dilation);
-  }
-  dnnl::memory::dims pad_l() const { return onednn::dims(g_.pad_l); }
-  dnnl::memory::dims pad_r() const { return onednn::dims(g_.pad_r); }
-
-  Geometry g_;
-  bool bias_, relu_;
-  dnnl::algorithm algorithm_;
-  std::string key_;
-  onednn::Lazy<Pass> training_, inference_;
-  onednn::Lazy<Backward> backward_;
+  dnnl::memory::desc src, dst, weights, bias;
+  dnnl::memory::dims strides, dilates, pad_l, pad_r;
 };
 
-using ConvFamily = Family<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>;
-using DeconvFamily =
-    Family<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl::deconvolution_backward_weights>;
-onednn::Cache<ConvFamily> conv_cache;
-onednn::Cache<DeconvFamily> deconv_cache;
+// Conv and deconv share every signature, so one template serves both.
+template <class Forward, class BackwardData, class BackwardWeights>
+using ConvRecipe = onednn::Recipe<Forward, BackwardData, BackwardWeights>;
+ConvRecipe<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights> conv_recipe(
+    "convolution");
+ConvRecipe<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl::deconvolution_backward_weights>
+    deconv_recipe("deconvolution");
 
 onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
   onednn::Key key(g.transposed ? "deconv" : p.winograd ? "conv-winograd" : "conv");
@@ -244,81 +173,99 @@ onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
   return key;
 }
 
-// The forward, then the recorded backward, on one family of primitives. Inputs are read in whatever
-// layout they come (a previous oneDNN op's, or a plain or permuted one), results left in the layout the
-// primitive chose (onednn::Output).
-template <class F>
-Tensor run(const std::shared_ptr<F>& family, const Geometry& g, const Tensor& input, const Tensor& weight_in,
+// The forward, then the recorded backward. Inputs are read in whatever layout they come (a previous oneDNN op's,
+// or a plain or permuted one), results left in the layout the primitive chose (onednn::Output).
+template <class Forward, class BackwardData, class BackwardWeights>
+Tensor run(const std::shared_ptr<onednn::Primitives<Forward, BackwardData, BackwardWeights>>& prims,
+           dnnl::algorithm algorithm, const Geometry& g, const Tensor& input, const Tensor& weight_in,
            const Tensor& bias, bool relu) {
   const bool training = autograd::needs_graph({input, weight_in, bias});
-  const auto& forward = family->forward(training);
-  const Tensor x = onednn::dense(input.detach());  // read where it lies, in any dim order
+  Descriptors d(g);
+  if (bias.defined()) d.bias = onednn::plain_desc({g.out_channels});
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  const auto& trained = prims->forward(
+      true,
+      [&](dnnl::prop_kind kind) {
+        return typename Forward::desc(kind, algorithm, d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.pad_l,
+                                      d.pad_r);
+      },
+      attr);
+  // Inference takes the training primitive's layouts: oneDNN's own choice for inference (brgconv on nhwc) was
+  // slower on the MNIST network at batch 1000, and weights and activations then have one layout in training and
+  // evaluation alike.
+  const auto& pass = training ? trained
+                              : prims->forward(
+                                    false,
+                                    [&](dnnl::prop_kind kind) {
+                                      return typename Forward::desc(
+                                          kind, algorithm, trained.pd.src_desc(), trained.pd.weights_desc(), d.bias,
+                                          trained.pd.dst_desc(), d.strides, d.dilates, d.pad_l, d.pad_r);
+                                    },
+                                    attr);
+  const Tensor x = onednn::dense(input.detach());         // read where it lies, in any dim order
   const Tensor weight = weight_in.detach().contiguous();  // the layout user_weights_desc describes
-  const dnnl::memory::desc weights_md = user_weights_desc(g);
-  Tensor src_keep;
-  const dnnl::memory src = onednn::read_as(x, forward.pd.src_desc(), src_keep);
-  onednn::Output y(g.dst_shape(), forward.pd.dst_desc());
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, src},
-      {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(weight, weights_md, forward.pd.weights_desc())},
-      {DNNL_ARG_DST, y.memory()}};
+  const dnnl::memory::desc user_md = user_weights_desc(g);
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
-  if (b.defined()) args.emplace(DNNL_ARG_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), b));
-  onednn::execute(forward.primitive, args);
-  if (!training) return y.finish();
+  // The source in the layout the forward reads it in, kept for backward-weights, which usually wants the same.
+  const onednn::Held src = onednn::read_as(x, pass.pd.src_desc());
+  onednn::Args forward(pass);
+  forward.in(DNNL_ARG_SRC, src).weights(DNNL_ARG_WEIGHTS, weight, user_md).out(DNNL_ARG_DST, g.dst_shape());
+  if (b.defined()) forward.plain(DNNL_ARG_BIAS, b);
+  forward.run();
+  const Tensor out = forward.result(DNNL_ARG_DST);
+  if (!training) return out;
 
-  // The backward keeps the source in the layout the forward read it in: backward-weights usually wants
-  // the same one. The output gradient is reordered at most once for both backward primitives (read_as
-  // keeps the reordered copy on the gradient's storage). With the ReLU fused, the conv's node hands its
-  // output (whose values are already relu'd: the conv's backward never reads them) to the ReLU's node.
-  const Tensor out = y.finish();
+  // The output gradient is reordered at most once for both backward primitives (read_as keeps the reordered copy
+  // on the gradient's storage). With the ReLU fused, the conv's node hands its output (whose values are already
+  // relu'd: the conv's backward never reads them) to the ReLU's node.
   const Tensor conv = autograd::record(
       "ConvolutionBackward0", out, {input, weight_in, bias},
-      [family, g, x, src, src_keep, w = weight, weights_md, has_bias = b.defined()](const Tensor& grad,
-                                                                                    const autograd::Needs& needs) {
+      [prims, algorithm, g, d, x, src, w = weight, user_md](const Tensor& grad, const autograd::Needs& needs) {
         const Tensor gy = onednn::dense(grad);
+        const bool has_bias = d.bias.get_size() > 0;
         if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
           const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
           if (auto sparse =
                   detail::sparse_conv_backward(x, w, gy.contiguous(), window, needs[0], needs[1], needs[2] && has_bias))
             return autograd::Grads{sparse->input, sparse->weight, sparse->bias};
         }
-        const auto& backward = family->backward();
         autograd::Grads grads(3);
         if (needs[0]) {  // skipped for a first layer
-          Tensor diff_dst_keep;
-          onednn::Output gx(x.shape(), backward.data_pd.diff_src_desc(), x);  // plain gradients come in x's dim order
-          onednn::execute(
-              backward.data,
-              {{DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.data_pd.diff_dst_desc(), diff_dst_keep)},
-               {DNNL_ARG_WEIGHTS, onednn::weights_in_layout(w, weights_md, backward.data_pd.weights_desc())},
-               {DNNL_ARG_DIFF_SRC, gx.memory()}});
-          grads[0] = gx.finish();
+          onednn::Args data(prims->template backward<0>([&](const auto&) {
+            return
+                typename BackwardData::desc(algorithm, d.src, d.weights, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+          }));
+          // plain gradients come in x's dim order
+          data.in(DNNL_ARG_DIFF_DST, gy).weights(DNNL_ARG_WEIGHTS, w, user_md).out(DNNL_ARG_DIFF_SRC, x.shape(), x);
+          data.run();
+          grads[0] = data.result(DNNL_ARG_DIFF_SRC);
         }
         if (needs[1] || needs[2]) {
-          Tensor gw = empty(w.shape()), src_again_keep, diff_dst_keep, diff_weights_keep;
-          const dnnl::memory gw_plain(weights_md, onednn::engine(), gw.data_ptr<float>());
-          const dnnl::memory diff_weights =
-              weights_md == backward.weights_pd.diff_weights_desc()
-                  ? gw_plain
-                  : onednn::scratch(backward.weights_pd.diff_weights_desc(), diff_weights_keep);
-          std::unordered_map<int, dnnl::memory> wargs{
-              {DNNL_ARG_SRC, onednn::to_layout(src, backward.weights_pd.src_desc(), src_again_keep)},
-              {DNNL_ARG_DIFF_DST, onednn::read_as(gy, backward.weights_pd.diff_dst_desc(), diff_dst_keep)},
-              {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
-          Tensor gb;
-          if (has_bias) {
-            gb = empty({g.out_channels});
-            wargs.emplace(DNNL_ARG_DIFF_BIAS, onednn::memory_of(onednn::plain_desc({g.out_channels}), gb));
-          }
-          onednn::execute(backward.weights, wargs);
-          if (diff_weights != gw_plain) onednn::reorder_into(diff_weights, gw_plain);
+          onednn::Args weights(prims->template backward<1>([&](const auto&) {
+            return typename BackwardWeights::desc(algorithm, d.src, d.weights, d.bias, d.dst, d.strides, d.dilates,
+                                                  d.pad_l, d.pad_r);
+          }));
+          const Tensor gw = empty(w.shape());
+          const Tensor gb = has_bias ? empty({g.out_channels}) : Tensor();
+          weights.in(DNNL_ARG_SRC, src).in(DNNL_ARG_DIFF_DST, gy);
+          // Straight into gw when the primitive's layout is PyTorch's; else into its own, reordered after.
+          const bool direct = weights.desc(DNNL_ARG_DIFF_WEIGHTS) == user_md;
+          const onednn::Held blocked = direct ? onednn::Held{} : weights.scratch(DNNL_ARG_DIFF_WEIGHTS);
+          if (direct) weights.plain(DNNL_ARG_DIFF_WEIGHTS, gw, user_md);
+          if (has_bias) weights.plain(DNNL_ARG_DIFF_BIAS, gb);
+          weights.run();
+          if (!direct) onednn::reorder_into(blocked.memory, onednn::over(user_md, gw).memory);
           grads[1] = needs[1] ? gw : Tensor();
           grads[2] = needs[2] ? gb : Tensor();
         }
-        (void)src_keep;  // held so that `src` stays valid until the backward
         return grads;
-      });
+      },
+      autograd::Saves::Inputs);  // the output is not read: saving it would keep an activation alive per conv
   return relu ? detail::record_relu(conv, out) : conv;
 }
 
@@ -343,20 +290,25 @@ Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, 
 
 std::string size_list(const Shape& s) { return list_str(s, " x "); }
 
-// Checks the input, weight and bias against each other and against the params (which the caller has validated);
-// resolves the padding.
-Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p, int64_t dims,
-                 const std::string& who) {
-  const std::string name = op_name(p.transposed, dims);
-  NABLA_CHECK(input.defined() && weight.defined(), who, ": got an undefined input or weight");
+// Checks the batched input, weight and bias (checked by check_operands) against each other and against the params
+// (validated); resolves the padding.
+// The checks of the operands on their own: defined, float32, of the right ranks.
+void check_operands(const Tensor& input, const Tensor& weight, const Tensor& bias, bool transposed, int64_t dims,
+                    const std::string& who) {
+  const std::string name = op_name(transposed, dims);
+  NABLA_CHECK(input.defined(), who, ": got an undefined input");
+  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
+              dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
+  NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
+              name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
   NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32, who, ": Input type (", dtype_name(input.dtype()),
               ") and weight type (", dtype_name(weight.dtype()), ") should be float32");
   NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32, who, ": bias type (", dtype_name(bias.dtype()),
               ") should be float32, like the input and weight");
-  NABLA_CHECK(input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ", dims + 2,
-              "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
-  NABLA_CHECK(weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ", name,
-              ", but got weight of size ", shape_str(weight.shape()));
+}
+
+Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p, int64_t dims,
+                 const std::string& who) {
   Geometry g{};
   g.transposed = p.transposed;
   g.groups = p.groups;
@@ -432,6 +384,12 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   return g;
 }
 
+Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const ConvParams& params, const std::string& who);
+// convolution() once its operands and params are checked.
+Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                           int64_t dims, const std::string& who);
+
 // The transposed case PyTorch allows but oneDNN rejects: output_padding >= stride (but < dilation)
 // makes padding_r + stride <= 0. The trailing positions it adds are out of every kernel tap's reach,
 // so they hold only the bias: compute the largest output oneDNN accepts, then extend it.
@@ -443,7 +401,7 @@ Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weigh
     tail.insert(tail.end(), {0, p.output_padding[d] - reachable});
     p.output_padding[d] = reachable;
   }
-  Tensor y = convolution(input, weight, bias, p, dims, who);
+  Tensor y = convolution_checked(input, weight, bias, p, dims, who);
   if (!bias.defined()) return pad(y, tail);
   Shape bias_shape(y.dim(), 1);
   bias_shape[y.dim() - dims - 1] = bias.size(0);
@@ -453,46 +411,47 @@ Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weigh
 
 }  // namespace
 
-namespace {
-Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                 const ConvParams& params, const std::string& who);
-}
-
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params, int64_t dims,
                    const std::string& who) {
-  NABLA_CHECK(input.defined(), who, ": got an undefined input");
-  const std::string name = op_name(params.transposed, dims);
-  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
-              dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
-  if (input.dim() == dims + 1) return convolution(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
-  // Deconvolutions take the ReLU as a separate op; so do convs whose operands are not all finite, since the fused
-  // ReLU would turn the NaN they make into 0 (PyTorch's ReLU keeps it).
-  if (params.relu &&
-      (params.transposed || onednn::has_non_finite(input) || (weight.defined() && onednn::has_non_finite(weight)) ||
-       (bias.defined() && onednn::has_non_finite(bias)))) {
-    ConvParams unfused = params;
-    unfused.relu = false;
-    return relu(convolution(input, weight, bias, unfused, dims, who));
-  }
-
-  NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
-              name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
+  check_operands(input, weight, bias, params.transposed, dims, who);
   validate_conv_params(params, Shape(weight.shape().begin() + 2, weight.shape().end()), who);
+  return convolution_checked(input, weight, bias, params, dims, who);
+}
+
+Tensor convolution_with_checked_params(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                       const ConvParams& params, int64_t dims, const std::string& who) {
+  check_operands(input, weight, bias, params.transposed, dims, who);
+  return convolution_checked(input, weight, bias, params, dims, who);
+}
+
+namespace {
+
+Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                           int64_t dims, const std::string& who) {
+  if (input.dim() == dims + 1)
+    return convolution_checked(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
   if (params.transposed) {
     for (int64_t d = 0; d < dims; ++d)
       if (params.padding[d] - params.output_padding[d] + params.stride[d] <= 0 && params.output_padding[d] > 0)
         return transposed_with_unreachable_tail(input, weight, bias, params, dims, who);
   }
   const Geometry g = resolve(input, weight, bias, params, dims, who);
+  // Deconvolutions take the ReLU as a separate op; so do convs whose operands relu_fusable refuses.
+  ConvParams run_params = params;
+  run_params.relu = params.relu && !params.transposed && onednn::relu_fusable({input, weight, bias});
+  const bool relu_after = params.relu && !run_params.relu;
+  Tensor y;
   if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) {
-    const Tensor y = degenerate(g, input, weight, bias);
+    y = degenerate(g, input, weight, bias);
     return params.relu ? relu(y) : y;
   }
-  const Tensor y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, params, who); });
-  if (params.relu || onednn::known_finite({input, weight, bias}))  // a fused ReLU ran only on finite operands
+  y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, run_params, who); });
+  if (run_params.relu || onednn::known_finite({input, weight, bias}))  // a fused ReLU ran only on finite operands
     onednn::mark_finite(y);
-  return y;
+  return relu_after ? relu(y) : y;
 }
+
+}  // namespace
 
 namespace {
 
@@ -500,23 +459,18 @@ namespace {
 Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, const Tensor& bias,
                  const ConvParams& params, const std::string& who) {
   const onednn::Key key = family_key(g, bias.defined(), params);
-  if (g.transposed) {
-    const auto family = deconv_cache.get(
-        key, [&] { return DeconvFamily(g, bias.defined(), false, dnnl::algorithm::deconvolution_direct, key.str()); });
-    return run(family, g, input, weight, bias, false);
+  if (g.transposed)
+    return run(deconv_recipe.get(key), dnnl::algorithm::deconvolution_direct, g, input, weight, bias, false);
+  if (!params.winograd)
+    return run(conv_recipe.get(key), dnnl::algorithm::convolution_direct, g, input, weight, bias, params.relu);
+  try {
+    return run(conv_recipe.get(key), dnnl::algorithm::convolution_winograd, g, input, weight, bias, params.relu);
+  } catch (const dnnl::error&) {  // the first forward builds the primitive: refused there when oneDNN has no kernel
+    detail::fail(who, ": winograd=true, but oneDNN has no Winograd kernel for this convolution (input ",
+                 shape_str(g.src_shape()), ", kernel ", shape_str(g.kernel),
+                 "); it needs a 3x3 kernel, stride 1, no "
+                 "dilation or groups, and AVX-512. Set winograd=false");
   }
-  const auto family = conv_cache.get(key, [&] {
-    if (!params.winograd)
-      return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_direct, key.str());
-    try {
-      return ConvFamily(g, bias.defined(), params.relu, dnnl::algorithm::convolution_winograd, key.str());
-    } catch (const dnnl::error&) {
-      detail::fail(who, ": winograd=true, but oneDNN has no Winograd kernel for this convolution (input ",
-                   shape_str(g.src_shape()), ", kernel ", shape_str(g.kernel), "); it needs a 3x3 kernel, stride 1, no "
-                   "dilation or groups, and AVX-512. Set winograd=false");
-    }
-  });
-  return run(family, g, input, weight, bias, params.relu);
 }
 
 }  // namespace

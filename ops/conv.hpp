@@ -99,6 +99,9 @@ ConvParams to_params(const ConvTransposeFuncOptions<D>& options, const std::stri
 // input, weight, bias as in conv*d/conv_transpose*d; `dims` is the number of spatial dims.
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                    int64_t dims, const std::string& who);
+// convolution() for params validated once already (a conv module's, in its constructor): checks only the tensors.
+Tensor convolution_with_checked_params(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                       const ConvParams& params, int64_t dims, const std::string& who);
 
 // Expands Dims to one value per spatial dim, with PyTorch's message for a wrong length.
 std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dims, const char* name,

@@ -98,47 +98,27 @@ Tensor interpolate_by_loops(const Tensor& input, const Grid& grid, const Shape& 
       autograd::Saves::Nothing);
 }
 
-struct ResamplingPrimitives {
-  using Forward = std::pair<dnnl::resampling_forward::primitive_desc, dnnl::resampling_forward>;
-  using Backward = std::pair<dnnl::resampling_backward::primitive_desc, dnnl::resampling_backward>;
-  onednn::Lazy<Forward> forward;
-  onednn::Lazy<Backward> backward;
-};
-onednn::Cache<ResamplingPrimitives> resampling_cache;
+onednn::Recipe<dnnl::resampling_forward, dnnl::resampling_backward> resampling_recipe("resampling");
 
 // On oneDNN, in the input's layout (a conv's blocked output stays blocked).
 Tensor interpolate_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Shape& out_shape) {
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc src = onednn::layout_of(x);
-  const dnnl::memory::desc dst(onednn::dims(out_shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
-  const bool graph = autograd::needs_graph({input});
-  const auto kind = graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   onednn::Key key("resampling");
-  key << static_cast<int64_t>(algorithm) << static_cast<int64_t>(kind) << src << out_shape;
-  const auto prims = resampling_cache.get(key, [] { return ResamplingPrimitives{}; });
-  const auto& [pd, primitive] = prims->forward.get([&] {
-    const dnnl::resampling_forward::primitive_desc pd({kind, algorithm, src, dst}, onednn::engine());
-    onednn::note_created("resampling forward", key.str(), pd);
-    return ResamplingPrimitives::Forward{pd, dnnl::resampling_forward(pd)};
-  });
-  Tensor x_keep;
-  onednn::Output y(out_shape, pd.dst_desc());
-  onednn::execute(primitive, {{DNNL_ARG_SRC, onednn::read_as(x, src, x_keep)}, {DNNL_ARG_DST, y.memory()}});
+  key << static_cast<int64_t>(algorithm) << src << out_shape;
+  const auto prims = resampling_recipe.get(key);
+  onednn::Args forward(prims->forward(autograd::needs_graph({input}), [&](dnnl::prop_kind kind) {
+    return dnnl::resampling_forward::desc(kind, algorithm, src, onednn::any_desc(out_shape));
+  }));
+  forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, out_shape).run();
   return autograd::record(
-      "UpsampleBackward0", y.finish(), {input},
-      [prims, &hint = pd, algorithm, in_shape = x.shape(), x](const Tensor& g, const autograd::Needs&) {
-        const auto& [backward_pd, backward] = prims->backward.get([&] {
-          const dnnl::resampling_backward::primitive_desc pd({algorithm, hint.src_desc(), hint.dst_desc()},
-                                                             onednn::engine(), hint);
-          onednn::note_created("resampling backward", "", pd);
-          return ResamplingPrimitives::Backward{pd, dnnl::resampling_backward(pd)};
-        });
-        Tensor dy_keep;
-        onednn::Output dx(in_shape, backward_pd.diff_src_desc(), x);
-        onednn::execute(backward,
-                        {{DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
-                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
-        return autograd::Grads{dx.finish()};
+      "UpsampleBackward0", forward.result(DNNL_ARG_DST), {input},
+      [prims, algorithm, x](const Tensor& g, const autograd::Needs&) {
+        onednn::Args backward(prims->backward<0>([&](const auto& hint) {
+          return dnnl::resampling_backward::desc(algorithm, hint.src_desc(), hint.dst_desc());
+        }));
+        backward.in(DNNL_ARG_DIFF_DST, onednn::dense(g)).out(DNNL_ARG_DIFF_SRC, x.shape(), x).run();
+        return autograd::Grads{backward.result(DNNL_ARG_DIFF_SRC)};
       },
       autograd::Saves::Nothing);
 }

@@ -28,9 +28,6 @@ Flags flags_of(const Tensor& weight, const Tensor& bias, bool global_stats) {
   return f;
 }
 
-// A (C) float vector as oneDNN memory: weight, bias and statistics are plain.
-dnnl::memory vector_memory(const Tensor& t) { return onednn::memory_of(onednn::plain_desc({t.numel()}), t); }
-
 int64_t bits_of(double eps) { return std::bit_cast<uint32_t>(static_cast<float>(eps)); }
 
 void check_vector(const Tensor& t, int64_t size, const char* what, const std::string& who) {
@@ -39,26 +36,17 @@ void check_vector(const Tensor& t, int64_t size, const char* what, const std::st
   NABLA_CHECK(t.numel() == size, who, ": ", what, " should contain ", size, " elements not ", t.numel());
 }
 
-// A backward's scale and shift arguments, and where it writes their gradients (dweight, dbias: of their shapes).
-void add_affine_grads(std::unordered_map<int, dnnl::memory>& args, const Tensor& weight, const Tensor& bias,
-                      const Tensor& dweight, const Tensor& dbias) {
-  if (weight.defined()) {
-    args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
-    args.emplace(DNNL_ARG_DIFF_SCALE, vector_memory(dweight));
-  }
-  if (bias.defined()) {
-    args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));  // oneDNN 2.6 wants it, though the gradient does not use it
-    args.emplace(DNNL_ARG_DIFF_SHIFT, vector_memory(dbias));
-  }
+// A normalization's scale and shift arguments (those defined), and, in a backward, where their gradients go.
+void add_affine(onednn::Args& args, const Tensor& weight, const Tensor& bias, const Tensor& dweight = {},
+                const Tensor& dbias = {}) {
+  if (weight.defined()) args.plain(DNNL_ARG_SCALE, weight);
+  if (bias.defined()) args.plain(DNNL_ARG_SHIFT, bias);  // oneDNN 2.6's backward wants it, though it does not use it
+  if (dweight.defined()) args.plain(DNNL_ARG_DIFF_SCALE, dweight);
+  if (dbias.defined()) args.plain(DNNL_ARG_DIFF_SHIFT, dbias);
 }
 
-struct BatchNormPrimitives {
-  using Forward = std::pair<dnnl::batch_normalization_forward::primitive_desc, dnnl::batch_normalization_forward>;
-  using Backward = std::pair<dnnl::batch_normalization_backward::primitive_desc, dnnl::batch_normalization_backward>;
-  onednn::Lazy<Forward> forward;
-  onednn::Lazy<Backward> backward;
-};
-onednn::Cache<BatchNormPrimitives> batch_norm_cache;
+onednn::Recipe<dnnl::batch_normalization_forward, dnnl::batch_normalization_backward> batch_norm_recipe("batch_norm");
+onednn::Recipe<dnnl::layer_normalization_forward, dnnl::layer_normalization_backward> layer_norm_recipe("layer_norm");
 
 // running ← (1 - momentum) · running + momentum · batch, the variance made unbiased over n values per channel;
 // in double, as PyTorch's CPU kernel.
@@ -92,7 +80,8 @@ dnnl::memory::desc native_layout(const Tensor& x) {
   return {onednn::dims(x.shape()), dnnl::memory::data_type::f32, blocked};
 }
 
-// batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU.
+// batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU (the
+// caller has decided it may: onednn::relu_fusable).
 Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                             const BatchNormFuncOptions& o, bool relu) {
   const Tensor x = onednn::dense(input.detach());
@@ -100,68 +89,42 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
   const dnnl::memory::desc layout = native_layout(x);
   const bool batch_stats = o.training, graph = autograd::needs_graph({input, o.weight, o.bias});
   const Flags flags = flags_of(o.weight, o.bias, !batch_stats) | (relu ? Flags::fuse_norm_relu : Flags::none);
-  const auto kind = batch_stats || graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const float eps = static_cast<float>(o.eps);
   onednn::Key key("batch_norm");
-  key << layout << static_cast<int64_t>(flags) << static_cast<int64_t>(kind) << bits_of(o.eps);
-  const auto prims = batch_norm_cache.get(key, [] { return BatchNormPrimitives{}; });
-  const auto& [pd, primitive] = prims->forward.get([&] {
-    const dnnl::batch_normalization_forward::primitive_desc pd({kind, layout, static_cast<float>(o.eps), flags},
-                                                               onednn::engine());
-    onednn::note_created("batch_norm forward", key.str(), pd);
-    return BatchNormPrimitives::Forward{pd, dnnl::batch_normalization_forward(pd)};
-  });
+  key << layout << static_cast<int64_t>(flags) << bits_of(o.eps);
+  const auto prims = batch_norm_recipe.get(key);
+  const bool training = batch_stats || graph;
+  onednn::Args forward(prims->forward(training, [&](dnnl::prop_kind kind) {
+    return dnnl::batch_normalization_forward::desc(kind, layout, eps, flags);
+  }));
   // The statistics the output is normalised with: the batch's (written by the primitive) or a copy of the
   // running ones (the backward must see them as they are now, not after the next training step's update).
-  Tensor mean = batch_stats ? empty({channels}) : running_mean.detach().contiguous().clone();
-  Tensor var = batch_stats ? empty({channels}) : running_var.detach().contiguous().clone();
+  const Tensor mean = batch_stats ? empty({channels}) : running_mean.detach().contiguous().clone();
+  const Tensor var = batch_stats ? empty({channels}) : running_var.detach().contiguous().clone();
   const Tensor weight = o.weight.defined() ? o.weight.detach().contiguous() : Tensor();
   const Tensor bias = o.bias.defined() ? o.bias.detach().contiguous() : Tensor();
-  Tensor x_keep;
-  onednn::Output y(x.shape(), pd.dst_desc(), x);
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::read_as(x, layout, x_keep)},
-                                             {DNNL_ARG_DST, y.memory()},
-                                             {DNNL_ARG_MEAN, vector_memory(mean)},
-                                             {DNNL_ARG_VARIANCE, vector_memory(var)}};
-  if (weight.defined()) args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
-  if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
-  Tensor workspace_keep;  // the fused ReLU's mask, for its backward
-  dnnl::memory workspace;
-  if (relu && kind == dnnl::prop_kind::forward_training) {
-    workspace = onednn::scratch(pd.workspace_desc(), workspace_keep);
-    args.emplace(DNNL_ARG_WORKSPACE, workspace);
-  }
-  onednn::execute(primitive, args);
-  // oneDNN's fused ReLU turns NaN into 0 (PyTorch's keeps it). With batch statistics, a NaN or inf in the input
-  // shows in them: then the norm runs again unfused. (Running statistics are checked on the input before.)
-  if (relu && batch_stats && (onednn::has_non_finite(mean) || onednn::has_non_finite(var)))
-    return nabla::relu(batch_norm_on_onednn(input, running_mean, running_var, o, false));
+  forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, x.shape(), x).plain(DNNL_ARG_MEAN, mean).plain(DNNL_ARG_VARIANCE, var);
+  add_affine(forward, weight, bias);
+  // The fused ReLU's mask, for its backward.
+  const onednn::Held workspace = relu && training ? forward.scratch(DNNL_ARG_WORKSPACE) : onednn::Held{};
+  forward.run();
   if (batch_stats) update_running_stats(running_mean, running_var, mean, var, o.momentum, x.numel() / channels);
   return autograd::record(
-      relu ? "ReluBackward0" : "NativeBatchNormBackward0", y.finish(), {input, o.weight, o.bias},
-      [prims, &hint = pd, x, weight, bias, mean, var, flags, workspace, workspace_keep, eps = o.eps](
-          const Tensor& g, const autograd::Needs&) {
+      relu ? "ReluBackward0" : "NativeBatchNormBackward0", forward.result(DNNL_ARG_DST), {input, o.weight, o.bias},
+      [prims, x, weight, bias, mean, var, flags, workspace, eps](const Tensor& g, const autograd::Needs&) {
         const bool affine = weight.defined() || bias.defined();
-        const auto& [backward_pd, backward] = prims->backward.get([&] {
+        onednn::Args backward(prims->backward<0>([&](const auto& hint) {
           const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
-          const dnnl::batch_normalization_backward::primitive_desc pd(
-              {kind, hint.src_desc(), hint.src_desc(), static_cast<float>(eps), flags}, onednn::engine(), hint);
-          onednn::note_created("batch_norm backward", "", pd);
-          return BatchNormPrimitives::Backward{pd, dnnl::batch_normalization_backward(pd)};
-        });
-        Tensor x_keep, dy_keep;
-        onednn::Output dx(x.shape(), backward_pd.diff_src_desc(), x);
-        Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
-        Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
-        std::unordered_map<int, dnnl::memory> args{
-            {DNNL_ARG_SRC, onednn::read_as(x, backward_pd.src_desc(), x_keep)},
-            {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
-            {DNNL_ARG_MEAN, vector_memory(mean)},
-            {DNNL_ARG_VARIANCE, vector_memory(var)},
-            {DNNL_ARG_DIFF_SRC, dx.memory()}};
-        add_affine_grads(args, weight, bias, dweight, dbias);
-        if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
-        onednn::execute(backward, args);
-        return autograd::Grads{dx.finish(), dweight, dbias};
+          return dnnl::batch_normalization_backward::desc(kind, hint.src_desc(), hint.src_desc(), eps, flags);
+        }));
+        const Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
+        const Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
+        backward.in(DNNL_ARG_SRC, x).in(DNNL_ARG_DIFF_DST, onednn::dense(g)).out(DNNL_ARG_DIFF_SRC, x.shape(), x);
+        backward.plain(DNNL_ARG_MEAN, mean).plain(DNNL_ARG_VARIANCE, var);
+        add_affine(backward, weight, bias, dweight, dbias);
+        if (workspace.owner.defined()) backward.in(DNNL_ARG_WORKSPACE, workspace);
+        backward.run();
+        return autograd::Grads{backward.result(DNNL_ARG_DIFF_SRC), dweight, dbias};
       },
       autograd::Saves::Inputs);
 }
@@ -177,67 +140,41 @@ Tensor empty_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
       autograd::Saves::Nothing);
 }
 
-struct LayerNormPrimitives {
-  using Forward = std::pair<dnnl::layer_normalization_forward::primitive_desc, dnnl::layer_normalization_forward>;
-  using Backward = std::pair<dnnl::layer_normalization_backward::primitive_desc, dnnl::layer_normalization_backward>;
-  onednn::Lazy<Forward> forward;
-  onednn::Lazy<Backward> backward;
-};
-onednn::Cache<LayerNormPrimitives> layer_norm_cache;
-
 // layer_norm of x viewed as (rows, features), each row normalised on its own.
 Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features, const LayerNormFuncOptions& o) {
   const Tensor x = input.detach().contiguous().reshape({rows, features});
   const dnnl::memory::desc layout = onednn::plain_desc(x.shape());
   const bool graph = autograd::needs_graph({input, o.weight, o.bias});
   const Flags flags = flags_of(o.weight, o.bias, false);
-  const auto kind = graph ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const float eps = static_cast<float>(o.eps);
   onednn::Key key("layer_norm");
-  key << x.shape() << static_cast<int64_t>(flags) << static_cast<int64_t>(kind) << bits_of(o.eps);
-  const auto prims = layer_norm_cache.get(key, [] { return LayerNormPrimitives{}; });
-  const auto& [pd, primitive] = prims->forward.get([&] {
-    const dnnl::layer_normalization_forward::primitive_desc pd({kind, layout, static_cast<float>(o.eps), flags},
-                                                               onednn::engine());
-    onednn::note_created("layer_norm forward", key.str(), pd);
-    return LayerNormPrimitives::Forward{pd, dnnl::layer_normalization_forward(pd)};
-  });
+  key << layout << static_cast<int64_t>(flags) << bits_of(o.eps);
+  const auto prims = layer_norm_recipe.get(key);
+  onednn::Args forward(prims->forward(
+      graph, [&](dnnl::prop_kind kind) { return dnnl::layer_normalization_forward::desc(kind, layout, eps, flags); }));
   const Tensor mean = empty({rows}), var = empty({rows});
   const Tensor weight = o.weight.defined() ? o.weight.detach().contiguous() : Tensor();
   const Tensor bias = o.bias.defined() ? o.bias.detach().contiguous() : Tensor();
-  Tensor y = empty(x.shape());
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(layout, x)},
-                                             {DNNL_ARG_DST, onednn::memory_of(layout, y)}};
-  if (graph) {
-    args.emplace(DNNL_ARG_MEAN, vector_memory(mean));
-    args.emplace(DNNL_ARG_VARIANCE, vector_memory(var));
-  }
-  if (weight.defined()) args.emplace(DNNL_ARG_SCALE, vector_memory(weight));
-  if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, vector_memory(bias));
-  onednn::execute(primitive, args);
+  const Tensor y = empty(x.shape());
+  forward.plain(DNNL_ARG_SRC, x).plain(DNNL_ARG_DST, y);
+  if (graph) forward.plain(DNNL_ARG_MEAN, mean).plain(DNNL_ARG_VARIANCE, var);
+  add_affine(forward, weight, bias);
+  forward.run();
   return autograd::record(
       "NativeLayerNormBackward0", y.reshape(input.shape()), {input, o.weight, o.bias},
-      [prims, &hint = pd, x, weight, bias, mean, var, flags, eps = o.eps, shape = input.shape()](
-          const Tensor& g, const autograd::Needs&) {
+      [prims, x, weight, bias, mean, var, flags, eps, shape = input.shape()](const Tensor& g, const autograd::Needs&) {
         const bool affine = weight.defined() || bias.defined();
-        const auto& [backward_pd, backward] = prims->backward.get([&] {
+        onednn::Args backward(prims->backward<0>([&](const auto& hint) {
           const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
-          const dnnl::layer_normalization_backward::primitive_desc pd(
-              {kind, hint.src_desc(), hint.src_desc(), static_cast<float>(eps), flags}, onednn::engine(), hint);
-          onednn::note_created("layer_norm backward", "", pd);
-          return LayerNormPrimitives::Backward{pd, dnnl::layer_normalization_backward(pd)};
-        });
-        const Tensor dy = g.contiguous();
-        Tensor dx = empty(x.shape());
-        Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
-        Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
-        const auto md = hint.src_desc();
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::memory_of(md, x)},
-                                                   {DNNL_ARG_DIFF_DST, onednn::memory_of(md, dy)},
-                                                   {DNNL_ARG_MEAN, vector_memory(mean)},
-                                                   {DNNL_ARG_VARIANCE, vector_memory(var)},
-                                                   {DNNL_ARG_DIFF_SRC, onednn::memory_of(md, dx)}};
-        add_affine_grads(args, weight, bias, dweight, dbias);
-        onednn::execute(backward, args);
+          return dnnl::layer_normalization_backward::desc(kind, hint.src_desc(), hint.src_desc(), eps, flags);
+        }));
+        const Tensor dx = empty(x.shape());
+        const Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
+        const Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
+        backward.plain(DNNL_ARG_SRC, x).plain(DNNL_ARG_DIFF_DST, g.contiguous().reshape(x.shape()));
+        backward.plain(DNNL_ARG_MEAN, mean).plain(DNNL_ARG_VARIANCE, var).plain(DNNL_ARG_DIFF_SRC, dx);
+        add_affine(backward, weight, bias, dweight, dbias);
+        backward.run();
         return autograd::Grads{dx.reshape(shape), dweight, dbias};
       },
       autograd::Saves::Inputs);
@@ -275,25 +212,37 @@ void check_batch_norm(const Tensor& input, const Tensor& running_mean, const Ten
 }
 }  // namespace
 
+namespace {
+// batch_norm, then relu when asked: fused into the norm when onednn::relu_fusable says so. The arguments are checked.
+Tensor batch_norm_checked(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                          const BatchNormFuncOptions& o, bool relu) {
+  if (input.numel() == 0) {
+    const Tensor y = empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
+    return relu ? nabla::relu(y) : y;
+  }
+  if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
+    const Tensor folded = input.reshape({input.size(0), input.size(1), -1});
+    return batch_norm_checked(folded, running_mean, running_var, o, relu).reshape(input.shape());
+  }
+  const Tensor stats_mean = o.training ? Tensor() : running_mean, stats_var = o.training ? Tensor() : running_var;
+  const bool fused = relu && onednn::relu_fusable({input, o.weight, o.bias, stats_mean, stats_var});
+  const Tensor y = batch_norm_on_onednn(input, running_mean, running_var, o, fused);
+  // Finite operands make a finite output (eps > 0): the next conv's fusion decision then needs no scan.
+  if (fused || onednn::known_finite({input, o.weight, o.bias, stats_mean, stats_var})) onednn::mark_finite(y);
+  return relu && !fused ? nabla::relu(y) : y;
+}
+}  // namespace
+
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& o) {
   check_batch_norm(input, running_mean, running_var, o);
-  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
-  if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
-    const Tensor y = batch_norm(input.reshape({input.size(0), input.size(1), -1}), running_mean, running_var, o);
-    return y.reshape(input.shape());
-  }
-  return batch_norm_on_onednn(input, running_mean, running_var, o, false);
+  return batch_norm_checked(input, running_mean, running_var, o, false);
 }
 
 Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                        const BatchNormFuncOptions& o) {
   check_batch_norm(input, running_mean, running_var, o);
-  // oneDNN's fused ReLU turns NaN into 0 (PyTorch's keeps it): fused only for finite input, whose output is finite.
-  // With batch statistics batch_norm_on_onednn checks them instead of scanning the input here.
-  if (input.numel() == 0 || input.dim() > 5 || (!o.training && onednn::has_non_finite(onednn::dense(input.detach()))))
-    return relu(batch_norm(input, running_mean, running_var, o));
-  return batch_norm_on_onednn(input, running_mean, running_var, o, true);
+  return batch_norm_checked(input, running_mean, running_var, o, true);
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {

@@ -15,22 +15,6 @@
 #include "core/tensor_impl.h"
 
 namespace nabla {
-namespace {
-std::atomic<uint64_t> created{0};
-std::atomic<uint64_t> activation_reorders{0};
-
-bool propagation_from_environment() {
-  const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
-  return !value || std::string(value) != "0";
-}
-std::atomic<bool> propagation{propagation_from_environment()};
-}  // namespace
-
-uint64_t primitives_created() { return created.load(); }
-uint64_t layout_reorders() { return activation_reorders.load(); }
-void set_layout_propagation(bool on) { propagation = on; }
-bool layout_propagation() { return propagation; }
-
 namespace onednn {
 
 dnnl::engine& engine() {
@@ -48,20 +32,22 @@ dnnl::stream& stream() {
 
 dnnl::memory::dims dims(const Shape& shape) { return dnnl::memory::dims(shape.begin(), shape.end()); }
 
-dnnl::memory::desc plain_desc(const Shape& shape) {
-  return {dims(shape), dnnl::memory::data_type::f32, dims(contiguous_strides(shape))};
+dnnl::memory::data_type data_type(Dtype dtype) {
+  NABLA_CHECK(dtype == kFloat32, "oneDNN ops take float32 tensors, got ", dtype_name(dtype));
+  return dnnl::memory::data_type::f32;
 }
 
-dnnl::memory::desc desc_of(const Tensor& t) {
-  NABLA_CHECK(t.dtype() == kFloat32, "oneDNN ops take float32 tensors, got ", dtype_name(t.dtype()));
-  return dnnl::memory::desc(dims(t.shape()), dnnl::memory::data_type::f32, dims(t.strides()));
+dnnl::memory::desc plain_desc(const Shape& shape, Dtype dtype) {
+  return {dims(shape), data_type(dtype), dims(contiguous_strides(shape))};
 }
 
-dnnl::memory memory_of(const dnnl::memory::desc& md, const Tensor& t) {
-  return dnnl::memory(md, engine(), t.impl()->data());
+dnnl::memory::desc any_desc(const Shape& shape, Dtype dtype) {
+  return {dims(shape), data_type(dtype), dnnl::memory::format_tag::any};
 }
 
-dnnl::memory memory_of(const Tensor& t) { return memory_of(desc_of(t), t); }
+dnnl::memory::desc desc_of(const Tensor& t) { return {dims(t.shape()), data_type(t.dtype()), dims(t.strides())}; }
+
+Held over(const dnnl::memory::desc& md, const Tensor& t) { return {dnnl::memory(md, engine(), t.impl()->data()), t}; }
 
 namespace {
 // t's dims from the largest stride to the smallest (ties keep their order).
@@ -131,19 +117,22 @@ Key& Key::operator<<(const dnnl::memory::desc& md) {
   return *this;
 }
 
+void note_created(const std::string& what, const std::string& key, const dnnl::primitive_desc_base& pd) {
+  detail::count_primitive_created();
+  detail::logger().debug("new {} primitive {}: {}", what, key, pd.impl_info_str());
+}
+
+namespace {
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
   p.execute(stream(), args);
   stream().wait();
 }
+}  // namespace
 
-void note_created(const std::string& op, const std::string& key, const dnnl::primitive_desc_base& pd) {
-  ++created;
-  detail::logger().debug("new {} primitive {}: {}", op, key, pd.impl_info_str());
-}
-
-dnnl::memory scratch(const dnnl::memory::desc& md, Tensor& keep) {
-  keep = empty({static_cast<int64_t>(md.get_size() / sizeof(float)) + 1});
-  return dnnl::memory(md, engine(), keep.impl()->data());
+Held scratch(const dnnl::memory::desc& md) {
+  // One spare float: a zero-sized descriptor still gets a buffer, and has_nan's scans stop short of it.
+  Tensor buffer = empty({static_cast<int64_t>(md.get_size() / sizeof(float)) + 1});
+  return {dnnl::memory(md, engine(), buffer.impl()->data()), buffer};
 }
 
 namespace {
@@ -161,10 +150,10 @@ void reorder_into(const dnnl::memory& source, const dnnl::memory& target) {
   execute(*primitive, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
 }
 
-dnnl::memory to_layout(const dnnl::memory& source, const dnnl::memory::desc& want, Tensor& keep) {
-  if (source.get_desc() == want) return source;
-  dnnl::memory target = scratch(want, keep);
-  reorder_into(source, target);
+Held to_layout(const Held& source, const dnnl::memory::desc& want) {
+  if (source.memory.get_desc() == want) return source;
+  Held target = scratch(want);
+  reorder_into(source.memory, target.memory);
   return target;
 }
 
@@ -174,17 +163,16 @@ namespace {
 
 // A storage's values in a primitive's own layout, in a buffer from the caching allocator.
 struct Native final : NativeCopy {
-  Native(const dnnl::memory::desc& md, const Shape& shape) : desc(md), shape(shape), buffer_memory(scratch(md, buffer)) {}
+  Native(const dnnl::memory::desc& md, const Shape& shape) : desc(md), shape(shape), values(scratch(md)) {}
 
   void write_plain(void* plain) const override {
-    ++activation_reorders;
-    reorder_into(buffer_memory, dnnl::memory(plain_desc(shape), engine(), plain));
+    detail::count_layout_reorder();
+    reorder_into(values.memory, dnnl::memory(plain_desc(shape), engine(), plain));
   }
 
   const dnnl::memory::desc desc;
   const Shape shape;
-  Tensor buffer;
-  const dnnl::memory buffer_memory;
+  const Held values;
 };
 
 // Whether t is its storage's whole, plain-contiguous extent: only then may it use the storage's native copy.
@@ -211,8 +199,8 @@ bool any_value(const float* p, int64_t n, Pred pred) {
 template <class Pred>
 bool any_value(const Tensor& t, Pred pred) {
   if (auto native = native_of(t))  // the buffer has one spare element past the layout's bytes: not scanned
-    return any_value(read_ptr<float>(native->buffer), static_cast<int64_t>(native->desc.get_size() / sizeof(float)),
-                     pred);
+    return any_value(read_ptr<float>(native->values.owner),
+                     static_cast<int64_t>(native->desc.get_size() / sizeof(float)), pred);
   const Tensor values = t.contiguous();
   return any_value(read_ptr<float>(values), values.numel(), pred);
 }
@@ -253,44 +241,39 @@ dnnl::memory::desc layout_of(const Tensor& t) {
   return desc_of(t);
 }
 
-dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& want, Tensor& keep) {
+Held read_as(const Tensor& t, const dnnl::memory::desc& want) {
   const auto native = native_of(t);
-  if (native && native->desc == want) {
-    keep = native->buffer;
-    return native->buffer_memory;
-  }
-  if (!native && desc_of(t) == want) {
-    keep = t;
-    return memory_of(want, t);
-  }
-  ++activation_reorders;
+  if (native && native->desc == want) return native->values;
+  if (!native && desc_of(t) == want) return over(want, t);
+  detail::count_layout_reorder();
   auto copy = std::make_shared<Native>(want, t.shape());
-  reorder_into(native ? native->buffer_memory : memory_of(t), copy->buffer_memory);
+  reorder_into(native ? native->values.memory : over(desc_of(t), t).memory, copy->values.memory);
   if (layout_propagation() && whole(t)) t.impl()->storage->attach_native(copy);
-  keep = copy->buffer;
-  return copy->buffer_memory;
+  return copy->values;
 }
 
 Output::Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& layout_like) {
   const Shape plain_strides = layout_like.defined() ? strides_in_order_of(layout_like) : contiguous_strides(shape);
-  if (dnnl::memory::desc(dims(shape), dnnl::memory::data_type::f32, dims(plain_strides)) == md) {
+  if (dnnl::memory::desc(dims(shape), md.data_type(), dims(plain_strides)) == md) {
     tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
-    memory_ = memory_of(md, tensor_);
+    memory_ = over(md, tensor_).memory;
   } else if (layout_propagation()) {
     auto native = std::make_shared<Native>(md, shape);
-    memory_ = native->buffer_memory;
+    memory_ = native->values.memory;
     tensor_ = tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), native), shape);
   } else {
     tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
-    memory_ = scratch(md, scratch_keep_);
+    const Held buffer = scratch(md);
+    memory_ = buffer.memory;
+    scratch_keep_ = buffer.owner;
     reorder_at_finish_ = true;
   }
 }
 
 Tensor Output::finish() {
   if (reorder_at_finish_) {
-    ++activation_reorders;
-    reorder_into(memory_, memory_of(tensor_));
+    detail::count_layout_reorder();
+    reorder_into(memory_, over(desc_of(tensor_), tensor_).memory);
   }
   return tensor_;
 }
@@ -298,26 +281,74 @@ Tensor Output::finish() {
 namespace {
 struct ReorderedWeights {
   uint64_t version;
-  Tensor buffer;
+  Held values;
 };
 std::mutex weights_mutex;
 std::unordered_map<std::string, ReorderedWeights> weights_cache;
 }  // namespace
 
-dnnl::memory weights_in_layout(const Tensor& weight, const dnnl::memory::desc& plain, const dnnl::memory::desc& want) {
-  const dnnl::memory source(plain, engine(), weight.impl()->data());
-  if (plain == want) return source;
+Held weights_in_layout(const Tensor& weight, const dnnl::memory::desc& user, const dnnl::memory::desc& want) {
+  const Held source = over(user, weight);
+  if (user == want) return source;
   Key key("weights");
   key << static_cast<int64_t>(weight.impl()->storage->id) << weight.storage_offset() << want;
   std::lock_guard lock(weights_mutex);
   auto it = weights_cache.find(key.str());
   if (it == weights_cache.end() || it->second.version != weight.version()) {
     if (weights_cache.size() > 256) weights_cache.clear();  // weights of layers long gone
-    Tensor buffer;
-    reorder_into(source, scratch(want, buffer));
-    it = weights_cache.insert_or_assign(key.str(), ReorderedWeights{weight.version(), buffer}).first;
+    Held reordered = scratch(want);
+    reorder_into(source.memory, reordered.memory);
+    it = weights_cache.insert_or_assign(key.str(), ReorderedWeights{weight.version(), reordered}).first;
   }
-  return dnnl::memory(want, engine(), it->second.buffer.impl()->data());
+  return it->second.values;  // shares the buffer: a later reorder or clear() cannot free it under this caller
+}
+
+// ---- Args
+
+Args& Args::add(int arg, Held value) {
+  args_.insert_or_assign(arg, value.memory);
+  owners_.push_back(std::move(value.owner));
+  return *this;
+}
+
+Args& Args::in(int arg, const Tensor& t) { return add(arg, read_as(t, desc(arg))); }
+Args& Args::in(int arg, const Held& value) { return add(arg, to_layout(value, desc(arg))); }
+Args& Args::plain(int arg, const Tensor& t) { return add(arg, over(desc_of(t), t)); }
+Args& Args::plain(int arg, const Tensor& t, const dnnl::memory::desc& md) { return add(arg, over(md, t)); }
+
+Args& Args::weights(int arg, const Tensor& weight, const dnnl::memory::desc& user) {
+  return add(arg, weights_in_layout(weight, user, desc(arg)));
+}
+
+Args& Args::out(int arg, const Shape& shape, const Tensor& layout_like) {
+  outputs_.emplace_back(arg, Output(shape, desc(arg), layout_like));
+  args_.insert_or_assign(arg, outputs_.back().second.memory());
+  return *this;
+}
+
+Held Args::scratch(int arg) {
+  const dnnl::memory::desc md = desc(arg);
+  if (md.get_size() == 0) return {};
+  Held buffer = onednn::scratch(md);
+  add(arg, buffer);
+  return buffer;
+}
+
+void Args::run() {
+  execute(primitive_, args_);
+  for (auto& [arg, output] : outputs_) results_.insert_or_assign(arg, output.finish());
+  outputs_.clear();
+}
+
+Tensor Args::result(int arg) {
+  const auto it = results_.find(arg);
+  NABLA_CHECK(it != results_.end(), "internal: no result for oneDNN argument ", arg, " (out() it, then run())");
+  return it->second;
+}
+
+bool relu_fusable(std::initializer_list<Tensor> operands) {
+  return std::none_of(operands.begin(), operands.end(),
+                      [](const Tensor& t) { return t.defined() && has_non_finite(dense(t.detach())); });
 }
 
 }  // namespace onednn

@@ -44,73 +44,47 @@ void check_rank(const Tensor& input, int64_t dims, const std::string& who) {
                 shape_str(input.shape()));
 }
 
-// The primitives of one pooling over one input layout: training (with the max workspace; its pd is the
-// backward's hint) and inference (no workspace: much cheaper when no gradient is wanted) forwards, and the
-// backward, each built on first use.
-struct PoolPrimitives {
-  using Pass = std::pair<dnnl::pooling_v2_forward::primitive_desc, dnnl::pooling_v2_forward>;
-  using Backward = std::pair<dnnl::pooling_v2_backward::primitive_desc, dnnl::pooling_v2_backward>;
-  onednn::Lazy<Pass> training, inference;
-  onednn::Lazy<Backward> backward;
-};
-onednn::Cache<PoolPrimitives> pool_cache;
+onednn::Recipe<dnnl::pooling_v2_forward, dnnl::pooling_v2_backward> pool_recipe("pooling");
 
 // One max or average pooling over a batched input, on oneDNN, with explicit left/right padding. It reads
-// the input in the layout it comes in and leaves its result in the layout oneDNN derives from it.
+// the input in the layout it comes in and leaves its result in the layout oneDNN derives from it. Training
+// keeps max pooling's workspace for the backward; inference (no gradient wanted) runs without one.
 Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const PoolParams& p, const Shape& pad_l,
                       const Shape& pad_r, const Shape& out_size, const char* node = nullptr) {
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc src = onednn::layout_of(x);
   Shape out_shape{x.size(0), x.size(1)};
   out_shape.insert(out_shape.end(), out_size.begin(), out_size.end());
-  const dnnl::memory::desc dst(onednn::dims(out_shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
   Shape dilation = p.dilation;
   for (auto& d : dilation) d -= 1;  // oneDNN counts dilation from 0
   onednn::Key key("pool");
   key << static_cast<int64_t>(algorithm) << src << out_shape << p.kernel << p.stride << dilation << pad_l << pad_r;
-  const auto prims = pool_cache.get(key, [] { return PoolPrimitives{}; });
+  const auto prims = pool_recipe.get(key);
   const auto strides = onednn::dims(p.stride), kernel = onednn::dims(p.kernel), dil = onednn::dims(dilation);
   const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
   const bool training = autograd::needs_graph({input});
-  const auto& [pd, primitive] = (training ? prims->training : prims->inference).get([&] {
-    const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-    const dnnl::pooling_v2_forward::primitive_desc pd({kind, algorithm, src, dst, strides, kernel, dil, l, r},
-                                                      onednn::engine());
-    onednn::note_created(training ? "pooling forward (training)" : "pooling forward (inference)", key.str(), pd);
-    return PoolPrimitives::Pass{pd, dnnl::pooling_v2_forward(pd)};
-  });
-  Tensor x_keep, workspace_keep;
-  onednn::Output y(out_shape, pd.dst_desc());
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::read_as(x, src, x_keep)},
-                                             {DNNL_ARG_DST, y.memory()}};
-  dnnl::memory workspace;
-  if (training && algorithm == dnnl::algorithm::pooling_max) {
-    workspace = onednn::scratch(pd.workspace_desc(), workspace_keep);
-    args.emplace(DNNL_ARG_WORKSPACE, workspace);
-  }
-  onednn::execute(primitive, args);
-  if (!training) return y.finish();
+  onednn::Args forward(prims->forward(training, [&](dnnl::prop_kind kind) {
+    return dnnl::pooling_v2_forward::desc(kind, algorithm, src, onednn::any_desc(out_shape), strides, kernel, dil, l,
+                                          r);
+  }));
+  forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, out_shape);
+  const onednn::Held workspace = training ? forward.scratch(DNNL_ARG_WORKSPACE) : onednn::Held{};
+  forward.run();
+  if (!training) return forward.result(DNNL_ARG_DST);
   return autograd::record(
       node                                        ? node
       : algorithm == dnnl::algorithm::pooling_max ? "MaxPoolBackward0"
                                                   : "AvgPoolBackward0",
-      y.finish(), {input},
-      [prims, &hint = pd, x, workspace, workspace_keep, algorithm, strides, kernel, dil, l, r](const Tensor& g,
-                                                                                               const autograd::Needs&) {
-        const auto& [backward_pd, backward] = prims->backward.get([&] {
-          const dnnl::pooling_v2_backward::primitive_desc pd(
-              {algorithm, hint.src_desc(), hint.dst_desc(), strides, kernel, dil, l, r}, onednn::engine(), hint);
-          onednn::note_created("pooling backward", "", pd);
-          return PoolPrimitives::Backward{pd, dnnl::pooling_v2_backward(pd)};
-        });
-        Tensor dy_keep;
-        onednn::Output dx(x.shape(), backward_pd.diff_src_desc(), x);
-        std::unordered_map<int, dnnl::memory> args{
-            {DNNL_ARG_DIFF_DST, onednn::read_as(onednn::dense(g), backward_pd.diff_dst_desc(), dy_keep)},
-            {DNNL_ARG_DIFF_SRC, dx.memory()}};
-        if (workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace);
-        onednn::execute(backward, args);
-        return autograd::Grads{dx.finish()};
+      forward.result(DNNL_ARG_DST), {input},
+      [prims, x, workspace, algorithm, strides, kernel, dil, l, r](const Tensor& g, const autograd::Needs&) {
+        onednn::Args backward(prims->backward<0>([&](const auto& hint) {
+          return dnnl::pooling_v2_backward::desc(algorithm, hint.src_desc(), hint.dst_desc(), strides, kernel, dil, l,
+                                                 r);
+        }));
+        backward.in(DNNL_ARG_DIFF_DST, onednn::dense(g)).out(DNNL_ARG_DIFF_SRC, x.shape(), x);
+        if (workspace.owner.defined()) backward.in(DNNL_ARG_WORKSPACE, workspace);
+        backward.run();
+        return autograd::Grads{backward.result(DNNL_ARG_DIFF_SRC)};
       });
 }
 

@@ -13,25 +13,15 @@
 namespace nabla {
 namespace {
 
-struct SoftmaxPrimitives {
-  dnnl::softmax_v2_forward::primitive_desc forward_pd;
-  dnnl::softmax_v2_forward forward;
-  dnnl::softmax_v2_backward backward;
-};
-onednn::Cache<SoftmaxPrimitives> softmax_cache;
+onednn::Recipe<dnnl::softmax_v2_forward, dnnl::softmax_v2_backward> softmax_recipe("softmax");
 
-std::shared_ptr<SoftmaxPrimitives> primitives(dnnl::algorithm algorithm, const Tensor& x, int axis) {
-  onednn::Key key("softmax");
-  key << static_cast<int64_t>(algorithm) << x.shape() << axis;
-  return softmax_cache.get(key, [&] {
-    const auto md = onednn::desc_of(x);
-    const dnnl::softmax_v2_forward::primitive_desc fwd(
-        {dnnl::prop_kind::forward_training, algorithm, md, md, axis}, onednn::engine());
-    const dnnl::softmax_v2_backward::primitive_desc bwd({algorithm, md, md, md, axis}, onednn::engine(), fwd);
-    onednn::note_created("softmax forward", key.str(), fwd);
-    onednn::note_created("softmax backward", key.str(), bwd);
-    return SoftmaxPrimitives{fwd, dnnl::softmax_v2_forward(fwd), dnnl::softmax_v2_backward(bwd)};
-  });
+// The training forward over a contiguous x (the backward's hint: built by whichever pass comes first, since a
+// forward over non-finite input runs without oneDNN).
+const onednn::Built<dnnl::softmax_v2_forward>& forward_of(decltype(softmax_recipe)::Entry& prims,
+                                                          dnnl::algorithm algorithm, const Tensor& x, int axis) {
+  const auto md = onednn::desc_of(x);
+  return prims.forward(
+      true, [&](dnnl::prop_kind kind) { return dnnl::softmax_v2_forward::desc(kind, algorithm, md, md, axis); });
 }
 
 // PyTorch's (log_)softmax along the middle axis of a contiguous (outer, n, inner) array, for inputs holding NaN
@@ -76,15 +66,18 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
   const Tensor x = input.dim() == 0 ? input.detach().reshape({1}) : input.detach().contiguous();
   Tensor y = empty(x.shape());
   const bool log = algorithm == dnnl::algorithm::softmax_log;
+  onednn::Key key("softmax");
+  key << static_cast<int64_t>(algorithm) << onednn::desc_of(x) << axis;
+  const auto prims = softmax_recipe.get(key);
   if (onednn::has_non_finite(x)) {
     const auto [outer, n, inner] = rows_of(x.shape(), axis);
     softmax_plain(read_ptr<float>(x), y.data_ptr<float>(), outer, n, inner, log);
   } else if (x.numel() > 0) {
-    const auto p = primitives(algorithm, x, axis);
-    onednn::execute(p->forward, {{DNNL_ARG_SRC, onednn::memory_of(x)}, {DNNL_ARG_DST, onednn::memory_of(y)}});
+    onednn::Args args(forward_of(*prims, algorithm, x, axis));
+    args.in(DNNL_ARG_SRC, x).plain(DNNL_ARG_DST, y).run();
   }
   y = y.reshape(input.shape());
-  return autograd::record(node, y, {input}, [y, algorithm, axis, log](const Tensor& g, const autograd::Needs&) {
+  return autograd::record(node, y, {input}, [prims, y, algorithm, axis, log](const Tensor& g, const autograd::Needs&) {
     const Tensor out = y.dim() == 0 ? y.reshape({1}) : y;
     const Tensor dy = g.reshape(out.shape()).contiguous();
     Tensor dx = empty(out.shape());
@@ -92,10 +85,11 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
       const auto [outer, n, inner] = rows_of(out.shape(), axis);
       softmax_backward_plain(read_ptr<float>(out), read_ptr<float>(dy), dx.data_ptr<float>(), outer, n, inner, log);
     } else if (out.numel() > 0) {
-      const auto p = primitives(algorithm, out, axis);
-      onednn::execute(p->backward, {{DNNL_ARG_DST, onednn::memory_of(out)},
-                                    {DNNL_ARG_DIFF_DST, onednn::memory_of(dy)},
-                                    {DNNL_ARG_DIFF_SRC, onednn::memory_of(dx)}});
+      forward_of(*prims, algorithm, out, axis);
+      onednn::Args args(prims->backward<0>([&](const auto& hint) {
+        return dnnl::softmax_v2_backward::desc(algorithm, hint.dst_desc(), hint.dst_desc(), hint.dst_desc(), axis);
+      }));
+      args.in(DNNL_ARG_DST, out).in(DNNL_ARG_DIFF_DST, dy).plain(DNNL_ARG_DIFF_SRC, dx).run();
     }
     return autograd::Grads{dx.reshape(g.shape())};
   });
