@@ -66,6 +66,7 @@ Tensor full(const Shape& shape, double value, Dtype dtype) {
     case Dtype::Float32: std::fill_n(out.data_ptr<float>(), n, static_cast<float>(value)); break;
     case Dtype::Int64: std::fill_n(out.data_ptr<int64_t>(), n, static_cast<int64_t>(value)); break;
     case Dtype::Bool: std::fill_n(out.data_ptr<bool>(), n, value != 0.0); break;
+    case Dtype::Float64: std::fill_n(out.data_ptr<double>(), n, value); break;
   }
   return out;
 }

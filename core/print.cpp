@@ -37,7 +37,7 @@ std::string printf_str(const char* format, double value, int precision = kPrecis
 class Formatter {
  public:
   Formatter(Dtype dtype, const std::vector<double>& values) : dtype_(dtype) {
-    if (dtype_ != kFloat32) {
+    if (dtype_ == kInt64 || dtype_ == kBool) {
       for (double v : values) width_ = std::max(width_, format_raw(v).size());
       return;
     }
@@ -54,7 +54,7 @@ class Formatter {
 
   std::string format(double v) const {
     std::string s = format_raw(v);
-    if (dtype_ == kFloat32 && int_mode_ && !sci_mode_ && std::isfinite(v)) s += ".";
+    if (!(dtype_ == kInt64 || dtype_ == kBool) && int_mode_ && !sci_mode_ && std::isfinite(v)) s += ".";
     return std::string(width_ > s.size() ? width_ - s.size() : 0, ' ') + s;
   }
   size_t width() const { return width_; }
@@ -150,12 +150,13 @@ std::string to_string(const Tensor& tensor) {
     body = "[]";
     if (tensor.dim() != 1) suffixes.push_back("size=" + shape_tuple(tensor.shape()));
   } else {
-    const Tensor values_f = tensor.dtype() == kInt64 ? Tensor() : tensor.to(kFloat32);
     std::vector<double> values;
     if (tensor.dtype() == kInt64) {
       for (int64_t v : tensor.to_vector<int64_t>()) values.push_back(static_cast<double>(v));
+    } else if (tensor.dtype() == kFloat64) {
+      values = tensor.to_vector<double>();
     } else {
-      for (float v : values_f.to_vector<float>()) values.push_back(v);
+      for (float v : tensor.to(kFloat32).to_vector<float>()) values.push_back(v);
     }
     const Printer printer{values, tensor.shape(), tensor.numel() > kThreshold};
     std::vector<double> printed;

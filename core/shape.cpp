@@ -11,6 +11,7 @@ size_t element_size(Dtype dtype) {
     case Dtype::Float32: return 4;
     case Dtype::Int64: return 8;
     case Dtype::Bool: return 1;
+    case Dtype::Float64: return 8;
   }
   return 0;
 }
@@ -20,6 +21,7 @@ const char* dtype_name(Dtype dtype) {
     case Dtype::Float32: return "float32";
     case Dtype::Int64: return "int64";
     case Dtype::Bool: return "bool";
+    case Dtype::Float64: return "float64";
   }
   return "?";
 }

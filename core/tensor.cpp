@@ -75,6 +75,7 @@ void copy_from(const TensorImpl& dst, const TensorImpl& src, const Shape& src_st
     case Dtype::Float32: return convert_copy<To, float>(dst, src, src_strides);
     case Dtype::Int64: return convert_copy<To, int64_t>(dst, src, src_strides);
     case Dtype::Bool: return convert_copy<To, bool>(dst, src, src_strides);
+    case Dtype::Float64: return convert_copy<To, double>(dst, src, src_strides);
   }
 }
 
@@ -91,6 +92,7 @@ void copy_elements(const TensorImpl& dst, const TensorImpl& src) {
     case Dtype::Float32: return copy_from<float>(dst, src, src_strides);
     case Dtype::Int64: return copy_from<int64_t>(dst, src, src_strides);
     case Dtype::Bool: return copy_from<bool>(dst, src, src_strides);
+    case Dtype::Float64: return copy_from<double>(dst, src, src_strides);
   }
 }
 
@@ -98,6 +100,10 @@ template <class T> constexpr Dtype dtype_of();
 template <> constexpr Dtype dtype_of<float>() { return Dtype::Float32; }
 template <> constexpr Dtype dtype_of<int64_t>() { return Dtype::Int64; }
 template <> constexpr Dtype dtype_of<bool>() { return Dtype::Bool; }
+template <>
+constexpr Dtype dtype_of<double>() {
+  return Dtype::Float64;
+}
 
 // In-place writes on a tensor autograd tracks would silently corrupt its gradients.
 void check_writable(const TensorImpl& impl, const char* op) {
@@ -183,6 +189,7 @@ T Tensor::item() const {
   template T Tensor::item<T>() const;
 NABLA_INSTANTIATE_ACCESS(float)
 NABLA_INSTANTIATE_ACCESS(int64_t)
+NABLA_INSTANTIATE_ACCESS(double)
 NABLA_INSTANTIATE_ACCESS(bool)
 #undef NABLA_INSTANTIATE_ACCESS
 

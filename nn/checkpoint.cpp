@@ -64,6 +64,7 @@ const char* safetensors_dtype(Dtype dtype) {
     case Dtype::Float32: return "F32";
     case Dtype::Int64: return "I64";
     case Dtype::Bool: return "BOOL";
+    case Dtype::Float64: return "F64";
   }
   return "?";
 }
@@ -72,6 +73,8 @@ bool parse_dtype(const std::string& name, Dtype& dtype) {
   if (name == "F32") dtype = kFloat32;
   else if (name == "I64") dtype = kInt64;
   else if (name == "BOOL") dtype = kBool;
+  else if (name == "F64")
+    dtype = kFloat64;
   else return false;
   return true;
 }

@@ -48,7 +48,7 @@ std::shared_ptr<S::LRScheduler> make_scheduler(int n, optim::Optimizer& o) {
 
 struct TwoGroups {
   Tensor w = zeros({3}).requires_grad_(), b = zeros({1}).requires_grad_();
-  optim::SGD sgd{{{.params = {w}}, {.params = {b}, .options = optim::SGDOptions{.lr = 0.02, .momentum = 0.9}}},
+  optim::SGD sgd{{{.params = {w}}, {.params = {b}, .options = optim::SGDOptions{.lr = 0.02}}},
                  {.lr = 0.1, .momentum = 0.9}};
   std::vector<double> rates() const { return {sgd.lr(0), sgd.lr(1)}; }
   std::vector<double> momenta() const { return {*sgd.momentum(0), *sgd.momentum(1)}; }

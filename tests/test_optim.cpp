@@ -73,7 +73,7 @@ TEST_CASE("SGD, Adam, AdamW, RMSprop and Adagrad follow PyTorch's losses for 20 
 
 TEST_CASE("parameter groups: each group's own learning rate and weight decay, as PyTorch's param_groups") {
   check_against_pytorch("sgd_groups", [](Mlp& m) {
-    return optim::SGD(weights_and_biases(m, optim::SGDOptions{.lr = 0.05, .momentum = 0.9}),
+    return optim::SGD(weights_and_biases(m, optim::SGDOptions{.lr = 0.05, .weight_decay = 0}),
                       {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-2});
   });
   check_against_pytorch("adamw_groups", [](Mlp& m) {
@@ -87,6 +87,39 @@ TEST_CASE("parameter groups: each group's own learning rate and weight decay, as
   CHECK(sgd.state_dict().contains("param_groups.1.lr"));
   CHECK_THROWS_WITH_AS(optim::SGD({{.params = m.parameters()}, {.params = m.parameters()}}, {.lr = 0.1}),
                        doctest::Contains("some parameters appear in more than one parameter group"), Error);
+}
+
+TEST_CASE("a group's options fill in only what they set; the group owns its lr") {
+  Mlp m;
+  // PyTorch: AdamW([{"params": w}, {"params": b, "weight_decay": 0}], lr=5e-3, betas=(0.8, 0.9)).
+  optim::AdamW adamw(weights_and_biases(m, optim::AdamWOptions{.weight_decay = 0}), {.lr = 5e-3, .betas = {0.8, 0.9}});
+  CHECK(adamw.lr(1) == 5e-3);
+  CHECK(adamw.group_options(1).betas->first == 0.8);
+  CHECK(adamw.group_options(1).weight_decay == 0.0);
+  CHECK(adamw.group_options(0).weight_decay == 1e-2);  // AdamW's own default
+  CHECK(*adamw.momentum(1) == 0.8);
+  // One home: set_lr writes the group's options, and writing them is what lr() and the next step read.
+  adamw.set_lr(1, 2e-3);
+  CHECK(adamw.group_options(1).lr == 2e-3);
+  adamw.group_options(0).lr = 7e-3;
+  CHECK(adamw.lr(0) == 7e-3);
+  CHECK(adamw.defaults().lr == 5e-3);
+  CHECK_THROWS_WITH_AS(adamw.group_options(2), doctest::Contains("no parameter group 2"), Error);
+  CHECK_THROWS_WITH_AS(optim::SGD(m.parameters(), {.momentum = 0.9}), doctest::Contains("lr is required"), Error);
+}
+
+TEST_CASE("state_dict keeps each group's lr in double; a float32 lr of an older checkpoint still loads") {
+  Mlp m;
+  optim::SGD sgd(m.parameters(), {.lr = 0.1 + 1e-12});
+  StateDict saved = sgd.state_dict();
+  CHECK(saved.find("param_groups.0.lr")->dtype() == kFloat64);
+  optim::SGD other(m.parameters(), {.lr = 1.0});
+  other.load_state_dict(saved);
+  CHECK(other.lr() == 0.1 + 1e-12);
+  StateDict old;
+  old.insert("param_groups.0.lr", scalar_tensor(0.25));  // float32, as checkpoints stored it before
+  other.load_state_dict(old);
+  CHECK(other.lr() == 0.25);
 }
 
 TEST_CASE("optimizer state round-trips through state_dict") {

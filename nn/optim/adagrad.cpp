@@ -30,7 +30,7 @@ void Adagrad::step() {
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& param = params()[i];
     if (!param.grad().defined()) continue;
-    const AdagradOptions& o = group_options(i);
+    const AdagradOptions& o = options_of(i);
     const int64_t step = ++step_count(i);
     // The step's learning rate in double, as PyTorch computes it; the element math in float.
     const auto clr = static_cast<float>(lr(group_of(i)) / (1 + static_cast<double>(step - 1) * o.lr_decay));

@@ -5,11 +5,13 @@
 namespace nabla::optim {
 
 struct AdagradOptions {
-  double lr = 1e-2;
-  double lr_decay = 0.0;  // step k uses lr / (1 + (k - 1)·lr_decay)
-  double weight_decay = 0.0;
-  double initial_accumulator_value = 0.0;
-  double eps = 1e-10;
+  Setting<double> lr = by_default(1e-2);
+  Setting<double> lr_decay = by_default(0.0);  // step k uses lr / (1 + (k - 1)·lr_decay)
+  Setting<double> weight_decay = by_default(0.0);
+  Setting<double> initial_accumulator_value = by_default(0.0);
+  Setting<double> eps = by_default(1e-10);
+
+  auto settings() { return std::tie(lr, lr_decay, weight_decay, initial_accumulator_value, eps); }
 };
 
 class Adagrad : public OptimizerWith<AdagradOptions> {

@@ -16,9 +16,10 @@ namespace {
 template <class Options>
 void check_adam(const Options& o, const char* name) {
   NABLA_CHECK(o.eps >= 0.0, name, ": Invalid epsilon value: ", o.eps);
-  NABLA_CHECK(o.betas.first >= 0.0 && o.betas.first < 1.0, name, ": Invalid beta parameter at index 0: ", o.betas.first);
-  NABLA_CHECK(o.betas.second >= 0.0 && o.betas.second < 1.0, name, ": Invalid beta parameter at index 1: ",
-              o.betas.second);
+  NABLA_CHECK(o.betas->first >= 0.0 && o.betas->first < 1.0, name,
+              ": Invalid beta parameter at index 0: ", o.betas->first);
+  NABLA_CHECK(o.betas->second >= 0.0 && o.betas->second < 1.0, name,
+              ": Invalid beta parameter at index 1: ", o.betas->second);
   NABLA_CHECK(o.weight_decay >= 0.0, name, ": Invalid weight_decay value: ", o.weight_decay);
 }
 
@@ -93,8 +94,9 @@ void AdamBase<Options>::step() {
     for (size_t i = 0; i < this->params().size(); ++i) {
       const Tensor& param = this->params()[i];
       if (this->group_of(i) != group || !param.grad().defined()) continue;
-      o = &this->group_options(i);
-      const auto [beta1, beta2] = o->betas;
+      o = &this->options_of(i);
+      const auto [beta1, beta2] = o->betas.value();
+      const double weight_decay = o->weight_decay;
       grads.push_back(param.grad().contiguous());
       const int64_t step = ++this->step_count(i);
       // The scalars PyTorch computes in double; the per-element math is float, in PyTorch's order.
@@ -105,9 +107,9 @@ void AdamBase<Options>::step() {
                                 static_cast<float>(beta2),
                                 static_cast<float>(1 - beta1),
                                 static_cast<float>(1 - beta2),
-                                static_cast<float>(kDecoupled ? 0.0 : o->weight_decay),
+                                static_cast<float>(kDecoupled ? 0.0 : weight_decay),
                                 static_cast<float>(o->eps),
-                                static_cast<float>(1 - lr * (kDecoupled ? o->weight_decay : 0.0))};
+                                static_cast<float>(1 - lr * (kDecoupled ? weight_decay : 0.0))};
       const auto moment = [&](const char* name) -> float* {
         Tensor& t = this->state(i, name);
         return t.data_ptr<float>();

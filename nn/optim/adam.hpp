@@ -7,19 +7,23 @@
 namespace nabla::optim {
 
 struct AdamOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;  // added to the gradient (L2)
-  bool amsgrad = false;
+  Setting<double> lr = by_default(1e-3);
+  Setting<std::pair<double, double>> betas = by_default(std::pair{0.9, 0.999});
+  Setting<double> eps = by_default(1e-8);
+  Setting<double> weight_decay = by_default(0.0);  // added to the gradient (L2)
+  Setting<bool> amsgrad = by_default(false);
+
+  auto settings() { return std::tie(lr, betas, eps, weight_decay, amsgrad); }
 };
 
 struct AdamWOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 1e-2;  // decoupled: the parameter shrinks by lr·weight_decay
-  bool amsgrad = false;
+  Setting<double> lr = by_default(1e-3);
+  Setting<std::pair<double, double>> betas = by_default(std::pair{0.9, 0.999});
+  Setting<double> eps = by_default(1e-8);
+  Setting<double> weight_decay = by_default(1e-2);  // decoupled: the parameter shrinks by lr·weight_decay
+  Setting<bool> amsgrad = by_default(false);
+
+  auto settings() { return std::tie(lr, betas, eps, weight_decay, amsgrad); }
 };
 
 // The shared update; Adam adds weight decay to the gradient, AdamW applies it to the parameter.

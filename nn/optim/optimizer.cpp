@@ -8,21 +8,16 @@
 
 namespace nabla::optim {
 
-Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes, const std::vector<double>& lrs,
-                     const char* name)
-    : params_(std::move(params)),
+Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes, const char* name)
+    : name_(name),
+      params_(std::move(params)),
       state_(params_.size()),
       steps_(params_.size(), 0),
-      lrs_(lrs),
-      initial_lrs_(lrs.size()),
-      name_(name) {
+      initial_lrs_(group_sizes.size()) {
   NABLA_CHECK(!params_.empty(), name_, ": optimizer got an empty parameter list");
   for (size_t g = 0; g < group_sizes.size(); ++g) {
     NABLA_CHECK(group_sizes[g] > 0, name_, ": parameter group ", g, " has no parameters");
     group_of_.insert(group_of_.end(), group_sizes[g], g);
-    NABLA_CHECK(std::isnan(lrs[g]) || lrs[g] >= 0.0, name_, ": Invalid learning rate: ", lrs[g],
-                " (set .lr to a non-negative number)");
-    set_lr(g, lrs[g]);
   }
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
@@ -37,19 +32,27 @@ Optimizer::Optimizer(std::vector<Tensor> params, const std::vector<size_t>& grou
 }
 
 void Optimizer::set_lr(double lr) {
-  for (size_t g = 0; g < lrs_.size(); ++g) set_lr(g, lr);
+  for (size_t g = 0; g < num_groups(); ++g) set_lr(g, lr);
+}
+
+void Optimizer::check_group(size_t group) const {
+  NABLA_CHECK(group < num_groups(), name_, ": no parameter group ", group, " (there are ", num_groups(), ")");
+}
+
+void Optimizer::check_lr(double lr) const {
+  NABLA_CHECK(!std::isnan(lr), name_, ": lr is required (set .lr)");
+  NABLA_CHECK(std::isfinite(lr), name_, ": Invalid learning rate: ", lr, " (set .lr to a finite number)");
 }
 
 void Optimizer::set_lr(size_t group, double lr) {
-  NABLA_CHECK(group < lrs_.size(), name_, ": no parameter group ", group, " (there are ", lrs_.size(), ")");
-  NABLA_CHECK(!std::isnan(lr), name_, ": lr is required (set .lr)");
-  NABLA_CHECK(std::isfinite(lr), name_, ": Invalid learning rate: ", lr, " (set .lr to a finite number)");
-  lrs_[group] = lr;
+  check_group(group);
+  check_lr(lr);
+  write_lr(group, lr);
 }
 
 double Optimizer::initial_lr(size_t group) {
-  NABLA_CHECK(group < lrs_.size(), name_, ": no parameter group ", group, " (there are ", lrs_.size(), ")");
-  if (!initial_lrs_[group]) initial_lrs_[group] = lrs_[group];
+  check_group(group);
+  if (!initial_lrs_[group]) initial_lrs_[group] = lr(group);
   return *initial_lrs_[group];
 }
 
@@ -80,8 +83,8 @@ StateDict Optimizer::state_dict() const {
     if (steps_[i] > 0) out.insert(prefix + "step", scalar_tensor(static_cast<double>(steps_[i]), kInt64));
     for (const auto& [name, tensor] : state_[i]) out.insert(prefix + name, tensor);
   }
-  for (size_t g = 0; g < lrs_.size(); ++g)
-    out.insert("param_groups." + std::to_string(g) + ".lr", scalar_tensor(lrs_[g]));
+  for (size_t g = 0; g < num_groups(); ++g)
+    out.insert("param_groups." + std::to_string(g) + ".lr", scalar_tensor(lr(g), kFloat64));
   return out;
 }
 
@@ -102,8 +105,9 @@ void Optimizer::load_state_dict(const StateDict& dict) {
       state_[i].insert(name, tensor.to(kFloat32).clone());
     }
   }
-  for (size_t g = 0; g < lrs_.size(); ++g)
-    if (const Tensor* lr = dict.find("param_groups." + std::to_string(g) + ".lr")) set_lr(g, lr->item<float>());
+  // float64 since the lr moved into the group's options; older checkpoints hold it as float32
+  for (size_t g = 0; g < num_groups(); ++g)
+    if (const Tensor* lr = dict.find("param_groups." + std::to_string(g) + ".lr")) set_lr(g, lr->item<double>());
 }
 
 }  // namespace nabla::optim

@@ -29,7 +29,7 @@ void RMSprop::step() {
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& param = params()[i];
     if (!param.grad().defined()) continue;
-    const RMSpropOptions& o = group_options(i);
+    const RMSpropOptions& o = options_of(i);
     ++step_count(i);
     const auto lr = static_cast<float>(this->lr(group_of(i))), alpha = static_cast<float>(o.alpha);
     const auto wd = static_cast<float>(o.weight_decay), eps = static_cast<float>(o.eps);

@@ -5,12 +5,14 @@
 namespace nabla::optim {
 
 struct RMSpropOptions {
-  double lr = 1e-2;
-  double alpha = 0.99;  // smoothing of the squared-gradient average
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  double momentum = 0.0;
-  bool centered = false;  // divide by the gradient's estimated variance, not its second moment
+  Setting<double> lr = by_default(1e-2);
+  Setting<double> alpha = by_default(0.99);  // smoothing of the squared-gradient average
+  Setting<double> eps = by_default(1e-8);
+  Setting<double> weight_decay = by_default(0.0);
+  Setting<double> momentum = by_default(0.0);
+  Setting<bool> centered = by_default(false);  // divide by the gradient's estimated variance, not its second moment
+
+  auto settings() { return std::tie(lr, alpha, eps, weight_decay, momentum, centered); }
 };
 
 class RMSprop : public OptimizerWith<RMSpropOptions> {

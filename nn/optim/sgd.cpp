@@ -29,7 +29,7 @@ void SGD::step() {
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& param = params()[i];
     if (!param.grad().defined()) continue;
-    const SGDOptions& o = group_options(i);
+    const SGDOptions& o = options_of(i);
     const auto lr_f = static_cast<float>(lr(group_of(i))), wd = static_cast<float>(o.weight_decay);
     const auto momentum = static_cast<float>(o.momentum);
     const auto one_minus_dampening = static_cast<float>(1 - o.dampening);

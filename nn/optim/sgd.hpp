@@ -8,11 +8,13 @@
 namespace nabla::optim {
 
 struct SGDOptions {
-  double lr = std::numeric_limits<double>::quiet_NaN();  // required, as in PyTorch
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
+  Setting<double> lr = by_default(std::numeric_limits<double>::quiet_NaN());  // required, as in PyTorch
+  Setting<double> momentum = by_default(0.0);
+  Setting<double> dampening = by_default(0.0);
+  Setting<double> weight_decay = by_default(0.0);
+  Setting<bool> nesterov = by_default(false);
+
+  auto settings() { return std::tie(lr, momentum, dampening, weight_decay, nesterov); }
 };
 
 class SGD : public OptimizerWith<SGDOptions> {
