@@ -82,8 +82,8 @@ uint64_t next_storage_id() {
 
 Storage::Storage(size_t n) : nbytes(n), id(next_storage_id()), data_(allocate_block(n)), plain_valid_(true) {}
 
-Storage::Storage(size_t n, std::shared_ptr<const NativeCopy> native)
-    : nbytes(n), id(next_storage_id()), plain_valid_(false), native_(std::move(native)) {}
+Storage::Storage(size_t n, std::shared_ptr<BackendState> state)
+    : nbytes(n), id(next_storage_id()), plain_valid_(false), backend_(std::move(state)) {}
 
 Storage::~Storage() {
   if (data_) release_block(data_, nbytes);
@@ -94,7 +94,7 @@ void* Storage::plain() {
   std::lock_guard lock(mutex_);
   if (!plain_valid_.load(std::memory_order_relaxed)) {
     if (!data_) data_ = allocate_block(nbytes);
-    native_->write_plain(data_);
+    backend_->write_plain(data_);
     plain_valid_.store(true, std::memory_order_release);
   }
   return data_;
@@ -103,19 +103,13 @@ void* Storage::plain() {
 void* Storage::plain_for_write() {
   void* data = plain();
   std::lock_guard lock(mutex_);
-  native_.reset();
-  known_.store(0, std::memory_order_release);
+  backend_.reset();
   return data;
 }
 
-std::shared_ptr<const NativeCopy> Storage::native() const {
+std::shared_ptr<BackendState> Storage::backend() const {
   std::lock_guard lock(mutex_);
-  return native_;
-}
-
-void Storage::attach_native(std::shared_ptr<const NativeCopy> copy) {
-  std::lock_guard lock(mutex_);
-  native_ = std::move(copy);
+  return backend_;
 }
 
 }  // namespace nabla

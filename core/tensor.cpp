@@ -163,15 +163,18 @@ T* Tensor::data_ptr() const {
   return static_cast<T*>(checked_access<T>(impl_.get(), "data_ptr").mutable_data());
 }
 
+void* Tensor::data_ptr() const { return checked(impl_.get(), "data_ptr").mutable_data(); }
+const void* Tensor::const_data_ptr() const { return checked(impl_.get(), "const_data_ptr").data(); }
+
 template <class T>
-const T* read_ptr(const Tensor& t) {
-  return static_cast<const T*>(checked_access<T>(t.impl(), "read_ptr").data());
+const T* Tensor::const_data_ptr() const {
+  return static_cast<const T*>(checked_access<T>(impl_.get(), "const_data_ptr").data());
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   const Tensor c = to(dtype_of<T>()).contiguous();
-  const T* p = read_ptr<T>(c);
+  const T* p = c.const_data_ptr<T>();
   return std::vector<T>(p, p + c.numel());
 }
 
@@ -182,9 +185,9 @@ T Tensor::item() const {
   return to_vector<T>()[0];
 }
 
-#define NABLA_INSTANTIATE_ACCESS(T)                 \
-  template T* Tensor::data_ptr<T>() const;          \
-  template const T* read_ptr<T>(const Tensor&);     \
+#define NABLA_INSTANTIATE_ACCESS(T)                     \
+  template T* Tensor::data_ptr<T>() const;              \
+  template const T* Tensor::const_data_ptr<T>() const;  \
   template std::vector<T> Tensor::to_vector<T>() const; \
   template T Tensor::item<T>() const;
 NABLA_INSTANTIATE_ACCESS(float)

@@ -56,8 +56,14 @@ class Tensor {
   uint64_t version() const;
   void bump_version() const;
 
-  // ---- data access (the dtype must match T: float, int64_t or bool)
+  // ---- data access (the dtype must match T: float, int64_t, bool or double). data_ptr is for writing: the
+  // values' copy in a oneDNN layout, if any, is dropped; const_data_ptr reads and keeps it. The untyped forms give
+  // the raw bytes (checkpoints, collectives).
   template <class T> T* data_ptr() const;
+  template <class T>
+  const T* const_data_ptr() const;
+  void* data_ptr() const;
+  const void* const_data_ptr() const;
   template <class T> std::vector<T> to_vector() const;
   template <class T> T item() const;
 

@@ -14,41 +14,40 @@ namespace autograd {
 struct Hooks;
 }
 
-// A copy of a storage's values in a layout only oneDNN reads (blocked, e.g. nChw16c), kept so that a
-// chain of oneDNN ops passes values along without reordering them. Implemented in ops/onednn.cpp: core
-// only asks it to write the values out in the plain row-major layout.
-struct NativeCopy {
-  virtual ~NativeCopy() = default;
+// What the backend (the oneDNN glue, ops/onednn.cpp) keeps about a storage's values beyond the plain bytes: a
+// copy in a layout only it reads (blocked, e.g. nChw16c, so that a chain of oneDNN ops passes values along without
+// reordering them), and what its scans found (no NaN, all finite). Core knows only that the state describes the
+// values as they are now, so a write through the plain bytes drops it, and that it can write the values out plain.
+struct BackendState {
+  virtual ~BackendState() = default;
+  // Writes the values in the plain row-major layout (asked once, when the storage has no plain bytes yet).
   virtual void write_plain(void* plain) const = 0;
 };
 
-// A block of 64-byte-aligned memory from the caching allocator (core/allocator.cpp), shared by
-// every view of it. It goes back to the allocator's cache, not to the OS, when the last view dies.
-// Its values may also (or only) live in a NativeCopy: the plain bytes are then made on first plain
-// access, once, under a lock (two threads may ask at the same time). The tensor's shape and strides
-// always describe the plain layout, so the native copy is invisible to the API.
+// A block of 64-byte-aligned memory from the caching allocator (core/allocator.cpp), shared by every view of it.
+// It goes back to the allocator's cache, not to the OS, when the last view dies. Its values may also (or only)
+// live in the backend's state: the plain bytes are then made on first plain access, once, under a lock (two
+// threads may ask at the same time). The tensor's shape and strides always describe the plain layout, so the
+// backend's copy is invisible to the API.
 struct Storage {
-  explicit Storage(size_t nbytes);                                     // plain
-  Storage(size_t nbytes, std::shared_ptr<const NativeCopy> native);  // values in `native` only
+  explicit Storage(size_t nbytes);                              // plain
+  Storage(size_t nbytes, std::shared_ptr<BackendState> state);  // values in the backend's state only
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  // The plain bytes, made from the native copy if they are not there yet; the native copy is kept.
+  // The plain bytes, made from the backend's state if they are not there yet; the state is kept.
   void* plain();
-  // The plain bytes for writing: the native copy is dropped, since it would go stale.
+  // The plain bytes for writing: the backend's state is dropped, since it would go stale.
   void* plain_for_write();
-  // The native copy if there is one that holds the current values.
-  std::shared_ptr<const NativeCopy> native() const;
-  // Keeps `copy` (which holds the current values) beside the plain bytes, for the next oneDNN reader.
-  void attach_native(std::shared_ptr<const NativeCopy> copy);
-  // Whether the values are known to hold no NaN, or to be all finite (an op scanned them, or made them from
-  // values that were), so the ops that must look for NaN or inf (ops/onednn.h) need not scan again. A write
-  // forgets it.
-  bool known_nan_free() const { return known_.load(std::memory_order_acquire) >= kNanFree; }
-  bool known_finite() const { return known_.load(std::memory_order_acquire) == kFinite; }
-  void mark_nan_free() { known_.fetch_or(kNanFree, std::memory_order_acq_rel); }
-  void mark_finite() { known_.store(kFinite, std::memory_order_release); }
+  // The backend's state, or null.
+  std::shared_ptr<BackendState> backend() const;
+  // Replaces the state by update(current state), under the storage's lock (two threads may update at once).
+  template <class Update>
+  void update_backend(Update&& update) {
+    std::lock_guard lock(mutex_);
+    backend_ = update(backend_);
+  }
 
   const size_t nbytes;
   uint64_t version = 0;
@@ -58,9 +57,7 @@ struct Storage {
   mutable std::mutex mutex_;
   void* data_ = nullptr;
   std::atomic<bool> plain_valid_;
-  static constexpr uint8_t kNanFree = 1, kFinite = 3;  // finite implies NaN-free
-  std::atomic<uint8_t> known_{0};
-  std::shared_ptr<const NativeCopy> native_;
+  std::shared_ptr<BackendState> backend_;
 };
 
 struct TensorImpl {
@@ -87,10 +84,6 @@ struct TensorImpl {
 // allocates the same shapes every iteration touches no new pages after the first.
 void* allocate_block(size_t nbytes);
 void release_block(void* data, size_t nbytes);
-
-// The plain elements of t for reading, without dropping a native copy (library kernels; users get data_ptr).
-template <class T>
-const T* read_ptr(const Tensor& t);
 
 // A contiguous tensor of `shape` over the whole of `storage`.
 Tensor tensor_on(std::shared_ptr<Storage> storage, const Shape& shape, Dtype dtype = kFloat32);

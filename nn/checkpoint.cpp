@@ -18,7 +18,6 @@
 
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
-#include "core/tensor_impl.h"
 
 namespace nabla {
 namespace {
@@ -153,7 +152,7 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
                     {"shape", tensor.shape()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
-    crc = crc32_z(crc, static_cast<const Bytef*>(dense.back().impl()->data()), bytes);
+    crc = crc32_z(crc, static_cast<const Bytef*>(dense.back().const_data_ptr()), bytes);
   }
   Metadata with_checksums = metadata;
   with_checksums[kDataCrcKey] = hex32(crc);
@@ -167,7 +166,7 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
 
   std::vector<std::pair<const void*, size_t>> parts{{&length, sizeof length}, {text.data(), text.size()}};
   for (const Tensor& t : dense)
-    parts.emplace_back(t.impl()->data(), static_cast<size_t>(t.numel()) * element_size(t.dtype()));
+    parts.emplace_back(t.const_data_ptr(), static_cast<size_t>(t.numel()) * element_size(t.dtype()));
   write_file_atomically(path, parts);
 }
 
@@ -291,7 +290,7 @@ StateDict load(const std::string& path, Metadata* metadata) {
           fail_at(data_start + e.begin + k, "tensor '", e.name, "' (BOOL) holds the byte ",
                   static_cast<int>(static_cast<unsigned char>(data[k])), "; only 0 and 1 are booleans");
     Tensor t = empty(e.shape, e.dtype);
-    std::memcpy(t.impl()->mutable_data(), data, e.end - e.begin);
+    std::memcpy(t.data_ptr(), data, e.end - e.begin);
     out.insert(e.name, t);
   }
   if (metadata) *metadata = std::move(found_metadata);

@@ -16,7 +16,6 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/core/log.h"
-#include "core/tensor_impl.h"
 
 #ifdef NABLA_HAVE_MPI
 #include <mpi.h>
@@ -147,6 +146,7 @@ MPI_Datatype mpi_type(const Tensor& t) {
     case Dtype::Float32: return MPI_FLOAT;
     case Dtype::Int64: return MPI_INT64_T;
     case Dtype::Bool: return MPI_C_BOOL;
+    case Dtype::Float64: return MPI_DOUBLE;
   }
   return MPI_BYTE;
 }
@@ -241,7 +241,7 @@ Work all_reduce(Tensor& tensor, ReduceOp op, bool async_op) {
     const int size = Communicator::get().size();
     if (size == 1 || tensor.numel() == 0) return;
 #ifdef NABLA_HAVE_MPI
-    void* data = tensor.impl()->mutable_data();
+    void* data = tensor.data_ptr();
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(tensor.numel()), mpi_type(tensor),
                             op == ReduceOp::max ? MPI_MAX : MPI_SUM, MPI_COMM_WORLD),
               "all_reduce");
@@ -262,8 +262,7 @@ Work broadcast(Tensor& tensor, int src, bool async_op) {
   return finish(Communicator::get().submit([tensor, src]() mutable {
     if (Communicator::get().size() == 1 || tensor.numel() == 0) return;
 #ifdef NABLA_HAVE_MPI
-    check_mpi(MPI_Bcast(tensor.impl()->mutable_data(), static_cast<int>(tensor.numel()), mpi_type(tensor), src,
-                        MPI_COMM_WORLD),
+    check_mpi(MPI_Bcast(tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), src, MPI_COMM_WORLD),
               "broadcast");
     tensor.bump_version();
 #endif
@@ -285,7 +284,7 @@ std::vector<Tensor> all_gather(const Tensor& tensor) {
         }
 #ifdef NABLA_HAVE_MPI
         const auto count = static_cast<int>(tensor.numel());
-        check_mpi(MPI_Allgather(tensor.impl()->data(), count, mpi_type(tensor), gathered.impl()->mutable_data(), count,
+        check_mpi(MPI_Allgather(tensor.const_data_ptr(), count, mpi_type(tensor), gathered.data_ptr(), count,
                                 mpi_type(tensor), MPI_COMM_WORLD),
                   "all_gather");
 #endif

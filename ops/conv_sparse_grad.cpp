@@ -31,7 +31,7 @@ Shape to_channels_first(int64_t rank) {
 std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, const Tensor& gy, const ConvWindow& win,
                                               bool need_input, bool need_weight, bool need_bias) {
   const int64_t total = gy.numel();
-  const float* pg = read_ptr<float>(gy);
+  const float* pg = gy.const_data_ptr<float>();
   int64_t count = 0;
   for (int64_t i = 0; i < total; ++i)
     if (pg[i] != 0.0f && ++count * 32 > total) return std::nullopt;  // a dense gradient stops the scan early
@@ -82,7 +82,7 @@ std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, 
   if (need_input) {  // gx[n, in, group channels] += value * w[o, tap, :]
     const Tensor w_last = w.permute(to_channels_last(rank)).contiguous();  // (O, *k, C/groups)
     Tensor gx_last = zeros({batch, in_numel, channels});
-    const float* pw = read_ptr<float>(w_last);
+    const float* pw = w_last.const_data_ptr<float>();
     float* pgx = gx_last.data_ptr<float>();
     std::vector<int64_t> first(batch + 1, 0);  // nonzeros of image n: [first[n], first[n + 1])
     for (const auto& z : nonzeros) ++first[z.n + 1];
@@ -107,7 +107,7 @@ std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, 
   if (need_weight) {  // gw[o, tap, :] += value * x[n, in, group channels]
     const Tensor x_last = x.permute(to_channels_last(rank)).contiguous();  // (N, *in, C)
     Tensor gw_last = zeros({out_channels, taps, group_in});
-    const float* px = read_ptr<float>(x_last);
+    const float* px = x_last.const_data_ptr<float>();
     float* pgw = gw_last.data_ptr<float>();
     std::vector<std::vector<const Nonzero*>> by_filter(out_channels);
     for (const auto& z : nonzeros) by_filter[z.o].push_back(&z);

@@ -53,7 +53,7 @@ void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const
 Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
   const Tensor input = x.contiguous();
   Tensor y = empty(x.shape());
-  apply_mask(x.numel(), seed, threshold, scale, read_ptr<float>(input), y.data_ptr<float>());
+  apply_mask(x.numel(), seed, threshold, scale, input.const_data_ptr<float>(), y.data_ptr<float>());
   return y;
 }
 

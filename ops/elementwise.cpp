@@ -243,6 +243,7 @@ Tensor compare(const char* op, const Tensor& a, const Tensor& b, F&& f) {
     case Dtype::Float32: return compute<bool, float>(shape, kBool, f, a, b);
     case Dtype::Int64: return compute<bool, int64_t>(shape, kBool, f, a, b);
     case Dtype::Bool: return compute<bool, bool>(shape, kBool, f, a, b);
+    case Dtype::Float64: return compute<bool, double>(shape, kBool, f, a, b);
   }
   return {};
 }

@@ -82,7 +82,7 @@ struct Grid {
 Tensor interpolate_by_loops(const Tensor& input, const Grid& grid, const Shape& out_shape) {
   const Tensor x = input.detach().contiguous();
   Tensor y = zeros(out_shape);
-  const float* px = read_ptr<float>(x);
+  const float* px = x.const_data_ptr<float>();
   float* py = y.data_ptr<float>();
   grid.for_each([&](int64_t o, int64_t i, float w) { py[o] += w * px[i]; });
   return autograd::record(
@@ -90,7 +90,7 @@ Tensor interpolate_by_loops(const Tensor& input, const Grid& grid, const Shape& 
       [grid, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
         Tensor gx = zeros(in_shape);
         const Tensor dy = g.contiguous();
-        const float* pg = read_ptr<float>(dy);
+        const float* pg = dy.const_data_ptr<float>();
         float* out = gx.data_ptr<float>();
         grid.for_each([&](int64_t o, int64_t i, float w) { out[i] += w * pg[o]; });
         return autograd::Grads{gx};

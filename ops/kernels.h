@@ -37,14 +37,16 @@ Tensor compute(const Shape& shape, Dtype out_dtype, F&& f, const Inputs&... inpu
         const std::array<size_t, 1> length{static_cast<size_t>(end - begin)};
         const auto chunk = [&](auto* data) { return xt::adapt(data + begin, length[0], xt::no_ownership(), length); };
         auto xo = chunk(out.data_ptr<Out>());
-        xt::noalias(xo) = f(chunk(read_ptr<In>(dense))...);
+        xt::noalias(xo) = f(chunk(dense.template const_data_ptr<In>())...);
       }
     };
     run(inputs.contiguous()...);
     return out;
   }
   auto xo = adapt(out.data_ptr<Out>(), out);
-  const auto run = [&](const auto&... dense) { xt::noalias(xo) = f(adapt(read_ptr<In>(dense), dense)...); };
+  const auto run = [&](const auto&... dense) {
+    xt::noalias(xo) = f(adapt(dense.template const_data_ptr<In>(), dense)...);
+  };
   run(inputs.contiguous()...);  // the contiguous copies live until run returns
   return out;
 }

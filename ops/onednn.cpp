@@ -162,18 +162,37 @@ Held to_layout(const Held& source, const dnnl::memory::desc& want) {
 namespace {
 
 // A storage's values in a primitive's own layout, in a buffer from the caching allocator.
-struct Native final : NativeCopy {
+struct Native {
   Native(const dnnl::memory::desc& md, const Shape& shape) : desc(md), shape(shape), values(scratch(md)) {}
-
-  void write_plain(void* plain) const override {
-    detail::count_layout_reorder();
-    reorder_into(values.memory, dnnl::memory(plain_desc(shape), engine(), plain));
-  }
-
   const dnnl::memory::desc desc;
   const Shape shape;
   const Held values;
 };
+
+// What the glue keeps on a storage (core/tensor_impl.h): its values in a native layout, if any, and what scans
+// found about them.
+struct Values final : BackendState {
+  static constexpr uint8_t kNanFree = 1, kFinite = 3;  // finite implies NaN-free
+
+  explicit Values(std::shared_ptr<const Native> native = nullptr, uint8_t known = 0)
+      : native(std::move(native)), known(known) {}
+  void write_plain(void* plain) const override {
+    detail::count_layout_reorder();
+    reorder_into(native->values.memory, dnnl::memory(plain_desc(native->shape), engine(), plain));
+  }
+
+  const std::shared_ptr<const Native> native;
+  std::atomic<uint8_t> known;
+};
+
+std::shared_ptr<Values> values_of(const Tensor& t) {
+  return std::static_pointer_cast<Values>(t.impl()->storage->backend());  // Values is the only kind
+}
+
+uint8_t known_of(const Tensor& t) {
+  const auto values = values_of(t);
+  return values ? values->known.load(std::memory_order_acquire) : 0;
+}
 
 // Whether t is its storage's whole, plain-contiguous extent: only then may it use the storage's native copy.
 bool whole(const Tensor& t) {
@@ -181,10 +200,20 @@ bool whole(const Tensor& t) {
          static_cast<size_t>(t.numel()) * sizeof(float) == t.impl()->storage->nbytes;
 }
 
+// Notes what a scan found about t's (whole) storage.
+void mark(const Tensor& t, uint8_t found) {
+  if (!whole(t)) return;
+  t.impl()->storage->update_backend([&](const std::shared_ptr<BackendState>& current) -> std::shared_ptr<BackendState> {
+    if (!current) return std::make_shared<Values>(nullptr, found);
+    static_cast<Values&>(*current).known.fetch_or(found, std::memory_order_acq_rel);
+    return current;
+  });
+}
+
 std::shared_ptr<const Native> native_of(const Tensor& t) {
   if (!whole(t)) return nullptr;
-  auto native = std::static_pointer_cast<const Native>(t.impl()->storage->native());  // Native is the only kind
-  return native && native->shape == t.shape() ? native : nullptr;
+  const auto values = values_of(t);
+  return values && values->native && values->native->shape == t.shape() ? values->native : nullptr;
 }
 
 // Whether pred holds for one of the n floats at p (threads share large arrays).
@@ -199,40 +228,36 @@ bool any_value(const float* p, int64_t n, Pred pred) {
 template <class Pred>
 bool any_value(const Tensor& t, Pred pred) {
   if (auto native = native_of(t))  // the buffer has one spare element past the layout's bytes: not scanned
-    return any_value(read_ptr<float>(native->values.owner),
+    return any_value(native->values.owner.const_data_ptr<float>(),
                      static_cast<int64_t>(native->desc.get_size() / sizeof(float)), pred);
   const Tensor values = t.contiguous();
-  return any_value(read_ptr<float>(values), values.numel(), pred);
+  return any_value(values.const_data_ptr<float>(), values.numel(), pred);
 }
 
 }  // namespace
 
 bool has_nan(const Tensor& t) {
-  if (t.dtype() != kFloat32 || t.impl()->storage->known_nan_free()) return false;
+  if (t.dtype() != kFloat32 || (known_of(t) & Values::kNanFree)) return false;
   if (any_value(t, [](float v) { return v != v; })) return true;
   mark_nan_free(t);
   return false;
 }
 
-void mark_nan_free(const Tensor& t) {
-  if (whole(t)) t.impl()->storage->mark_nan_free();
-}
+void mark_nan_free(const Tensor& t) { mark(t, Values::kNanFree); }
 
 bool has_non_finite(const Tensor& t) {
-  if (t.dtype() != kFloat32 || t.impl()->storage->known_finite()) return false;
+  if (t.dtype() != kFloat32 || known_of(t) == Values::kFinite) return false;
   if (any_value(t, [](float v) { return !(v - v == 0.f); })) return true;  // inf - inf and NaN - NaN are NaN
-  if (whole(t)) t.impl()->storage->mark_finite();
+  mark_finite(t);
   return false;
 }
 
 bool known_finite(std::initializer_list<Tensor> tensors) {
   return std::all_of(tensors.begin(), tensors.end(),
-                     [](const Tensor& t) { return !t.defined() || t.impl()->storage->known_finite(); });
+                     [](const Tensor& t) { return !t.defined() || known_of(t) == Values::kFinite; });
 }
 
-void mark_finite(const Tensor& t) {
-  if (whole(t)) t.impl()->storage->mark_finite();
-}
+void mark_finite(const Tensor& t) { mark(t, Values::kFinite); }
 
 bool has_native(const Tensor& t) { return native_of(t) != nullptr; }
 
@@ -248,7 +273,10 @@ Held read_as(const Tensor& t, const dnnl::memory::desc& want) {
   detail::count_layout_reorder();
   auto copy = std::make_shared<Native>(want, t.shape());
   reorder_into(native ? native->values.memory : over(desc_of(t), t).memory, copy->values.memory);
-  if (layout_propagation() && whole(t)) t.impl()->storage->attach_native(copy);
+  if (layout_propagation() && whole(t))  // kept beside the plain bytes (or the other native copy), with what is known
+    t.impl()->storage->update_backend([&](const std::shared_ptr<BackendState>& current) {
+      return std::make_shared<Values>(copy, current ? static_cast<Values&>(*current).known.load() : 0);
+    });
   return copy->values;
 }
 
@@ -260,7 +288,9 @@ Output::Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& l
   } else if (layout_propagation()) {
     auto native = std::make_shared<Native>(md, shape);
     memory_ = native->values.memory;
-    tensor_ = tensor_on(std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), native), shape);
+    tensor_ = tensor_on(
+        std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), std::make_shared<Values>(native)),
+        shape);
   } else {
     tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
     const Held buffer = scratch(md);

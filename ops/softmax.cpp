@@ -71,7 +71,7 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
   const auto prims = softmax_recipe.get(key);
   if (onednn::has_non_finite(x)) {
     const auto [outer, n, inner] = rows_of(x.shape(), axis);
-    softmax_plain(read_ptr<float>(x), y.data_ptr<float>(), outer, n, inner, log);
+    softmax_plain(x.const_data_ptr<float>(), y.data_ptr<float>(), outer, n, inner, log);
   } else if (x.numel() > 0) {
     onednn::Args args(forward_of(*prims, algorithm, x, axis));
     args.in(DNNL_ARG_SRC, x).plain(DNNL_ARG_DST, y).run();
@@ -83,7 +83,8 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
     Tensor dx = empty(out.shape());
     if (onednn::has_nan(out)) {
       const auto [outer, n, inner] = rows_of(out.shape(), axis);
-      softmax_backward_plain(read_ptr<float>(out), read_ptr<float>(dy), dx.data_ptr<float>(), outer, n, inner, log);
+      softmax_backward_plain(out.const_data_ptr<float>(), dy.const_data_ptr<float>(), dx.data_ptr<float>(), outer, n,
+                             inner, log);
     } else if (out.numel() > 0) {
       forward_of(*prims, algorithm, out, axis);
       onednn::Args args(prims->backward<0>([&](const auto& hint) {

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "nabla/core/error.hpp"
-#include "core/tensor_impl.h"
 
 namespace nabla::optim {
 namespace {
@@ -115,7 +114,8 @@ void AdamBase<Options>::step() {
         return t.data_ptr<float>();
       };
       slices.push_back({param.numel(), param.data_ptr<float>(), moment("exp_avg"), moment("exp_avg_sq"),
-                        o->amsgrad ? moment("max_exp_avg_sq") : nullptr, read_ptr<float>(grads.back()), scalars});
+                        o->amsgrad ? moment("max_exp_avg_sq") : nullptr, grads.back().const_data_ptr<float>(),
+                        scalars});
       param.bump_version();
     }
     if (slices.empty()) continue;
