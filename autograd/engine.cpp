@@ -6,13 +6,11 @@
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
-#include "nabla/ops/elementwise.hpp"
 #include "core/tensor_impl.h"
 
 namespace nabla {
 namespace autograd {
 namespace {
-thread_local bool grad_enabled = true;
 thread_local bool anomaly_enabled = false;
 thread_local std::vector<std::function<void()>>* backward_callbacks = nullptr;  // set while a backward runs
 
@@ -21,8 +19,6 @@ void note_saved(Node& node, const std::string& what, const Tensor& t) {
 }
 }  // namespace
 
-bool is_grad_enabled() { return grad_enabled; }
-void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 bool is_anomaly_enabled() { return anomaly_enabled; }
 void set_detect_anomaly(bool enabled) { anomaly_enabled = enabled; }
 
@@ -32,7 +28,7 @@ void queue_callback(std::function<void()> fn) {
 }
 
 bool needs_graph(const std::vector<Tensor>& inputs) {
-  if (!grad_enabled) return false;
+  if (!is_grad_enabled()) return false;
   for (const auto& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;
@@ -115,7 +111,23 @@ void check_finite(const Node& node, size_t i, const Tensor& g) {
                 shape_str(g.shape()), ", first at element ", k, ")");
 }
 
-void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? slot + grad : grad; }
+// slot + grad, two gradients of one float32 tensor (of its shape). A loop of the engine's own, not ops' add: the
+// graph's room sits below the ops that record into it (ARCHITECTURE.md), and backward records nothing.
+Tensor sum_of(const Tensor& a, const Tensor& b) {
+  NABLA_CHECK(a.shape() == b.shape() && a.dtype() == kFloat32 && b.dtype() == kFloat32,
+              "backward: gradients of one tensor differ: ", shape_str(a.shape()), " ", dtype_name(a.dtype()), " and ",
+              shape_str(b.shape()), " ", dtype_name(b.dtype()));
+  const Tensor x = a.contiguous(), y = b.contiguous();
+  Tensor out = empty(a.shape());
+  const float *px = x.const_data_ptr<float>(), *py = y.const_data_ptr<float>();
+  float* po = out.data_ptr<float>();
+  const int64_t n = out.numel();
+#pragma omp parallel for simd if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) po[i] = px[i] + py[i];
+  return out;
+}
+
+void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? sum_of(slot, grad) : grad; }
 
 void accumulate_leaf(TensorImpl& leaf, const Tensor& grad, const std::string& producer) {
   NABLA_CHECK(grad.shape() == leaf.shape, "backward: ", producer, " produced a gradient of shape ",

@@ -1,10 +1,9 @@
 #pragma once
-// Whether ops record the graph on this thread (torch.no_grad / torch::NoGradGuard).
+// Grad mode (core/grad_mode.hpp: torch.no_grad, NoGradGuard) and anomaly detection (torch.autograd.detect_anomaly).
+#include "nabla/core/grad_mode.hpp"
 
 namespace nabla {
 namespace autograd {
-bool is_grad_enabled();
-void set_grad_enabled(bool enabled);
 bool is_anomaly_enabled();
 void set_detect_anomaly(bool enabled);
 
@@ -21,17 +20,5 @@ class DetectAnomalyGuard {
   bool previous_;
 };
 }  // namespace autograd
-
-// Disables recording for its scope: for evaluation, optimizer steps and in-place initialisation.
-class NoGradGuard {
- public:
-  NoGradGuard() : previous_(autograd::is_grad_enabled()) { autograd::set_grad_enabled(false); }
-  ~NoGradGuard() { autograd::set_grad_enabled(previous_); }
-  NoGradGuard(const NoGradGuard&) = delete;
-  NoGradGuard& operator=(const NoGradGuard&) = delete;
-
- private:
-  bool previous_;
-};
 
 }  // namespace nabla

@@ -6,8 +6,7 @@
 
 #include <omp.h>
 
-#include "nabla/autograd/grad_mode.hpp"
-#include "nabla/autograd/node.hpp"
+#include "nabla/core/grad_mode.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/core/random.hpp"
@@ -195,13 +194,6 @@ NABLA_INSTANTIATE_ACCESS(int64_t)
 NABLA_INSTANTIATE_ACCESS(double)
 NABLA_INSTANTIATE_ACCESS(bool)
 #undef NABLA_INSTANTIATE_ACCESS
-
-Tensor Tensor::clone() const {
-  Tensor out = empty(shape(), dtype());
-  copy_elements(*out.impl(), *impl_);
-  return autograd::record("CloneBackward0", out, {*this},
-                          [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; });
-}
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 

@@ -7,7 +7,8 @@
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
-#include "nabla/nn/distributed.hpp"
+#include "nabla/core/distributed.hpp"
+#include "nn/parallel_timeline.h"
 
 namespace nabla::nn::detail {
 
@@ -106,8 +107,10 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     ready_.assign(params_.size(), false);
     for (Bucket& b : buckets_) b.pending = b.params.size();
     next_to_launch_ = 0;
+    ready_count_ = 0;
     started_ = Clock::now();
     timeline_ = {};
+    timeline_.num_params = params_.size();
     autograd::queue_callback([weak = weak_from_this()] {
       if (const auto self = weak.lock()) self->finish_backward();
     });
@@ -119,6 +122,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     if (!in_backward_) start_backward();
     if (ready_[i]) return;
     ready_[i] = true;
+    ++ready_count_;
     --buckets_[bucket_of_[i]].pending;
     launch_ready_buckets();
   }
@@ -136,6 +140,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
         }
       }
       timeline_.bucket_started_ms.push_back(since_start());
+      timeline_.bucket_started_ready.push_back(ready_count_);
       b.work = dist::all_reduce(b.flat, dist::ReduceOp::average, /*async_op=*/true);
     }
   }
@@ -182,7 +187,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   std::vector<size_t> bucket_of_;
   std::vector<bool> ready_;
   std::vector<RemovableHandle> hooks_;
-  size_t next_to_launch_ = 0;
+  size_t next_to_launch_ = 0, ready_count_ = 0;
   bool sync_ = true, in_backward_ = false;
   Clock::time_point started_;
   ReducerTimeline timeline_;

@@ -23,22 +23,12 @@ struct DistributedDataParallelOptions {
   bool find_unused_parameters = false;  // false: a parameter without a gradient in a backward is an error
 };
 
-// When, in the last backward, each bucket's all-reduce started, the backward ended and the averages were in place
-// (milliseconds from the backward's first ready gradient): how much of the communication ran under the backward.
-struct ReducerTimeline {
-  std::vector<double> bucket_started_ms;
-  double backward_ended_ms = 0;
-  double reduced_ms = 0;  // when every bucket's average was in place (reduced_ms - backward_ended_ms: exposed)
-};
-
 namespace detail {
 // The gradient bookkeeping of one DistributedDataParallel (nn/parallel.cpp).
 class Reducer;
 std::shared_ptr<Reducer> make_reducer(Module& module, const DistributedDataParallelOptions& options);
 void before_forward(Reducer& reducer);
 void set_sync(Reducer& reducer, bool enabled);
-const ReducerTimeline& timeline_of(const Reducer& reducer);
-size_t buckets_of(const Reducer& reducer);
 }  // namespace detail
 
 template <class M>
@@ -69,8 +59,8 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   };
   NoSync no_sync() { return NoSync(reducer_); }
 
-  const ReducerTimeline& last_timeline() const { return detail::timeline_of(*reducer_); }
-  size_t num_buckets() const { return detail::buckets_of(*reducer_); }
+  // The gradient bookkeeping, for instrumentation (nn/parallel_timeline.h: benchmarks and tests).
+  const detail::Reducer& reducer() const { return *reducer_; }
 
   M module;
 

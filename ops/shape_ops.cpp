@@ -322,6 +322,14 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   return cat(expanded, dim < 0 ? dim + tensors[0].dim() + 1 : dim);
 }
 
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape(), dtype());
+  out.copy_(*this);
+  return autograd::record(
+      "CloneBackward0", out, {*this}, [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; },
+      autograd::Saves::Nothing);
+}
+
 Tensor Tensor::reshape(const Shape& shape) const { return nabla::reshape(*this, shape); }
 Tensor Tensor::view(const Shape& shape) const { return nabla::view(*this, shape); }
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const { return nabla::flatten(*this, start_dim, end_dim); }

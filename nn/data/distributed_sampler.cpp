@@ -6,7 +6,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/core/random.hpp"
-#include "nabla/nn/distributed.hpp"
+#include "nabla/core/distributed.hpp"
 
 namespace nabla::data {
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "mnist/net.hpp"
+#include "nn/parallel_timeline.h"  // private instrumentation
 
 using namespace nabla;
 namespace dist = nabla::distributed;
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     optimizer.step();
     if (i < warmup) continue;
     step_ms.push_back(ms_since(start));
-    const auto& t = ddp.last_timeline();
+    const auto& t = nn::detail::timeline_of(ddp.reducer());
     if (!plain && ranks > 1) {
       backward_ms.push_back(t.backward_ended_ms);
       // Exposed: from the end of backward to when the averaged gradients were in place (the waits).

@@ -163,8 +163,10 @@ std::string to_string(const Tensor& tensor) {
     printer.collect(0, 0, printed);
     body = printer.str(0, 0, indent, Formatter(tensor.dtype(), printed));
   }
-  if (tensor.grad_fn()) suffixes.push_back("grad_fn=<" + tensor.grad_fn()->name + ">");
-  else if (tensor.requires_grad()) suffixes.push_back("requires_grad=True");
+  if (tensor.grad_fn())
+    suffixes.push_back("grad_fn=<" + tensor.grad_fn()->name + ">");
+  else if (tensor.requires_grad())
+    suffixes.push_back("requires_grad=True");
 
   std::string s = prefix + body;
   const size_t newline = s.rfind('\n');  // PyTorch's len(s) - s.rfind('\n') + 1, where rfind may be -1

@@ -2,7 +2,7 @@
 // (MPI requires every rank to issue collectives in the same order, and MPI_THREAD_SERIALIZED allows exactly
 // this: calls from any thread, one at a time); callers get a Work to wait on. Built without MPI
 // (NABLA_HAVE_MPI unset), the same API runs as a world of one process.
-#include "nabla/nn/distributed.hpp"
+#include "nabla/core/distributed.hpp"
 
 #include <condition_variable>
 #include <cstdio>

@@ -19,7 +19,7 @@
 #include "nabla/nn/data/distributed_sampler.hpp"
 #include "nabla/nn/data/mnist.hpp"
 #include "nabla/nn/depthwise_separable.hpp"
-#include "nabla/nn/distributed.hpp"
+#include "nabla/core/distributed.hpp"
 #include "nabla/nn/embedding.hpp"
 #include "nabla/nn/fold.hpp"
 #include "nabla/nn/functional.hpp"
