@@ -249,90 +249,90 @@ TEST_CASE("a second call with the same shapes builds no new primitive") {
 
 // ---- the error catalogue, one row per case
 
-TEST_CASE("row 1: groups must be positive") {
+TEST_CASE("conv error: groups must be positive") {
   CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 4, .out_channels = 4, .kernel_size = 3, .groups = 0}), doctest::Contains("groups must be a positive integer"), Error);
 }
 
-TEST_CASE("row 2: channels must be divisible by groups") {
+TEST_CASE("conv error: channels must be divisible by groups") {
   CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 3, .out_channels = 4, .kernel_size = 3, .groups = 2}), doctest::Contains("Conv2d(3->4, k=3): in_channels must be divisible by groups"), Error);
   CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 4, .out_channels = 3, .kernel_size = 3, .groups = 2}), doctest::Contains("out_channels must be divisible by groups"), Error);
 }
 
-TEST_CASE("row 3: bad padding strings") {
+TEST_CASE("conv error: bad padding strings") {
   CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding = "full"}), doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }
 
-TEST_CASE("row 4: 'same' with stride > 1") {
+TEST_CASE("conv error: 'same' with stride > 1") {
   CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .padding = "same"}), doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 2, .padding = "same"}), doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
 }
 
-TEST_CASE("row 5: bad padding_mode") {
+TEST_CASE("conv error: bad padding_mode") {
   CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "mirror"}), doctest::Contains("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='mirror'"), Error);
 }
 
-TEST_CASE("row 6: transposed convs take only zeros padding_mode") {
+TEST_CASE("conv error: transposed convs take only zeros padding_mode") {
   CHECK_THROWS_WITH_AS(nn::ConvTranspose2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "reflect"}), doctest::Contains("Only \"zeros\" padding mode is supported for ConvTranspose2d"), Error);
 }
 
-TEST_CASE("row 8: wrong input rank, reported before any padding op runs") {
+TEST_CASE("conv error: wrong input rank, reported before any padding op runs") {
   nn::Conv2d conv({.in_channels = 3, .out_channels = 4, .kernel_size = 3});
   CHECK_THROWS_WITH_AS(conv(ones({3, 5})), doctest::Contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [3, 5]"), Error);
   nn::Conv2d reflect({.in_channels = 3, .out_channels = 4, .kernel_size = 3, .padding = 1, .padding_mode = "reflect"});
   CHECK_THROWS_WITH_AS(reflect(ones({2, 2, 3, 5, 5})), doctest::Contains("input to conv2d, but got input of size: [2, 2, 3, 5, 5]"), Error);
 }
 
-TEST_CASE("row 9: weight rank must match") {
+TEST_CASE("conv error: weight rank must match") {
   CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3})), doctest::Contains("Expected 4-dimensional weight for conv2d, but got weight of size [1, 1, 3]"), Error);
 }
 
-TEST_CASE("row 10: non-positive stride, negative padding and output_padding") {
+TEST_CASE("conv error: non-positive stride, negative padding and output_padding") {
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 0}), doctest::Contains("non-positive stride is not supported"), Error);
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.padding = -1}), doctest::Contains("negative padding is not supported"), Error);
   CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.output_padding = -1}), doctest::Contains("negative output_padding is not supported"), Error);
 }
 
-TEST_CASE("row 11: weight must hold a multiple of groups filters") {
+TEST_CASE("conv error: weight must hold a multiple of groups filters") {
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({3, 2, 3}), {}, {.groups = 2}), doctest::Contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [3, 2, 3] instead"), Error);
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({1, 1, 3}), {}, {.groups = 4}), doctest::Contains("expected weight to be at least 4 at dimension 0"), Error);
 }
 
-TEST_CASE("row 12: channel mismatch names the layer and both shapes") {
+TEST_CASE("conv error: channel mismatch names the layer and both shapes") {
   nn::Conv2d conv({.in_channels = 3, .out_channels = 16, .kernel_size = 5});
   CHECK_THROWS_WITH_AS(conv(randn({8, 1, 28, 28})), doctest::Contains("Conv2d(3->16, k=5): Given groups=1, weight of size [16, 3, 5, 5], expected input[8, 1, 28, 28] to have 3 channels, but got 1 channels instead"), Error);
 }
 
-TEST_CASE("row 13: channel mismatch for transposed convs") {
+TEST_CASE("conv error: channel mismatch for transposed convs") {
   CHECK_THROWS_WITH_AS(F::conv_transpose2d(ones({1, 3, 4, 4}), ones({2, 5, 3, 3})), doctest::Contains("Given transposed=1, weight of size [2, 5, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead"), Error);
 }
 
-TEST_CASE("row 14: bias shape") {
+TEST_CASE("conv error: bias shape") {
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 2, 5}), ones({4, 2, 3}), ones({3})), doctest::Contains("expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"), Error);
   CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 2, 5}), ones({2, 3, 3}), ones({2}), {.groups = 2}), doctest::Contains("with 6 elements"), Error);
 }
 
-TEST_CASE("row 15: dilated kernel larger than the padded input") {
+TEST_CASE("conv error: dilated kernel larger than the padded input") {
   CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 4, 4}), ones({1, 1, 3, 3}), {}, {.dilation = 2}), doctest::Contains("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater than actual input size"), Error);
 }
 
-TEST_CASE("row 16: transposed output too small") {
+TEST_CASE("conv error: transposed output too small") {
   CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 1}), ones({1, 1, 1}), {}, {.padding = 1}), doctest::Contains("Calculated output size per channel: (-1). Output size is too small"), Error);
 }
 
-TEST_CASE("row 17: output_padding must be smaller than stride or dilation") {
+TEST_CASE("conv error: output_padding must be smaller than stride or dilation") {
   CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .output_padding = 2}), doctest::Contains("output padding must be smaller than either stride or dilation"), Error);
 }
 
-TEST_CASE("row 18: dilation and kernel_size must be positive") {
+TEST_CASE("conv error: dilation and kernel_size must be positive") {
   CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .dilation = 0}), doctest::Contains("dilation should be greater than zero"), Error);
   CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 0}), doctest::Contains("kernel_size must be positive"), Error);
 }
 
-TEST_CASE("row 19: dtype mismatch") {
+TEST_CASE("conv error: dtype mismatch") {
   CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}, kInt64), ones({1, 1, 3})), doctest::Contains("Input type (int64) and weight type (float32) should be float32"), Error);
 }
 
-TEST_CASE("row 7: a padding string on a transposed conv is checked, not mangled") {
+TEST_CASE("conv error: a padding string on a transposed conv is checked, not mangled") {
   ConvParams p;
   p.transposed = true;
   p.padding_mode = "full";
@@ -345,7 +345,7 @@ TEST_CASE("a wrong-length tuple option names the option") {
   CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = {1, 2, 3}}), doctest::Contains("expected stride to be a single integer value or a list of 2 values to match the convolution dimensions, but got stride=[1, 2, 3]"), Error);
 }
 
-TEST_CASE("row 21: ConvTranspose output_size: length and range") {
+TEST_CASE("conv error: ConvTranspose output_size: length and range") {
   nn::ConvTranspose2d up({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .stride = 2, .padding = 1});
   const Tensor x = randn({1, 2, 4, 4});
   CHECK(up(x).shape() == Shape{1, 3, 7, 7});

@@ -137,7 +137,7 @@ TEST_CASE("Unfold and Fold modules print as PyTorch's and check their options at
   CHECK(unfold(randn({1, 2, 3, 3, 3})).shape() == Shape{1, 16, 8});
 }
 
-TEST_CASE("row 24: input rank") {
+TEST_CASE("fold/unfold error: input rank") {
   CHECK_THROWS_WITH_AS(F::unfold(randn({2, 3, 4, 4, 4}), {.kernel_size = 2}),
                        doctest::Contains("Input Error: Only 3D or 4D input Tensors are supported (got 5D)"), Error);
   CHECK_THROWS_WITH_AS(F::unfold(randn({2, 3, 4, 4}), {.kernel_size = {2}}),
@@ -146,7 +146,7 @@ TEST_CASE("row 24: input rank") {
                        doctest::Contains("Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got 4D)"), Error);
 }
 
-TEST_CASE("row 25: kernel, stride and dilation must be positive, padding non-negative") {
+TEST_CASE("fold/unfold error: kernel, stride and dilation must be positive, padding non-negative") {
   const Tensor x = randn({1, 3, 4, 4});
   CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 0}), "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0", Error);
   CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .stride = 0}), "stride should be greater than zero, but got stride_height: 0 stride_width: 0", Error);
@@ -156,24 +156,24 @@ TEST_CASE("row 25: kernel, stride and dilation must be positive, padding non-neg
                        "kernel size should be greater than zero, but got kernel_depth: 2 kernel_height: 0 kernel_width: 2", Error);
 }
 
-TEST_CASE("row 26: fold's dim 1 must be divisible by the kernel size") {
+TEST_CASE("fold/unfold error: fold's dim 1 must be divisible by the kernel size") {
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 13, 9}), {.output_size = {4, 4}, .kernel_size = 2}),
                        doctest::Contains("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=13 and kernel_size=(2, 2)."), Error);
 }
 
-TEST_CASE("row 27: fold's dim 2 must match the number of blocks") {
+TEST_CASE("fold/unfold error: fold's dim 2 must match the number of blocks") {
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 8}), {.output_size = {4, 4}, .kernel_size = 2}),
                        doctest::Contains("Given output_size=(4, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), expected size of input's dimension 2 to match the calculated number of sliding blocks 3 * 3 = 9, but got input.size(2)=8."), Error);
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 9}), {.output_size = {1, 1}, .kernel_size = 2}),
                        doctest::Contains("sliding blocks 0 * 0 = 0, but got input.size(2)=9."), Error);
 }
 
-TEST_CASE("row 28: unfold's block grid must be at least one") {
+TEST_CASE("fold/unfold error: unfold's block grid must be at least one") {
   CHECK_THROWS_WITH_AS(F::unfold(randn({1, 3, 4, 4}), {.kernel_size = 5}),
                        doctest::Contains("Given input with spatial size (4, 4), kernel_size=(5, 5), dilation=(1, 1), padding=(0, 0), calculated shape of the array of sliding blocks as (0, 0), but its components must be at least one."), Error);
 }
 
-TEST_CASE("row 29: zero-size dims other than the batch") {
+TEST_CASE("fold/unfold error: zero-size dims other than the batch") {
   CHECK_THROWS_WITH_AS(F::unfold(randn({1, 0, 4, 4}), {.kernel_size = 2}),
                        doctest::Contains("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: [1, 0, 4, 4]"), Error);
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 0}), {.output_size = 4, .kernel_size = 2}),

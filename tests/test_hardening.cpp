@@ -1,6 +1,5 @@
 // Hostile input: the defects a fuzz of the conv family, damaged options and huge sizes found (issue 14).
 // Each case must end in a nabla::Error naming the layer or op, never a crash, a hang or a wrong-sized result.
-#include <chrono>
 #include <limits>
 
 #include "helpers.hpp"
@@ -55,8 +54,9 @@ TEST_CASE("sizes that overflow or exceed memory are refused before anything is a
   CHECK_THROWS_AS(F::pad(randn({2, 3}), {int64_t{1} << 40, int64_t{1} << 40}), Error);
 }
 
+// The two cases below once ran for minutes; no clock is read here (timings fail at random on a busy machine): a
+// regression shows as the unit suite's timeout (tests/CMakeLists.txt).
 TEST_CASE("a max-pool window far larger than its input neither hangs nor differs from PyTorch") {
-  const auto start = std::chrono::steady_clock::now();
   CHECK_THROWS_WITH_AS(
       nn::MaxPool3d({.kernel_size = int64_t{4483515909586128831}, .ceil_mode = true}).forward(randn({2, 1, 3, 1})),
       doctest::Contains("is too large"), Error);
@@ -66,12 +66,10 @@ TEST_CASE("a max-pool window far larger than its input neither hangs nor differs
         std::vector<float>{5});
   CHECK(F::avg_pool1d(x, {.kernel_size = int64_t{1} << 30, .ceil_mode = true}).to_vector<float>() ==
         std::vector<float>{8.f / 3});
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
 
 TEST_CASE("adaptive pooling to an empty output returns at once, as PyTorch") {
   // Found by fuzz_layers: (2^31-1, 0) allocated nothing but walked 2^31 empty output rows (minutes under ASan).
-  const auto start = std::chrono::steady_clock::now();
   Tensor x = randn({2, 3, 4, 5}).requires_grad_();
   const int64_t big = (int64_t{1} << 31) - 1;
   const Tensor y = F::adaptive_avg_pool2d(x, {big, 0});
@@ -80,7 +78,6 @@ TEST_CASE("adaptive pooling to an empty output returns at once, as PyTorch") {
   CHECK(F::adaptive_max_pool3d(randn({1, 2, 2, 2, 2}), {0, big, big}).shape() == Shape{1, 2, 0, big, big});
   y.sum().backward();
   CHECK(x.grad().abs().sum().item<float>() == 0);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
 
 TEST_CASE("fold and unfold count blocks rounding down, as PyTorch, so a negative span is refused") {

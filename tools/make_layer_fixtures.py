@@ -2,7 +2,8 @@
 """PyTorch goldens for issue 13's layers (tests/fixtures/layers/).
 
 Writes tests/fixtures/layers/cases.txt, one line per case ("id=... kind=... key=value ..."), and per case the
-arrays <id>_<name>.npy it names. Activations (act*): x, g, y, dx (and dw for PReLU), and PyTorch's repr of the
+arrays <id>_<name>.npy it names. A case's id is made of what it checks (kind, options, shape) and its random seed
+from its id, so adding a case adds its own files and changes no other. Activations (act*): x, g, y, dx (and dw for PReLU), and PyTorch's repr of the
 module (spaces as ~). For a layer with state (the norms): `steps` training steps, each with its input
 x<i>, output gradient g<i>, output y<i> and input gradient dx<i>; after them the weight and bias gradients of the
 last step, the buffers, then one eval step (xe, ge, ye, dxe). The parameters start as w and b (random, so their
@@ -11,7 +12,9 @@ gradients are not trivial).
 Dev-time only:  /usr/bin/python3 tools/make_layer_fixtures.py
 """
 import os
+import re
 import warnings
+import zlib
 
 import numpy as np
 import torch
@@ -27,6 +30,17 @@ def text(v):
     if isinstance(v, bool):
         return str(int(v))
     return ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
+
+
+def make_id(prefix, kind, opts, shape=()):
+    """A readable, unique name: act_LeakyReLU_negative_slope0.2_2x3x4x5."""
+    parts = [prefix, kind] + [f"{k}{text(v)}" for k, v in opts.items()] + (["x".join(map(str, shape))] if shape else [])
+    return re.sub(r"[^A-Za-z0-9.x_-]", "-", "_".join(parts))
+
+
+def seed_for(case):
+    """Each case's own seed, from its id: no case's values depend on where it sits in a list."""
+    torch.manual_seed(zlib.crc32(case.encode()) & 0x7FFFFFFF)
 
 
 def save(case_id, name, tensor):
@@ -65,9 +79,9 @@ def norm_module(kind, shape, opts):
 
 
 def norms(lines):
-    for n, (kind, shape, opts) in enumerate(norm_cases()):
-        case_id = f"norm{n:02d}"
-        torch.manual_seed(100 + n)
+    for kind, shape, opts in norm_cases():
+        case_id = make_id("norm", kind, opts, shape)
+        seed_for(case_id)
         module, dims = norm_module(kind, shape, opts)
         if getattr(module, "weight", None) is not None:
             with torch.no_grad():
@@ -117,9 +131,9 @@ def activations(lines):
     ones)."""
     cases = [(name, opts, (2, 3, 4, 5)) for name, opts in ACTIVATIONS]
     cases += [(name, opts, (7, 3)) for name, opts in ACTIVATIONS if name != "Softmin"]  # (N, C)
-    for n, (name, opts, shape) in enumerate(cases):
-        case_id = f"act{n:02d}"
-        torch.manual_seed(200 + n)
+    for name, opts, shape in cases:
+        case_id = make_id("act", name, opts, shape)
+        seed_for(case_id)
         module = getattr(torch.nn, name)(**opts)
         x = (torch.randn(shape) * 4).clamp(-9, 9).requires_grad_()
         g = torch.randn(shape)
@@ -158,9 +172,9 @@ def loss_cases():
 
 
 def losses(lines):
-    for n, (kind, shape, target_kind, kwargs) in enumerate(loss_cases()):
-        case_id = f"loss{n:02d}"
-        torch.manual_seed(300 + n)
+    for kind, shape, target_kind, kwargs in loss_cases():
+        case_id = make_id("loss", kind, dict(target=target_kind, **kwargs), shape)
+        seed_for(case_id)
         x = torch.randn(shape)
         if kind == "binary_cross_entropy":
             x = torch.rand(shape)
@@ -219,8 +233,8 @@ def schedulers(lines):
     group after construction and after each step (float64: they must match exactly), and the momentum."""
     losses = np.array([1 / (1 + k / 20) + 0.05 * np.sin(k) for k in range(300)], dtype=np.float32)
     np.save(os.path.join(OUT, "sched_losses.npy"), losses)
-    for n, (name, make) in enumerate(SCHEDULERS):
-        case_id = f"sched{n:02d}"
+    for name, make in SCHEDULERS:
+        case_id = f"sched_{name}"
         w, b = torch.zeros(3, requires_grad=True), torch.zeros(1, requires_grad=True)
         opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.02}], lr=0.1, momentum=0.9)
         with warnings.catch_warnings():
@@ -260,9 +274,9 @@ INTERPOLATIONS = [
 
 
 def interpolations(lines):
-    for n, (shape, kwargs) in enumerate(INTERPOLATIONS):
-        case_id = f"interp{n:02d}"
-        torch.manual_seed(400 + n)
+    for shape, kwargs in INTERPOLATIONS:
+        case_id = make_id("interp", "interpolate", kwargs, shape)
+        seed_for(case_id)
         x = torch.randn(shape, requires_grad=True)
         y = F.interpolate(x, **kwargs)
         g = torch.randn(y.shape)
@@ -274,10 +288,10 @@ def interpolations(lines):
 
 
 def pixel_shuffles(lines):
-    for n, (name, factor, shape) in enumerate([("PixelShuffle", 2, (2, 8, 3, 4)), ("PixelShuffle", 3, (9, 2, 2)),
-                                               ("PixelUnshuffle", 2, (2, 3, 4, 6)), ("PixelUnshuffle", 3, (2, 1, 2, 6, 3))]):
-        case_id = f"shuffle{n:02d}"
-        torch.manual_seed(500 + n)
+    for name, factor, shape in [("PixelShuffle", 2, (2, 8, 3, 4)), ("PixelShuffle", 3, (9, 2, 2)),
+                                ("PixelUnshuffle", 2, (2, 3, 4, 6)), ("PixelUnshuffle", 3, (2, 1, 2, 6, 3))]:
+        case_id = make_id("shuffle", name, dict(factor=factor), shape)
+        seed_for(case_id)
         x = torch.randn(shape, requires_grad=True)
         y = getattr(torch.nn, name)(factor)(x)
         g = torch.randn(y.shape)
@@ -289,6 +303,9 @@ def pixel_shuffles(lines):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    for old in os.listdir(OUT):  # cases removed or renamed leave no files behind
+        if old.endswith(".npy") or old == "cases.txt":
+            os.remove(os.path.join(OUT, old))
     lines = []
     norms(lines)
     activations(lines)
