@@ -446,7 +446,11 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
     return params.relu ? relu(y) : y;
   }
   y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, run_params, who); });
-  if (run_params.relu || onednn::known_finite({input, weight, bias}))  // a fused ReLU ran only on finite operands
+  // Finite operands (a fused ReLU ran only on those) make a finite output, unless it overflows: marked, the next
+  // fusion decision (a batch norm + ReLU after this conv) needs no scan. The small weight and bias are scanned
+  // (once per version) when the input is known finite; the input, large, is not.
+  if (run_params.relu || (onednn::known_finite({input}) && !onednn::has_non_finite(weight) &&
+                          (!bias.defined() || !onednn::has_non_finite(bias))))
     onednn::mark_finite(y);
   return relu_after ? relu(y) : y;
 }

@@ -23,7 +23,8 @@ Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
-Tensor relu(const Tensor& x);  // on oneDNN, in its input's layout (ops/activation.cpp)
+Tensor relu(
+    const Tensor& x);  // a vectorised pass in its input's layout, oneDNN's included; keeps NaN (ops/activation.cpp)
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 

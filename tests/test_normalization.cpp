@@ -194,4 +194,12 @@ TEST_CASE("Conv -> BatchNorm -> ReLU in a Sequential runs oneDNN's fused norm + 
   Tensor n = randn({4, 16, 3, 3});
   n.data_ptr<float>()[0] = NAN;
   CHECK(std::isnan(bn_fused.forward_relu(n).to_vector<float>()[0]));
+  // The fusion is decided on every operand before running: a NaN weight makes its channel NaN, not 0.
+  {
+    NoGradGuard no_grad;
+    bn_fused.weight.data_ptr<float>()[1] = NAN;
+  }
+  const auto y = bn_fused.forward_relu(randn({4, 16, 3, 3})).to_vector<float>();
+  CHECK(std::isnan(y[9]));  // sample 0, channel 1
+  CHECK(!std::isnan(y[0]));
 }

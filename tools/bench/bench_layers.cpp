@@ -3,8 +3,8 @@
 // Usage: bench_layers LAYER ITERS   (LAYER: a name from ../shared/reference/layers/torch_layers.py, dsblock for the
 // depthwise-separable block written with F:: calls, dsblock_fused for it as an nn::Sequential, ReLUs fused)
 //
-// "Inside a network": the layer's input comes from a preceding oneDNN op (a ReLU of a conv of the same shape,
-// so it arrives in the layout that conv chose) and its output gradient from the following op's backward (a
+// "Inside a network": the layer's input comes from preceding ops (a ReLU of a conv of the same shape, so it
+// arrives in the layout that conv chose) and its output gradient from the following op's backward (a
 // ReLU backward, so it arrives in the layer's own output layout). Both are made once, before timing; the
 // timed step is y = layer(x), then the backward of y with that gradient, giving x, weight and bias gradients.
 #include <nabla/nabla.hpp>
@@ -54,7 +54,7 @@ const std::map<std::string, Layer>& layers() {
   return table;
 }
 
-// An input of `shape` as a preceding oneDNN op leaves it in training: relu(conv1x1(r)), then a leaf.
+// An input of `shape` as a preceding conv and ReLU leave it in training: relu(conv1x1(r)), then a leaf.
 Tensor produced_by_onednn(const Shape& shape) {
   const Tensor r = (rand(shape) - 0.5).requires_grad_();
   Shape identity{shape[1], shape[1]};
