@@ -192,6 +192,15 @@ TEST_CASE("conv and conv_transpose gradients check") {
   test::gradcheck([](const auto& in) { return F::conv_transpose3d(in[0], in[1]); }, {randn({1, 2, 2, 3, 2}), randn({2, 2, 2, 2, 2})});
 }
 
+TEST_CASE("a conv's backward keeps its inputs, not its output") {
+  // The output is not read by the backward: saving it would keep one activation alive per conv until backward.
+  const Tensor x = randn({2, 3, 8, 8}).requires_grad_(), w = randn({4, 3, 3, 3}).requires_grad_();
+  const Tensor y = F::conv2d(x, w, randn({4}).requires_grad_());
+  std::vector<std::string> saved;
+  for (const auto& s : y.grad_fn()->saved) saved.push_back(s.what);
+  CHECK(saved == std::vector<std::string>{"input 0", "input 1", "input 2"});
+}
+
 TEST_CASE("non-contiguous weights and inputs give the same result as contiguous ones") {
   manual_seed(48);
   const Tensor x = randn({2, 3, 7, 6}), w = randn({4, 3, 3, 3});
