@@ -23,7 +23,7 @@ MaxPoolNd<D>::MaxPoolNd(const MaxPoolOptions<D>& opts) : options(opts), params_(
 
 template <size_t D>
 Tensor MaxPoolNd<D>::forward(const Tensor& input) {
-  return pool(input, params_, D, name());
+  return pool_with_checked_params(input, params_, D, name());
 }
 
 template <size_t D>
@@ -40,7 +40,7 @@ AvgPoolNd<D>::AvgPoolNd(const AvgPoolOptions<D>& opts) : options(opts), params_(
 
 template <size_t D>
 Tensor AvgPoolNd<D>::forward(const Tensor& input) {
-  return pool(input, params_, D, name());
+  return pool_with_checked_params(input, params_, D, name());
 }
 
 template <size_t D>

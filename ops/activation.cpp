@@ -62,7 +62,10 @@ Tensor relu(const Tensor& input) {
   onednn::Output y(x.shape(), layout, x);
   const bool nan = relu_forward(floats(src), static_cast<float*>(y.memory().get_data_handle()), count(layout));
   const Tensor out = y.finish();
-  if (!nan) onednn::mark_nan_free(out);
+  if (onednn::known_finite({x}))
+    onednn::mark_finite(out);  // as what it is made from (a conv's next decision)
+  else if (!nan)
+    onednn::mark_nan_free(out);
   return detail::record_relu(input, out);
 }
 
@@ -92,8 +95,10 @@ Tensor eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, floa
     return dnnl::eltwise_forward::desc(kind, algorithm, layout, alpha, beta);
   }));
   forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, x.shape(), x).run();
+  const Tensor y = forward.result(DNNL_ARG_DST);
+  if (onednn::known_finite({x})) onednn::mark_finite(y);  // these functions map finite values to finite ones
   return autograd::record(
-      node, forward.result(DNNL_ARG_DST), {input},
+      node, y, {input},
       [prims, x, algorithm, alpha, beta](const Tensor& g, const autograd::Needs&) {
         onednn::Args backward(prims->backward<0>([&](const auto& hint) {
           return dnnl::eltwise_backward::desc(algorithm, hint.dst_desc(), hint.src_desc(), alpha, beta);

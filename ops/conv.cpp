@@ -447,10 +447,13 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
   }
   y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, run_params, who); });
   // Finite operands (a fused ReLU ran only on those) make a finite output, unless it overflows: marked, the next
-  // fusion decision (a batch norm + ReLU after this conv) needs no scan. The small weight and bias are scanned
-  // (once per version) when the input is known finite; the input, large, is not.
-  if (run_params.relu || (onednn::known_finite({input}) && !onednn::has_non_finite(weight) &&
-                          (!bias.defined() || !onednn::has_non_finite(bias))))
+  // fusion decision (a batch norm + ReLU after this conv) needs no scan. The weight and bias, small, are scanned
+  // (once per version); the input when it is known already, or when it is no larger than the output (a first
+  // layer's images: cheaper than scanning the output downstream).
+  const bool input_finite =
+      onednn::known_finite({input}) || (input.numel() <= y.numel() && !onednn::has_non_finite(input));
+  if (run_params.relu ||
+      (input_finite && !onednn::has_non_finite(weight) && (!bias.defined() || !onednn::has_non_finite(bias))))
     onednn::mark_finite(y);
   return relu_after ? relu(y) : y;
 }

@@ -213,12 +213,24 @@ Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& o
 namespace {
 Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
                     const Shape& out_size);
+Tensor pool_batched(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who);
 }
 
 Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
-  check_rank(input, dims, who);
-  if (input.dim() == dims + 1) return pool(input.unsqueeze(0), p, dims, who).squeeze(0);
   validate_pool_params(p, who);
+  return pool_with_checked_params(input, p, dims, who);
+}
+
+Tensor pool_with_checked_params(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
+  check_rank(input, dims, who);
+  const bool unbatched = input.dim() == dims + 1;
+  const Tensor y = pool_batched(unbatched ? input.unsqueeze(0) : input, p, dims, who);
+  return unbatched ? y.squeeze(0) : y;
+}
+
+namespace {
+
+Tensor pool_batched(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
   const Shape in_size(input.shape().end() - dims, input.shape().end());
   check_window_sizes(who, "input size", in_size);
   Shape out_size, pad_r;
@@ -248,6 +260,8 @@ Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::s
   return onednn::guarded(who, [&] { return pool_windows(input, p, clipped, pad_r, out_size); });
 }
 
+}  // namespace
+
 namespace {
 
 // pool() once the sizes are known: `clipped` is p with the kernels cut to what can reach the input.
@@ -263,7 +277,10 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
     if (windows.has_empty_window() || onednn::has_nan(input))
       return pool_by_loops(input, windows, out_size, true, "MaxPoolBackward0");
     const Tensor y = pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
-    onednn::mark_nan_free(y);  // a max of values without NaN
+    if (onednn::known_finite({input}))
+      onednn::mark_finite(y);  // a max of finite values
+    else
+      onednn::mark_nan_free(y);  // of values without NaN
     return y;
   }
   bool ceil_extends = false;  // some last window hangs past the padding

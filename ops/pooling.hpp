@@ -60,6 +60,8 @@ PoolParams to_params(const AvgPoolOptions<D>& options, const std::string& who);
 // PyTorch's construction-time checks; `who` names the caller, e.g. "MaxPool2d" or "max_pool2d".
 void validate_pool_params(const PoolParams& params, const std::string& who);
 Tensor pool(const Tensor& input, const PoolParams& params, int64_t dims, const std::string& who);
+// pool() for params validated once already (a pooling module's, in its constructor): checks only the input.
+Tensor pool_with_checked_params(const Tensor& input, const PoolParams& params, int64_t dims, const std::string& who);
 Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who);
 
 namespace pool_shape {
