@@ -239,7 +239,7 @@ Tensor run(const std::shared_ptr<onednn::Primitives<Forward, BackwardData, Backw
           onednn::Args data(prims->template backward<0>([&](const auto&) {
             return
                 typename BackwardData::desc(algorithm, d.src, d.weights, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-          }));
+          }, "backward data"));
           // plain gradients come in x's dim order
           data.in(DNNL_ARG_DIFF_DST, gy).weights(DNNL_ARG_WEIGHTS, w, user_md).out(DNNL_ARG_DIFF_SRC, x.shape(), x);
           data.run();
@@ -249,7 +249,7 @@ Tensor run(const std::shared_ptr<onednn::Primitives<Forward, BackwardData, Backw
           onednn::Args weights(prims->template backward<1>([&](const auto&) {
             return typename BackwardWeights::desc(algorithm, d.src, d.weights, d.bias, d.dst, d.strides, d.dilates,
                                                   d.pad_l, d.pad_r);
-          }));
+          }, "backward weights"));
           const Tensor gw = empty(w.shape());
           const Tensor gb = has_bias ? empty({g.out_channels}) : Tensor();
           weights.in(DNNL_ARG_SRC, src).in(DNNL_ARG_DIFF_DST, gy);

@@ -94,7 +94,7 @@ Tensor inner_product_forward(const Tensor& x, const Tensor& w, const Tensor& bia
 Tensor inner_product_input_grad(const Tensor& g, const Tensor& w, bool bias) {
   onednn::Args args(inner_product(g.size(0), w.size(1), w.size(0), bias).prims->backward<0>([&](const auto& hint) {
     return dnnl::inner_product_backward_data::desc(hint.src_desc(), hint.weights_desc(), hint.dst_desc());
-  }));
+  }, "backward data"));
   const Tensor gx = empty({g.size(0), w.size(1)});
   args.plain(DNNL_ARG_DIFF_DST, g).plain(DNNL_ARG_WEIGHTS, w).plain(DNNL_ARG_DIFF_SRC, gx).run();
   return gx;

@@ -140,8 +140,9 @@ class Primitives {
   }
 
   // The I-th backward primitive; describe(hint) gives its desc from the training forward's pd, which must exist.
+  // `what` names it in the debug log (conv: "backward data", "backward weights").
   template <size_t I, class Describe>
-  const auto& backward(Describe&& describe) {
+  const auto& backward(Describe&& describe, const char* what = "backward") {
     using P = std::tuple_element_t<I, std::tuple<Backward...>>;
     return std::get<I>(backward_).get([&] {
       const auto& hint = training_
@@ -150,7 +151,7 @@ class Primitives {
                              })
                              .pd;
       const typename P::primitive_desc pd(describe(hint), engine(), hint);
-      note_created(name_ + " backward" + (sizeof...(Backward) > 1 ? " " + std::to_string(I) : ""), key_, pd);
+      note_created(name_ + " " + what, key_, pd);
       return Built<P>{pd, P(pd)};
     });
   }
