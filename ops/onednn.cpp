@@ -107,11 +107,11 @@ Key& Key::operator<<(const dnnl::memory::desc& md) {
   }
   const auto& b = d.format_desc.blocking;
   text_ += '/';
-  *this << Shape(b.strides, b.strides + d.ndims);
+  append(Shape(b.strides, b.strides + d.ndims));
   if (d.offset0 != 0) *this << d.offset0;
   if (b.inner_nblks > 0) text_ += ':';
   for (int i = 0; i < b.inner_nblks; ++i) {
-    *this << b.inner_blks[i];
+    append(b.inner_blks[i]);
     text_ += static_cast<char>('a' + b.inner_idxs[i]);
   }
   return *this;

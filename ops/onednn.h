@@ -53,24 +53,35 @@ class Key {
  public:
   explicit Key(const char* op) : text_(op) {}
   Key& operator<<(int64_t v) {
-    char buffer[24];
     text_ += ',';
-    text_.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
+    append(v);
     return *this;
   }
-  Key& operator<<(const Shape& shape) {
-    text_ += '[';
-    for (int64_t d : shape) *this << d;
-    text_ += ']';
+  Key& operator<<(const Shape& shape) {  // ",[8,32,26,26]"
+    text_ += ',';
+    append(shape);
     return *this;
   }
   // A layout as text, readable in the debug log: dims, then the strides and inner blocks of a blocked layout,
-  // e.g. "[32,64,56,56]/[200704,50176,896,16]:16b" for nChw16c ("16b": blocks of 16 along dim b); its data type
+  // e.g. ",[32,64,56,56]/[200704,50176,896,16]:16b" for nChw16c ("16b": blocks of 16 along dim b); its data type
   // when not f32.
   Key& operator<<(const dnnl::memory::desc& md);
   const std::string& str() const { return text_; }
 
  private:
+  void append(int64_t v) {
+    char buffer[24];
+    text_.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
+  }
+  void append(const Shape& shape) {
+    text_ += '[';
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (i > 0) text_ += ',';
+      append(shape[i]);
+    }
+    text_ += ']';
+  }
+
   std::string text_;
 };
 
