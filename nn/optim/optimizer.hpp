@@ -2,9 +2,9 @@
 // The optimizer base: parameters in groups, each group owning its options (lr included, in double), as PyTorch's
 // param_groups: a group's options fill in only what they set, the rest comes from the optimizer's defaults, and
 // schedulers read and write the group's lr. Per-parameter state tensors live here too.
-#include <cmath>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
