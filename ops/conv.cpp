@@ -140,7 +140,7 @@ dnnl::memory::desc user_weights_desc(const Geometry& g) {
   dims.insert(dims.end(), g.kernel.begin(), g.kernel.end());
   const Shape kernel_strides = contiguous_strides(g.kernel);
   strides.insert(strides.end(), kernel_strides.begin(), kernel_strides.end());
-  return {onednn::dims(dims), dnnl::memory::data_type::f32, onednn::dims(strides)};
+  return {onednn::dims(dims), onednn::data_type(kFloat32), onednn::dims(strides)};
 }
 
 // The descriptors of one (de)convolution: layouts left to oneDNN (format_tag::any), PyTorch's bias.

@@ -77,7 +77,7 @@ dnnl::memory::desc native_layout(const Tensor& x) {
   if (x.dim() < 3 || own != onednn::plain_desc(x.shape())) return own;
   using Tag = dnnl::memory::format_tag;
   const Tag blocked = x.dim() == 3 ? Tag::nCw16c : x.dim() == 4 ? Tag::nChw16c : Tag::nCdhw16c;
-  return {onednn::dims(x.shape()), dnnl::memory::data_type::f32, blocked};
+  return {onednn::dims(x.shape()), onednn::data_type(x.dtype()), blocked};
 }
 
 // batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU (the
