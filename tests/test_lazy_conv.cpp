@@ -138,7 +138,7 @@ TEST_CASE("saving an unmaterialised lazy layer is refused with a reason") {
   CHECK_THROWS_WITH_AS(lazy.materialized(), doctest::Contains("has not materialised yet"), Error);
 }
 
-TEST_CASE("lazy conv error: lazy layers check out_channels % groups at construction and in_channels % groups at the first input") {
+TEST_CASE("lazy conv error: out_channels % groups checked at construction, in_channels % groups at the first input") {
   CHECK_THROWS_WITH_AS(nn::LazyConv2d({.out_channels = 5, .kernel_size = 3, .groups = 2}),
                        doctest::Contains("LazyConv2d(?->5, k=3): out_channels must be divisible by groups"), Error);
   CHECK_THROWS_WITH_AS(nn::LazyConv1d({.out_channels = 4, .kernel_size = 3, .groups = 0}),
