@@ -36,13 +36,17 @@ void check_vector(const Tensor& t, int64_t size, const char* what, const std::st
   NABLA_CHECK(t.numel() == size, who, ": ", what, " should contain ", size, " elements not ", t.numel());
 }
 
-// A normalization's scale and shift arguments (those defined), and, in a backward, where their gradients go.
+// A normalization's scale and shift arguments (those defined), and, in a backward, where their gradients go: oneDNN
+// takes each as a vector (layer norm's weight may have the 2-D shape of normalized_shape).
 void add_affine(onednn::Args& args, const Tensor& weight, const Tensor& bias, const Tensor& dweight = {},
                 const Tensor& dbias = {}) {
-  if (weight.defined()) args.plain(DNNL_ARG_SCALE, weight);
-  if (bias.defined()) args.plain(DNNL_ARG_SHIFT, bias);  // oneDNN 2.6's backward wants it, though it does not use it
-  if (dweight.defined()) args.plain(DNNL_ARG_DIFF_SCALE, dweight);
-  if (dbias.defined()) args.plain(DNNL_ARG_DIFF_SHIFT, dbias);
+  const auto vector = [&](int arg, const Tensor& t) {
+    if (t.defined()) args.plain(arg, t.reshape({t.numel()}));
+  };
+  vector(DNNL_ARG_SCALE, weight);
+  vector(DNNL_ARG_SHIFT, bias);  // oneDNN 2.6's backward wants it, though it does not use it
+  vector(DNNL_ARG_DIFF_SCALE, dweight);
+  vector(DNNL_ARG_DIFF_SHIFT, dbias);
 }
 
 onednn::Recipe<dnnl::batch_normalization_forward, dnnl::batch_normalization_backward> batch_norm_recipe("batch_norm");
