@@ -85,11 +85,6 @@ Shape strides_in_order_of(const Tensor& t) {
 }
 }  // namespace
 
-Tensor empty_in_layout_of(const Tensor& t) {
-  const Tensor block = empty({t.numel()});
-  return make_view(block, t.shape(), strides_in_order_of(t), 0);
-}
-
 Key& Key::operator<<(const dnnl::memory::desc& md) {
   const auto& d = md.data;
   *this << Shape(d.dims, d.dims + d.ndims);
