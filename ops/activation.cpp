@@ -4,6 +4,7 @@
 #include "nabla/ops/activation.hpp"
 
 #include <bit>
+#include <cmath>
 
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
@@ -71,6 +72,98 @@ Tensor relu(const Tensor& input) {
 
 }  // namespace nabla
 
+// ---- piecewise activations: PyTorch's CPU formulas value by value, in the input's layout
+
+namespace nabla {
+namespace {
+
+// y = f(x) and dx = df(x, g) over every value, PyTorch's scalar formulas, so that NaN, the infinities and the kinks
+// (hardswish at ±3, leaky_relu with slope 0 at -inf, hardtanh's backward at NaN) come out as in PyTorch, where
+// oneDNN's eltwise kernels differ. The values stay in the input's layout when f(0) = 0 and df(0, 0) = 0 (a
+// blocked layout's padding stays zero); else they are read plain.
+template <class Forward, class Backward>
+Tensor pointwise(const Tensor& input, const char* node, Forward f, Backward df) {
+  kernels::check_float(input, node);
+  if (input.numel() == 0) return input * 1.0;
+  const bool keeps_zero = f(0.f) == 0.f && df(0.f, 0.f) == 0.f;
+  const Tensor x = keeps_zero ? onednn::dense(input.detach()) : input.detach().contiguous();
+  const dnnl::memory::desc layout = onednn::layout_of(x);
+  const onednn::Held src = onednn::read_as(x, layout);
+  onednn::Output out(x.shape(), layout, x);
+  const float* xv = floats(src);
+  float* yv = static_cast<float*>(out.memory().get_data_handle());
+  const int64_t n = count(layout);
+#pragma omp parallel for simd if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) yv[i] = f(xv[i]);
+  return autograd::record(
+      node, out.finish(), {input},
+      [x, df](const Tensor& grad, const autograd::Needs&) {
+        const dnnl::memory::desc layout = onednn::layout_of(x);
+        const onednn::Held xs = onednn::read_as(x, layout), g = onednn::read_as(onednn::dense(grad), layout);
+        onednn::Output gx(x.shape(), layout, x);
+        const float *xv = floats(xs), *gv = floats(g);
+        float* dx = static_cast<float*>(gx.memory().get_data_handle());
+        const int64_t n = count(layout);
+#pragma omp parallel for simd if (n > (1 << 16))
+        for (int64_t i = 0; i < n; ++i) dx[i] = df(xv[i], gv[i]);
+        return autograd::Grads{gx.finish()};
+      },
+      autograd::Saves::Inputs);
+}
+
+// NaN-propagating min and max (std::min and std::max return their first argument for NaN, whichever it is).
+float max_nan(float a, float b) { return a != a || a > b ? a : b; }
+float min_nan(float a, float b) { return a != a || a < b ? a : b; }
+
+}  // namespace
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  const auto slope = static_cast<float>(negative_slope);
+  return pointwise(
+      x, "LeakyReluBackward0", [slope](float v) { return v > 0.f ? v : v * slope; },
+      [slope](float v, float g) { return v > 0.f ? g : g * slope; });
+}
+
+Tensor elu(const Tensor& x, double alpha) {
+  const auto a = static_cast<float>(alpha);
+  return pointwise(
+      x, "EluBackward0", [a](float v) { return v <= 0.f ? std::expm1(v) * a : v; },
+      [a](float v, float g) { return v <= 0.f ? g * a * std::exp(v) : g; });
+}
+
+Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  NABLA_CHECK(max_val >= min_val, "hardtanh: max_val (", max_val, ") must be at least min_val (", min_val, ")");
+  const auto lo = static_cast<float>(min_val), hi = static_cast<float>(max_val);
+  const Tensor y = pointwise(
+      x, "HardtanhBackward0", [lo, hi](float v) { return min_nan(max_nan(v, lo), hi); },
+      [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.f : g; });
+  if (onednn::known_finite({x})) onednn::mark_finite(y);  // what the next conv's fusion decision reads
+  return y;
+}
+
+Tensor hardswish(const Tensor& x) {
+  return pointwise(
+      x, "HardswishBackward0", [](float v) { return v * min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
+      [](float v, float g) { return v < -3.f ? 0.f : v <= 3.f ? g * (v / 3.f + 0.5f) : g; });
+}
+
+Tensor hardsigmoid(const Tensor& x) {
+  return pointwise(
+      x, "HardsigmoidBackward0", [](float v) { return min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
+      [](float v, float g) { return v > -3.f && v < 3.f ? g / 6.f : 0.f; });
+}
+
+Tensor mish(const Tensor& x) {
+  return pointwise(
+      x, "MishBackward0", [](float v) { return v * std::tanh(std::log1p(std::exp(v))); },
+      [](float v, float g) {
+        const float t = std::tanh(std::log1p(std::exp(v))), s = 1.f / (1.f + std::exp(-v));
+        return g * (t + v * s * (1.f - t * t));
+      });
+}
+
+}  // namespace nabla
+
 // ---- the other activations: oneDNN's eltwise primitives, in the input's layout
 
 namespace nabla {
@@ -116,14 +209,6 @@ namespace nabla {
 
 using Alg = dnnl::algorithm;
 
-Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  return eltwise(x, Alg::eltwise_relu, static_cast<float>(negative_slope), 0.f, "LeakyReluBackward0");
-}
-
-Tensor elu(const Tensor& x, double alpha) {
-  return eltwise(x, Alg::eltwise_elu, static_cast<float>(alpha), 0.f, "EluBackward0");
-}
-
 Tensor selu(const Tensor& x) {
   constexpr double kAlpha = 1.6732632423543772848170429916717, kScale = 1.0507009873554804934193349852946;
   return elu(x, kAlpha) * kScale;
@@ -141,21 +226,9 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 }
 
 Tensor silu(const Tensor& x) { return eltwise(x, Alg::eltwise_swish, 1.f, 0.f, "SiluBackward0"); }
-Tensor mish(const Tensor& x) { return eltwise(x, Alg::eltwise_mish, 0.f, 0.f, "MishBackward0"); }
-Tensor hardswish(const Tensor& x) { return eltwise(x, Alg::eltwise_hardswish, 0.f, 0.f, "HardswishBackward0"); }
 Tensor logsigmoid(const Tensor& x) { return eltwise(x, Alg::eltwise_logsigmoid, 0.f, 0.f, "LogSigmoidBackward0"); }
 
-Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
-  NABLA_CHECK(max_val >= min_val, "hardtanh: max_val (", max_val, ") must be at least min_val (", min_val, ")");
-  kernels::check_float(x, "hardtanh");
-  // oneDNN's clip turns NaN into min_val; PyTorch's keeps it, as clamp does.
-  if (x.numel() > 0 && onednn::has_nan(onednn::dense(x.detach()))) return clamp(x, min_val, max_val);
-  return eltwise(x, Alg::eltwise_clip_v2, static_cast<float>(min_val), static_cast<float>(max_val),
-                 "HardtanhBackward0");
-}
-
 Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
-Tensor hardsigmoid(const Tensor& x) { return hardtanh(x * (1.0 / 6) + 0.5, 0.0, 1.0); }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
   const Tensor scaled = x * beta;

@@ -121,13 +121,20 @@ Tensor sqrt(const Tensor& x) {
 Tensor abs(const Tensor& x) {
   Tensor y = unary("abs", x, [](const auto& v) { return xt::abs(v); });
   return autograd::record("AbsBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
-    return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& xv) { return gv * xt::sign(xv); }, g, x)};
+    // g·sign(x), with PyTorch's sign(NaN) = 0
+    const auto signed_g = [](const auto& gv, const auto& xv) {
+      return xt::where(xv > 0.f, gv, xt::where(xv < 0.f, -gv, 0.f));
+    };
+    return Grads{compute<float, float>(g.shape(), kFloat32, signed_g, g, x)};
   });
 }
 
 Tensor pow(const Tensor& x, double exponent) {
   const auto p = static_cast<float>(exponent);
-  Tensor y = unary("pow", x, [p](const auto& v) { return xt::pow(v, p); });
+  // PyTorch takes x^0.5 and x^-0.5 as sqrt and rsqrt: (-inf)^0.5 is NaN there, where std::pow gives inf.
+  Tensor y = exponent == 0.5    ? unary("pow", x, [](const auto& v) { return xt::sqrt(v); })
+             : exponent == -0.5 ? unary("pow", x, [](const auto& v) { return 1.f / xt::sqrt(v); })
+                                : unary("pow", x, [p](const auto& v) { return xt::pow(v, p); });
   return autograd::record("PowBackward0", y, {x}, [x = x.detach(), exponent](const Tensor& g, const Needs&) {
     if (exponent == 0.0) return Grads{zeros_like(g)};
     return Grads{g * pow(x, exponent - 1.0) * exponent};

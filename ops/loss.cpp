@@ -1,5 +1,5 @@
-// Losses: nll_loss and binary_cross_entropy have their own forward and backward; the others are compositions
-// of differentiable ops.
+// Losses: nll_loss, binary_cross_entropy and the piecewise ones (smooth_l1, huber) have their own forward and
+// backward; the others are compositions of differentiable ops.
 #include "nabla/ops/loss.hpp"
 
 #include <cmath>
@@ -148,19 +148,46 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   return reduce(abs(input - target), reduction, "l1_loss");
 }
 
+namespace {
+// 0.5·d²·inner where |d| < delta, else outer·(|d| - 0.5·delta), for d = input - target, with PyTorch's own backward:
+// ±outer·g beyond ±delta (also at ±inf, where a composition's unused branch would make NaN), inner·d·g inside.
+// huber_loss is inner = 1, outer = delta; smooth_l1_loss inner = 1/beta, outer = 1.
+Tensor piecewise_quadratic(const Tensor& input, const Tensor& target, double delta, double inner, double outer,
+                           const char* node) {
+  const Tensor x = input.detach().contiguous(), t = target.detach().contiguous();
+  const auto dl = static_cast<float>(delta), in = static_cast<float>(inner), out = static_cast<float>(outer);
+  const Tensor losses = kernels::compute<float, float>(
+      x.shape(), kFloat32,
+      [=](const auto& xv, const auto& tv) {
+        const auto z = xt::abs(xv - tv);
+        return xt::where(z < dl, 0.5f * z * z * in, out * (z - 0.5f * dl));
+      },
+      x, t);
+  return autograd::record(node, losses, {input, target}, [x, t, dl, in, out](const Tensor& g, const autograd::Needs& n) {
+    const Tensor dx = kernels::compute<float, float>(
+        x.shape(), kFloat32,
+        [=](const auto& gv, const auto& xv, const auto& tv) {
+          const auto d = xv - tv;
+          return xt::where(d <= -dl, -out * gv, xt::where(d >= dl, out * gv, in * d * gv));
+        },
+        g.contiguous(), x, t);
+    return autograd::Grads{dx, n[1] ? -dx : Tensor()};
+  });
+}
+}  // namespace
+
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   check_pair(input, target, "smooth_l1_loss");
   NABLA_CHECK(beta >= 0, "smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
-  if (beta == 0) return l1_loss(input, target, reduction);
-  const Tensor d = input - target, z = abs(d);
-  return reduce(where(z < beta, d * d * (0.5 / beta), z - 0.5 * beta), reduction, "smooth_l1_loss");
+  const Tensor losses = piecewise_quadratic(input, target, beta, 1.0 / beta, 1.0, "SmoothL1LossBackward0");
+  return reduce(losses, reduction, "smooth_l1_loss");
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
   check_pair(input, target, "huber_loss");
   NABLA_CHECK(delta > 0, "huber_loss: huber_loss does not support non-positive values for delta.");
-  const Tensor d = input - target, z = abs(d);
-  return reduce(where(z < delta, d * d * 0.5, (z - 0.5 * delta) * delta), reduction, "huber_loss");
+  const Tensor losses = piecewise_quadratic(input, target, delta, 1.0, delta, "HuberLossBackward0");
+  return reduce(losses, reduction, "huber_loss");
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& o) {
@@ -205,9 +232,9 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions&
   Tensor losses;
   if (o.log_target) {
     losses = exp(target) * (target - input);
-  } else {  // t·log t (0 where t = 0, PyTorch's xlogy) - t·x
-    const Tensor positive = target > 0.0;
-    losses = where(positive, target * log(where(positive, target, 1.0)), 0.0) - target * input;
+  } else {  // xlogy(t, t) - t·x: t·log t is 0 where t = 0 and NaN where t < 0, as in PyTorch
+    const Tensor nonzero = target != 0.0;
+    losses = where(nonzero, target * log(where(nonzero, target, 1.0)), 0.0) - target * input;
   }
   if (o.reduction != Reduction::batchmean) return reduce(losses, o.reduction, "kl_div");
   return sum(losses) / static_cast<double>(input.dim() == 0 ? 1 : input.size(0));

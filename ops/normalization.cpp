@@ -4,6 +4,7 @@
 // Each forward records its backward right below it.
 #include "nabla/ops/normalization.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -84,10 +85,30 @@ dnnl::memory::desc native_layout(const Tensor& x) {
   return {onednn::dims(x.shape()), onednn::data_type(x.dtype()), blocked};
 }
 
+bool any_zero(const Tensor& values) {
+  const auto v = values.to_vector<float>();
+  return std::find(v.begin(), v.end(), 0.f) != v.end();
+}
+
+// PyTorch's batch norm takes 1/sqrt(var + eps) as 0 where var = eps = 0 (a constant channel): there the output is
+// the bias and no gradient reaches the input, where oneDNN divides by zero. That rare case is computed by definition.
+Tensor batch_norm_by_definition(const Tensor& input, const BatchNormFuncOptions& o, bool relu) {
+  Shape dims, channel_shape(static_cast<size_t>(input.dim()), 1);
+  for (int64_t d = 0; d < input.dim(); ++d)
+    if (d != 1) dims.push_back(d);
+  channel_shape[1] = input.size(1);
+  const Tensor centred = input - input.mean(dims, true);
+  const Tensor var = (centred * centred).mean(dims, true), varies = var != 0.0;
+  Tensor y = centred * where(varies, pow(where(varies, var, 1.0), -0.5), 0.0);
+  if (o.weight.defined()) y = y * o.weight.reshape(channel_shape);
+  if (o.bias.defined()) y = y + o.bias.reshape(channel_shape);
+  return relu ? nabla::relu(y) : y;
+}
+
 // batch_norm of an input of 2 to 5 dims with at least one element; with relu, oneDNN's fused norm + ReLU (the
 // caller has decided it may: onednn::relu_fusable).
 Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                            const BatchNormFuncOptions& o, bool relu) {
+                            const BatchNormFuncOptions& o, bool relu, bool zero_invstd_rule) {
   const Tensor x = onednn::dense(input.detach());
   const int64_t channels = x.size(1);
   const dnnl::memory::desc layout = native_layout(x);
@@ -113,6 +134,7 @@ Tensor batch_norm_on_onednn(const Tensor& input, const Tensor& running_mean, con
   const onednn::Held workspace = relu && training ? forward.scratch(DNNL_ARG_WORKSPACE) : onednn::Held{};
   forward.run();
   if (batch_stats) update_running_stats(running_mean, running_var, mean, var, o.momentum, x.numel() / channels);
+  if (batch_stats && o.eps == 0 && zero_invstd_rule && any_zero(var)) return batch_norm_by_definition(input, o, relu);
   return autograd::record(
       relu ? "ReluBackward0" : "NativeBatchNormBackward0", forward.result(DNNL_ARG_DST), {input, o.weight, o.bias},
       [prims, x, weight, bias, mean, var, flags, workspace, eps](const Tensor& g, const autograd::Needs&) {
@@ -217,22 +239,34 @@ void check_batch_norm(const Tensor& input, const Tensor& running_mean, const Ten
 }  // namespace
 
 namespace {
+// Whether every channel is divided by a positive sqrt(var + eps): else the output may hold NaN (eps < 0, a negative
+// running variance) or infinities (eps = 0), which must not meet a fused ReLU nor be marked finite.
+bool divides_by_positive(const BatchNormFuncOptions& o, const Tensor& stats_var) {
+  if (!(o.eps > 0)) return false;
+  if (o.training) return true;
+  const auto var = stats_var.to_vector<float>();
+  return std::all_of(var.begin(), var.end(), [&](float v) { return v + o.eps > 0; });
+}
+
 // batch_norm, then relu when asked: fused into the norm when onednn::relu_fusable says so. The arguments are checked.
+// zero_invstd_rule: PyTorch's batch and instance norms' (batch_norm_by_definition); its group norm has none.
 Tensor batch_norm_checked(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                          const BatchNormFuncOptions& o, bool relu) {
+                          const BatchNormFuncOptions& o, bool relu, bool zero_invstd_rule = true) {
   if (input.numel() == 0) {
     const Tensor y = empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
     return relu ? nabla::relu(y) : y;
   }
   if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
     const Tensor folded = input.reshape({input.size(0), input.size(1), -1});
-    return batch_norm_checked(folded, running_mean, running_var, o, relu).reshape(input.shape());
+    return batch_norm_checked(folded, running_mean, running_var, o, relu, zero_invstd_rule).reshape(input.shape());
   }
   const Tensor stats_mean = o.training ? Tensor() : running_mean, stats_var = o.training ? Tensor() : running_var;
-  const bool fused = relu && onednn::relu_fusable({input, o.weight, o.bias, stats_mean, stats_var});
-  const Tensor y = batch_norm_on_onednn(input, running_mean, running_var, o, fused);
-  // Finite operands make a finite output (eps > 0): the next conv's fusion decision then needs no scan.
-  if (fused || onednn::known_finite({input, o.weight, o.bias, stats_mean, stats_var})) onednn::mark_finite(y);
+  const bool finite_operands = onednn::known_finite({input, o.weight, o.bias, stats_mean, stats_var});
+  const bool fused = relu && divides_by_positive(o, stats_var) &&
+                     onednn::relu_fusable({input, o.weight, o.bias, stats_mean, stats_var});
+  const Tensor y = batch_norm_on_onednn(input, running_mean, running_var, o, fused, zero_invstd_rule);
+  // Finite operands make a finite output: the next conv's fusion decision then needs no scan.
+  if (fused || (finite_operands && divides_by_positive(o, stats_var))) onednn::mark_finite(y);
   return relu && !fused ? nabla::relu(y) : y;
 }
 }  // namespace
@@ -281,11 +315,15 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOp
                 " to be a vector of size equal to the number of channels in input, but got ", what, " of shape ",
                 shape_str(t.shape()), " and input of shape ", shape_str(input.shape()));
   if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeGroupNormBackward0");
+  // PyTorch refuses only a single value in all: (N·C/G) · spatial = 1.
+  Shape sizes{batch * channels / num_groups, num_groups};
+  sizes.insert(sizes.end(), input.shape().begin() + 2, input.shape().end());
+  NABLA_CHECK(sizes[0] * numel(Shape(sizes.begin() + 2, sizes.end())) != 1, who,
+              ": Expected more than 1 value per channel when training, got input size ", shape_str(sizes));
   // Each (sample, group) is one channel of a batch norm over a batch of one.
   const Tensor grouped = input.reshape({1, batch * num_groups, -1});
-  NABLA_CHECK(grouped.size(2) > 1, who, ": Expected more than 1 value per group, got input size ",
-              shape_str(input.shape()));
-  const Tensor normalised = batch_norm(grouped, {}, {}, {.training = true, .eps = o.eps}).reshape(input.shape());
+  const Tensor normalised =
+      batch_norm_checked(grouped, {}, {}, {.training = true, .eps = o.eps}, false, false).reshape(input.shape());
   return channel_affine(normalised, o.weight, o.bias);
 }
 
