@@ -71,6 +71,13 @@ int64_t checked_add(int64_t a, int64_t b, const std::string& what) {
   return r;
 }
 
+int64_t checked_cast_to_int64(double value, const std::string& what) {
+  // 2^63 is exactly representable: every double below it (and at least -2^63) converts.
+  constexpr double kLimit = 9223372036854775808.0;
+  NABLA_CHECK(value >= -kLimit && value < kLimit, what, ": ", value, " does not fit in an int64; use smaller values");
+  return static_cast<int64_t>(value);
+}
+
 void check_window_sizes(const std::string& who, const char* name, const std::vector<int64_t>& values) {
   for (int64_t v : values)
     NABLA_CHECK(v <= kMaxWindowSize, who, ": ", name, "=", shape_str(values), " is too large: Nabla takes at most ",

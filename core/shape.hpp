@@ -42,6 +42,9 @@ Shape contiguous_strides(const Shape& shape);
 // a·b and a+b of user-given sizes; a nabla::Error naming `what` when the result does not fit in an int64.
 int64_t checked_mul(int64_t a, int64_t b, const std::string& what);
 int64_t checked_add(int64_t a, int64_t b, const std::string& what);
+// A double computed from user input (a size from a scale factor, a step count) as an int64; a nabla::Error naming
+// `what` when it is NaN or out of the int64 range (where the plain cast is undefined behaviour).
+int64_t checked_cast_to_int64(double value, const std::string& what);
 
 // The largest kernel size, stride, padding or dilation Nabla accepts: oneDNN's kernels index windows in 32
 // bits, and with every such value below 2^31 the window arithmetic on real tensor sizes cannot overflow.

@@ -201,13 +201,14 @@ Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_
     const int64_t min_size = conv_shape::transposed_output_size(in, k, params_.stride[d], params_.padding[d],
                                                                 params_.dilation[d], 0);
     min_sizes.push_back(min_size);
-    max_sizes.push_back(min_size + params_.stride[d] - 1);
-    params.output_padding[d] = spatial[d] - min_size;
+    max_sizes.push_back(checked_add(min_size, params_.stride[d] - 1, who_));
   }
-  for (size_t d = 0; d < D; ++d)
+  for (size_t d = 0; d < D; ++d) {
     NABLA_CHECK(spatial[d] >= min_sizes[d] && spatial[d] <= max_sizes[d], who_, ": requested an output size of ",
                 shape_str(spatial), ", but valid sizes range from ", shape_str(min_sizes), " to ", shape_str(max_sizes),
                 " (for an input of ", shape_str(Shape(input.shape().end() - D, input.shape().end())), ")");
+    params.output_padding[d] = spatial[d] - min_sizes[d];  // in [0, stride) once checked
+  }
   return convolution_with_checked_params(input, weight, bias, params, D, who_);
 }
 

@@ -240,13 +240,13 @@ Tensor softsign(const Tensor& x) { return x / (abs(x) + 1.0); }
 
 Tensor prelu(const Tensor& x, const Tensor& weight) {
   kernels::check_float(x, "prelu");
-  const int64_t channels = x.dim() >= 2 ? x.size(1) : x.dim() == 1 ? x.size(0) : 1;
+  const int64_t channels = x.dim() >= 2 ? x.size(1) : 1;  // a 1-D input is one channel, as in PyTorch
   NABLA_CHECK(weight.defined() && weight.dim() <= 1, "prelu: weight must be a vector (num_parameters)");
   NABLA_CHECK(weight.numel() == 1 || weight.numel() == channels,
               "prelu: Mismatch in parameter numbers and input channel size. Found parameter numbers = ", weight.numel(),
               " and channel size = ", channels, ".");
   Shape shape(static_cast<size_t>(x.dim()), 1);
-  if (weight.numel() > 1) shape[x.dim() >= 2 ? 1 : 0] = channels;
+  if (weight.numel() > 1) shape[1] = channels;
   return where(x > 0.0, x, x * weight.reshape(shape));
 }
 

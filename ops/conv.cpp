@@ -74,6 +74,7 @@ std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dim
 void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::string& who) {
   NABLA_CHECK(p.groups > 0, who, ": groups must be a positive integer, got groups=", p.groups);
   check_required(who, "kernel_size", kernel);
+  check_window_sizes(who, "groups", {p.groups});
   check_window_sizes(who, "kernel_size", kernel);
   check_window_sizes(who, "stride", p.stride);
   check_window_sizes(who, "dilation", p.dilation);
@@ -314,6 +315,10 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   g.groups = p.groups;
   g.batch = input.size(0);
   g.in_channels = input.size(1);
+  // Channel counts and sizes within oneDNN's 32-bit range before any arithmetic on them (a 2^32-channel input
+  // would otherwise divide by a wrapped group size inside the kernel).
+  check_window_sizes(who, "channels", {g.in_channels, weight.size(0), weight.size(1)});
+  check_window_sizes(who, "input size", Shape(input.shape().begin() + 2, input.shape().end()));
   g.kernel = Shape(weight.shape().begin() + 2, weight.shape().end());
   g.stride = p.stride;
   g.dilation = p.dilation;
@@ -378,8 +383,7 @@ Geometry resolve(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   for (int64_t s : g.out_size)
     NABLA_CHECK(s > 0, who, ": Given input size per channel: (", size_list(g.in_size),
                 "). Calculated output size per channel: (", size_list(g.out_size), "). Output size is too small");
-  check_window_sizes(who, "input size", g.in_size);  // before oneDNN sees them
-  check_window_sizes(who, "output size", g.out_size);
+  check_window_sizes(who, "output size", g.out_size);  // before oneDNN sees it
   check_allocatable(g.dst_shape(), kFloat32, who);
   return g;
 }

@@ -152,30 +152,35 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
               ": Input and output must have the same number "
               "of spatial dimensions, but got input with spatial dimensions of ",
               dims, " and output size of ", count);
+  NABLA_CHECK(o.size.empty() || !o.recompute_scale_factor, who,
+              ": recompute_scale_factor is not meaningful with an explicit size.");
   const bool align = o.align_corners.value_or(false);
+  // The output's size first, checked against the memory limit before any table of it is built.
   Shape out_shape{input.size(0), input.size(1)};
-  Grid grid{input.size(0) * input.size(1), {1, 1, 1}, {1, 1, 1}, {}};
+  std::vector<std::optional<double>> scales(static_cast<size_t>(dims));
   for (int64_t d = 0; d < dims; ++d) {
     const int64_t in = input.size(2 + d);
-    std::optional<double> scale;
     int64_t out;
     if (!o.size.empty()) {
       out = o.size[count == 1 ? 0 : d];
     } else {
-      scale = o.scale_factor[count == 1 ? 0 : d];
-      NABLA_CHECK(std::isfinite(*scale) && *scale > 0, who, ": scale_factor must be positive, got ", *scale);
-      out = static_cast<int64_t>(std::floor(static_cast<double>(in) * *scale));
-      if (o.recompute_scale_factor) scale.reset();
+      const double scale = o.scale_factor[count == 1 ? 0 : d];
+      NABLA_CHECK(std::isfinite(scale) && scale > 0, who, ": scale_factor must be positive, got ", scale);
+      out = checked_cast_to_int64(std::floor(static_cast<double>(in) * scale), "interpolate: the output size");
+      if (!o.recompute_scale_factor) scales[static_cast<size_t>(d)] = scale;
     }
     NABLA_CHECK(in > 0 && out > 0, who, ": Input and output sizes should be greater than 0, but got input (",
                 shape_str(input.shape()), ") and output size ", out);
     out_shape.push_back(out);
+  }
+  check_allocatable(out_shape, kFloat32, who);
+  Grid grid{input.size(0) * input.size(1), {1, 1, 1}, {1, 1, 1}, {}};
+  for (int64_t d = 0; d < dims; ++d) {
     const size_t slot = static_cast<size_t>(3 - dims + d);
-    grid.in[slot] = in, grid.out[slot] = out;
-    grid.taps[slot] = taps(in, out, scale, linear, align);
+    grid.in[slot] = input.size(2 + d), grid.out[slot] = out_shape[static_cast<size_t>(2 + d)];
+    grid.taps[slot] = taps(grid.in[slot], grid.out[slot], scales[static_cast<size_t>(d)], linear, align);
   }
   for (size_t slot = 0; slot < static_cast<size_t>(3 - dims); ++slot) grid.taps[slot] = taps(1, 1, {}, false, false);
-  check_allocatable(out_shape, kFloat32, who);
   if (input.numel() == 0) return zeros(out_shape);
   // oneDNN computes src = (dst + 0.5)·in/out - 0.5: PyTorch's linear coordinates when its scale is in/out, and
   // its nearest ones for whole-number upscaling.

@@ -52,6 +52,14 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   const int64_t padded_dims = static_cast<int64_t>(pads.size()) / 2, rank = input.dim();
   NABLA_CHECK(padded_dims <= rank, "pad: Padding length too large: ", pads.size(), " values pad ", padded_dims,
               " dims, but the input of shape ", shape_str(input.shape()), " has ", rank);
+  if (mode != "constant") {  // PyTorch's reflection, replication and circular kernels, by rank
+    NABLA_CHECK(padded_dims >= 1 && padded_dims <= 3 && (rank == padded_dims + 1 || rank == padded_dims + 2),
+                "pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now: ", mode,
+                " padding of ", padded_dims, " dims takes a ", padded_dims + 1, "-D (unbatched) or ", padded_dims + 2,
+                "-D input, got ", shape_str(input.shape()));
+    NABLA_CHECK(mode != "circular" || rank == padded_dims + 2, "pad: Invalid padding size, expected ", 2 * (rank - 2),
+                " but got ", pads.size(), ": circular padding pads every dim after the first two");
+  }
   IndexMaps maps;
   Shape out_shape;
   for (int64_t d = 0; d < rank; ++d) {

@@ -375,14 +375,16 @@ Tensor pixel_shuffle(const Tensor& x, int64_t r) {
               " dimension(s)");
   NABLA_CHECK(r > 0, "pixel_shuffle expects a positive upscale_factor, but got ", r);
   const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
-  NABLA_CHECK(c % (r * r) == 0,
+  const int64_t r2 = checked_mul(r, r, "pixel_shuffle: upscale_factor squared");
+  NABLA_CHECK(c % r2 == 0,
               "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
               "of upscale_factor, but input.size(-3)=",
-              c, " is not divisible by ", r * r);
-  const int64_t out_c = c / (r * r);
-  Shape split = with_batch(x, {out_c, r, r, h, w});
-  const Tensor y = x.reshape(split).permute(batch_then(x, {0, 3, 1, 4, 2}));
-  return y.reshape(with_batch(x, {out_c, h * r, w * r}));
+              c, " is not divisible by ", r2);
+  const int64_t out_c = c / r2;
+  const char* what = "pixel_shuffle: the output size";
+  const Shape out = with_batch(x, {out_c, checked_mul(h, r, what), checked_mul(w, r, what)});
+  const Tensor y = x.reshape(with_batch(x, {out_c, r, r, h, w})).permute(batch_then(x, {0, 3, 1, 4, 2}));
+  return y.reshape(out);
 }
 
 Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
@@ -395,8 +397,9 @@ Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
               "pixel_unshuffle expects height and width to be divisible by "
               "downscale_factor, but input.size(-2)=",
               h, " and input.size(-1)=", w, " with downscale_factor=", r);
+  const int64_t out_c = checked_mul(c, checked_mul(r, r, "pixel_unshuffle"), "pixel_unshuffle: the output channels");
   const Tensor y = x.reshape(with_batch(x, {c, h / r, r, w / r, r})).permute(batch_then(x, {0, 2, 4, 1, 3}));
-  return y.reshape(with_batch(x, {c * r * r, h / r, w / r}));
+  return y.reshape(with_batch(x, {out_c, h / r, w / r}));
 }
 
 }  // namespace nabla

@@ -119,3 +119,48 @@ TEST_CASE("a scheduler's state round-trips, and step(epoch) uses the closed form
   CHECK_THROWS_WITH_AS(S::OneCycleLR(c.sgd, {.max_lr = {0.1, 0.2, 0.3}, .total_steps = 10}),
                        doctest::Contains("expected 2 values for max_lr"), Error);
 }
+
+TEST_CASE("every scheduler's state round-trips as PyTorch's own (composites save their schedulers)") {
+  constexpr size_t kResumeAt = 50;  // tools/make_layer_fixtures.py's RESUME_AT
+  int checked = 0;
+  for (auto c : fixture_cases("layers/cases.txt")) {
+    if (c["id"].rfind("sched_", 0) != 0 || c["kind"] == "ReduceLROnPlateau") continue;
+    CAPTURE(c["id"]);
+    const auto expected = doubles(c["id"] + "_resumed_lr");
+    TwoGroups before;
+    auto scheduler = make_scheduler(c["kind"], before.sgd);
+    for (size_t step = 0; step < kResumeAt; ++step) scheduler->step();
+    const auto optimizer_state = before.sgd.state_dict();
+    const auto scheduler_state = scheduler->state_dict();
+    TwoGroups after;  // a resumed program: a fresh optimizer and scheduler, then the saved states
+    auto resumed = make_scheduler(c["kind"], after.sgd);
+    after.sgd.load_state_dict(optimizer_state);
+    resumed->load_state_dict(scheduler_state);
+    for (size_t step = kResumeAt; step < 300; ++step) {
+      resumed->step();
+      const size_t i = (step - kResumeAt) * 2;
+      const std::vector<double> pytorch{expected[i], expected[i + 1]};
+      REQUIRE_MESSAGE(after.rates() == pytorch, "step " << step + 1 << ": " << std::setprecision(17)
+                                                        << after.sgd.lr(0) << " vs PyTorch " << expected[i]);
+    }
+    ++checked;
+  }
+  CHECK(checked == 11);
+}
+
+TEST_CASE("schedulers refuse step counts and state that overflow an int64") {
+  TwoGroups t;
+  S::MultiStepLR multi(t.sgd, {30, 80});
+  multi.step(std::numeric_limits<int64_t>::max());
+  CHECK_THROWS_WITH_AS(multi.step(), doctest::Contains("does not fit in an int64"), Error);
+  CHECK_THROWS_WITH_AS(S::OneCycleLR(t.sgd, {.max_lr = {0.1}, .epochs = int64_t{1} << 40,
+                                             .steps_per_epoch = int64_t{1} << 40}),
+                       doctest::Contains("epochs * steps_per_epoch"), Error);
+  S::CosineAnnealingLR cosine(t.sgd, std::numeric_limits<int64_t>::max());
+  cosine.step(std::numeric_limits<int64_t>::min());
+  cosine.step(std::numeric_limits<int64_t>::max() - 1);
+  CHECK_THROWS_WITH_AS(cosine.step(), doctest::Contains("leave it undefined"), Error);  // 0/0 at T_max: PyTorch's NaN
+  auto state = cosine.state_dict();
+  state["last_epoch"] = {1e300};
+  CHECK_THROWS_WITH_AS(cosine.load_state_dict(state), doctest::Contains("last_epoch"), Error);
+}

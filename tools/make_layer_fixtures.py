@@ -252,7 +252,38 @@ def schedulers(lines):
                 momenta.append([g["momentum"] for g in opt.param_groups])
         np.save(os.path.join(OUT, f"{case_id}_lr.npy"), np.array(rates, dtype=np.float64).reshape(-1))
         np.save(os.path.join(OUT, f"{case_id}_momentum.npy"), np.array(momenta, dtype=np.float64).reshape(-1))
+        if name != "ReduceLROnPlateau":
+            np.save(os.path.join(OUT, f"{case_id}_resumed_lr.npy"), resumed_rates(make))
         lines.append(f"id={case_id} kind={name}")
+
+
+RESUME_AT = 50
+
+
+def resumed_rates(make):
+    """PyTorch's own round trip: RESUME_AT steps, the optimizer's and the scheduler's state_dict loaded into a fresh
+    optimizer and scheduler (built as a resumed program builds them), then the rest of the 300 steps."""
+    def fresh():
+        w, b = torch.zeros(3, requires_grad=True), torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.02}], lr=0.1, momentum=0.9)
+        return opt, make(opt)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt, scheduler = fresh()
+        for _ in range(RESUME_AT):
+            opt.step()
+            scheduler.step()
+        opt_state, scheduler_state = opt.state_dict(), scheduler.state_dict()
+        opt, scheduler = fresh()
+        opt.load_state_dict(opt_state)
+        scheduler.load_state_dict(scheduler_state)
+        rates = []
+        for _ in range(RESUME_AT, 300):
+            opt.step()
+            scheduler.step()
+            rates.append([g["lr"] for g in opt.param_groups])
+    return np.array(rates, dtype=np.float64).reshape(-1)
 
 
 INTERPOLATIONS = [

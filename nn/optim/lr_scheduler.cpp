@@ -13,7 +13,8 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 
 // Python's a % b for b > 0 (the result has b's sign).
-int64_t py_mod(int64_t a, int64_t b) { return ((a % b) + b) % b; }
+// Python's a % b (b > 0), in 128 bits: the epochs and periods it is given may be any int64, and their sums overflow.
+__int128 py_mod(__int128 a, __int128 b) { return ((a % b) + b) % b; }
 
 // One value per group: a single value repeated, or exactly one per group.
 std::vector<double> per_group(const std::vector<double>& values, size_t groups, const char* who, const char* what) {
@@ -29,7 +30,7 @@ LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
 
 void LRScheduler::step_to(std::optional<int64_t> epoch) {
   if (!epoch) {
-    ++last_epoch_;
+    last_epoch_ = checked_add(last_epoch_, 1, "lr_scheduler.step: the epoch");
     apply(get_lr());
     return;
   }
@@ -39,6 +40,9 @@ void LRScheduler::step_to(std::optional<int64_t> epoch) {
 }
 
 void LRScheduler::apply(const std::vector<double>& lrs) {
+  for (size_t g = 0; g < lrs.size(); ++g)
+    NABLA_CHECK(std::isfinite(lrs[g]), "lr_scheduler: the learning rate of group ", g, " at epoch ", last_epoch_,
+                " comes out as ", lrs[g], "; the scheduler's arguments leave it undefined there");
   for (size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
   last_lr_ = lrs;
 }
@@ -56,7 +60,7 @@ void LRScheduler::load_state_dict(const SchedulerState& state) {
     NABLA_CHECK(it != state.end(), "lr_scheduler.load_state_dict: the state has no '", key, "'");
     return it->second;
   };
-  last_epoch_ = static_cast<int64_t>(get("last_epoch").at(0));
+  last_epoch_ = checked_cast_to_int64(get("last_epoch").at(0), "lr_scheduler.load_state_dict: last_epoch");
   base_lrs_ = get("base_lrs");
   last_lr_ = get("_last_lr");
   load(state);
@@ -135,7 +139,7 @@ std::vector<double> CosineAnnealingLR::get_lr() {
     const double lr = group_lr(g);
     if (last_epoch_ == 0)
       lrs.push_back(lr);
-    else if (py_mod(last_epoch_ - 1 - t_max_, 2 * t_max_) == 0)
+    else if (py_mod(__int128{last_epoch_} - 1 - t_max_, __int128{2} * t_max_) == 0)
       lrs.push_back(lr + (base_lrs_[g] - eta_min_) * (1 - std::cos(kPi / t_max)) / 2);
     else
       lrs.push_back((1 + std::cos(kPi * t / t_max)) / (1 + std::cos(kPi * (t - 1) / t_max)) * (lr - eta_min_) +
@@ -176,7 +180,7 @@ std::vector<double> LinearLR::get_lr() {
       lrs.push_back(lr);
     else
       lrs.push_back(lr * (1. + (end_ - start_) / (static_cast<double>(total_iters_) * start_ +
-                                                  static_cast<double>(last_epoch_ - 1) * (end_ - start_))));
+                                                  (static_cast<double>(last_epoch_) - 1) * (end_ - start_))));
   }
   return lrs;
 }
@@ -239,7 +243,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& o) : LRSch
     NABLA_CHECK(o.epochs > 0 && o.steps_per_epoch > 0, who,
                 ": You must define either total_steps OR (epochs AND "
                 "steps_per_epoch)");
-    total_steps_ = o.epochs * o.steps_per_epoch;
+    total_steps_ = checked_mul(o.epochs, o.steps_per_epoch, "OneCycleLR: epochs * steps_per_epoch");
   }
   NABLA_CHECK(o.pct_start >= 0 && o.pct_start <= 1, who, ": Expected float between 0 and 1 pct_start, but got ",
               o.pct_start);
@@ -321,11 +325,11 @@ std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
 void CosineAnnealingWarmRestarts::step_to(std::optional<int64_t> epoch) {
   if (!epoch && last_epoch_ < 0) epoch = 0;
   if (!epoch) {
-    epoch = last_epoch_ + 1;
+    epoch = checked_add(last_epoch_, 1, "CosineAnnealingWarmRestarts.step: the epoch");
     t_cur_ += 1;
     if (t_cur_ >= static_cast<double>(t_i_)) {
       t_cur_ -= static_cast<double>(t_i_);
-      t_i_ *= t_mult_;
+      t_i_ = checked_mul(t_i_, t_mult_, "CosineAnnealingWarmRestarts: T_i");
     }
   } else {
     NABLA_CHECK(*epoch >= 0, "CosineAnnealingWarmRestarts: Expected non-negative epoch, but got ", *epoch);
@@ -357,7 +361,8 @@ void CosineAnnealingWarmRestarts::save(SchedulerState& state) const {
 
 void CosineAnnealingWarmRestarts::load(const SchedulerState& state) {
   if (auto it = state.find("T_cur"); it != state.end()) t_cur_ = it->second.at(0);
-  if (auto it = state.find("T_i"); it != state.end()) t_i_ = static_cast<int64_t>(it->second.at(0));
+  if (auto it = state.find("T_i"); it != state.end())
+    t_i_ = checked_cast_to_int64(it->second.at(0), "CosineAnnealingWarmRestarts.load_state_dict: T_i");
 }
 
 // ---- SequentialLR
@@ -385,7 +390,7 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
 
 void SequentialLR::step_to(std::optional<int64_t> epoch) {
   NABLA_CHECK(!epoch, "SequentialLR: step(epoch) is not supported; call step()");
-  ++last_epoch_;
+  last_epoch_ = checked_add(last_epoch_, 1, "SequentialLR.step: the epoch");
   const auto index =
       static_cast<size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin());
   LRScheduler& scheduler = *schedulers_[index];
@@ -394,6 +399,26 @@ void SequentialLR::step_to(std::optional<int64_t> epoch) {
   else
     scheduler.step();
   last_lr_ = scheduler.get_last_lr();
+}
+
+// PyTorch's "_schedulers": each child's state, here under "_schedulers.<i>.<key>".
+void SequentialLR::save(SchedulerState& state) const {
+  for (size_t i = 0; i < schedulers_.size(); ++i)
+    for (const auto& [key, value] : schedulers_[i]->state_dict())
+      state["_schedulers." + std::to_string(i) + "." + key] = value;
+}
+
+void SequentialLR::load(const SchedulerState& state) {
+  for (size_t i = 0; i < schedulers_.size(); ++i) {
+    const std::string prefix = "_schedulers." + std::to_string(i) + ".";
+    SchedulerState child;
+    for (auto it = state.lower_bound(prefix); it != state.end() && it->first.rfind(prefix, 0) == 0; ++it)
+      child[it->first.substr(prefix.size())] = it->second;
+    NABLA_CHECK(!child.empty(), "SequentialLR.load_state_dict: the state has no '", prefix,
+                "*' entries for scheduler ", i, "; was it saved by a SequentialLR of ", schedulers_.size(),
+                " schedulers?");
+    schedulers_[i]->load_state_dict(child);
+  }
 }
 
 // ---- ReduceLROnPlateau
@@ -459,7 +484,7 @@ void ReduceLROnPlateau::load_state_dict(const SchedulerState& state) {
   best_ = get("best").at(0);
   num_bad_epochs_ = static_cast<int64_t>(get("num_bad_epochs").at(0));
   cooldown_counter_ = static_cast<int64_t>(get("cooldown_counter").at(0));
-  last_epoch_ = static_cast<int64_t>(get("last_epoch").at(0));
+  last_epoch_ = checked_cast_to_int64(get("last_epoch").at(0), "lr_scheduler.load_state_dict: last_epoch");
   min_lrs_ = get("min_lrs");
   last_lr_ = get("_last_lr");
 }

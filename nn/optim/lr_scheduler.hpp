@@ -213,6 +213,8 @@ class SequentialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override { return last_lr_; }
+  void save(SchedulerState& state) const override;  // its schedulers' states too
+  void load(const SchedulerState& state) override;
   void step_to(std::optional<int64_t> epoch) override;
 
  private:
