@@ -1,22 +1,19 @@
 // safetensors reading and writing. nlohmann-json (Debian's nlohmann-json3-dev) parses the header.
 #include "nabla/nn/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include <signal.h>
 #include <zlib.h>
 
 #include "nabla/core/error.hpp"
+#include "nabla/core/file.hpp"
 #include "nabla/core/factory.hpp"
 
 namespace nabla {
@@ -78,62 +75,6 @@ bool parse_dtype(const std::string& name, Dtype& dtype) {
   return true;
 }
 
-// Owns a file descriptor; closes it on every path out.
-struct File {
-  int fd;
-  ~File() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-void write_all(int fd, const void* data, size_t size, const std::string& path) {
-  const auto* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, p, size);
-    if (written < 0 && errno == EINTR) continue;
-    NABLA_CHECK(written > 0, "save: writing '", path, "' failed: ", std::strerror(errno));
-    p += written;
-    size -= static_cast<size_t>(written);
-  }
-}
-
-// A save killed before its rename leaves "<name>.tmp.<pid>" behind: the next save of the same path removes those
-// whose process is gone (a live process may be saving right now; its file is left alone).
-void remove_stale_temporaries(const std::string& path) {
-  const std::filesystem::path target = std::filesystem::absolute(path);
-  const std::string prefix = target.filename().string() + ".tmp.";
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(target.parent_path(), error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string pid = name.substr(prefix.size());
-    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) std::filesystem::remove(entry, error);
-  }
-}
-
-void write_file_atomically(const std::string& path, const std::vector<std::pair<const void*, size_t>>& parts) {
-  remove_stale_temporaries(path);
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  try {
-    File file{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-    NABLA_CHECK(file.fd >= 0, "save: cannot create '", temporary, "': ", std::strerror(errno));
-    for (const auto& [data, size] : parts) write_all(file.fd, data, size, temporary);
-    NABLA_CHECK(::fsync(file.fd) == 0, "save: flushing '", temporary, "' failed: ", std::strerror(errno));
-  } catch (...) {
-    std::filesystem::remove(temporary);
-    throw;
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    std::filesystem::remove(temporary);
-    detail::fail("save: cannot replace '", path, "': ", std::strerror(error));
-  }
-  // Make the rename itself durable.
-  const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
-  File dir{::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir.fd >= 0) ::fsync(dir.fd);
-}
 
 }  // namespace
 
@@ -167,13 +108,11 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
   std::vector<std::pair<const void*, size_t>> parts{{&length, sizeof length}, {text.data(), text.size()}};
   for (const Tensor& t : dense)
     parts.emplace_back(t.const_data_ptr(), static_cast<size_t>(t.numel()) * element_size(t.dtype()));
-  write_file_atomically(path, parts);
+  write_file(path, parts, "save");
 }
 
 StateDict load(const std::string& path, Metadata* metadata) {
-  std::ifstream in(path, std::ios::binary);
-  NABLA_CHECK(in, "load: cannot open '", path, "': ", std::strerror(errno));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string bytes = read_file(path, "load");
   const auto fail_at = [&](size_t offset, const auto&... what) {
     detail::fail("load: '", path, "' is not a valid safetensors file: at byte offset ", offset, ": ", what...);
   };

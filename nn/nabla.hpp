@@ -4,6 +4,7 @@
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
+#include "nabla/core/file.hpp"
 #include "nabla/core/ordered_dict.hpp"
 #include "nabla/core/progress.hpp"
 #include "nabla/core/random.hpp"

@@ -173,7 +173,10 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
                 shape_str(input.shape()), ") and output size ", out);
     out_shape.push_back(out);
   }
-  check_allocatable(out_shape, kFloat32, who);
+  // The output, and the index tables (two int64 indices and two float weights per position along each dim).
+  int64_t positions = 0;
+  for (int64_t d = 0; d < dims; ++d) positions = checked_add(positions, out_shape[static_cast<size_t>(2 + d)], who);
+  check_allocatable({checked_add(numel(out_shape), checked_mul(positions, 6, who), who)}, kFloat32, who);
   Grid grid{input.size(0) * input.size(1), {1, 1, 1}, {1, 1, 1}, {}};
   for (int64_t d = 0; d < dims; ++d) {
     const size_t slot = static_cast<size_t>(3 - dims + d);

@@ -269,12 +269,16 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
                     const Shape& out_size) {
   const int64_t dims = static_cast<int64_t>(out_size.size());
   if (p.max) {
-    // oneDNN's max drops NaN and gives -FLT_MAX for a window wholly in the padding; PyTorch gives NaN and -inf.
+    // oneDNN's max drops NaN and pads with -FLT_MAX (a window of padding and -inf gives -FLT_MAX); PyTorch gives NaN
+    // and -inf.
     Windows windows = windows_of(input, out_size);
     windows.sliding = std::array<Sliding, 3>{};
-    for (int64_t d = 0; d < dims; ++d)
+    bool padded = false;
+    for (int64_t d = 0; d < dims; ++d) {
       (*windows.sliding)[3 - dims + d] = {p.kernel[d], p.stride[d], p.padding[d], p.dilation[d]};
-    if (windows.has_empty_window() || onednn::has_nan(input))
+      padded |= p.padding[d] > 0 || pad_r[d] > 0;
+    }
+    if (windows.has_empty_window() || onednn::has_nan(input) || (padded && onednn::has_non_finite(input)))
       return pool_by_loops(input, windows, out_size, true, "MaxPoolBackward0");
     const Tensor y = pool_on_onednn(input, dnnl::algorithm::pooling_max, clipped, p.padding, pad_r, out_size);
     if (onednn::known_finite({input}))

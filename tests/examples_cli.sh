@@ -39,4 +39,21 @@ if "$mobilenet" --epochs 1 --limit 128 --save "$work/mobilenet.log" --quiet > /d
 grep -q "^error: .*mobilenet.log" "$work/file.log"  # --save naming a file: an error, not a crash
 if "$dcgan" train --limit 100 --epochs 1 --quiet 2> "$work/small.log"; then exit 1; fi
 grep -q "100 training images make no whole batch of 128" "$work/small.log"
-echo "examples CLI: mobilenet trains and resumes, dcgan trains, scores and generates"
+
+# Hostile flags and paths (issue 23): refused at once with a clear error, nothing half-written left behind.
+refused() {  # refused PATTERN COMMAND...: the command fails within 60 s and its stderr matches PATTERN
+  local pattern=$1; shift
+  if timeout 60 "$@" > /dev/null 2> "$work/refused.log"; then echo "accepted: $*" >&2; exit 1; fi
+  grep -qE "$pattern" "$work/refused.log" || { echo "unclear error for: $*" >&2; cat "$work/refused.log" >&2; exit 1; }
+}
+refused "test-batch-size" "$mobilenet" --test-batch-size 0 --epochs 1 --limit 128 --quiet
+refused "test-batch-size" "$mnist" --test-batch-size 0 --epochs 1 --limit 128 --quiet
+refused "epochs" "$mobilenet" --epochs 2147483647 --limit 128 --quiet
+refused "/dev/zero.*not a regular file" "$mobilenet" --resume /dev/zero --epochs 1 --limit 128 --quiet
+refused "is a directory" "$dcgan" generate --model "$work" --out "$work/none"
+mkdir -p "$work/dirs/grid.png" "$work/dirs2/losses.csv"
+refused "grid.png.*directory" "$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 2 --out "$work/dirs"
+refused "losses.csv.*directory" "$dcgan" train --epochs 1 --limit 256 --save "$work/dirs2" --quiet
+[ -z "$(find "$work/dirs" "$work/dirs2" -name '*.tmp*')" ]  # no temporary left behind
+[ ! -e "$work/dirs/sample_0000.png" ]                        # refused before anything was written
+echo "examples CLI: mobilenet trains and resumes, dcgan trains, scores and generates; hostile flags are refused"

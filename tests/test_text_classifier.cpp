@@ -98,7 +98,7 @@ TEST_CASE("malformed TSV lines name the file and line") {
   CHECK_THROWS_WITH_AS(read_tsv(no_tab), doctest::Contains((no_tab + ":2: expected 'label<TAB>text'").c_str()), Error);
   const std::string no_label = write_temp("nabla_no_label.tsv", "\ttext without a label\n");
   CHECK_THROWS_WITH_AS(read_tsv(no_label), doctest::Contains((no_label + ":1: the label (before the tab) is empty").c_str()), Error);
-  CHECK_THROWS_WITH_AS(read_tsv("/nonexistent/x.tsv"), doctest::Contains("can't open '/nonexistent/x.tsv'"), Error);
+  CHECK_THROWS_WITH_AS(read_tsv("/nonexistent/x.tsv"), doctest::Contains("cannot open '/nonexistent/x.tsv'"), Error);
 }
 
 TEST_CASE("the split is the reference's md5 rule") {

@@ -29,8 +29,10 @@ Checkpoint load_checkpoint(const std::string& path, const std::string& who) {
   }
   const std::string& text = metadata["epoch"];
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), checkpoint.epoch);
-  NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && checkpoint.epoch >= 0, who, ": checkpoint '",
-              path, "' has no valid epoch in its metadata (got '", text, "')");
+  NABLA_CHECK(error == std::errc() && end == text.data() + text.size() && checkpoint.epoch >= 0 &&
+                  checkpoint.epoch < kMaxEpochs,
+              who, ": checkpoint '", path, "' has no valid epoch in its metadata (got '", text, "'; expected 0 to ",
+              kMaxEpochs - 1, ")");
   return checkpoint;
 }
 

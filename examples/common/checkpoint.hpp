@@ -11,6 +11,9 @@
 
 namespace examples {
 
+// Epochs are counted in an int: a run, and a checkpoint's epoch, stay far below this (epoch + 1 cannot overflow).
+inline constexpr int kMaxEpochs = 1'000'000;
+
 void save_checkpoint(const std::string& path, const std::vector<std::pair<std::string, nabla::StateDict>>& parts,
                      int epoch, const std::string& format);
 

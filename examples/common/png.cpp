@@ -4,10 +4,10 @@
 
 #include <csetjmp>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include <nabla/core/error.hpp>
+#include <nabla/core/file.hpp>
 
 namespace examples {
 namespace {
@@ -19,11 +19,16 @@ namespace {
   png_longjmp(png, 1);
 }
 
+// libpng's write callback: the encoded bytes go to a string, written to the file in one atomic write.
+void append_bytes(png_structp png, png_bytep data, png_size_t size) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), size);
+}
+
 // The libpng calls, each behind a setjmp in a function with only trivially destructible locals (longjmp
 // skips destructors). false: libpng failed, the message is in the error string.
-bool write_rows(png_structp png, png_infop info, std::FILE* file, const GreyImage& image) {
+bool write_rows(png_structp png, png_infop info, std::string* bytes, const GreyImage& image) {
   if (setjmp(png_jmpbuf(png))) return false;
-  png_init_io(png, file);
+  png_set_write_fn(png, bytes, append_bytes, nullptr);
   png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
                PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
@@ -54,22 +59,17 @@ void write_png(const std::string& path, const GreyImage& image) {
   NABLA_CHECK(
       image.width > 0 && image.height > 0 && static_cast<int64_t>(image.pixels.size()) == image.width * image.height,
       "write_png: '", path, "': expected ", image.width, " x ", image.height, " pixels, got ", image.pixels.size());
-  const std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  NABLA_CHECK(file, "write_png: cannot open '", temporary, "' for writing");
-  std::string error;
+  std::string bytes, error;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, keep_message, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
-  const bool written = info && write_rows(png, info, file, image);
+  const bool written = info && write_rows(png, info, &bytes, image);
   png_destroy_write_struct(&png, &info);
-  const bool closed = std::fclose(file) == 0;
-  if (!written || !closed) std::filesystem::remove(temporary);  // the previous picture, if any, stays
   NABLA_CHECK(written, "write_png: '", path, "': libpng: ", error.empty() ? "out of memory" : error);
-  NABLA_CHECK(closed, "write_png: '", path, "': writing failed (disk full?)");
-  std::filesystem::rename(temporary, path);
+  nabla::write_file(path, bytes, "write_png");  // the previous picture, if any, stays until this one is whole
 }
 
 GreyImage read_png(const std::string& path) {
+  nabla::check_readable_file(path, "read_png");
   File file(std::fopen(path.c_str(), "rb"), &std::fclose);
   NABLA_CHECK(file, "read_png: cannot open '", path, "'");
   std::string error;

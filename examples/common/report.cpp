@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
+#include <nabla/core/file.hpp>
 #include <sstream>
 
 namespace examples {
 
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
   std::vector<EpochMetrics> rows;
-  std::ifstream in(path);
+  if (!std::filesystem::exists(path)) return rows;
+  std::istringstream in(nabla::read_file(path, "read_metrics_csv"));
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -22,15 +24,19 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out << "epoch,train_loss,test_loss,test_accuracy,seconds,samples_per_second\n";
   for (const auto& m : rows)
     out << m.epoch << "," << m.train_loss << "," << m.test_loss << "," << m.test_accuracy << "," << m.seconds << ","
         << m.samples_per_second << "\n";
+  nabla::write_file(path, out.str(), "write_metrics_csv");
 }
 
 MetricsLog::MetricsLog(std::string csv_path, std::string svg_path, std::string title, int first_epoch)
     : csv_path_(std::move(csv_path)), svg_path_(std::move(svg_path)), title_(std::move(title)) {
+  // Refused now, not after the first epoch's training.
+  if (!csv_path_.empty()) nabla::check_writable_file(csv_path_, "metrics CSV");
+  if (!svg_path_.empty()) nabla::check_writable_file(svg_path_, "training curve");
   if (!csv_path_.empty()) rows_ = read_metrics_csv(csv_path_);
   std::erase_if(rows_, [&](const EpochMetrics& m) { return m.epoch >= first_epoch; });
 }
@@ -126,12 +132,13 @@ void write_training_curve_svg(const std::string& path, const std::string& title,
     test_loss.push_back(m.test_loss);
     accuracy.push_back(m.test_accuracy);
   }
-  std::ofstream svg(path);
+  std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='860' height='320' font-family='sans-serif'>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n<title>" << title << "</title>\n";
   panel(svg, 0, title + ": loss", {{"train loss", train_loss}, {"test loss", test_loss}}, {"#1f77b4", "#d62728"});
   panel(svg, 430, "test accuracy (%)", {{"test accuracy", accuracy}}, {"#2ca02c"});
   svg << "</svg>\n";
+  nabla::write_file(path, svg.str(), "write_training_curve_svg");
 }
 
 }  // namespace examples

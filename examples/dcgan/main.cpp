@@ -12,10 +12,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "common/checkpoint.hpp"
+#include "common/cli.hpp"
 #include "dcgan/gan.hpp"
 #include "mnist/net.hpp"
 
@@ -82,16 +83,18 @@ struct EpochRow {
 };
 
 void write_losses_csv(const std::string& path, const std::vector<EpochRow>& rows) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out << "epoch,discriminator_loss,generator_loss,score,seconds,steps_per_second\n";
   for (const auto& r : rows)
     out << r.epoch << "," << r.discriminator_loss << "," << r.generator_loss << "," << r.score << "," << r.seconds
         << "," << r.steps_per_second << "\n";
+  write_file(path, out.str(), "dcgan: losses.csv");
 }
 
 std::vector<EpochRow> read_losses_csv(const std::string& path) {
   std::vector<EpochRow> rows;
-  std::ifstream in(path);
+  if (!std::filesystem::exists(path)) return rows;
+  std::istringstream in(read_file(path, "dcgan: losses.csv"));
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -102,6 +105,11 @@ std::vector<EpochRow> read_losses_csv(const std::string& path) {
   }
   return rows;
 }
+
+std::string samples_path(const std::string& folder, int epoch) {
+  return folder + "/samples_epoch_" + std::to_string(epoch) + ".png";
+}
+std::string checkpoint_path(const std::string& folder) { return folder + "/checkpoint.safetensors"; }
 
 int train(const TrainOptions& o) {
   if (o.threads > 0) set_num_threads(o.threads);
@@ -126,6 +134,12 @@ int train(const TrainOptions& o) {
   const Tensor grid_noise = dcgan::fixed_noise(64, 7), score_noise = dcgan::fixed_noise(o.score_samples, 123);
   if (!o.save_dir.empty()) std::filesystem::create_directories(o.save_dir);
   const std::string csv = o.save_dir.empty() ? "" : o.save_dir + "/losses.csv";
+  for (int epoch = first_epoch; !o.save_dir.empty() && epoch <= o.epochs; ++epoch)  // refused now, not after training
+    check_writable_file(samples_path(o.save_dir, epoch), "dcgan train");
+  if (!csv.empty()) {
+    check_writable_file(csv, "dcgan train");
+    check_writable_file(checkpoint_path(o.save_dir), "dcgan train");
+  }
   std::vector<EpochRow> history = csv.empty() ? std::vector<EpochRow>{} : read_losses_csv(csv);
   std::erase_if(history, [&](const EpochRow& r) { return r.epoch >= first_epoch; });
 
@@ -159,10 +173,10 @@ int train(const TrainOptions& o) {
     std::fflush(stdout);
     history.push_back({epoch, d_sum / steps, g_sum / steps, score, seconds, steps / seconds});
     if (o.save_dir.empty()) continue;
-    const std::string picture = o.save_dir + "/samples_epoch_" + std::to_string(epoch) + ".png";
+    const std::string picture = samples_path(o.save_dir, epoch);
     examples::write_png(picture, dcgan::grid(dcgan::sample(gan.generator, grid_noise)));
     write_losses_csv(csv, history);
-    examples::save_checkpoint(o.save_dir + "/checkpoint.safetensors",
+    examples::save_checkpoint(checkpoint_path(o.save_dir),
                               {{"generator", gan.generator.state_dict()},
                                {"discriminator", gan.discriminator.state_dict()},
                                {"generator_optimizer", gan.generator_optimizer.state_dict()},
@@ -187,13 +201,16 @@ int score_generator(const ScoreOptions& o) {
 int generate(const GenerateOptions& o) {
   nn::Sequential generator = dcgan::make_generator();
   generator.load_state_dict(examples::load_checkpoint(o.model, "dcgan generate").part("generator"));
-  const Tensor images = dcgan::sample(generator, dcgan::fixed_noise(o.count, o.seed));
   std::filesystem::create_directories(o.out_dir);
-  for (int64_t i = 0; i < o.count; ++i) {
+  const auto sample_path = [&](int64_t i) {
     char name[32];
     std::snprintf(name, sizeof name, "/sample_%04lld.png", static_cast<long long>(i));
-    examples::write_png(o.out_dir + name, dcgan::picture(images.select(0, i)));
-  }
+    return o.out_dir + name;
+  };
+  for (int64_t i = 0; i < o.count; ++i) check_writable_file(sample_path(i), "dcgan generate");
+  check_writable_file(o.out_dir + "/grid.png", "dcgan generate");
+  const Tensor images = dcgan::sample(generator, dcgan::fixed_noise(o.count, o.seed));
+  for (int64_t i = 0; i < o.count; ++i) examples::write_png(sample_path(i), dcgan::picture(images.select(0, i)));
   examples::write_png(o.out_dir + "/grid.png", dcgan::grid(images.narrow(0, 0, std::min<int64_t>(64, o.count))));
   std::cout << "wrote " << o.count << " samples and grid.png to " << o.out_dir << "\n";
   return 0;
@@ -209,12 +226,18 @@ int main(int argc, char** argv) {
   CLI::App* train_command = app.add_subcommand("train", "train the generator and discriminator");
   train_command->add_option("--data", t.data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
-  train_command->add_option("--epochs", t.epochs, "epochs to train (in total, when resuming)")->capture_default_str();
-  train_command->add_option("--batch-size", t.batch_size, "training batch size")->capture_default_str();
-  train_command->add_option("--lr", t.lr, "both Adams' learning rate")->capture_default_str();
+  train_command->add_option("--epochs", t.epochs, "epochs to train (in total, when resuming)")
+      ->capture_default_str()
+      ->check(examples::kEpochs);
+  train_command->add_option("--batch-size", t.batch_size, "training batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train_command->add_option("--lr", t.lr, "both Adams' learning rate")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   train_command->add_option("--seed", t.seed, "seed for the initial weights, noise and shuffling")
       ->capture_default_str();
-  train_command->add_option("--threads", t.threads, "threads (0: OpenMP's default)");
+  train_command->add_option("--threads", t.threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
   train_command->add_option("--save", t.save_dir, "folder for the sample pictures, losses.csv and checkpoint");
   train_command->add_option("--resume", t.resume, "continue from this checkpoint");
   train_command->add_option("--classifier", t.classifier,
@@ -222,7 +245,8 @@ int main(int argc, char** argv) {
   train_command->add_option("--score-samples", t.score_samples, "samples scored per epoch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  train_command->add_option("--limit", t.limit, "train on the first N images only (smoke tests)");
+  train_command->add_option("--limit", t.limit, "train on the first N images only (smoke tests)")
+      ->check(CLI::NonNegativeNumber);
   train_command->add_flag("--quiet", t.quiet, "no progress bar");
   GenerateOptions g;
   CLI::App* generate_command = app.add_subcommand("generate", "write new samples from a trained generator");

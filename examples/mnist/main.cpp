@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "common/checkpoint.hpp"
+#include "common/cli.hpp"
 #include "common/report.hpp"
 #include "mnist/net.hpp"
 
@@ -36,8 +37,8 @@ Evaluation evaluate(Net& model, const data::Mnist& test, int64_t batch_size) {
   const int64_t begin = test.size() * rank / ranks, end = test.size() * (rank + 1) / ranks;
   double loss = 0;
   int64_t correct = 0;
-  for (int64_t i = begin; i < end; i += batch_size) {
-    const int64_t n = std::min(batch_size, end - i);
+  for (int64_t i = begin, n = 0; i < end; i += n) {  // not i += batch_size: it may be as large as INT64_MAX
+    n = std::min(batch_size, end - i);
     const Tensor output = model(test.images.narrow(0, i, n));
     const Tensor target = test.labels.narrow(0, i, n);
     loss += F::nll_loss(output, target, {.reduction = Reduction::sum}).item<float>();
@@ -59,16 +60,20 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   bool quiet = false, winograd = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")->capture_default_str();
-  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")->capture_default_str();
-  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
-  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
+      ->capture_default_str()
+      ->check(examples::kEpochs);
+  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
   app.add_option("--seed", seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
   app.add_option("--save", save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
   app.add_option("--resume", resume, "continue from this checkpoint");
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
-  app.add_option("--limit", limit, "train on the first N images only (smoke tests)");
+  app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "no progress bar");
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
@@ -103,7 +108,10 @@ int main(int argc, char** argv) {
     // one process it adds nothing. Each rank then draws its own dropout masks.
     nn::DistributedDataParallel ddp(model);
     manual_seed(seed + static_cast<uint64_t>(distributed::rank()));
-    if (!save_dir.empty() && lead) std::filesystem::create_directories(save_dir);
+    if (!save_dir.empty() && lead) {
+      std::filesystem::create_directories(save_dir);
+      check_writable_file(save_dir + "/checkpoint.safetensors", "mnist");  // refused now, not after an epoch
+    }
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
     examples::MetricsLog metrics(lead ? log_csv : "", lead && !save_dir.empty() ? save_dir + "/training_curve.svg" : "",
                                  "MNIST CNN (Nabla)", first_epoch);
@@ -112,6 +120,9 @@ int main(int argc, char** argv) {
     if (distributed::world_size() > 1)  // each rank its share, reshuffled every epoch the same way on all ranks
       loading.sampler = data::DistributedSampler(train_images.size(0), {.seed = seed});
     data::DataLoader loader(train_images, train_labels, loading);
+    // Each batch's gradients are averaged across the ranks: they must all take the same number of steps.
+    distributed::check_same_across_ranks(loader.num_batches(), "the training batches per epoch (each rank's --limit, "
+                                                               "--batch-size and data must agree)");
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
       const bool show = lead && !quiet;
       ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), show ? std::cout : std::clog,

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "common/checkpoint.hpp"
+#include "common/cli.hpp"
 #include "common/report.hpp"
 #include "mobilenet/net.hpp"
 
@@ -34,8 +35,8 @@ Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batc
   NoGradGuard no_grad;
   double loss = 0;
   int64_t correct = 0;
-  for (int64_t i = 0; i < test.size(); i += batch_size) {
-    const int64_t n = std::min(batch_size, test.size() - i);
+  for (int64_t i = 0, n = 0; i < test.size(); i += n) {  // not i += batch_size: it may be as large as INT64_MAX
+    n = std::min(batch_size, test.size() - i);
     const Tensor logits = folded(test.images.narrow(0, i, n));
     const Tensor target = test.labels.narrow(0, i, n);
     loss += F::cross_entropy(logits, target, {.reduction = Reduction::sum}).item<float>();
@@ -59,17 +60,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str();
-  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")->capture_default_str();
+      ->check(examples::kEpochs);
+  app.add_option("--batch-size", batch_size, "training batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--test-batch-size", test_batch_size, "evaluation batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--lr", lr, "Adam's initial learning rate (cosine-annealed to 0 over all steps)")
       ->capture_default_str();
   app.add_option("--seed", seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
   app.add_option("--save", save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
   app.add_option("--resume", resume, "continue from this checkpoint");
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
-  app.add_option("--limit", limit, "train on the first N images only (smoke tests)");
+  app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "no progress bar");
   CLI11_PARSE(app, argc, argv);
 
@@ -97,7 +100,10 @@ int main(int argc, char** argv) {
       first_epoch = checkpoint.epoch + 1;
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
-    if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
+    if (!save_dir.empty()) {
+      std::filesystem::create_directories(save_dir);
+      check_writable_file(save_dir + "/checkpoint.safetensors", "mobilenet");  // refused now, not after an epoch
+    }
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
     examples::MetricsLog metrics(log_csv, save_dir.empty() ? "" : save_dir + "/training_curve.svg", "MobileNet (Nabla)",
                                  first_epoch);

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/cli.hpp"
 #include "common/report.hpp"
 #include "text_classifier/corpus.hpp"
 #include "text_classifier/mail.hpp"
@@ -100,16 +101,18 @@ class ShuffleStream {
 std::vector<std::vector<int64_t>> epoch_batches(const Dataset& data, int64_t batch_size, int64_t seq, bool bucket,
                                                 ShuffleStream& shuffle) {
   std::vector<int64_t> order = shuffle.randperm(data.size());
+  // A batch is at most the whole data set (--batch-size may be as large as INT64_MAX: 50 of them would overflow).
+  const auto size = static_cast<size_t>(std::min<int64_t>(batch_size, std::max<int64_t>(data.size(), 1)));
   if (bucket) {
     const auto length = [&](int64_t i) { return std::min<int64_t>(seq, data.ids[i].size()); };
-    for (size_t begin = 0; begin < order.size(); begin += 50 * batch_size) {
-      const auto end = order.begin() + std::min(order.size(), begin + 50 * batch_size);
+    for (size_t begin = 0; begin < order.size(); begin += 50 * size) {
+      const auto end = order.begin() + std::min(order.size(), begin + 50 * size);
       std::stable_sort(order.begin() + begin, end, [&](int64_t a, int64_t b) { return length(a) < length(b); });
     }
   }
   std::vector<std::vector<int64_t>> batches;
-  for (size_t begin = 0; begin < order.size(); begin += batch_size)
-    batches.emplace_back(order.begin() + begin, order.begin() + std::min(order.size(), begin + batch_size));
+  for (size_t begin = 0; begin < order.size(); begin += size)
+    batches.emplace_back(order.begin() + begin, order.begin() + std::min(order.size(), begin + size));
   if (bucket) {
     std::vector<std::vector<int64_t>> shuffled;
     for (int64_t i : shuffle.randperm(static_cast<int64_t>(batches.size()))) shuffled.push_back(batches[i]);
@@ -294,7 +297,11 @@ int train(const TrainOptions& o) {
   TextCNN& model = *t.model;
   optim::Adam optimizer(model.parameters(), {.lr = o.lr});
   std::cout << model << "\n";
-  if (!o.save_dir.empty()) std::filesystem::create_directories(o.save_dir);
+  if (!o.save_dir.empty()) {
+    std::filesystem::create_directories(o.save_dir);
+    for (const char* name : {"/checkpoint.safetensors", "/metrics.csv", "/training_curve.svg"})
+      check_writable_file(o.save_dir + name, "text_classifier train");  // refused now, not after an epoch
+  }
 
   std::vector<examples::EpochMetrics> history;
   ShuffleStream shuffle(o.seed);
@@ -382,7 +389,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // --threads also after the command: `train --threads 2`
   int threads = 0;
-  app.add_option("--threads", threads, "threads (0: OpenMP's default)");
+  app.add_option("--threads", threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
 
   TrainOptions o;
   CLI::App* train_cmd = app.add_subcommand("train", "train on label<TAB>text files (default: the SpamAssassin corpus)");
@@ -390,17 +397,23 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--train", o.train_path, "training file of label<TAB>text lines (with --test)");
   train_cmd->add_option("--test", o.test_path, "test file of label<TAB>text lines (with --train)");
   train_cmd->add_option("--save", o.save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
-  train_cmd->add_option("--seq", o.seq, "tokens read from each text")->capture_default_str();
-  train_cmd->add_option("--vocab", o.vocab, "vocabulary size, including pad and unknown")->capture_default_str();
-  train_cmd->add_option("--embedding", o.embedding, "embedding size")->capture_default_str();
-  train_cmd->add_option("--filters", o.filters, "conv filters per kernel size")->capture_default_str();
+  const CLI::Range width(1, 1 << 20);  // sizes of the model: a typo of a few digits, not an allocation of terabytes
+  train_cmd->add_option("--seq", o.seq, "tokens read from each text")->capture_default_str()->check(width);
+  train_cmd->add_option("--vocab", o.vocab, "vocabulary size, including pad and unknown")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1 << 24));
+  train_cmd->add_option("--embedding", o.embedding, "embedding size")->capture_default_str()->check(width);
+  train_cmd->add_option("--filters", o.filters, "conv filters per kernel size")->capture_default_str()->check(width);
   train_cmd->add_option("--kernels", o.kernels, "kernel sizes, comma-separated (several run in parallel)")->capture_default_str();
-  train_cmd->add_option("--epochs", o.epochs, "epochs")->capture_default_str();
-  train_cmd->add_option("--batch-size", o.batch_size, "batch size")->capture_default_str();
-  train_cmd->add_option("--lr", o.lr, "Adam learning rate")->capture_default_str();
-  train_cmd->add_option("--dropout", o.dropout, "dropout before the classifier")->capture_default_str();
+  train_cmd->add_option("--epochs", o.epochs, "epochs")->capture_default_str()->check(examples::kEpochs);
+  train_cmd->add_option("--batch-size", o.batch_size, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  train_cmd->add_option("--lr", o.lr, "Adam learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--dropout", o.dropout, "dropout before the classifier")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   train_cmd->add_option("--seed", o.seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
-  train_cmd->add_option("--limit", o.limit, "train on the first N texts only (smoke tests)");
+  train_cmd->add_option("--limit", o.limit, "train on the first N texts only (smoke tests)")
+      ->check(CLI::NonNegativeNumber);
   train_cmd->add_flag("--bucket,!--no-bucket", o.bucket,
                       "batch texts of similar length together (less padding, faster; the default)");
   train_cmd->add_flag("--quiet", o.quiet, "no progress bar");

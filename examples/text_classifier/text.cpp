@@ -1,14 +1,12 @@
 #include "text_classifier/text.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 namespace text_classifier {
 
 std::vector<Example> read_tsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw nabla::Error("read_tsv: can't open '" + path + "'");
+  std::istringstream in(nabla::read_file(path, "read_tsv"));
   std::vector<Example> out;
   int64_t number = 0;
   for (std::string line; std::getline(in, line);) {
@@ -22,7 +20,6 @@ std::vector<Example> read_tsv(const std::string& path) {
     if (tab == 0) throw nabla::Error(where + ": the label (before the tab) is empty");
     out.push_back({line.substr(0, tab), line.substr(tab + 1)});
   }
-  if (in.bad()) throw nabla::Error("read_tsv: reading '" + path + "' failed after line " + std::to_string(number));
   return out;
 }
 

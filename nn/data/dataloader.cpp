@@ -24,7 +24,7 @@ int64_t DataLoader::num_samples() const { return options.sampler ? sampler_sampl
 
 int64_t DataLoader::num_batches() const {
   const int64_t n = num_samples(), b = options.batch_size;
-  return options.drop_last ? n / b : (n + b - 1) / b;
+  return n / b + (!options.drop_last && n % b != 0);  // not (n + b - 1) / b: b may be as large as INT64_MAX
 }
 
 std::vector<int64_t> DataLoader::order(int64_t epoch_index) const {
@@ -49,8 +49,8 @@ std::vector<int64_t> DataLoader::order(int64_t epoch_index) const {
 Batch DataLoader::batch(const std::vector<int64_t>& order, int64_t index) const {
   NABLA_CHECK(index >= 0 && index < num_batches(), "DataLoader: batch ", index, " is out of range (", num_batches(),
               " batches)");
-  const int64_t begin = index * options.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options.batch_size, static_cast<int64_t>(order.size()));
+  const int64_t begin = index * options.batch_size;  // at most the sample count: index < num_batches()
+  const int64_t end = begin + std::min<int64_t>(options.batch_size, static_cast<int64_t>(order.size()) - begin);
   const Tensor idx = from_vector(std::vector<int64_t>(order.begin() + begin, order.begin() + end), {end - begin});
   return {inputs_.index_select(0, idx), targets_.index_select(0, idx)};
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nabla/core/error.hpp"
+#include "nabla/core/file.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
 
@@ -42,6 +43,7 @@ void read_exactly(const GzFile& in, const std::string& path, void* out, size_t s
 }  // namespace
 
 Tensor read_idx(const std::string& path) {
+  check_readable_file(path, "read_idx");  // gzread of a directory or /dev/zero would not end cleanly
   GzFile in{gzopen(path.c_str(), "rb")};
   NABLA_CHECK(in.file != nullptr, "read_idx: cannot open '", path, "'");
   unsigned char magic[4];

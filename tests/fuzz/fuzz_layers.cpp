@@ -6,6 +6,8 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <nabla/nabla.hpp>
 
+#include "fuzz_values.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -18,55 +20,7 @@ using namespace nabla;
 namespace F = nabla::nn::functional;
 using Wide = __int128;
 
-[[noreturn]] void defect(const std::string& what) {
-  std::fprintf(stderr, "fuzz_layers: %s\n", what.c_str());
-  std::abort();
-}
-
-// A size option: mostly small, sometimes zero, negative or huge.
-int64_t option(FuzzedDataProvider& in, int64_t lo, int64_t hi) {
-  static constexpr int64_t kSpecial[] = {-1,
-                                         0,
-                                         1 << 16,
-                                         (int64_t{1} << 31) - 1,
-                                         int64_t{1} << 31,
-                                         int64_t{1} << 40,
-                                         int64_t{1} << 62,
-                                         std::numeric_limits<int64_t>::max(),
-                                         std::numeric_limits<int64_t>::min()};
-  if (in.ConsumeIntegralInRange<int>(0, 15) == 0) return kSpecial[in.ConsumeIntegralInRange<size_t>(0, 8)];
-  return in.ConsumeIntegralInRange<int64_t>(lo, hi);
-}
-
-// D values, or now and then one (broadcast) or a wrong count.
-std::vector<int64_t> options(FuzzedDataProvider& in, size_t dims, int64_t lo, int64_t hi) {
-  const int form = in.ConsumeIntegralInRange<int>(0, 9);
-  const size_t n = form == 0 ? 1 : form == 1 ? in.ConsumeIntegralInRange<size_t>(0, 4) : dims;
-  std::vector<int64_t> v;
-  for (size_t i = 0; i < n; ++i) v.push_back(option(in, lo, hi));
-  return v;
-}
-
-int64_t at(const std::vector<int64_t>& v, size_t d) { return v.size() == 1 ? v[0] : v[d]; }
-
-// An input of rank dims + 2 (sometimes dims + 1, unbatched, or any rank), with small sizes.
-Tensor input(FuzzedDataProvider& in, size_t dims) {
-  const int form = in.ConsumeIntegralInRange<int>(0, 9);
-  const size_t rank = form == 0 ? in.ConsumeIntegralInRange<size_t>(0, 5) : form == 1 ? dims + 1 : dims + 2;
-  Shape shape;
-  for (size_t i = 0; i < rank; ++i) shape.push_back(in.ConsumeIntegralInRange<int64_t>(0, 6));
-  Tensor x = randn(shape);
-  if (x.numel() > 0 && in.ConsumeIntegralInRange<int>(0, 7) == 0)  // a NaN or an infinity somewhere
-    x.data_ptr<float>()[in.ConsumeIntegralInRange<int64_t>(0, x.numel() - 1)] =
-        in.ConsumeBool() ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-  return x;
-}
-
-bool finite(const Tensor& t) {
-  for (float v : t.to_vector<float>())
-    if (!std::isfinite(v)) return false;
-  return true;
-}
+using namespace fuzz;
 
 // The output checks: PyTorch's shape (when the oracle knows it) and finite values for finite input.
 void check(const Tensor& x, const Tensor& y, const std::optional<Shape>& expected, bool may_be_minus_inf,
