@@ -86,7 +86,7 @@ Tensor arange(double start, double end, double step, Dtype dtype) {
   NABLA_CHECK(step != 0.0, "arange: step must be nonzero");
   NABLA_CHECK((step > 0 && end >= start) || (step < 0 && end <= start), "arange: upper bound (", end,
               ") and lower bound (", start, ") inconsistent with step sign (", step, ")");
-  const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
+  const int64_t n = checked_cast_to_int64(std::ceil((end - start) / step), "arange: the number of values");
   Tensor out = empty({n}, kFloat32);
   float* p = out.data_ptr<float>();
   for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(start + static_cast<double>(i) * step);

@@ -57,6 +57,7 @@ Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
 
 Tensor relu(const Tensor& input) {
   kernels::check_float(input, "relu");
+  if (input.dim() == 0) return relu(input.reshape({1})).reshape({});  // oneDNN describes no 0-d memory
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const onednn::Held src = onednn::read_as(x, layout);
@@ -85,6 +86,7 @@ template <class Forward, class Backward>
 Tensor pointwise(const Tensor& input, const char* node, Forward f, Backward df) {
   kernels::check_float(input, node);
   if (input.numel() == 0) return input * 1.0;
+  if (input.dim() == 0) return pointwise(input.reshape({1}), node, f, df).reshape({});  // no 0-d oneDNN memory
   const bool keeps_zero = f(0.f) == 0.f && df(0.f, 0.f) == 0.f;
   const Tensor x = keeps_zero ? onednn::dense(input.detach()) : input.detach().contiguous();
   const dnnl::memory::desc layout = onednn::layout_of(x);
@@ -178,6 +180,7 @@ int64_t bits_of(float v) { return std::bit_cast<uint32_t>(v); }
 Tensor eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, float beta, const char* node) {
   kernels::check_float(input, node);
   if (input.numel() == 0) return input * 1.0;
+  if (input.dim() == 0) return eltwise(input.reshape({1}), algorithm, alpha, beta, node).reshape({});  // as above
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const bool training = autograd::needs_graph({input});

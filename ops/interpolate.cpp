@@ -33,12 +33,14 @@ Taps taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool line
       const int64_t i = out == in ? o
                         : out == 2 * in
                             ? o >> 1
+                            // size-checked: o · scale < 2 · in
                             : std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)), in - 1);
       t.i0.push_back(i), t.i1.push_back(i), t.w0.push_back(1.f), t.w1.push_back(0.f);
       continue;
     }
     float src = align_corners ? scale * static_cast<float>(o) : scale * (static_cast<float>(o) + 0.5f) - 0.5f;
     if (src < 0) src = 0;
+    // size-checked: src < 2 · in
     const int64_t i0 = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
     const float lambda = std::min(std::max(src - static_cast<float>(i0), 0.f), 1.f);
     t.i0.push_back(i0), t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0)), t.w0.push_back(1.f - lambda),

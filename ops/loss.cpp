@@ -158,17 +158,15 @@ Tensor piecewise_quadratic(const Tensor& input, const Tensor& target, double del
   const auto dl = static_cast<float>(delta), in = static_cast<float>(inner), out = static_cast<float>(outer);
   const Tensor losses = kernels::compute<float, float>(
       x.shape(), kFloat32,
-      [=](const auto& xv, const auto& tv) {
-        const auto z = xt::abs(xv - tv);
-        return xt::where(z < dl, 0.5f * z * z * in, out * (z - 0.5f * dl));
+      [=](const auto& xv, const auto& tv) {  // no named sub-expressions: the returned one would refer to them
+        return xt::where(xt::abs(xv - tv) < dl, 0.5f * xt::square(xv - tv) * in, out * (xt::abs(xv - tv) - 0.5f * dl));
       },
       x, t);
   return autograd::record(node, losses, {input, target}, [x, t, dl, in, out](const Tensor& g, const autograd::Needs& n) {
     const Tensor dx = kernels::compute<float, float>(
         x.shape(), kFloat32,
         [=](const auto& gv, const auto& xv, const auto& tv) {
-          const auto d = xv - tv;
-          return xt::where(d <= -dl, -out * gv, xt::where(d >= dl, out * gv, in * d * gv));
+          return xt::where(xv - tv <= -dl, -out * gv, xt::where(xv - tv >= dl, out * gv, in * (xv - tv) * gv));
         },
         g.contiguous(), x, t);
     return autograd::Grads{dx, n[1] ? -dx : Tensor()};

@@ -89,14 +89,18 @@ class Key {
 template <class T>
 class Lazy {
  public:
+  // Not std::call_once: an exception from `build` (oneDNN refusing a descriptor) must reach the caller as an error,
+  // and one crossing call_once's C trampoline ends in std::terminate (found by fuzz_nn). A build that throws leaves
+  // the value unbuilt; the next get tries again.
   template <class Build>
   const T& get(Build&& build) {
-    std::call_once(*once_, [&] { value_ = std::make_unique<T>(build()); });
+    std::lock_guard lock(*mutex_);
+    if (!value_) value_ = std::make_unique<T>(build());
     return *value_;
   }
 
  private:
-  std::unique_ptr<std::once_flag> once_ = std::make_unique<std::once_flag>();
+  std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
   std::unique_ptr<T> value_;
 };
 
@@ -124,6 +128,19 @@ class Cache {
 
 // ---- the recipe
 
+// Runs fn, turning a dnnl::error (oneDNN has no kernel for these sizes, or ran out of memory) into a
+// nabla::Error naming `who`: sizes are validated before they get here, this is the net below that.
+template <class F>
+auto guarded(const std::string& who, F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const dnnl::error& e) {
+    throw Error(who + ": oneDNN cannot run this operation (" + e.what() + ", status " + std::to_string(e.status) +
+                "); check its sizes");
+  }
+}
+
+
 // A primitive with the pd it was built from.
 template <class P>
 struct Built {
@@ -143,10 +160,12 @@ class Primitives {
   template <class Describe>
   const Built<Forward>& forward(bool training, Describe&& describe, const dnnl::primitive_attr& attr = {}) {
     return (training ? training_ : inference_).get([&] {
-      const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-      const typename Forward::primitive_desc pd(describe(kind), attr, engine());
-      note_created(name_ + (training ? " forward (training)" : " forward (inference)"), key_, pd);
-      return Built<Forward>{pd, Forward(pd)};
+      return guarded(name_, [&] {  // oneDNN refusing the sizes: an error naming the op
+        const auto kind = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+        const typename Forward::primitive_desc pd(describe(kind), attr, engine());
+        note_created(name_ + (training ? " forward (training)" : " forward (inference)"), key_, pd);
+        return Built<Forward>{pd, Forward(pd)};
+      });
     });
   }
 
@@ -161,9 +180,11 @@ class Primitives {
                                throw Error("internal: a oneDNN backward was asked for before its training forward");
                              })
                              .pd;
-      const typename P::primitive_desc pd(describe(hint), engine(), hint);
-      note_created(name_ + " " + what, key_, pd);
-      return Built<P>{pd, P(pd)};
+      return guarded(name_, [&] {
+        const typename P::primitive_desc pd(describe(hint), engine(), hint);
+        note_created(name_ + " " + what, key_, pd);
+        return Built<P>{pd, P(pd)};
+      });
     });
   }
 
@@ -307,17 +328,5 @@ void mark_nan_free(const Tensor& t);
 // post-op, batch norm's fuse_norm_relu). oneDNN's fused ReLU turns NaN into 0 where PyTorch's keeps it, so only
 // all-finite operands (known, or scanned once) fuse; the others run the op, then relu(). Decided before running.
 bool relu_fusable(std::initializer_list<Tensor> operands);
-
-// Runs fn, turning a dnnl::error (oneDNN has no kernel for these sizes, or ran out of memory) into a
-// nabla::Error naming `who`: sizes are validated before they get here, this is the net below that.
-template <class F>
-auto guarded(const std::string& who, F&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const dnnl::error& e) {
-    throw Error(who + ": oneDNN cannot run this operation (" + e.what() + ", status " + std::to_string(e.status) +
-                "); check its sizes");
-  }
-}
 
 }  // namespace nabla::onednn

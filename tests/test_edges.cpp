@@ -91,3 +91,21 @@ TEST_CASE("max_pool1d over a window of -inf padding and values is -inf, as PyTor
   const auto y = F::max_pool1d(x, {.kernel_size = 2, .padding = 1}).to_vector<float>();
   CHECK(y == std::vector<float>{-INFINITY, -INFINITY});
 }
+
+TEST_CASE("activations of a 0-d tensor, as PyTorch's (oneDNN has no 0-d memory)") {
+  const Tensor x = scalar_tensor(-0.5).requires_grad_();
+  const std::vector<std::pair<std::function<Tensor(const Tensor&)>, float>> cases = {
+      {[](const Tensor& t) { return F::relu(t); }, 0.f},
+      {[](const Tensor& t) { return F::leaky_relu(t, 0.1); }, -0.05f},
+      {[](const Tensor& t) { return F::hardswish(t); }, -0.5f * 2.5f / 6},
+      {[](const Tensor& t) { return F::softplus(t); }, std::log1p(std::exp(-0.5f))},
+      {[](const Tensor& t) { return F::gelu(t); }, -0.5f * 0.5f * (1 + std::erf(-0.5f / std::sqrt(2.f)))}};
+  for (const auto& [f, expected] : cases) {
+    const Tensor y = f(x);
+    CHECK(y.dim() == 0);
+    CHECK(y.item<float>() == doctest::Approx(expected).epsilon(1e-5));
+    y.backward();
+    CHECK(x.grad().dim() == 0);
+    Tensor(x.grad()).zero_();
+  }
+}

@@ -126,7 +126,7 @@ int train(const TrainOptions& o) {
     gan.discriminator.load_state_dict(checkpoint.part("discriminator"));
     gan.generator_optimizer.load_state_dict(checkpoint.part("generator_optimizer"));
     gan.discriminator_optimizer.load_state_dict(checkpoint.part("discriminator_optimizer"));
-    first_epoch = checkpoint.epoch + 1;
+    first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
     std::cout << "resumed from " << o.resume << " after epoch " << checkpoint.epoch << "\n";
   }
   std::optional<Judge> judge;

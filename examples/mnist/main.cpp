@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       const examples::Checkpoint checkpoint = examples::load_checkpoint(resume, "mnist");
       model.load_state_dict(checkpoint.part("model"));
       optimizer.load_state_dict(checkpoint.part("optimizer"));
-      first_epoch = checkpoint.epoch + 1;
+      first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
       optimizer.set_lr(lr);
       out << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
     }

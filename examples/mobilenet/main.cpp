@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
     data::DataLoader loader(train.images.narrow(0, 0, train_size), train.labels.narrow(0, 0, train_size),
                             {.batch_size = batch_size, .shuffle = true, .seed = seed});
     optim::Adam optimizer(model.parameters(), {.lr = lr});
+    // size-checked: epochs is at most kMaxEpochs, the batches at most the images
     optim::lr_scheduler::CosineAnnealingLR schedule(optimizer, epochs * loader.num_batches());
     int first_epoch = 1;
     if (!resume.empty()) {
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
       model.load_state_dict(checkpoint.part("model"));
       optimizer.load_state_dict(checkpoint.part("optimizer"));
       schedule.step(checkpoint.epoch * loader.num_batches());  // where the cosine was after that many steps
-      first_epoch = checkpoint.epoch + 1;
+      first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
     if (!save_dir.empty()) {

@@ -343,7 +343,8 @@ void CosineAnnealingWarmRestarts::step_to(std::optional<int64_t> epoch) {
         const double grown = std::pow(static_cast<double>(t_mult_), static_cast<double>(n));
         t_cur_ =
             static_cast<double>(*epoch) - static_cast<double>(t_0_) * (grown - 1) / static_cast<double>(t_mult_ - 1);
-        t_i_ = t_0_ * static_cast<int64_t>(grown);
+        t_i_ = checked_mul(t_0_, checked_cast_to_int64(grown, "CosineAnnealingWarmRestarts: T_mult^n"),
+                           "CosineAnnealingWarmRestarts: T_i");
       }
     } else {
       t_i_ = t_0_;
@@ -443,7 +444,7 @@ bool ReduceLROnPlateau::is_better(double a) const {
 }
 
 void ReduceLROnPlateau::step(double metric) {
-  ++last_epoch_;
+  last_epoch_ = checked_add(last_epoch_, 1, "ReduceLROnPlateau.step: the epoch");
   if (is_better(metric)) {
     best_ = metric;
     num_bad_epochs_ = 0;
