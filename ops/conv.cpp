@@ -476,7 +476,7 @@ Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, c
     return run(conv_recipe.get(key), dnnl::algorithm::convolution_direct, g, input, weight, bias, params.relu);
   try {
     return run(conv_recipe.get(key), dnnl::algorithm::convolution_winograd, g, input, weight, bias, params.relu);
-  } catch (const dnnl::error&) {  // the first forward builds the primitive: refused there when oneDNN has no kernel
+  } catch (const onednn::Refused&) {  // the first forward builds the primitive: refused there when there is no kernel
     detail::fail(who, ": winograd=true, but oneDNN has no Winograd kernel for this convolution (input ",
                  shape_str(g.src_shape()), ", kernel ", shape_str(g.kernel),
                  "); it needs a 3x3 kernel, stride 1, no "

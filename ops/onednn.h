@@ -128,15 +128,20 @@ class Cache {
 
 // ---- the recipe
 
+// What guarded throws: a nabla::Error an op may catch to say more (conv: no Winograd kernel for these sizes).
+struct Refused : Error {
+  using Error::Error;
+};
+
 // Runs fn, turning a dnnl::error (oneDNN has no kernel for these sizes, or ran out of memory) into a
-// nabla::Error naming `who`: sizes are validated before they get here, this is the net below that.
+// nabla::Error (Refused) naming `who`: sizes are validated before they get here, this is the net below that.
 template <class F>
 auto guarded(const std::string& who, F&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const dnnl::error& e) {
-    throw Error(who + ": oneDNN cannot run this operation (" + e.what() + ", status " + std::to_string(e.status) +
-                "); check its sizes");
+    throw Refused(who + ": oneDNN cannot run this operation (" + e.what() + ", status " + std::to_string(e.status) +
+                  "); check its sizes");
   }
 }
 

@@ -51,7 +51,12 @@ refused "test-batch-size" "$mnist" --test-batch-size 0 --epochs 1 --limit 128 --
 refused "epochs" "$mobilenet" --epochs 2147483647 --limit 128 --quiet
 refused "/dev/zero.*not a regular file" "$mobilenet" --resume /dev/zero --epochs 1 --limit 128 --quiet
 refused "is a directory" "$dcgan" generate --model "$work" --out "$work/none"
-mkdir -p "$work/dirs/grid.png" "$work/dirs2/losses.csv"
+refused "/dev/zero" "$dcgan" train --epochs 1 --limit 256 --classifier /dev/zero --quiet
+mkdir -p "$work/dirs/grid.png" "$work/dirs2/losses.csv" "$work/dirs3/log.csv"
+refused "log.csv.*directory" "$mobilenet" --epochs 1 --limit 128 --log-csv "$work/dirs3/log.csv" --quiet
+# A batch as large as INT64_MAX is one batch of everything (no overflow in the loader or the evaluation loop).
+"$mobilenet" --epochs 1 --limit 64 --batch-size 9223372036854775807 --quiet > "$work/huge_batch.log"
+grep -q "^epoch 1: " "$work/huge_batch.log"
 refused "grid.png.*directory" "$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 2 --out "$work/dirs"
 refused "losses.csv.*directory" "$dcgan" train --epochs 1 --limit 256 --save "$work/dirs2" --quiet
 [ -z "$(find "$work/dirs" "$work/dirs2" -name '*.tmp*')" ]  # no temporary left behind

@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
+#include "common/checkpoint.hpp"
 #include "dcgan/gan.hpp"
 #include "mobilenet/net.hpp"
 
@@ -162,4 +164,17 @@ TEST_CASE("sample grid and PNG files: written, read back pixel for pixel; a dama
   CHECK_THROWS_WITH_AS(examples::write_png((dir / "no" / "such" / "dir.png").string(), g), doctest::Contains("dir.png"),
                        Error);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint whose epoch is out of range is refused, not resumed at epoch + 1") {
+  const std::string path = (std::filesystem::temp_directory_path() / "nabla_epoch_range.safetensors").string();
+  StateDict model;
+  model.insert("w", ones({2}));
+  for (const int epoch : {std::numeric_limits<int>::max(), examples::kMaxEpochs}) {
+    examples::save_checkpoint(path, {{"model", model}}, epoch, "test");
+    CHECK_THROWS_WITH_AS(examples::load_checkpoint(path, "test"), doctest::Contains("no valid epoch"), Error);
+  }
+  examples::save_checkpoint(path, {{"model", model}}, examples::kMaxEpochs - 1, "test");
+  CHECK(examples::load_checkpoint(path, "test").epoch == examples::kMaxEpochs - 1);
+  std::filesystem::remove(path);
 }

@@ -63,7 +63,7 @@ void activation(FuzzedDataProvider& in, const Tensor& x) {
 void normalization(FuzzedDataProvider& in, const Tensor& x) {
   const int kind = in.ConsumeIntegralInRange<int>(0, 4);
   const double eps = in.ConsumeBool() ? 1e-5 : real(in, 0, 1e-3);
-  const int64_t channels = x.dim() >= 2 ? x.size(1) : option(in, 0, 4);
+  const int64_t channels = x.dim() >= 2 ? x.size(1) : in.ConsumeIntegralInRange<int64_t>(0, 4);
   Tensor y;
   if (kind == 0) {
     y = F::batch_norm(x, Tensor(), Tensor(), {.weight = ones({channels}), .training = true, .eps = eps});
@@ -139,6 +139,13 @@ void loss(FuzzedDataProvider& in, const Tensor& x) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // A few MB are plenty for these shapes: a size the library should refuse then fails fast instead of paging.
+  nabla::set_memory_limit(int64_t{4} << 20);
+  nabla::set_num_threads(1);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);

@@ -62,6 +62,12 @@ std::shared_ptr<S::LRScheduler> make_scheduler(FuzzedDataProvider& in, optim::Op
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  nabla::set_memory_limit(int64_t{4} << 20);  // three weights: anything larger is a defect to refuse
+  nabla::set_num_threads(1);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   nabla::manual_seed(in.ConsumeIntegral<uint8_t>());
