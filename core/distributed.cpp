@@ -300,8 +300,8 @@ void check_same_across_ranks(int64_t value, const std::string& what) {
   Tensor extremes = from_vector(std::vector<int64_t>{value, -value}, {2});  // max of -value is -min
   all_reduce(extremes, ReduceOp::max);
   const auto v = extremes.to_vector<int64_t>();
-  NABLA_CHECK(v[0] == -v[1], "distributed: the ranks disagree on ", what, ": from ", -v[1], " to ", v[0],
-              " across ", world_size(), " ranks; every rank must give the same");
+  NABLA_CHECK(v[0] == -v[1], "distributed: the ranks disagree on ", what, ": from ", -v[1], " to ", v[0], " across ",
+              world_size(), " ranks; every rank must give the same");
 }
 
 }  // namespace nabla::distributed

@@ -70,8 +70,8 @@ Work broadcast(Tensor& tensor, int src = 0, bool async_op = false);
 std::vector<Tensor> all_gather(const Tensor& tensor);
 
 // A nabla::Error on every rank, naming `what` and the smallest and largest value, unless all ranks give the same
-// `value` (a count): called before a loop whose collectives must pair up across ranks (the number of batches of an epoch), so
-// that ranks given different data fail together at once instead of mismatching their collectives.
+// `value` (a count): called before a loop whose collectives must pair up across ranks (the number of batches of an
+// epoch), so that ranks given different data fail together at once instead of mismatching their collectives.
 void check_same_across_ranks(int64_t value, const std::string& what);
 
 }  // namespace nabla::distributed

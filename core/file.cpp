@@ -56,8 +56,8 @@ void remove_stale_temporaries(const std::string& path) {
 void check_readable_file(const std::string& path, const std::string& who) {
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
-  NABLA_CHECK(fs::exists(status), who, ": cannot open '", path, "': ",
-              error ? error.message() : "No such file or directory");
+  NABLA_CHECK(fs::exists(status), who, ": cannot open '", path,
+              "': ", error ? error.message() : "No such file or directory");
   NABLA_CHECK(!fs::is_directory(status), who, ": '", path, "' is a directory, not a file (IsADirectoryError)");
   NABLA_CHECK(fs::is_regular_file(status), who, ": '", path,
               "' is not a regular file (a device, a pipe or a socket); give the path of a file");

@@ -1,7 +1,6 @@
 // safetensors reading and writing. nlohmann-json (Debian's nlohmann-json3-dev) parses the header.
 #include "nabla/nn/checkpoint.hpp"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -74,7 +73,6 @@ bool parse_dtype(const std::string& name, Dtype& dtype) {
   else return false;
   return true;
 }
-
 
 }  // namespace
 

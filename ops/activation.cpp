@@ -57,6 +57,7 @@ Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
 
 Tensor relu(const Tensor& input) {
   kernels::check_float(input, "relu");
+  if (input.numel() == 0) return input * 1.0;  // no oneDNN memory of no elements: its reorders divide by zero
   if (input.dim() == 0) return relu(input.reshape({1})).reshape({});  // oneDNN describes no 0-d memory
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
@@ -146,7 +147,9 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
 Tensor hardswish(const Tensor& x) {
   return pointwise(
       x, "HardswishBackward0", [](float v) { return v * min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
-      [](float v, float g) { return v < -3.f ? 0.f : v <= 3.f ? g * (v / 3.f + 0.5f) : g; });
+      [](float v, float g) { return v < -3.f   ? 0.f
+                                    : v <= 3.f ? g * (v / 3.f + 0.5f)
+                                               : g; });
 }
 
 Tensor hardsigmoid(const Tensor& x) {

@@ -162,15 +162,16 @@ Tensor piecewise_quadratic(const Tensor& input, const Tensor& target, double del
         return xt::where(xt::abs(xv - tv) < dl, 0.5f * xt::square(xv - tv) * in, out * (xt::abs(xv - tv) - 0.5f * dl));
       },
       x, t);
-  return autograd::record(node, losses, {input, target}, [x, t, dl, in, out](const Tensor& g, const autograd::Needs& n) {
-    const Tensor dx = kernels::compute<float, float>(
-        x.shape(), kFloat32,
-        [=](const auto& gv, const auto& xv, const auto& tv) {
-          return xt::where(xv - tv <= -dl, -out * gv, xt::where(xv - tv >= dl, out * gv, in * (xv - tv) * gv));
-        },
-        g.contiguous(), x, t);
-    return autograd::Grads{dx, n[1] ? -dx : Tensor()};
-  });
+  return autograd::record(
+      node, losses, {input, target}, [x, t, dl, in, out](const Tensor& g, const autograd::Needs& n) {
+        const Tensor dx = kernels::compute<float, float>(
+            x.shape(), kFloat32,
+            [=](const auto& gv, const auto& xv, const auto& tv) {
+              return xt::where(xv - tv <= -dl, -out * gv, xt::where(xv - tv >= dl, out * gv, in * (xv - tv) * gv));
+            },
+            g.contiguous(), x, t);
+        return autograd::Grads{dx, n[1] ? -dx : Tensor()};
+      });
 }
 }  // namespace
 

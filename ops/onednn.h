@@ -145,7 +145,6 @@ auto guarded(const std::string& who, F&& fn) -> decltype(fn()) {
   }
 }
 
-
 // A primitive with the pd it was built from.
 template <class P>
 struct Built {

@@ -57,7 +57,8 @@ refused "log.csv.*directory" "$mobilenet" --epochs 1 --limit 128 --log-csv "$wor
 # A batch as large as INT64_MAX is one batch of everything (no overflow in the loader or the evaluation loop).
 "$mobilenet" --epochs 1 --limit 64 --batch-size 9223372036854775807 --quiet > "$work/huge_batch.log"
 grep -q "^epoch 1: " "$work/huge_batch.log"
-refused "grid.png.*directory" "$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 2 --out "$work/dirs"
+refused "grid.png.*directory" "$dcgan" generate --model "$work/dcgan/checkpoint.safetensors" --count 2 \
+  --out "$work/dirs"
 refused "losses.csv.*directory" "$dcgan" train --epochs 1 --limit 256 --save "$work/dirs2" --quiet
 [ -z "$(find "$work/dirs" "$work/dirs2" -name '*.tmp*')" ]  # no temporary left behind
 [ ! -e "$work/dirs/sample_0000.png" ]                        # refused before anything was written

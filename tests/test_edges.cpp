@@ -109,3 +109,17 @@ TEST_CASE("activations of a 0-d tensor, as PyTorch's (oneDNN has no 0-d memory)"
     Tensor(x.grad()).zero_();
   }
 }
+
+TEST_CASE("activations of empty tensors: empty results and gradients (oneDNN reorders of nothing divide by zero)") {
+  for (const Shape& shape : {Shape{0}, Shape{0, 3}, Shape{2, 0, 4, 4}}) {
+    const Tensor x = randn(shape).requires_grad_();
+    for (const auto& f : std::vector<std::function<Tensor(const Tensor&)>>{
+             [](const Tensor& t) { return F::relu(t); }, [](const Tensor& t) { return F::gelu(t); },
+             [](const Tensor& t) { return F::hardtanh(t); }}) {
+      const Tensor y = f(x);
+      CHECK(y.shape() == shape);
+      y.sum().backward();
+      CHECK(x.grad().shape() == shape);
+    }
+  }
+}

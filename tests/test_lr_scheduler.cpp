@@ -140,8 +140,8 @@ TEST_CASE("every scheduler's state round-trips as PyTorch's own (composites save
       resumed->step();
       const size_t i = (step - kResumeAt) * 2;
       const std::vector<double> pytorch{expected[i], expected[i + 1]};
-      REQUIRE_MESSAGE(after.rates() == pytorch, "step " << step + 1 << ": " << std::setprecision(17)
-                                                        << after.sgd.lr(0) << " vs PyTorch " << expected[i]);
+      REQUIRE_MESSAGE(after.rates() == pytorch, "step " << step + 1 << ": " << std::setprecision(17) << after.sgd.lr(0)
+                                                        << " vs PyTorch " << expected[i]);
     }
     ++checked;
   }
@@ -153,9 +153,9 @@ TEST_CASE("schedulers refuse step counts and state that overflow an int64") {
   S::MultiStepLR multi(t.sgd, {30, 80});
   multi.step(std::numeric_limits<int64_t>::max());
   CHECK_THROWS_WITH_AS(multi.step(), doctest::Contains("does not fit in an int64"), Error);
-  CHECK_THROWS_WITH_AS(S::OneCycleLR(t.sgd, {.max_lr = {0.1}, .epochs = int64_t{1} << 40,
-                                             .steps_per_epoch = int64_t{1} << 40}),
-                       doctest::Contains("epochs * steps_per_epoch"), Error);
+  CHECK_THROWS_WITH_AS(
+      S::OneCycleLR(t.sgd, {.max_lr = {0.1}, .epochs = int64_t{1} << 40, .steps_per_epoch = int64_t{1} << 40}),
+      doctest::Contains("epochs * steps_per_epoch"), Error);
   S::CosineAnnealingLR cosine(t.sgd, std::numeric_limits<int64_t>::max());
   cosine.step(std::numeric_limits<int64_t>::min());
   cosine.step(std::numeric_limits<int64_t>::max() - 1);

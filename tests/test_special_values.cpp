@@ -19,7 +19,8 @@ using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
 std::vector<float> values(const std::string& text) {
   std::vector<float> out;
   std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::strtof(item.c_str(), nullptr));  // reads nan, inf and subnormals
+  for (std::string item; std::getline(s, item, ',');)
+    out.push_back(std::strtof(item.c_str(), nullptr));  // reads nan, inf and subnormals
   return out;
 }
 
@@ -82,7 +83,10 @@ std::map<std::string, Unary> unary_ops() {
        }},
       {"instance_norm", [=](const Tensor& x) { return F::instance_norm(x, {.weight = w, .bias = b}); }},
       {"instance_norm_eps0", [=](const Tensor& x) { return F::instance_norm(x, {.weight = w, .bias = b, .eps = 0}); }},
-      {"layer_norm", [](const Tensor& x) { return F::layer_norm(x, {3}, {.weight = vec({1, 2, -1})}); }},
+      {"layer_norm",
+       [](const Tensor& x) {
+         return F::layer_norm(x, {3}, {.weight = vec({1, 2, -1})});
+       }},
       {"layer_norm_eps0", [](const Tensor& x) { return F::layer_norm(x, {3}, {.eps = 0}); }},
       {"group_norm2", [=](const Tensor& x) { return F::group_norm(x, 2, {.weight = w, .bias = b}); }},
       {"group_norm4_eps0", [](const Tensor& x) { return F::group_norm(x, 4, {.eps = 0}); }},
@@ -120,9 +124,7 @@ std::map<std::string, Binary> loss_ops() {
     ops["cross_entropy" + s] = [=](const Tensor& x, const Tensor& t) {
       return F::cross_entropy(x, labels(t), {.reduction = r});
     };
-    ops["nll_loss" + s] = [=](const Tensor& x, const Tensor& t) {
-      return F::nll_loss(x, labels(t), {.reduction = r});
-    };
+    ops["nll_loss" + s] = [=](const Tensor& x, const Tensor& t) { return F::nll_loss(x, labels(t), {.reduction = r}); };
   }
   return ops;
 }

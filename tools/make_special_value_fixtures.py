@@ -110,7 +110,8 @@ def losses():
     """(name, function of (x, t), x, t): specials in the input and in the target."""
     x = torch.tensor([nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 2.5, 0.5, 0.5, 0.5, 0.5])
     t = torch.tensor([0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 2.0, -1.0, nan, inf, -inf, 0.5])
-    p = torch.tensor([0.3, 1.0, 0.0, 0.0, 1.0, 0.5, 0.25, 1e-30, 0.5, 0.5, 0.9, 0.1])  # probabilities (a NaN one is an error)
+    # probabilities (a NaN one is an error in PyTorch)
+    p = torch.tensor([0.3, 1.0, 0.0, 0.0, 1.0, 0.5, 0.25, 1e-30, 0.5, 0.5, 0.9, 0.1])
     q = torch.tensor([0.5, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5, 1.0, nan, 0.0, 1.0, 0.25])
     log_p = torch.tensor([-1.0, -inf, nan, 0.0, -2.0, -0.5, inf, -1.0, -1.0, -1.0, -3.0, -1.0])
     kl_t = torch.tensor([0.5, 0.5, 0.5, 0.0, 0.0, -1.0, -0.0, nan, inf, 0.25, 1e-30, 1.0])
@@ -132,7 +133,8 @@ def losses():
             (f"kl_div_{reduction}", lambda x, t, r=reduction: F.kl_div(x, t, reduction=r), log_p, kl_t),
             (f"kl_div_log_target_{reduction}",
              lambda x, t, r=reduction: F.kl_div(x, t, reduction=r, log_target=True), log_p, x),
-            (f"cross_entropy_{reduction}", lambda x, t, r=reduction: F.cross_entropy(x, t, reduction=r), logits, labels),
+            (f"cross_entropy_{reduction}",
+             lambda x, t, r=reduction: F.cross_entropy(x, t, reduction=r), logits, labels),
             (f"nll_loss_{reduction}", lambda x, t, r=reduction: F.nll_loss(x, t, reduction=r), logits, labels),
         ]
     return cases

@@ -121,8 +121,9 @@ int main(int argc, char** argv) {
       loading.sampler = data::DistributedSampler(train_images.size(0), {.seed = seed});
     data::DataLoader loader(train_images, train_labels, loading);
     // Each batch's gradients are averaged across the ranks: they must all take the same number of steps.
-    distributed::check_same_across_ranks(loader.num_batches(), "the training batches per epoch (each rank's --limit, "
-                                                               "--batch-size and data must agree)");
+    distributed::check_same_across_ranks(loader.num_batches(),
+                                         "the training batches per epoch (each rank's --limit, "
+                                         "--batch-size and data must agree)");
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
       const bool show = lead && !quiet;
       ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), show ? std::cout : std::clog,

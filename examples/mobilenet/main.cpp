@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       model.load_state_dict(checkpoint.part("model"));
       optimizer.load_state_dict(checkpoint.part("optimizer"));
       schedule.step(checkpoint.epoch * loader.num_batches());  // where the cosine was after that many steps
-      first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
+      first_epoch = checkpoint.epoch + 1;                      // size-checked: below kMaxEpochs
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
     if (!save_dir.empty()) {

@@ -56,7 +56,8 @@ std::pair<size_t, size_t> write_spamassassin_split(const std::string& data, cons
   for (size_t i = 0; i < mails.size(); ++i) {
     // The reference's text: cut first; the md5 and the dedupe use the cut text, the file holds it
     // stripped.
-    const std::string text = cut_chars(mail_text(nabla::read_file(mails[i].first, "text_classifier: the corpus")), max_chars);
+    const std::string text =
+        cut_chars(mail_text(nabla::read_file(mails[i].first, "text_classifier: the corpus")), max_chars);
     bar.update(static_cast<int64_t>(i) + 1, static_cast<int64_t>(i) + 1, "");
     if (!seen.insert(text).second) continue;
     const std::string line = collapse_whitespace(text);

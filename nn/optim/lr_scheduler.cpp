@@ -415,9 +415,8 @@ void SequentialLR::load(const SchedulerState& state) {
     SchedulerState child;
     for (auto it = state.lower_bound(prefix); it != state.end() && it->first.rfind(prefix, 0) == 0; ++it)
       child[it->first.substr(prefix.size())] = it->second;
-    NABLA_CHECK(!child.empty(), "SequentialLR.load_state_dict: the state has no '", prefix,
-                "*' entries for scheduler ", i, "; was it saved by a SequentialLR of ", schedulers_.size(),
-                " schedulers?");
+    NABLA_CHECK(!child.empty(), "SequentialLR.load_state_dict: the state has no '", prefix, "*' entries for scheduler ",
+                i, "; was it saved by a SequentialLR of ", schedulers_.size(), " schedulers?");
     schedulers_[i]->load_state_dict(child);
   }
 }

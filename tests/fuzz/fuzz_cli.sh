@@ -9,7 +9,8 @@ set -uo pipefail
 examples=$1 fixtures=$2 work=$3 seconds=$4 seed=${5:-$$}
 RANDOM=$seed
 rm -rf "$work" && mkdir -p "$work/dir"
-export ASAN_OPTIONS=detect_leaks=0:exitcode=86:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
+export ASAN_OPTIONS=detect_leaks=0:exitcode=86:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 
 # Real checkpoints to damage: an MNIST classifier and a text classifier, trained for a moment.
@@ -23,7 +24,8 @@ damage() {  # damage SOURCE DEST: a truncated or byte-flipped copy
   offset=$((RANDOM * 32768 % size + RANDOM % size))
   offset=$((offset % size))
   if ((RANDOM % 2)); then head -c "$offset" "$1" > "$2"; else
-    cp "$1" "$2" && printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of="$2" bs=1 seek="$offset" conv=notrunc status=none
+    cp "$1" "$2"
+    printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of="$2" bs=1 seek="$offset" conv=notrunc status=none
   fi
 }
 
@@ -31,7 +33,11 @@ values=(0 -1 1 2 3 16 9223372036854775807 -9223372036854775808 1e309 nan inf -0.
         "$work/missing.safetensors" "$work/damaged.safetensors" "$fixtures/train.tsv")
 benign=(1 2 16 64)  # half the values are ordinary, so that runs get past the parser into the programs
 pick() {
-  if ((RANDOM % 2)); then printf '%s' "${benign[RANDOM % ${#benign[@]}]}"; else printf '%s' "${values[RANDOM % ${#values[@]}]}"; fi
+  if ((RANDOM % 2)); then
+    printf '%s' "${benign[RANDOM % ${#benign[@]}]}"
+  else
+    printf '%s' "${values[RANDOM % ${#values[@]}]}"
+  fi
 }
 
 # Each program's flags; the run starts from a small working command and replaces or adds a few flags.
@@ -45,8 +51,8 @@ command_line() {
        flags=(--epochs --batch-size --lr --seed --threads --save --resume --classifier --score-samples --limit) ;;
     3) base=("$examples/dcgan" generate --model "$work/damaged.safetensors" --out "$work/out" --count 2)
        flags=(--model --count --out --seed) ;;
-    4) base=("$examples/dcgan" score --model "$work/damaged.safetensors" --classifier "$work/mnist/checkpoint.safetensors"
-             --samples 16)
+    4) base=("$examples/dcgan" score --model "$work/damaged.safetensors" --samples 16
+             --classifier "$work/mnist/checkpoint.safetensors")
        flags=(--model --classifier --samples --data) ;;
     5) base=("$examples/text_classifier" train --train "$fixtures/train.tsv" --test "$fixtures/test.tsv" --epochs 1
              --seq 16 --quiet)

@@ -232,10 +232,7 @@ void run(FuzzedDataProvider& in, int kind) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Small, so valid cases stay fast under ASan (adaptive pooling to a 4M-element output took 14 s); beyond it a
-  // case must be refused.
-  nabla::set_memory_limit(int64_t{4} << 20);
-  nabla::set_num_threads(1);
+  small_machine();
   return 0;
 }
 

@@ -141,9 +141,7 @@ void loss(FuzzedDataProvider& in, const Tensor& x) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // A few MB are plenty for these shapes: a size the library should refuse then fails fast instead of paging.
-  nabla::set_memory_limit(int64_t{4} << 20);
-  nabla::set_num_threads(1);
+  small_machine();
   return 0;
 }
 

@@ -19,17 +19,16 @@ std::unique_ptr<optim::Optimizer> make_optimizer(FuzzedDataProvider& in, const s
   const double lr = real(in, 0, 1), a = real(in, 0, 1), b = real(in, 0, 1), decay = real(in, 0, 0.1);
   switch (in.ConsumeIntegralInRange<int>(0, 4)) {
     case 0:
-      return std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = lr, .momentum = a, .dampening = b,
-                                                                     .weight_decay = decay,
-                                                                     .nesterov = in.ConsumeBool()});
+      return std::make_unique<optim::SGD>(
+          params, optim::SGDOptions{
+                      .lr = lr, .momentum = a, .dampening = b, .weight_decay = decay, .nesterov = in.ConsumeBool()});
     case 1:
-      return std::make_unique<optim::Adam>(params, optim::AdamOptions{.lr = lr, .betas = {a, b},
-                                                                       .weight_decay = decay,
-                                                                       .amsgrad = in.ConsumeBool()});
+      return std::make_unique<optim::Adam>(
+          params, optim::AdamOptions{.lr = lr, .betas = {a, b}, .weight_decay = decay, .amsgrad = in.ConsumeBool()});
     case 2: return std::make_unique<optim::AdamW>(params, optim::AdamWOptions{.lr = lr, .weight_decay = decay});
     case 3:
-      return std::make_unique<optim::RMSprop>(params, optim::RMSpropOptions{.lr = lr, .alpha = a, .momentum = b,
-                                                                             .centered = in.ConsumeBool()});
+      return std::make_unique<optim::RMSprop>(
+          params, optim::RMSpropOptions{.lr = lr, .alpha = a, .momentum = b, .centered = in.ConsumeBool()});
     default: return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions{.lr = lr, .lr_decay = a});
   }
 }
@@ -47,10 +46,14 @@ std::shared_ptr<S::LRScheduler> make_scheduler(FuzzedDataProvider& in, optim::Op
     case 6: return std::make_shared<S::LambdaLR>(o, [f](int64_t epoch) { return std::pow(f, epoch % 64); });
     case 7:
       return std::make_shared<S::OneCycleLR>(
-          o, S::OneCycleLROptions{.max_lr = {real(in, 0, 1)}, .total_steps = in.ConsumeBool() ? n : 0, .epochs = m,
-                                  .steps_per_epoch = option(in, 0, 9), .pct_start = f,
+          o, S::OneCycleLROptions{.max_lr = {real(in, 0, 1)},
+                                  .total_steps = in.ConsumeBool() ? n : 0,
+                                  .epochs = m,
+                                  .steps_per_epoch = option(in, 0, 9),
+                                  .pct_start = f,
                                   .anneal_strategy = in.ConsumeBool() ? "cos" : "linear",
-                                  .cycle_momentum = in.ConsumeBool(), .three_phase = in.ConsumeBool()});
+                                  .cycle_momentum = in.ConsumeBool(),
+                                  .three_phase = in.ConsumeBool()});
     case 8: return std::make_shared<S::CosineAnnealingWarmRestarts>(o, n, option(in, 1, 3), g);
     default: {
       auto first = make_scheduler(in, o, depth + 1), second = make_scheduler(in, o, depth + 1);
@@ -63,8 +66,7 @@ std::shared_ptr<S::LRScheduler> make_scheduler(FuzzedDataProvider& in, optim::Op
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  nabla::set_memory_limit(int64_t{4} << 20);  // three weights: anything larger is a defect to refuse
-  nabla::set_num_threads(1);
+  small_machine();
   return 0;
 }
 

@@ -16,6 +16,14 @@ namespace fuzz {
 using nabla::Shape;
 using nabla::Tensor;
 
+// What the layer and optimizer targets run in: a few MB are plenty for their shapes (beyond them a case must be
+// refused, and fails fast instead of paging; adaptive pooling to a 4M-element output once took 14 s under ASan), and
+// one thread.
+inline void small_machine() {
+  nabla::set_memory_limit(int64_t{4} << 20);
+  nabla::set_num_threads(1);
+}
+
 [[noreturn]] inline void defect(const std::string& what) {
   std::fprintf(stderr, "fuzz: defect: %s\n", what.c_str());
   std::abort();
@@ -62,7 +70,13 @@ inline Tensor input(FuzzedDataProvider& in, size_t dims) {
 
 // A real option (a slope, an eps, a scale factor, a learning rate): mostly in [lo, hi], sometimes a special value.
 inline double real(FuzzedDataProvider& in, double lo, double hi) {
-  static constexpr double kSpecial[] = {0.0, -0.0, -1.0, 1e-30, 1e30, -1e30, 1e300,
+  static constexpr double kSpecial[] = {0.0,
+                                        -0.0,
+                                        -1.0,
+                                        1e-30,
+                                        1e30,
+                                        -1e30,
+                                        1e300,
                                         std::numeric_limits<double>::quiet_NaN(),
                                         std::numeric_limits<double>::infinity(),
                                         -std::numeric_limits<double>::infinity()};
