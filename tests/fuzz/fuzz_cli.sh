@@ -6,9 +6,9 @@
 # or a run past the time limit is a defect, reported with the command that reproduces it.
 # Usage: fuzz_cli.sh EXAMPLES_DIR TEXT_FIXTURES WORKDIR SECONDS [SEED]; prints "executions N" and "crashes N".
 set -uo pipefail
-examples=$1 fixtures=$2 work=$3 seconds=$4 seed=${5:-$$}
+examples=$(realpath "$1") fixtures=$(realpath "$2") work=$(realpath -m "$3") seconds=$4 seed=${5:-$$}
 RANDOM=$seed
-rm -rf "$work" && mkdir -p "$work/dir"
+rm -rf "$work" && mkdir -p "$work/dir" && cd "$work"  # relative paths the flags name (--save 2) land in here
 export ASAN_OPTIONS=detect_leaks=0:exitcode=86:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
