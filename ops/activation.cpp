@@ -82,12 +82,14 @@ namespace {
 // y = f(x) and dx = df(x, g) over every value, PyTorch's scalar formulas, so that NaN, the infinities and the kinks
 // (hardswish at ±3, leaky_relu with slope 0 at -inf, hardtanh's backward at NaN) come out as in PyTorch, where
 // oneDNN's eltwise kernels differ. The values stay in the input's layout when f(0) = 0 and df(0, 0) = 0 (a
-// blocked layout's padding stays zero); else they are read plain.
+// blocked layout's padding stays zero); else they are read plain. keeps_finite: f maps finite values to finite ones,
+// so a finite input's mark travels to the output (the next conv's fusion decision then needs no scan).
 template <class Forward, class Backward>
-Tensor pointwise(const Tensor& input, const char* node, Forward f, Backward df) {
+Tensor pointwise(const Tensor& input, const char* node, bool keeps_finite, Forward f, Backward df) {
   kernels::check_float(input, node);
   if (input.numel() == 0) return input * 1.0;
-  if (input.dim() == 0) return pointwise(input.reshape({1}), node, f, df).reshape({});  // no 0-d oneDNN memory
+  if (input.dim() == 0)  // oneDNN describes no 0-d memory
+    return pointwise(input.reshape({1}), node, keeps_finite, f, df).reshape({});
   const bool keeps_zero = f(0.f) == 0.f && df(0.f, 0.f) == 0.f;
   const Tensor x = keeps_zero ? onednn::dense(input.detach()) : input.detach().contiguous();
   const dnnl::memory::desc layout = onednn::layout_of(x);
@@ -98,8 +100,10 @@ Tensor pointwise(const Tensor& input, const char* node, Forward f, Backward df) 
   const int64_t n = count(layout);
 #pragma omp parallel for simd if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) yv[i] = f(xv[i]);
+  const Tensor y = out.finish();
+  if (keeps_finite && onednn::known_finite({x})) onednn::mark_finite(y);
   return autograd::record(
-      node, out.finish(), {input},
+      node, y, {input},
       [x, df](const Tensor& grad, const autograd::Needs&) {
         const dnnl::memory::desc layout = onednn::layout_of(x);
         const onednn::Held xs = onednn::read_as(x, layout), g = onednn::read_as(onednn::dense(grad), layout);
@@ -123,30 +127,29 @@ float min_nan(float a, float b) { return a != a || a < b ? a : b; }
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   const auto slope = static_cast<float>(negative_slope);
   return pointwise(
-      x, "LeakyReluBackward0", [slope](float v) { return v > 0.f ? v : v * slope; },
+      x, "LeakyReluBackward0", std::fabs(slope) <= 1.f, [slope](float v) { return v > 0.f ? v : v * slope; },
       [slope](float v, float g) { return v > 0.f ? g : g * slope; });
 }
 
 Tensor elu(const Tensor& x, double alpha) {
   const auto a = static_cast<float>(alpha);
   return pointwise(
-      x, "EluBackward0", [a](float v) { return v <= 0.f ? std::expm1(v) * a : v; },
+      x, "EluBackward0", std::isfinite(a), [a](float v) { return v <= 0.f ? std::expm1(v) * a : v; },
       [a](float v, float g) { return v <= 0.f ? g * a * std::exp(v) : g; });
 }
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   NABLA_CHECK(max_val >= min_val, "hardtanh: max_val (", max_val, ") must be at least min_val (", min_val, ")");
   const auto lo = static_cast<float>(min_val), hi = static_cast<float>(max_val);
-  const Tensor y = pointwise(
-      x, "HardtanhBackward0", [lo, hi](float v) { return min_nan(max_nan(v, lo), hi); },
+  return pointwise(
+      x, "HardtanhBackward0", std::isfinite(lo) && std::isfinite(hi),
+      [lo, hi](float v) { return min_nan(max_nan(v, lo), hi); },
       [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.f : g; });
-  if (onednn::known_finite({x})) onednn::mark_finite(y);  // what the next conv's fusion decision reads
-  return y;
 }
 
 Tensor hardswish(const Tensor& x) {
   return pointwise(
-      x, "HardswishBackward0", [](float v) { return v * min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
+      x, "HardswishBackward0", true, [](float v) { return v * min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
       [](float v, float g) { return v < -3.f   ? 0.f
                                     : v <= 3.f ? g * (v / 3.f + 0.5f)
                                                : g; });
@@ -154,13 +157,13 @@ Tensor hardswish(const Tensor& x) {
 
 Tensor hardsigmoid(const Tensor& x) {
   return pointwise(
-      x, "HardsigmoidBackward0", [](float v) { return min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
+      x, "HardsigmoidBackward0", true, [](float v) { return min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
       [](float v, float g) { return v > -3.f && v < 3.f ? g / 6.f : 0.f; });
 }
 
 Tensor mish(const Tensor& x) {
   return pointwise(
-      x, "MishBackward0", [](float v) { return v * std::tanh(std::log1p(std::exp(v))); },
+      x, "MishBackward0", true, [](float v) { return v * std::tanh(std::log1p(std::exp(v))); },
       [](float v, float g) {
         const float t = std::tanh(std::log1p(std::exp(v))), s = 1.f / (1.f + std::exp(-v));
         return g * (t + v * s * (1.f - t * t));
@@ -183,7 +186,8 @@ int64_t bits_of(float v) { return std::bit_cast<uint32_t>(v); }
 Tensor eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, float beta, const char* node) {
   kernels::check_float(input, node);
   if (input.numel() == 0) return input * 1.0;
-  if (input.dim() == 0) return eltwise(input.reshape({1}), algorithm, alpha, beta, node).reshape({});  // as above
+  if (input.dim() == 0)  // oneDNN describes no 0-d memory
+    return eltwise(input.reshape({1}), algorithm, alpha, beta, node).reshape({});
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const bool training = autograd::needs_graph({input});
