@@ -166,7 +166,7 @@ Tensor fold_batched(const Tensor& columns, const Blocks& b);
 Tensor unfold_batched(const Tensor& input, const Blocks& b) {
   const int64_t n = input.size(0), c = input.size(1);
   const Tensor x = input.detach().contiguous();
-  Tensor y = empty({n, c * b.kernel_numel(), b.block_numel()});
+  Tensor y = empty({n, checked_mul(c, b.kernel_numel(), "unfold: channels * kernel size"), b.block_numel()});
   im2col(b, x.data_ptr<float>(), y.data_ptr<float>(), n * c);
   return autograd::record(
       "Im2ColBackward0", y, {input},

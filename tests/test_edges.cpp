@@ -123,3 +123,8 @@ TEST_CASE("activations of empty tensors: empty results and gradients (oneDNN reo
     }
   }
 }
+
+TEST_CASE("unfold of an empty batch with a huge kernel: the column count is checked, not overflowed") {
+  const int64_t k = (int64_t{1} << 31) - 1;
+  CHECK_THROWS_WITH_AS(F::unfold(empty({0, 4, k, k}), {.kernel_size = {k, k}}), doctest::Contains("unfold"), Error);
+}
