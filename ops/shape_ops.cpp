@@ -116,7 +116,10 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   check_defined(x, "unsqueeze");
   const int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze");
   Shape shape = x.shape(), strides = x.strides();
-  const int64_t stride = d < x.dim() ? shape[d] * strides[d] : 1;
+  // PyTorch's size · stride; a size-1 dim never steps, so when that overflows (a huge dim of an empty tensor) any
+  // stride serves.
+  int64_t stride = 1;
+  if (d < x.dim() && __builtin_mul_overflow(shape[d], strides[d], &stride)) stride = strides[d];
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
