@@ -38,15 +38,19 @@ autograd::BackwardFn reshape_back(const Shape& x_shape) {
 Shape infer_shape(const Shape& requested, int64_t count, const char* op) {
   Shape shape = requested;
   int64_t known = 1, infer_at = -1;
+  bool zero = false, overflow = false;  // a 0 makes the product 0 however large the other dims
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       NABLA_CHECK(infer_at < 0, op, ": only one dimension can be inferred; got ", shape_str(requested));
       infer_at = static_cast<int64_t>(i);
     } else {
       NABLA_CHECK(shape[i] >= 0, op, ": invalid shape dimension ", shape[i], " in ", shape_str(requested));
-      known *= shape[i];
+      zero |= shape[i] == 0;
+      overflow |= __builtin_mul_overflow(known, shape[i], &known);
     }
   }
+  if (zero) known = 0;
+  NABLA_CHECK(zero || !overflow, op, ": shape '", shape_str(requested), "' is invalid for input of size ", count);
   if (infer_at >= 0) {
     NABLA_CHECK(known != 0 && count % known == 0, op, ": shape '", shape_str(requested),
                 "' is invalid for input of size ", count);

@@ -129,3 +129,11 @@ TEST_CASE("unfold of an empty batch with a huge kernel: the column count is chec
   CHECK_THROWS_WITH_AS(F::unfold(empty({0, 4, 1, 1}), {.kernel_size = {k, k}, .padding = {pad, pad}}),
                        doctest::Contains("unfold: channels * kernel size"), Error);
 }
+
+TEST_CASE("reshape and pixel_unshuffle with dims whose product overflows: an error or an empty result, never UB") {
+  const int64_t r = (int64_t{1} << 31) - 1;
+  CHECK_THROWS_AS(empty({8, 1, 0, 0}).reshape({8, r * r, 0, -1}), Error);  // -1 beside a 0: not inferable
+  CHECK_THROWS_WITH_AS(randn({4}).reshape({r, r, r}), doctest::Contains("is invalid for input of size 4"), Error);
+  CHECK(empty({2, 0}).reshape({0, r, r}).numel() == 0);
+  CHECK(F::pixel_unshuffle(empty({8, 1, 0, 0}), r).shape() == Shape{8, r * r, 0, 0});  // as PyTorch: empty
+}
