@@ -12,8 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
@@ -106,6 +106,7 @@ std::vector<EpochRow> read_losses_csv(const std::string& path) {
   return rows;
 }
 
+// Where train writes: checked writable before the first epoch, written after each.
 std::string samples_path(const std::string& folder, int epoch) {
   return folder + "/samples_epoch_" + std::to_string(epoch) + ".png";
 }
