@@ -262,11 +262,11 @@ Tensor batch_norm_checked(const Tensor& input, const Tensor& running_mean, const
   }
   const Tensor stats_mean = o.training ? Tensor() : running_mean, stats_var = o.training ? Tensor() : running_var;
   const bool finite_operands = onednn::known_finite({input, o.weight, o.bias, stats_mean, stats_var});
-  const bool fused = relu && divides_by_positive(o, stats_var) &&
-                     onednn::relu_fusable({input, o.weight, o.bias, stats_mean, stats_var});
+  const bool positive = divides_by_positive(o, stats_var);
+  const bool fused = relu && positive && onednn::relu_fusable({input, o.weight, o.bias, stats_mean, stats_var});
   const Tensor y = batch_norm_on_onednn(input, running_mean, running_var, o, fused, zero_invstd_rule);
   // Finite operands make a finite output: the next conv's fusion decision then needs no scan.
-  if (fused || (finite_operands && divides_by_positive(o, stats_var))) onednn::mark_finite(y);
+  if (fused || (finite_operands && positive)) onednn::mark_finite(y);
   return relu && !fused ? nabla::relu(y) : y;
 }
 }  // namespace

@@ -231,11 +231,6 @@ void run(FuzzedDataProvider& in, int kind) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  small_machine();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   nabla::manual_seed(in.ConsumeIntegral<uint8_t>());

@@ -65,11 +65,6 @@ std::shared_ptr<S::LRScheduler> make_scheduler(FuzzedDataProvider& in, optim::Op
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  small_machine();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   nabla::manual_seed(in.ConsumeIntegral<uint8_t>());

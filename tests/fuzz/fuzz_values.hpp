@@ -16,13 +16,6 @@ namespace fuzz {
 using nabla::Shape;
 using nabla::Tensor;
 
-// What the layer and optimizer targets run in: a few MB are plenty for their shapes (beyond them a case must be
-// refused, and fails fast instead of paging; adaptive pooling to a 4M-element output once took 14 s under ASan), and
-// one thread.
-inline void small_machine() {
-  nabla::set_memory_limit(int64_t{4} << 20);
-  nabla::set_num_threads(1);
-}
 
 [[noreturn]] inline void defect(const std::string& what) {
   std::fprintf(stderr, "fuzz: defect: %s\n", what.c_str());
@@ -91,3 +84,12 @@ inline bool finite(const Tensor& t) {
 }
 
 }  // namespace fuzz
+
+// libFuzzer's start-up hook, for every target that includes this header (one translation unit each): a few MB are
+// plenty for their shapes (beyond them a case must be refused, and fails fast instead of paging; adaptive pooling to
+// a 4M-element output once took 14 s under ASan), and one thread.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  nabla::set_memory_limit(int64_t{4} << 20);
+  nabla::set_num_threads(1);
+  return 0;
+}
