@@ -31,7 +31,8 @@ void ProgressBar::draw(const std::string& status, bool final_line) {
                 std::string(filled, '=').c_str(), filled < width ? ">" : "",
                 std::string(width - filled - (filled < width), ' ').c_str(), static_cast<long long>(done_),
                 static_cast<long long>(total_), status.c_str(), rate, unit_.c_str(), final_line ? "took" : "ETA",
-                static_cast<int>((final_line ? seconds : left) / 60), static_cast<int>(final_line ? seconds : left) % 60);
+                static_cast<int>((final_line ? seconds : left) / 60),
+                static_cast<int>(final_line ? seconds : left) % 60);
   if (terminal_) out_ << "\r\033[K" << line << (final_line ? "\n" : "") << std::flush;
   else out_ << line << "\n" << std::flush;
 }

@@ -103,6 +103,14 @@ Shape contiguous_strides(const Shape& shape) {
   return strides;
 }
 
+std::pair<int64_t, int64_t> outer_inner(const Shape& shape, int64_t dim) {
+  if (numel(shape) == 0) return {0, 0};
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= shape[d];
+  for (int64_t d = dim + 1; d < static_cast<int64_t>(shape.size()); ++d) inner *= shape[d];
+  return {outer, inner};
+}
+
 int64_t wrap_dim(int64_t dim, int64_t rank, const char* op) {
   const int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
   NABLA_CHECK(dim >= lo && dim <= hi, op, ": dimension out of range (expected to be in range of [", lo, ", ", hi,

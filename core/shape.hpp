@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nabla {
@@ -39,6 +40,10 @@ int64_t numel(const Shape& shape);
 std::optional<int64_t> checked_nbytes(const Shape& shape, Dtype dtype);
 // Contiguous (row-major) strides of a shape, in elements.
 Shape contiguous_strides(const Shape& shape);
+
+// The products of the dims before and after `dim`: a dense tensor read as (outer, shape[dim], inner) blocks.
+// Both are 0 when the shape holds no element, so huge dims beside a 0 cannot overflow them.
+std::pair<int64_t, int64_t> outer_inner(const Shape& shape, int64_t dim);
 // a·b and a+b of user-given sizes; a nabla::Error naming `what` when the result does not fit in an int64.
 int64_t checked_mul(int64_t a, int64_t b, const std::string& what);
 int64_t checked_add(int64_t a, int64_t b, const std::string& what);

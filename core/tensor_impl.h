@@ -77,7 +77,9 @@ struct TensorImpl {
   void* mutable_data() const { return at(storage->plain_for_write()); }
 
  private:
-  void* at(void* base) const { return static_cast<std::byte*>(base) + offset * static_cast<int64_t>(element_size(dtype)); }
+  void* at(void* base) const {
+    return static_cast<std::byte*>(base) + offset * static_cast<int64_t>(element_size(dtype));
+  }
 };
 
 // The allocator behind Storage: blocks are kept per size and reused, so a training step that

@@ -32,7 +32,8 @@ bool all_equal(const std::vector<int64_t>& values, int64_t v) {
 
 std::string conv_repr(const std::string& in, int64_t out, const ConvParams& p, const std::vector<int64_t>& kernel,
                       bool bias, const std::string& padding_mode) {
-  std::string s = in + ", " + std::to_string(out) + ", kernel_size=" + tuple_str(kernel) + ", stride=" + tuple_str(p.stride);
+  std::string s =
+      in + ", " + std::to_string(out) + ", kernel_size=" + tuple_str(kernel) + ", stride=" + tuple_str(p.stride);
   if (!p.padding_mode.empty()) s += ", padding=" + p.padding_mode;
   else if (!all_equal(p.padding, 0)) s += ", padding=" + tuple_str(p.padding);
   if (!all_equal(p.dilation, 1)) s += ", dilation=" + tuple_str(p.dilation);
@@ -55,7 +56,8 @@ void check_channels(const std::string& who, int64_t in, int64_t out, int64_t gro
   check_required(who, "out_channels", out);
   NABLA_CHECK(in >= 0 && out >= 0, who, ": in_channels and out_channels must be non-negative");
   NABLA_CHECK(groups > 0, who, ": groups must be a positive integer, got groups=", groups);
-  NABLA_CHECK(in % groups == 0, who, ": in_channels must be divisible by groups (in_channels=", in, ", groups=", groups, ")");
+  NABLA_CHECK(in % groups == 0, who, ": in_channels must be divisible by groups (in_channels=", in, ", groups=", groups,
+              ")");
   NABLA_CHECK(out % groups == 0, who, ": out_channels must be divisible by groups (out_channels=", out, ", groups=",
               groups, ")");
 }
@@ -114,7 +116,8 @@ ConvNd<D>::ConvNd(const ConvOptions<D>& opts) : options(opts) {
       mode_pads_.insert(mode_pads_.end(), {l, r});
     }
   }
-  weight = this->register_parameter("weight", empty(weight_shape(options.out_channels, options.in_channels / options.groups, kernel)));
+  weight = this->register_parameter(
+      "weight", empty(weight_shape(options.out_channels, options.in_channels / options.groups, kernel)));
   if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));
   reset_parameters();
 }
@@ -147,8 +150,8 @@ Tensor ConvNd<D>::run(const Tensor& input, bool relu) {
 
 template <size_t D>
 std::string ConvNd<D>::extra_repr() const {
-  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
-                   bias.defined(), options.padding_mode);
+  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_,
+                   Shape(weight.shape().begin() + 2, weight.shape().end()), bias.defined(), options.padding_mode);
 }
 
 // ---- ConvTransposeNd
@@ -171,7 +174,8 @@ ConvTransposeNd<D>::ConvTransposeNd(const ConvTransposeOptions<D>& opts) : optio
   const auto kernel = expand_dims(options.kernel_size.values, D, "kernel_size", name());
   who_ = describe(name(), std::to_string(options.in_channels), options.out_channels, kernel);
   params_ = checked_params(options, who_);
-  weight = this->register_parameter("weight", empty(weight_shape(options.in_channels, options.out_channels / options.groups, kernel)));
+  weight = this->register_parameter(
+      "weight", empty(weight_shape(options.in_channels, options.out_channels / options.groups, kernel)));
   if (options.bias) bias = this->register_parameter("bias", empty({options.out_channels}));
   reset_parameters();
 }
@@ -214,8 +218,8 @@ Tensor ConvTransposeNd<D>::forward(const Tensor& input, const std::vector<int64_
 
 template <size_t D>
 std::string ConvTransposeNd<D>::extra_repr() const {
-  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_, Shape(weight.shape().begin() + 2, weight.shape().end()),
-                   bias.defined(), options.padding_mode);
+  return conv_repr(std::to_string(options.in_channels), options.out_channels, params_,
+                   Shape(weight.shape().begin() + 2, weight.shape().end()), bias.defined(), options.padding_mode);
 }
 
 template class ConvNd<1>;

@@ -16,8 +16,8 @@ Embedding::Embedding(const EmbeddingOptions& opts) : options(opts) {
               "): num_embeddings and embedding_dim must be non-negative");
   if (options.padding_idx) {
     const int64_t p = *options.padding_idx;
-    NABLA_CHECK(p < rows && p >= -rows, "Embedding(", rows, ", ", options.embedding_dim, "): padding_idx must be within "
-                "num_embeddings, got ", p);
+    NABLA_CHECK(p < rows && p >= -rows, "Embedding(", rows, ", ", options.embedding_dim,
+                "): padding_idx must be within num_embeddings, got ", p);
     if (p < 0) options.padding_idx = p + rows;
   }
   weight = register_parameter("weight", empty({rows, options.embedding_dim}));

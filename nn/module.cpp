@@ -56,7 +56,8 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
 }
 
 void Module::collect(const std::string& prefix, bool recurse, bool buffers, StateDict& out) const {
-  for (const auto& [name, tensor] : buffers ? registry_->buffers : registry_->parameters) out.insert(prefix + name, tensor);
+  for (const auto& [name, tensor] : buffers ? registry_->buffers : registry_->parameters)
+    out.insert(prefix + name, tensor);
   if (!recurse) return;
   for (const auto& [name, child] : registry_->children) child->collect(prefix + name + ".", true, buffers, out);
 }
@@ -123,7 +124,8 @@ void Module::apply(const std::function<void(Module&)>& fn) {
 StateDict Module::state_dict() const {
   // PyTorch's order: each module's parameters, then its buffers, then its children's.
   StateDict out;
-  for (const auto& [name, tensor] : registry_->parameters) out.insert(name, tensor.defined() ? tensor.detach() : tensor);
+  for (const auto& [name, tensor] : registry_->parameters)
+    out.insert(name, tensor.defined() ? tensor.detach() : tensor);
   for (const auto& [name, tensor] : registry_->buffers) out.insert(name, tensor.detach());
   for (const auto& [name, child] : registry_->children)
     for (const auto& [key, tensor] : child->state_dict()) out.insert(name + "." + key, tensor);

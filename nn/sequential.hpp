@@ -45,7 +45,8 @@ class Sequential : public Layer<Sequential> {
   template <class M>
   M& at(size_t index) {
     auto typed = std::dynamic_pointer_cast<M>(children().at(index));
-    if (!typed) throw Error("Sequential::at: module " + std::to_string(index) + " is a " + children().at(index)->name());
+    if (!typed)
+      throw Error("Sequential::at: module " + std::to_string(index) + " is a " + children().at(index)->name());
     return *typed;
   }
 

@@ -80,18 +80,22 @@ void validate_conv_params(const ConvParams& p, const Shape& kernel, const std::s
   check_window_sizes(who, "dilation", p.dilation);
   check_window_sizes(who, "padding", p.padding);
   check_window_sizes(who, "output_padding", p.output_padding);
-  for (int64_t k : kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be positive, got kernel_size=(", list_str(kernel), ")");
-  for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": non-positive stride is not supported, got stride=(", list_str(p.stride), ")");
+  for (int64_t k : kernel)
+    NABLA_CHECK(k > 0, who, ": kernel_size must be positive, got kernel_size=(", list_str(kernel), ")");
+  for (int64_t s : p.stride)
+    NABLA_CHECK(s > 0, who, ": non-positive stride is not supported, got stride=(", list_str(p.stride), ")");
   for (int64_t d : p.dilation)
     NABLA_CHECK(d > 0, who, ": dilation should be greater than zero, got dilation=(", list_str(p.dilation), ")");
   NABLA_CHECK(p.padding_mode.empty() || p.padding_mode == "valid" || p.padding_mode == "same", who,
               ": Invalid padding string '", p.padding_mode, "', should be one of {'valid', 'same'}");
   if (p.transposed) {
-    const bool output_padded = std::any_of(p.output_padding.begin(), p.output_padding.end(), [](int64_t v) { return v != 0; });
+    const bool output_padded =
+        std::any_of(p.output_padding.begin(), p.output_padding.end(), [](int64_t v) { return v != 0; });
     NABLA_CHECK(p.padding_mode != "same" || !output_padded, who, ": output_padding=(", list_str(p.output_padding),
                 ") can't be combined with padding='same', which fixes the output size at input * stride");
     for (int64_t op : p.output_padding)
-      NABLA_CHECK(op >= 0, who, ": negative output_padding is not supported, got output_padding=(", list_str(p.output_padding), ")");
+      NABLA_CHECK(op >= 0, who, ": negative output_padding is not supported, got output_padding=(",
+                  list_str(p.output_padding), ")");
     for (size_t d = 0; d < p.output_padding.size(); ++d)
       NABLA_CHECK(p.output_padding[d] < p.stride[d] || p.output_padding[d] < p.dilation[d], who,
                   ": output padding must be smaller than either stride or dilation, but got output_padding=(",
@@ -415,8 +419,8 @@ Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weigh
 
 }  // namespace
 
-Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params, int64_t dims,
-                   const std::string& who) {
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                   int64_t dims, const std::string& who) {
   check_operands(input, weight, bias, params.transposed, dims, who);
   validate_conv_params(params, Shape(weight.shape().begin() + 2, weight.shape().end()), who);
   return convolution_checked(input, weight, bias, params, dims, who);

@@ -59,9 +59,12 @@ struct ConvTransposeFuncOptions {
   Dims<D> dilation = 1;
 };
 
-Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<1>& options = {});
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<2>& options = {});
-Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const ConvFuncOptions<3>& options = {});
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              const ConvFuncOptions<1>& options = {});
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              const ConvFuncOptions<2>& options = {});
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              const ConvFuncOptions<3>& options = {});
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
                         const ConvTransposeFuncOptions<1>& options = {});
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},

@@ -47,7 +47,8 @@ std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, 
   std::vector<Nonzero> nonzeros;  // in (n, o, position) order
   nonzeros.reserve(count);
   for (int64_t i = 0; i < total; ++i)
-    if (pg[i] != 0.0f) nonzeros.push_back({i / (out_channels * out_numel), i / out_numel % out_channels, i % out_numel, pg[i]});
+    if (pg[i] != 0.0f)
+      nonzeros.push_back({i / (out_channels * out_numel), i / out_numel % out_channels, i % out_numel, pg[i]});
 
   // For a nonzero at output position p, tap t reads input position window_start(p) + tap_offset(t),
   // when that is inside the input. Returns the flat input position, or -1.

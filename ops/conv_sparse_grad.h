@@ -22,7 +22,8 @@ struct ConvGrads {
 // nothing when more than 1/32 of gy is nonzero: the dense oneDNN backward is faster then (measured
 // on the text CNN: a nonzero costs ~120 ns here, an element of oneDNN's dense backward ~6 ns, so
 // they break even near 1/20; the MNIST CNN's conv2, after a 2x2 max pool and a ReLU, stays dense).
-std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, const Tensor& gy, const ConvWindow& window,
-                                              bool need_input, bool need_weight, bool need_bias);
+std::optional<ConvGrads> sparse_conv_backward(const Tensor& x, const Tensor& w, const Tensor& gy,
+                                              const ConvWindow& window, bool need_input, bool need_weight,
+                                              bool need_bias);
 
 }  // namespace nabla::detail

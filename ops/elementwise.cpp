@@ -110,7 +110,8 @@ Tensor exp(const Tensor& x) {
 
 Tensor log(const Tensor& x) {
   Tensor y = unary("log", x, [](const auto& v) { return xt::log(v); });
-  return autograd::record("LogBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) { return Grads{g / x}; });
+  return autograd::record("LogBackward0", y, {x},
+                          [x = x.detach()](const Tensor& g, const Needs&) { return Grads{g / x}; });
 }
 
 Tensor sqrt(const Tensor& x) {
@@ -260,10 +261,18 @@ Tensor as_operand(double value, const Tensor& like) { return scalar_tensor(value
 
 }  // namespace
 
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](const auto& x, const auto& y) { return x > y; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](const auto& x, const auto& y) { return x < y; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](const auto& x, const auto& y) { return x >= y; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](const auto& x, const auto& y) { return x <= y; }); }
+Tensor gt(const Tensor& a, const Tensor& b) {
+  return compare("gt", a, b, [](const auto& x, const auto& y) { return x > y; });
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  return compare("lt", a, b, [](const auto& x, const auto& y) { return x < y; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  return compare("ge", a, b, [](const auto& x, const auto& y) { return x >= y; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  return compare("le", a, b, [](const auto& x, const auto& y) { return x <= y; });
+}
 Tensor eq(const Tensor& a, const Tensor& b) {
   return compare("eq", a, b, [](const auto& x, const auto& y) { return xt::equal(x, y); });
 }
@@ -298,7 +307,9 @@ Tensor Tensor::log() const { return nabla::log(*this); }
 Tensor Tensor::sqrt() const { return nabla::sqrt(*this); }
 Tensor Tensor::abs() const { return nabla::abs(*this); }
 Tensor Tensor::pow(double exponent) const { return nabla::pow(*this, exponent); }
-Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const { return nabla::clamp(*this, min, max); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+  return nabla::clamp(*this, min, max);
+}
 Tensor Tensor::relu() const { return nabla::relu(*this); }
 Tensor Tensor::sigmoid() const { return nabla::sigmoid(*this); }
 Tensor Tensor::tanh() const { return nabla::tanh(*this); }

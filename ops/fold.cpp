@@ -193,7 +193,9 @@ Tensor fold_batched(const Tensor& input, const Blocks& b) {
 template <class Options>
 Blocks blocks_of(const Options& o, const Sizes& decider, const char* decider_name, const char* op) {
   const int64_t dims = rank_of(decider, decider_name, op);
-  const auto per_dim = [&](const Sizes& sizes, const char* name) { return expand(sizes, dims, name, op, decider, decider_name); };
+  const auto per_dim = [&](const Sizes& sizes, const char* name) {
+    return expand(sizes, dims, name, op, decider, decider_name);
+  };
   Blocks b;
   b.kernel = per_dim(o.kernel_size, "kernel_size");
   b.dilation = per_dim(o.dilation, "dilation");

@@ -178,7 +178,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                           [x, w, few_rows, has_bias = bias.defined(), x_shape = input.shape(), out](const Tensor& g,
                                                                                                      const Needs& n) {
     const Tensor g2 = g.reshape({-1, out});
-    const auto input_grad = [&] { return few_rows ? inner_product_input_grad(g2.contiguous(), w, has_bias) : product(g2, w); };
+    const auto input_grad = [&] {
+      return few_rows ? inner_product_input_grad(g2.contiguous(), w, has_bias) : product(g2, w);
+    };
     return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
                  n[1] ? product(swap_last(g2), x) : Tensor(),
                  n[2] ? sum(g2, {0}) : Tensor()};

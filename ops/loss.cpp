@@ -49,9 +49,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
               shape_str(target.shape()));
   NABLA_CHECK(options.reduction != Reduction::batchmean, "nll_loss: reduction batchmean is for kl_div only");
   const int64_t classes = input.size(input.dim() == 1 ? 0 : 1);
-  NABLA_CHECK(!options.weight.defined() || options.weight.shape() == Shape{classes}, "nll_loss: weight tensor should be "
-              "defined either for all ", classes, " classes or no classes but got weight tensor of shape: ",
-              shape_str(options.weight.shape()));
+  NABLA_CHECK(!options.weight.defined() || options.weight.shape() == Shape{classes},
+              "nll_loss: weight tensor should be defined either for all ", classes,
+              " classes or no classes but got weight tensor of shape: ", shape_str(options.weight.shape()));
   const int64_t inner = input.dim() <= 2 ? 1 : numel(Shape(input.shape().begin() + 2, input.shape().end()));
   const std::vector<int64_t> labels = target.to_vector<int64_t>();
   const std::vector<float> class_weight =
@@ -97,7 +97,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
   kernels::check_float(input, "cross_entropy");
-  NABLA_CHECK(input.dim() >= 1, "cross_entropy: expected input of shape (N, C), (C) or (N, C, d1, ...), got a 0-d tensor");
+  NABLA_CHECK(input.dim() >= 1,
+              "cross_entropy: expected input of shape (N, C), (C) or (N, C, d1, ...), got a 0-d tensor");
   NABLA_CHECK(o.label_smoothing >= 0.0 && o.label_smoothing <= 1.0,
               "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", o.label_smoothing);
   const int64_t class_dim = input.dim() == 1 ? 0 : 1, classes = input.size(class_dim);

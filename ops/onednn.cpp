@@ -79,7 +79,7 @@ Shape strides_in_order_of(const Tensor& t) {
   int64_t step = 1;
   for (auto d = order.rbegin(); d != order.rend(); ++d) {
     strides[*d] = step;
-    step *= t.size(*d);
+    step = checked_mul(step, std::max<int64_t>(t.size(*d), 1), "the strides of a tensor in oneDNN's layout");
   }
   return strides;
 }

@@ -20,7 +20,8 @@ namespace nabla {
 namespace pool_shape {
 int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode) {
   const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
-  const auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); };  // rounds down, as PyTorch's div_rtn
+  // Rounds down, as PyTorch's div_rtn.
+  const auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); };
   int64_t out = floor_div(ceil_mode ? span + stride - 1 : span, stride) + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;
   return out;
@@ -96,12 +97,15 @@ void validate_pool_params(const PoolParams& p, const std::string& who) {
   check_window_sizes(who, "stride", p.stride);
   check_window_sizes(who, "padding", p.padding);
   check_window_sizes(who, "dilation", p.dilation);
-  for (int64_t k : p.kernel) NABLA_CHECK(k > 0, who, ": kernel_size must be greater than zero, got ", shape_str(p.kernel));
+  for (int64_t k : p.kernel)
+    NABLA_CHECK(k > 0, who, ": kernel_size must be greater than zero, got ", shape_str(p.kernel));
   for (int64_t s : p.stride) NABLA_CHECK(s > 0, who, ": stride must be greater than zero, got ", shape_str(p.stride));
-  for (int64_t d : p.dilation) NABLA_CHECK(d > 0, who, ": dilation must be greater than zero, got ", shape_str(p.dilation));
+  for (int64_t d : p.dilation)
+    NABLA_CHECK(d > 0, who, ": dilation must be greater than zero, got ", shape_str(p.dilation));
   for (size_t d = 0; d < p.kernel.size(); ++d)
-    NABLA_CHECK(p.padding[d] >= 0 && p.padding[d] <= p.kernel[d] / 2, who, ": pad should be at most half of kernel size, "
-                "but got pad=", p.padding[d], " and kernel_size=", p.kernel[d]);
+    NABLA_CHECK(p.padding[d] >= 0 && p.padding[d] <= p.kernel[d] / 2, who,
+                ": pad should be at most half of kernel size, but got pad=", p.padding[d],
+                " and kernel_size=", p.kernel[d]);
 }
 
 namespace {
@@ -373,30 +377,48 @@ template PoolParams to_params(const AvgPoolOptions<1>&, const std::string&);
 template PoolParams to_params(const AvgPoolOptions<2>&, const std::string&);
 template PoolParams to_params(const AvgPoolOptions<3>&, const std::string&);
 
-Tensor max_pool1d(const Tensor& x, const MaxPoolOptions<1>& o) { return pool(x, to_params(o, "max_pool1d"), 1, "max_pool1d"); }
-Tensor max_pool2d(const Tensor& x, const MaxPoolOptions<2>& o) { return pool(x, to_params(o, "max_pool2d"), 2, "max_pool2d"); }
-Tensor max_pool3d(const Tensor& x, const MaxPoolOptions<3>& o) { return pool(x, to_params(o, "max_pool3d"), 3, "max_pool3d"); }
-Tensor avg_pool1d(const Tensor& x, const AvgPoolOptions<1>& o) { return pool(x, to_params(o, "avg_pool1d"), 1, "avg_pool1d"); }
-Tensor avg_pool2d(const Tensor& x, const AvgPoolOptions<2>& o) { return pool(x, to_params(o, "avg_pool2d"), 2, "avg_pool2d"); }
-Tensor avg_pool3d(const Tensor& x, const AvgPoolOptions<3>& o) { return pool(x, to_params(o, "avg_pool3d"), 3, "avg_pool3d"); }
+Tensor max_pool1d(const Tensor& x, const MaxPoolOptions<1>& o) {
+  return pool(x, to_params(o, "max_pool1d"), 1, "max_pool1d");
+}
+Tensor max_pool2d(const Tensor& x, const MaxPoolOptions<2>& o) {
+  return pool(x, to_params(o, "max_pool2d"), 2, "max_pool2d");
+}
+Tensor max_pool3d(const Tensor& x, const MaxPoolOptions<3>& o) {
+  return pool(x, to_params(o, "max_pool3d"), 3, "max_pool3d");
+}
+Tensor avg_pool1d(const Tensor& x, const AvgPoolOptions<1>& o) {
+  return pool(x, to_params(o, "avg_pool1d"), 1, "avg_pool1d");
+}
+Tensor avg_pool2d(const Tensor& x, const AvgPoolOptions<2>& o) {
+  return pool(x, to_params(o, "avg_pool2d"), 2, "avg_pool2d");
+}
+Tensor avg_pool3d(const Tensor& x, const AvgPoolOptions<3>& o) {
+  return pool(x, to_params(o, "avg_pool3d"), 3, "avg_pool3d");
+}
 
 Tensor adaptive_avg_pool1d(const Tensor& x, const Dims<1>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_avg_pool1d"), false, 1, "adaptive_avg_pool1d");
+  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_avg_pool1d"), false, 1,
+                       "adaptive_avg_pool1d");
 }
 Tensor adaptive_avg_pool2d(const Tensor& x, const Dims<2>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_avg_pool2d"), false, 2, "adaptive_avg_pool2d");
+  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_avg_pool2d"), false, 2,
+                       "adaptive_avg_pool2d");
 }
 Tensor adaptive_avg_pool3d(const Tensor& x, const Dims<3>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_avg_pool3d"), false, 3, "adaptive_avg_pool3d");
+  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_avg_pool3d"), false, 3,
+                       "adaptive_avg_pool3d");
 }
 Tensor adaptive_max_pool1d(const Tensor& x, const Dims<1>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_max_pool1d"), true, 1, "adaptive_max_pool1d");
+  return adaptive_pool(x, expand_dims(s.values, 1, "output_size", "adaptive_max_pool1d"), true, 1,
+                       "adaptive_max_pool1d");
 }
 Tensor adaptive_max_pool2d(const Tensor& x, const Dims<2>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_max_pool2d"), true, 2, "adaptive_max_pool2d");
+  return adaptive_pool(x, expand_dims(s.values, 2, "output_size", "adaptive_max_pool2d"), true, 2,
+                       "adaptive_max_pool2d");
 }
 Tensor adaptive_max_pool3d(const Tensor& x, const Dims<3>& s) {
-  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_max_pool3d"), true, 3, "adaptive_max_pool3d");
+  return adaptive_pool(x, expand_dims(s.values, 3, "output_size", "adaptive_max_pool3d"), true, 3,
+                       "adaptive_max_pool3d");
 }
 
 }  // namespace nabla

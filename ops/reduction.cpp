@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
@@ -45,6 +46,7 @@ Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim) {
 template <class T>
 Tensor sum_kernel(const Tensor& x, const Shape& dims, const Shape& out_shape, Dtype out_dtype) {
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+  if (x.numel() == 0) return zeros(out_shape, out_dtype);  // and the block products below cannot overflow
   Tensor dense = x.contiguous();
   const bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
   if (!adjacent) {
@@ -80,16 +82,17 @@ Tensor spread(const Tensor& g, const Shape& x_shape, const Shape& dims) {
 
 // max or min over one dim, with the index of the first extreme element.
 template <class Better>
-std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tensor& x, int64_t dim, bool keepdim, Better better) {
+std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tensor& x, int64_t dim, bool keepdim,
+                                   Better better) {
   kernels::check_float(x, op);
   NABLA_CHECK(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim, " is out of range for a 0-d tensor");
   const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), op);
   const Shape shape = x.dim() == 0 ? Shape{1} : x.shape();
   const int64_t n = shape[d];
-  NABLA_CHECK(n > 0, op, "(): Expected reduction dim ", d, " to have non-zero size; input shape ", shape_str(x.shape()));
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < d; ++i) outer *= shape[i];
-  for (int64_t i = d + 1; i < static_cast<int64_t>(shape.size()); ++i) inner *= shape[i];
+  NABLA_CHECK(n > 0, op, "(): Expected reduction dim ", d, " to have non-zero size; input shape ",
+              shape_str(x.shape()));
+  int64_t outer = 0, inner = 0;  // not a structured binding: the backward captures them
+  std::tie(outer, inner) = outer_inner(shape, d);
   const Shape out_shape = x.dim() == 0 ? Shape{} : reduced_shape(x.shape(), {d}, keepdim);
   Tensor values = empty(out_shape), indices = empty(out_shape, kInt64);
   const Tensor dense = x.contiguous();
@@ -109,16 +112,18 @@ std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tenso
       pv[o * inner + i] = row[best * inner];
       pi[o * inner + i] = best;
     }
-  values = autograd::record(node, values, {x}, [indices, x_shape = x.shape(), d, outer, n, inner](const Tensor& g, const Needs&) {
-    Tensor gx = zeros(x_shape);
-    const Tensor dense_g = g.contiguous();
-    const float* pg = dense_g.data_ptr<float>();
-    const int64_t* idx = indices.data_ptr<int64_t>();
-    float* out = gx.data_ptr<float>();
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) out[(o * n + idx[o * inner + i]) * inner + i] = pg[o * inner + i];
-    return Grads{gx};
-  });
+  values = autograd::record(node, values, {x},
+                            [indices, x_shape = x.shape(), outer, n, inner](const Tensor& g, const Needs&) {
+                              Tensor gx = zeros(x_shape);
+                              const Tensor dense_g = g.contiguous();
+                              const float* pg = dense_g.data_ptr<float>();
+                              const int64_t* idx = indices.data_ptr<int64_t>();
+                              float* out = gx.data_ptr<float>();
+                              for (int64_t o = 0; o < outer; ++o)
+                                for (int64_t i = 0; i < inner; ++i)
+                                  out[(o * n + idx[o * inner + i]) * inner + i] = pg[o * inner + i];
+                              return Grads{gx};
+                            });
   return {values, indices};
 }
 
@@ -159,9 +164,9 @@ Tensor mean(const Tensor& x, const Shape& dims_in, bool keepdim) {
   NABLA_CHECK(x.defined() && x.dtype() == kFloat32, "mean(): could not infer output dtype. Input dtype must be a "
               "floating point dtype. Got: ", x.defined() ? dtype_name(x.dtype()) : "undefined");
   const Shape dims = normalize_dims(dims_in, x.dim(), "mean");
-  int64_t count = 1;
-  for (int64_t d : dims) count *= x.dim() == 0 ? 1 : x.shape()[d];
-  return sum(x, dims_in, keepdim) * (1.0 / static_cast<double>(count));
+  double count = 1;  // a double, as huge dims beside a 0 would overflow an int64 (the mean is then NaN)
+  for (int64_t d : dims) count *= x.dim() == 0 ? 1 : static_cast<double>(x.shape()[d]);
+  return sum(x, dims_in, keepdim) * (1.0 / count);
 }
 
 Tensor max(const Tensor& x) { return extreme_all("max", x, true); }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <tuple>
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
@@ -83,7 +84,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   const int64_t start = wrap_dim(start_dim, x.dim(), "flatten"), end = wrap_dim(end_dim, x.dim(), "flatten");
   NABLA_CHECK(start <= end, "flatten: start_dim (", start_dim, ") cannot come after end_dim (", end_dim, ")");
   Shape shape(x.shape().begin(), x.shape().begin() + start);
-  shape.push_back(std::accumulate(x.shape().begin() + start, x.shape().begin() + end + 1, int64_t{1}, std::multiplies<>()));
+  shape.push_back(
+      std::accumulate(x.shape().begin() + start, x.shape().begin() + end + 1, int64_t{1}, std::multiplies<>()));
   shape.insert(shape.end(), x.shape().begin() + end + 1, x.shape().end());
   return x.reshape(shape);
 }
@@ -241,9 +243,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   for (int64_t i : idx)
     NABLA_CHECK(i >= 0 && i < size, "index_select(): index ", i, " is out of bounds for dimension ", d, " with size ",
                 size, " (indices are 0 to size - 1; negative ones are not wrapped, as in PyTorch)");
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < d; ++i) outer *= x_shape[i];
-  for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x_shape[i];
+  int64_t outer = 0, inner = 0;  // not a structured binding: the backward captures them
+  std::tie(outer, inner) = outer_inner(x_shape, d);
   Shape shape = x_shape;
   shape[d] = static_cast<int64_t>(idx.size());
   Tensor y = empty(shape, x.dtype());
@@ -349,7 +350,9 @@ Tensor Tensor::permute(const Shape& dims) const { return nabla::permute(*this, d
 Tensor Tensor::unsqueeze(int64_t dim) const { return nabla::unsqueeze(*this, dim); }
 Tensor Tensor::squeeze() const { return nabla::squeeze(*this); }
 Tensor Tensor::squeeze(int64_t dim) const { return nabla::squeeze(*this, dim); }
-Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return nabla::narrow(*this, dim, start, length); }
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
+  return nabla::narrow(*this, dim, start, length);
+}
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
   return nabla::slice(*this, dim, start, end, step);
 }

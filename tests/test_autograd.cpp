@@ -62,8 +62,10 @@ TEST_CASE("only inputs that need gradients get them") {
 TEST_CASE("backward errors are clear") {
   CHECK_THROWS_WITH_AS(ones({2}).sum().backward(), doctest::Contains("does not require grad"), Error);
   Tensor x = ones({2}).requires_grad_();
-  CHECK_THROWS_WITH_AS((x * 2.0).backward(), doctest::Contains("only for scalar outputs, but the output has shape [2]"), Error);
-  CHECK_THROWS_WITH_AS((x * 2.0).backward(ones({3})), doctest::Contains("gradient has shape [3] but the output has shape [2]"), Error);
+  CHECK_THROWS_WITH_AS((x * 2.0).backward(), doctest::Contains("only for scalar outputs, but the output has shape [2]"),
+                       Error);
+  CHECK_THROWS_WITH_AS((x * 2.0).backward(ones({3})),
+                       doctest::Contains("gradient has shape [3] but the output has shape [2]"), Error);
   CHECK_THROWS_WITH_AS(ones({2}, kInt64).requires_grad_(), doctest::Contains("only float32"), Error);
   CHECK_THROWS_WITH_AS(x.fill_(1.0), doctest::Contains("in-place operation"), Error);
 }
@@ -73,7 +75,9 @@ TEST_CASE("a wrong-shaped gradient from an op is reported with the op's name") {
   Tensor y = autograd::record("BadBackward", x * 1.0, {x}, [](const Tensor&, const autograd::Needs&) {
     return autograd::Grads{ones({4})};
   });
-  CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("BadBackward returned a gradient of shape [4] for its input 0 of shape [3]"), Error);
+  CHECK_THROWS_WITH_AS(y.sum().backward(),
+                       doctest::Contains("BadBackward returned a gradient of shape [4] for its input 0 of shape [3]"),
+                       Error);
 }
 
 TEST_CASE("an op's gradient of another dtype is refused (a user op returning int64)") {

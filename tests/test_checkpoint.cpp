@@ -96,7 +96,8 @@ TEST_CASE("a header whose shape overflows the byte count is refused, not loaded 
   std::string file(8, '\0');
   for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
   write_bytes(path, file + header);
-  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("tensor 'w' has the impossible shape [4611686018427387904]"), Error);
+  CHECK_THROWS_WITH_AS(load(path), doctest::Contains("tensor 'w' has the impossible shape [4611686018427387904]"),
+                       Error);
   std::filesystem::remove(path);
 }
 

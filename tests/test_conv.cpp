@@ -112,7 +112,8 @@ ConvParams params_of(const Case& c, bool transposed, const Shape& output_padding
 }
 
 Tensor weight_for(const Case& c, bool transposed) {
-  Shape shape = transposed ? Shape{c.input[1], c.out_channels / c.groups} : Shape{c.out_channels, c.input[1] / c.groups};
+  Shape shape =
+      transposed ? Shape{c.input[1], c.out_channels / c.groups} : Shape{c.out_channels, c.input[1] / c.groups};
   shape.insert(shape.end(), c.kernel.begin(), c.kernel.end());
   return randn(shape);
 }
@@ -138,7 +139,8 @@ TEST_CASE("conv matches the naive loop in 1-D, 2-D and 3-D with stride, dilation
     const int64_t dims = static_cast<int64_t>(c.kernel.size());
     Shape out_size;
     for (int64_t d = 0; d < dims; ++d)
-      out_size.push_back(conv_shape::output_size(c.input[2 + d], c.kernel[d], c.stride[d], c.padding[d], c.padding[d], c.dilation[d]));
+      out_size.push_back(
+          conv_shape::output_size(c.input[2 + d], c.kernel[d], c.stride[d], c.padding[d], c.padding[d], c.dilation[d]));
     const Tensor y = convolution(x, w, b, params_of(c, false), dims, "test");
     test::check_close(y, naive_conv(x, w, b, {c.stride, c.dilation, c.padding, c.groups}, out_size), 1e-4, 1e-4);
   }
@@ -157,7 +159,8 @@ TEST_CASE("conv_transpose matches the naive scatter loop, with output_padding") 
                                                             c.dilation[d], output_padding[d]));
     }
     const Tensor y = convolution(x, w, b, params_of(c, true, output_padding), dims, "test");
-    test::check_close(y, naive_conv_transpose(x, w, b, {c.stride, c.dilation, c.padding, c.groups}, out_size), 1e-4, 1e-4);
+    test::check_close(y, naive_conv_transpose(x, w, b, {c.stride, c.dilation, c.padding, c.groups}, out_size), 1e-4,
+                      1e-4);
   }
 }
 
@@ -179,17 +182,26 @@ TEST_CASE("'same' padding keeps the size, with the odd extra on the right, even 
 
 TEST_CASE("conv and conv_transpose gradients check") {
   manual_seed(43);
-  test::gradcheck([](const auto& in) { return F::conv1d(in[0], in[1], in[2], {.stride = 2, .padding = 1, .dilation = 2}); },
-                  {randn({2, 4, 9}), randn({6, 4, 3}), randn({6})});
-  test::gradcheck([](const auto& in) { return F::conv2d(in[0], in[1], in[2], {.stride = {1, 2}, .padding = {1, 0}, .groups = 2}); },
-                  {randn({2, 4, 5, 6}), randn({4, 2, 3, 2}), randn({4})});
+  test::gradcheck(
+      [](const auto& in) { return F::conv1d(in[0], in[1], in[2], {.stride = 2, .padding = 1, .dilation = 2}); },
+      {randn({2, 4, 9}), randn({6, 4, 3}), randn({6})});
+  test::gradcheck(
+      [](const auto& in) {
+        return F::conv2d(in[0], in[1], in[2], {.stride = {1, 2}, .padding = {1, 0}, .groups = 2});
+      },
+      {randn({2, 4, 5, 6}), randn({4, 2, 3, 2}), randn({4})});
   test::gradcheck([](const auto& in) { return F::conv3d(in[0], in[1], {}, {.padding = "same"}); },
                   {randn({1, 2, 4, 3, 4}), randn({3, 2, 2, 3, 2})});
-  test::gradcheck([](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.stride = 2, .output_padding = 1}); },
-                  {randn({2, 3, 5}), randn({3, 2, 3}), randn({2})});
-  test::gradcheck([](const auto& in) { return F::conv_transpose2d(in[0], in[1], in[2], {.stride = 2, .padding = 1, .groups = 2, .dilation = 2}); },
-                  {randn({1, 4, 3, 4}), randn({4, 3, 3, 2}), randn({6})});
-  test::gradcheck([](const auto& in) { return F::conv_transpose3d(in[0], in[1]); }, {randn({1, 2, 2, 3, 2}), randn({2, 2, 2, 2, 2})});
+  test::gradcheck(
+      [](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.stride = 2, .output_padding = 1}); },
+      {randn({2, 3, 5}), randn({3, 2, 3}), randn({2})});
+  test::gradcheck(
+      [](const auto& in) {
+        return F::conv_transpose2d(in[0], in[1], in[2], {.stride = 2, .padding = 1, .groups = 2, .dilation = 2});
+      },
+      {randn({1, 4, 3, 4}), randn({4, 3, 3, 2}), randn({6})});
+  test::gradcheck([](const auto& in) { return F::conv_transpose3d(in[0], in[1]); },
+                  {randn({1, 2, 2, 3, 2}), randn({2, 2, 2, 2, 2})});
 }
 
 TEST_CASE("a conv's backward keeps its inputs, not its output") {
@@ -226,7 +238,9 @@ TEST_CASE("batch 0 or channels 0 give an empty or bias-only result") {
   const Tensor y = F::conv1d(zeros({2, 0, 5}), ones({4, 0, 3}), full({4}, 2.0));
   CHECK(y.shape() == Shape{2, 4, 3});
   CHECK(y.to_vector<float>() == std::vector<float>(24, 2.f));
-  CHECK_THROWS_WITH_AS(F::conv1d(zeros({2, 3, 0}), ones({4, 3, 1})), doctest::Contains("Only zero batch or zero channel inputs are supported, but got input shape: [2, 3, 0]"), Error);
+  CHECK_THROWS_WITH_AS(
+      F::conv1d(zeros({2, 3, 0}), ones({4, 3, 1})),
+      doctest::Contains("Only zero batch or zero channel inputs are supported, but got input shape: [2, 3, 0]"), Error);
 }
 
 TEST_CASE("size-1 dims and 1x1 kernels work") {
@@ -242,8 +256,9 @@ TEST_CASE("the transposed case oneDNN rejects (output_padding >= stride, < dilat
   const Tensor y = F::conv_transpose1d(x, w, b, {.output_padding = 1, .dilation = 2});
   CHECK(y.shape() == Shape{1, 3, 10});
   test::check_close(y, naive_conv_transpose(x, w, b, {{1}, {2}, {0}, 1}, {10}), 1e-5, 1e-5);
-  test::gradcheck([](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.output_padding = 1, .dilation = 2}); },
-                  {x, w, b});
+  test::gradcheck(
+      [](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.output_padding = 1, .dilation = 2}); },
+      {x, w, b});
 }
 
 TEST_CASE("a second call with the same shapes builds no new primitive") {
@@ -259,86 +274,130 @@ TEST_CASE("a second call with the same shapes builds no new primitive") {
 // ---- the error catalogue, one row per case
 
 TEST_CASE("conv error: groups must be positive") {
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 4, .out_channels = 4, .kernel_size = 3, .groups = 0}), doctest::Contains("groups must be a positive integer"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 4, .out_channels = 4, .kernel_size = 3, .groups = 0}),
+                       doctest::Contains("groups must be a positive integer"), Error);
 }
 
 TEST_CASE("conv error: channels must be divisible by groups") {
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 3, .out_channels = 4, .kernel_size = 3, .groups = 2}), doctest::Contains("Conv2d(3->4, k=3): in_channels must be divisible by groups"), Error);
-  CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 4, .out_channels = 3, .kernel_size = 3, .groups = 2}), doctest::Contains("out_channels must be divisible by groups"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 3, .out_channels = 4, .kernel_size = 3, .groups = 2}),
+                       doctest::Contains("Conv2d(3->4, k=3): in_channels must be divisible by groups"), Error);
+  CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 4, .out_channels = 3, .kernel_size = 3, .groups = 2}),
+                       doctest::Contains("out_channels must be divisible by groups"), Error);
 }
 
 TEST_CASE("conv error: bad padding strings") {
-  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding = "full"}), doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding = "full"}),
+                       doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }
 
 TEST_CASE("conv error: 'same' with stride > 1") {
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .padding = "same"}), doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 2, .padding = "same"}), doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .padding = "same"}),
+      doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 2, .padding = "same"}),
+                       doctest::Contains("padding='same' is not supported for strided convolutions"), Error);
 }
 
 TEST_CASE("conv error: bad padding_mode") {
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "mirror"}), doctest::Contains("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='mirror'"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "mirror"}),
+      doctest::Contains(
+          "padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='mirror'"),
+      Error);
 }
 
 TEST_CASE("conv error: transposed convs take only zeros padding_mode") {
-  CHECK_THROWS_WITH_AS(nn::ConvTranspose2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "reflect"}), doctest::Contains("Only \"zeros\" padding mode is supported for ConvTranspose2d"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::ConvTranspose2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .padding_mode = "reflect"}),
+      doctest::Contains("Only \"zeros\" padding mode is supported for ConvTranspose2d"), Error);
 }
 
 TEST_CASE("conv error: wrong input rank, reported before any padding op runs") {
   nn::Conv2d conv({.in_channels = 3, .out_channels = 4, .kernel_size = 3});
-  CHECK_THROWS_WITH_AS(conv(ones({3, 5})), doctest::Contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [3, 5]"), Error);
+  CHECK_THROWS_WITH_AS(
+      conv(ones({3, 5})),
+      doctest::Contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [3, 5]"),
+      Error);
   nn::Conv2d reflect({.in_channels = 3, .out_channels = 4, .kernel_size = 3, .padding = 1, .padding_mode = "reflect"});
-  CHECK_THROWS_WITH_AS(reflect(ones({2, 2, 3, 5, 5})), doctest::Contains("input to conv2d, but got input of size: [2, 2, 3, 5, 5]"), Error);
+  CHECK_THROWS_WITH_AS(reflect(ones({2, 2, 3, 5, 5})),
+                       doctest::Contains("input to conv2d, but got input of size: [2, 2, 3, 5, 5]"), Error);
 }
 
 TEST_CASE("conv error: weight rank must match") {
-  CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3})), doctest::Contains("Expected 4-dimensional weight for conv2d, but got weight of size [1, 1, 3]"), Error);
+  CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3})),
+                       doctest::Contains("Expected 4-dimensional weight for conv2d, but got weight of size [1, 1, 3]"),
+                       Error);
 }
 
 TEST_CASE("conv error: non-positive stride, negative padding and output_padding") {
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 0}), doctest::Contains("non-positive stride is not supported"), Error);
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.padding = -1}), doctest::Contains("negative padding is not supported"), Error);
-  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.output_padding = -1}), doctest::Contains("negative output_padding is not supported"), Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.stride = 0}),
+                       doctest::Contains("non-positive stride is not supported"), Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.padding = -1}),
+                       doctest::Contains("negative padding is not supported"), Error);
+  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 5}), ones({1, 1, 3}), {}, {.output_padding = -1}),
+                       doctest::Contains("negative output_padding is not supported"), Error);
 }
 
 TEST_CASE("conv error: weight must hold a multiple of groups filters") {
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({3, 2, 3}), {}, {.groups = 2}), doctest::Contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [3, 2, 3] instead"), Error);
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({1, 1, 3}), {}, {.groups = 4}), doctest::Contains("expected weight to be at least 4 at dimension 0"), Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({3, 2, 3}), {}, {.groups = 2}),
+                       doctest::Contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got "
+                                         "weight of size [3, 2, 3] instead"),
+                       Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 4, 5}), ones({1, 1, 3}), {}, {.groups = 4}),
+                       doctest::Contains("expected weight to be at least 4 at dimension 0"), Error);
 }
 
 TEST_CASE("conv error: channel mismatch names the layer and both shapes") {
   nn::Conv2d conv({.in_channels = 3, .out_channels = 16, .kernel_size = 5});
-  CHECK_THROWS_WITH_AS(conv(randn({8, 1, 28, 28})), doctest::Contains("Conv2d(3->16, k=5): Given groups=1, weight of size [16, 3, 5, 5], expected input[8, 1, 28, 28] to have 3 channels, but got 1 channels instead"), Error);
+  CHECK_THROWS_WITH_AS(conv(randn({8, 1, 28, 28})),
+                       doctest::Contains("Conv2d(3->16, k=5): Given groups=1, weight of size [16, 3, 5, 5], expected "
+                                         "input[8, 1, 28, 28] to have 3 channels, but got 1 channels instead"),
+                       Error);
 }
 
 TEST_CASE("conv error: channel mismatch for transposed convs") {
-  CHECK_THROWS_WITH_AS(F::conv_transpose2d(ones({1, 3, 4, 4}), ones({2, 5, 3, 3})), doctest::Contains("Given transposed=1, weight of size [2, 5, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead"), Error);
+  CHECK_THROWS_WITH_AS(F::conv_transpose2d(ones({1, 3, 4, 4}), ones({2, 5, 3, 3})),
+                       doctest::Contains("Given transposed=1, weight of size [2, 5, 3, 3], expected input[1, 3, 4, 4] "
+                                         "to have 2 channels, but got 3 channels instead"),
+                       Error);
 }
 
 TEST_CASE("conv error: bias shape") {
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 2, 5}), ones({4, 2, 3}), ones({3})), doctest::Contains("expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"), Error);
-  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 2, 5}), ones({2, 3, 3}), ones({2}), {.groups = 2}), doctest::Contains("with 6 elements"), Error);
+  CHECK_THROWS_WITH_AS(
+      F::conv1d(ones({1, 2, 5}), ones({4, 2, 3}), ones({3})),
+      doctest::Contains("expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"), Error);
+  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 2, 5}), ones({2, 3, 3}), ones({2}), {.groups = 2}),
+                       doctest::Contains("with 6 elements"), Error);
 }
 
 TEST_CASE("conv error: dilated kernel larger than the padded input") {
-  CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 4, 4}), ones({1, 1, 3, 3}), {}, {.dilation = 2}), doctest::Contains("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater than actual input size"), Error);
+  CHECK_THROWS_WITH_AS(F::conv2d(ones({1, 1, 4, 4}), ones({1, 1, 3, 3}), {}, {.dilation = 2}),
+                       doctest::Contains("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). "
+                                         "Kernel size can't be greater than actual input size"),
+                       Error);
 }
 
 TEST_CASE("conv error: transposed output too small") {
-  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 1}), ones({1, 1, 1}), {}, {.padding = 1}), doctest::Contains("Calculated output size per channel: (-1). Output size is too small"), Error);
+  CHECK_THROWS_WITH_AS(F::conv_transpose1d(ones({1, 1, 1}), ones({1, 1, 1}), {}, {.padding = 1}),
+                       doctest::Contains("Calculated output size per channel: (-1). Output size is too small"), Error);
 }
 
 TEST_CASE("conv error: output_padding must be smaller than stride or dilation") {
-  CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .output_padding = 2}), doctest::Contains("output padding must be smaller than either stride or dilation"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::ConvTranspose1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = 2, .output_padding = 2}),
+      doctest::Contains("output padding must be smaller than either stride or dilation"), Error);
 }
 
 TEST_CASE("conv error: dilation and kernel_size must be positive") {
-  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .dilation = 0}), doctest::Contains("dilation should be greater than zero"), Error);
-  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 0}), doctest::Contains("kernel_size must be positive"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .dilation = 0}),
+                       doctest::Contains("dilation should be greater than zero"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv1d({.in_channels = 1, .out_channels = 1, .kernel_size = 0}),
+                       doctest::Contains("kernel_size must be positive"), Error);
 }
 
 TEST_CASE("conv error: dtype mismatch") {
-  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}, kInt64), ones({1, 1, 3})), doctest::Contains("Input type (int64) and weight type (float32) should be float32"), Error);
+  CHECK_THROWS_WITH_AS(F::conv1d(ones({1, 1, 5}, kInt64), ones({1, 1, 3})),
+                       doctest::Contains("Input type (int64) and weight type (float32) should be float32"), Error);
 }
 
 TEST_CASE("conv error: a padding string on a transposed conv is checked, not mangled") {
@@ -347,11 +406,15 @@ TEST_CASE("conv error: a padding string on a transposed conv is checked, not man
   p.padding_mode = "full";
   p.stride = p.dilation = {1};
   p.padding = p.output_padding = {0};
-  CHECK_THROWS_WITH_AS(validate_conv_params(p, {3}, "ConvTranspose1d"), doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
+  CHECK_THROWS_WITH_AS(validate_conv_params(p, {3}, "ConvTranspose1d"),
+                       doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
 }
 
 TEST_CASE("a wrong-length tuple option names the option") {
-  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = {1, 2, 3}}), doctest::Contains("expected stride to be a single integer value or a list of 2 values to match the convolution dimensions, but got stride=[1, 2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(nn::Conv2d({.in_channels = 1, .out_channels = 1, .kernel_size = 3, .stride = {1, 2, 3}}),
+                       doctest::Contains("expected stride to be a single integer value or a list of 2 values to match "
+                                         "the convolution dimensions, but got stride=[1, 2, 3]"),
+                       Error);
 }
 
 TEST_CASE("conv error: ConvTranspose output_size: length and range") {
@@ -361,8 +424,14 @@ TEST_CASE("conv error: ConvTranspose output_size: length and range") {
   CHECK(up(x, {8, 8}).shape() == Shape{1, 3, 8, 8});
   CHECK(up(x, {1, 3, 8, 7}).shape() == Shape{1, 3, 8, 7});
   CHECK(up(randn({2, 4, 4}), {8, 8}).shape() == Shape{3, 8, 8});
-  CHECK_THROWS_WITH_AS(up(x, {8}), doctest::Contains("ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 1)"), Error);
-  CHECK_THROWS_WITH_AS(up(x, {9, 8}), doctest::Contains("requested an output size of [9, 8], but valid sizes range from [7, 7] to [8, 8] (for an input of [4, 4])"), Error);
+  CHECK_THROWS_WITH_AS(
+      up(x, {8}), doctest::Contains("ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 1)"),
+      Error);
+  CHECK_THROWS_WITH_AS(
+      up(x, {9, 8}),
+      doctest::Contains(
+          "requested an output size of [9, 8], but valid sizes range from [7, 7] to [8, 8] (for an input of [4, 4])"),
+      Error);
 }
 
 TEST_CASE("winograd=true runs oneDNN's Winograd algorithm: close to direct, and refused where it does not apply") {
@@ -379,7 +448,9 @@ TEST_CASE("winograd=true runs oneDNN's Winograd algorithm: close to direct, and 
   test::check_close(x2.grad(), x1.grad(), 2e-3, 1e-3);
   test::check_close(winograd.weight.grad(), direct.weight.grad(), 2e-2, 2e-3);
   nn::Conv2d strided({.in_channels = 32, .out_channels = 64, .kernel_size = 3, .stride = 2, .winograd = true});
-  CHECK_THROWS_WITH_AS(strided(randn({1, 32, 12, 12})), doctest::Contains("winograd=true, but oneDNN has no Winograd kernel for this convolution"), Error);
+  CHECK_THROWS_WITH_AS(strided(randn({1, 32, 12, 12})),
+                       doctest::Contains("winograd=true, but oneDNN has no Winograd kernel for this convolution"),
+                       Error);
 }
 
 namespace {
@@ -430,8 +501,12 @@ TEST_CASE("ConvTranspose padding='same' gives input * stride and equals the zero
     int64_t out_channels, groups;
   };
   const std::vector<SameCase> same_cases = {
-      {{2, 3, 7}, {3}, {2}, {1}, 4, 1},        {{2, 3, 7}, {4}, {2}, {1}, 4, 1},   {{1, 2, 5}, {1}, {3}, {1}, 2, 1},
-      {{1, 2, 5}, {2}, {3}, {1}, 2, 1},        {{1, 4, 6}, {3}, {1}, {2}, 4, 2},   {{1, 2, 4, 5}, {3, 4}, {2, 1}, {1, 1}, 3, 1},
+      {{2, 3, 7}, {3}, {2}, {1}, 4, 1},
+      {{2, 3, 7}, {4}, {2}, {1}, 4, 1},
+      {{1, 2, 5}, {1}, {3}, {1}, 2, 1},
+      {{1, 2, 5}, {2}, {3}, {1}, 2, 1},
+      {{1, 4, 6}, {3}, {1}, {2}, 4, 2},
+      {{1, 2, 4, 5}, {3, 4}, {2, 1}, {1, 1}, 3, 1},
       {{1, 2, 3, 4, 3}, {3, 2, 3}, {1, 2, 2}, {1, 1, 2}, 2, 1},
   };
   for (const auto& c : same_cases) {
@@ -455,9 +530,11 @@ TEST_CASE("ConvTranspose padding='same' gives input * stride and equals the zero
       out_size.push_back(c.input[2 + d] * c.stride[d]);
       crop_l.push_back(conv_shape::transposed_same_padding(c.kernel[d], c.stride[d], c.dilation[d]).first);
     }
-    test::check_close(y, zero_stuffed_conv_transpose(x, w, b, c.stride, c.dilation, crop_l, out_size, c.groups), 1e-4, 1e-4);
+    test::check_close(y, zero_stuffed_conv_transpose(x, w, b, c.stride, c.dilation, crop_l, out_size, c.groups), 1e-4,
+                      1e-4);
   }
-  CHECK(conv_shape::transposed_same_padding(4, 1, 1) == std::pair<int64_t, int64_t>{1, 2});  // extra cropped on the right
+  CHECK(conv_shape::transposed_same_padding(4, 1, 1) ==
+        std::pair<int64_t, int64_t>{1, 2});  // extra cropped on the right
   CHECK(conv_shape::transposed_same_padding(1, 3, 1) == std::pair<int64_t, int64_t>{0, -2});  // extended on the right
 }
 
@@ -483,9 +560,12 @@ TEST_CASE("ConvTranspose padding='same' matches PyTorch's equivalent numeric pad
     REQUIRE(at == flat.end());
     Tensor y;
     const std::vector<int64_t> dilation = test::numbers(f["dilation"]);
-    if (dims == 1) y = F::conv_transpose1d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
-    if (dims == 2) y = F::conv_transpose2d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
-    if (dims == 3) y = F::conv_transpose3d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    if (dims == 1)
+      y = F::conv_transpose1d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    if (dims == 2)
+      y = F::conv_transpose2d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
+    if (dims == 3)
+      y = F::conv_transpose3d(x, w, b, {.stride = stride, .padding = "same", .groups = groups, .dilation = dilation});
     test::check_close(y, expected, 1e-4, 1e-4);
   }
   CHECK(count == 8);
@@ -497,13 +577,16 @@ TEST_CASE("ConvTranspose 'same' and 'valid': module, gradients and errors") {
   CHECK(to_string(up) == "ConvTranspose2d(3, 2, kernel_size=(4, 4), stride=(2, 2), padding=same)");
   CHECK(up(randn({1, 3, 5, 7})).shape() == Shape{1, 2, 10, 14});
   CHECK(up(randn({3, 5, 7})).shape() == Shape{2, 10, 14});
-  CHECK_THROWS_WITH_AS(up(randn({1, 3, 5, 7}), {11, 14}), doctest::Contains("output_size can't be given with padding='same'"), Error);
+  CHECK_THROWS_WITH_AS(up(randn({1, 3, 5, 7}), {11, 14}),
+                       doctest::Contains("output_size can't be given with padding='same'"), Error);
   nn::ConvTranspose1d valid({.in_channels = 2, .out_channels = 2, .kernel_size = 3, .stride = 2, .padding = "valid"});
   CHECK(valid(randn({1, 2, 5})).shape() == Shape{1, 2, 11});
   CHECK(valid(randn({1, 2, 5}), {12}).shape() == Shape{1, 2, 12});  // output_size works with 'valid'
-  test::gradcheck([](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.stride = 3, .padding = "same"}); },
-                  {randn({1, 2, 4}), randn({2, 3, 2}), randn({3})});
-  CHECK_THROWS_WITH_AS(F::conv_transpose1d(randn({1, 2, 4}), randn({2, 3, 2}), {}, {.stride = 2, .padding = "same", .output_padding = 1}),
+  test::gradcheck(
+      [](const auto& in) { return F::conv_transpose1d(in[0], in[1], in[2], {.stride = 3, .padding = "same"}); },
+      {randn({1, 2, 4}), randn({2, 3, 2}), randn({3})});
+  CHECK_THROWS_WITH_AS(F::conv_transpose1d(randn({1, 2, 4}), randn({2, 3, 2}), {},
+                                           {.stride = 2, .padding = "same", .output_padding = 1}),
                        doctest::Contains("output_padding=(1) can't be combined with padding='same'"), Error);
   CHECK_THROWS_WITH_AS(nn::ConvTranspose1d({.in_channels = 2, .out_channels = 2, .kernel_size = 3, .padding = "full"}),
                        doctest::Contains("Invalid padding string 'full', should be one of {'valid', 'same'}"), Error);
@@ -512,7 +595,8 @@ TEST_CASE("ConvTranspose 'same' and 'valid': module, gradients and errors") {
 namespace {
 
 // The three gradients of conv(x, w, b) for the output gradient gy.
-std::vector<Tensor> conv_grads(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p, const Tensor& gy) {
+std::vector<Tensor> conv_grads(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p,
+                               const Tensor& gy) {
   Tensor xl = x.detach().clone().requires_grad_(), wl = w.detach().clone().requires_grad_(),
          bl = b.detach().clone().requires_grad_();
   convolution(xl, wl, bl, p, x.dim() - 2, "conv").backward(gy);

@@ -57,10 +57,15 @@ void check_case(const Fields& f, Reader& r) {
   const Shape input = numbers(f.at("input"));
   const int64_t in = input[input.size() - D - 1], out = std::stoll(f.at("out"));
   if (f.at("transposed") == "1") {
-    nn::ConvTransposeNd<D> module({.in_channels = in, .out_channels = out, .kernel_size = numbers(f.at("kernel")),
-                                   .stride = numbers(f.at("stride")), .padding = numbers(f.at("padding")),
-                                   .output_padding = numbers(f.at("output_padding")), .groups = std::stoll(f.at("groups")),
-                                   .bias = f.at("bias") == "1", .dilation = numbers(f.at("dilation"))});
+    nn::ConvTransposeNd<D> module({.in_channels = in,
+                                   .out_channels = out,
+                                   .kernel_size = numbers(f.at("kernel")),
+                                   .stride = numbers(f.at("stride")),
+                                   .padding = numbers(f.at("padding")),
+                                   .output_padding = numbers(f.at("output_padding")),
+                                   .groups = std::stoll(f.at("groups")),
+                                   .bias = f.at("bias") == "1",
+                                   .dilation = numbers(f.at("dilation"))});
     const std::string size = f.at("output_size");
     check_module(module, f, r, size == "-" ? std::vector<int64_t>{} : numbers(size));
   } else {

@@ -27,16 +27,28 @@ TEST_CASE("conv layers have PyTorch's parameter names and shapes") {
 
 TEST_CASE("conv layers print PyTorch's repr, with only the non-default options") {
   const auto repr = [](const nn::Module& m) { return to_string(m); };
-  CHECK(repr(nn::Conv2d({.in_channels = 1, .out_channels = 32, .kernel_size = 3})) == "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1))");
-  CHECK(repr(nn::Conv2d({.in_channels = 3, .out_channels = 16, .kernel_size = {3, 5}, .stride = 2, .padding = 1, .dilation = 2, .bias = false, .padding_mode = "reflect"})) ==
-        "Conv2d(3, 16, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1), dilation=(2, 2), bias=False, padding_mode=reflect)");
+  CHECK(repr(nn::Conv2d({.in_channels = 1, .out_channels = 32, .kernel_size = 3})) ==
+        "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1))");
+  CHECK(repr(nn::Conv2d({.in_channels = 3,
+                         .out_channels = 16,
+                         .kernel_size = {3, 5},
+                         .stride = 2,
+                         .padding = 1,
+                         .dilation = 2,
+                         .bias = false,
+                         .padding_mode = "reflect"})) ==
+        "Conv2d(3, 16, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1), dilation=(2, 2), bias=False, "
+        "padding_mode=reflect)");
   CHECK(repr(nn::Conv1d({.in_channels = 8, .out_channels = 8, .kernel_size = 4, .padding = "same", .groups = 4})) ==
         "Conv1d(8, 8, kernel_size=(4,), stride=(1,), padding=same, groups=4)");
   CHECK(repr(nn::Conv3d({.in_channels = 2, .out_channels = 4, .kernel_size = 3, .padding = "valid"})) ==
         "Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=valid)");
-  CHECK(repr(nn::ConvTranspose2d({.in_channels = 16, .out_channels = 3, .kernel_size = 3, .stride = 2, .padding = 1, .output_padding = 1})) ==
-        "ConvTranspose2d(16, 3, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))");
-  CHECK(repr(nn::ConvTranspose1d({.in_channels = 4, .out_channels = 6, .kernel_size = 2, .groups = 2, .bias = false, .dilation = 2})) ==
+  CHECK(
+      repr(nn::ConvTranspose2d(
+          {.in_channels = 16, .out_channels = 3, .kernel_size = 3, .stride = 2, .padding = 1, .output_padding = 1})) ==
+      "ConvTranspose2d(16, 3, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))");
+  CHECK(repr(nn::ConvTranspose1d(
+            {.in_channels = 4, .out_channels = 6, .kernel_size = 2, .groups = 2, .bias = false, .dilation = 2})) ==
         "ConvTranspose1d(4, 6, kernel_size=(2,), stride=(1,), dilation=(2,), groups=2, bias=False)");
 }
 
@@ -58,8 +70,9 @@ TEST_CASE("pad matches PyTorch in every mode") {
   CHECK(pad(x, {2, 1}, "circular").to_vector<float>() == std::vector<float>{1, 2, 0, 1, 2, 0, 4, 5, 3, 4, 5, 3});
   CHECK(pad(x, {2, 1}).to_vector<float>() == std::vector<float>{0, 0, 0, 1, 2, 0, 0, 0, 3, 4, 5, 0});
   const Tensor y = arange(12, kFloat32).reshape({1, 1, 3, 4});
-  CHECK(pad(y, {1, 0, 2, 1}, "reflect").to_vector<float>() ==
-        std::vector<float>{9, 8, 9, 10, 11, 5, 4, 5, 6, 7, 1, 0, 1, 2, 3, 5, 4, 5, 6, 7, 9, 8, 9, 10, 11, 5, 4, 5, 6, 7});
+  CHECK(pad(y, {1, 0, 2, 1}, "reflect").to_vector<float>() == std::vector<float>{9, 8, 9, 10, 11, 5, 4, 5, 6, 7,
+                                                                                 1, 0, 1, 2,  3,  5, 4, 5, 6, 7,
+                                                                                 9, 8, 9, 10, 11, 5, 4, 5, 6, 7});
   CHECK(pad(y, {-1, 1, 0, -1}).to_vector<float>() == std::vector<float>{1, 2, 3, 0, 5, 6, 7, 0});
   CHECK(pad(y, {1, 1}, "constant", 7.0).to_vector<float>()[0] == 7.f);
   manual_seed(51);
@@ -69,10 +82,15 @@ TEST_CASE("pad matches PyTorch in every mode") {
 
 TEST_CASE("pad enforces PyTorch's limits with its messages") {
   const Tensor x = ones({1, 2, 3});
-  CHECK_THROWS_WITH_AS(pad(x, {3, 0}, "reflect"), doctest::Contains("Padding size should be less than the corresponding input dimension, but got: padding (3, 0) at dimension 2 of input [1, 2, 3]"), Error);
-  CHECK_THROWS_WITH_AS(pad(x, {4, 0}, "circular"), doctest::Contains("Padding value causes wrapping around more than once"), Error);
+  CHECK_THROWS_WITH_AS(pad(x, {3, 0}, "reflect"),
+                       doctest::Contains("Padding size should be less than the corresponding input dimension, but got: "
+                                         "padding (3, 0) at dimension 2 of input [1, 2, 3]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(pad(x, {4, 0}, "circular"),
+                       doctest::Contains("Padding value causes wrapping around more than once"), Error);
   CHECK_THROWS_WITH_AS(pad(x, {1}), doctest::Contains("Padding length must be divisible by 2"), Error);
   CHECK_THROWS_WITH_AS(pad(x, {1, 1, 1, 1, 1, 1, 1, 1}), doctest::Contains("Padding length too large"), Error);
   CHECK_THROWS_WITH_AS(pad(x, {1, 1}, "wrap"), doctest::Contains("Unrecognised padding mode 'wrap'"), Error);
-  CHECK_THROWS_WITH_AS(pad(x, {-1, 0}, "reflect"), doctest::Contains("negative padding is only supported in constant mode"), Error);
+  CHECK_THROWS_WITH_AS(pad(x, {-1, 0}, "reflect"),
+                       doctest::Contains("negative padding is only supported in constant mode"), Error);
 }

@@ -61,8 +61,11 @@ TEST_CASE("read_idx names the file and the byte offset of what is wrong") {
     }
     return std::string("no error");
   };
-  CHECK(error_of(std::string("\x01\x00\x08\x01", 4) + good.substr(4), false).find("at byte offset 0, the magic number") != std::string::npos);
-  CHECK(error_of(std::string("\x00\x00\x0d\x01", 4) + good.substr(4), false).find("at byte offset 2, the data type is 0xd") != std::string::npos);
+  CHECK(
+      error_of(std::string("\x01\x00\x08\x01", 4) + good.substr(4), false).find("at byte offset 0, the magic number") !=
+      std::string::npos);
+  CHECK(error_of(std::string("\x00\x00\x0d\x01", 4) + good.substr(4), false)
+            .find("at byte offset 2, the data type is 0xd") != std::string::npos);
   const std::string truncated = error_of(good.substr(0, good.size() - 2), true);
   CHECK(truncated.find(dir + "/f.gz' is truncated: reading data (the header's shape [2, 3] needs 6 bytes), the file "
                              "ends at byte offset 16") != std::string::npos);
@@ -99,7 +102,8 @@ TEST_CASE("load_mnist reads any MNIST-format folder and normalises the images") 
   CHECK(test.images.shape() == Shape{2, 1, 2, 2});
   CHECK(test.images.to_vector<float>() == std::vector<float>{-1, 1, -1, 1, 1, -1, 1, -1});
   CHECK(test.labels.to_vector<int64_t>() == std::vector<int64_t>{3, 9});
-  CHECK_THROWS_WITH_AS(data::load_mnist(dir, {.train = true}), doctest::Contains("no 'train-images-idx3-ubyte' or 'train-images-idx3-ubyte.gz'"), Error);
+  CHECK_THROWS_WITH_AS(data::load_mnist(dir, {.train = true}),
+                       doctest::Contains("no 'train-images-idx3-ubyte' or 'train-images-idx3-ubyte.gz'"), Error);
   write_gzip(dir + "/t10k-labels-idx1-ubyte.gz", idx_bytes({3}, {3, 9, 1}));
   CHECK_THROWS_WITH_AS(data::load_mnist(dir, {.train = false}), doctest::Contains("holds [3] but"), Error);
   std::filesystem::remove_all(dir);
@@ -123,13 +127,16 @@ TEST_CASE("DataLoader batches in order, shuffles reproducibly per epoch, and can
   auto sorted = first;
   std::sort(sorted.begin(), sorted.end());
   CHECK(sorted == y.to_vector<int64_t>());                              // a permutation
-  CHECK_THROWS_WITH_AS(data::DataLoader(x, arange(9), {.batch_size = 4}), doctest::Contains("same size along dim 0, got [10, 1] and [9]"), Error);
-  CHECK_THROWS_WITH_AS(data::DataLoader(x, y, {.batch_size = 0}), doctest::Contains("batch_size should be a positive integer"), Error);
+  CHECK_THROWS_WITH_AS(data::DataLoader(x, arange(9), {.batch_size = 4}),
+                       doctest::Contains("same size along dim 0, got [10, 1] and [9]"), Error);
+  CHECK_THROWS_WITH_AS(data::DataLoader(x, y, {.batch_size = 0}),
+                       doctest::Contains("batch_size should be a positive integer"), Error);
 }
 
 TEST_CASE("the MNIST network trains on a Fashion-MNIST subset: the loss falls") {
   const std::string folder = "/usr/share/datasets/fashion-mnist";
-  REQUIRE_MESSAGE(std::filesystem::exists(folder), "Fashion-MNIST is missing: tools/deps installs dataset-fashion-mnist");
+  REQUIRE_MESSAGE(std::filesystem::exists(folder),
+                  "Fashion-MNIST is missing: tools/deps installs dataset-fashion-mnist");
   const data::Mnist train = data::load_mnist(folder, {.train = true});
   manual_seed(1);
   Net model;

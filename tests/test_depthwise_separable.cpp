@@ -31,7 +31,8 @@ TEST_CASE("the separable block costs a fraction of the dense conv (Chi-Feng Wang
   CHECK(count_parameters(dense) == 19200);              // 256 * 3 * 5 * 5
   CHECK(count_parameters(separable) == 75 + 768);        // 3 * 5 * 5 + 256 * 3
   CHECK(multiply_adds(dense, y.shape()) == 1228800);    // 256 * 3 * 5 * 5 * 8 * 8
-  const int64_t separable_macs = multiply_adds(separable.depthwise, y.shape()) + multiply_adds(separable.pointwise, y.shape());
+  const int64_t separable_macs =
+      multiply_adds(separable.depthwise, y.shape()) + multiply_adds(separable.pointwise, y.shape());
   CHECK(separable_macs == 4800 + 49152);                 // (75 + 768) * 8 * 8: about 23x fewer
   // With bias, and Päpper's 10 -> 32 channels, k=3: 2912 parameters against 10·9 + 10 + 10·32 + 32.
   nn::Conv2d dense_b({.in_channels = 10, .out_channels = 32, .kernel_size = 3});
@@ -61,10 +62,12 @@ TEST_CASE("the separable block has the usual PyTorch state_dict keys and repr, a
         std::vector<std::string>{"depthwise.weight", "depthwise.bias", "pointwise.weight", "pointwise.bias"});
   CHECK(to_string(block) ==
         "DepthwiseSeparableConv3d(\n"
-        "  (depthwise): Conv3d(2, 2, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=same, groups=2, padding_mode=reflect)\n"
+        "  (depthwise): Conv3d(2, 2, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=same, groups=2, "
+        "padding_mode=reflect)\n"
         "  (pointwise): Conv3d(2, 3, kernel_size=(1, 1, 1), stride=(1, 1, 1))\n"
         ")");
   CHECK(block(randn({2, 4, 5, 6})).shape() == Shape{3, 4, 5, 6});  // unbatched, 'same'
-  CHECK_THROWS_WITH_AS(nn::DepthwiseSeparableConv2d({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .depth_multiplier = 0}),
-                       doctest::Contains("depth_multiplier must be positive"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::DepthwiseSeparableConv2d({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .depth_multiplier = 0}),
+      doctest::Contains("depth_multiplier must be positive"), Error);
 }

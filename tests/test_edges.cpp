@@ -137,3 +137,18 @@ TEST_CASE("reshape and pixel_unshuffle with dims whose product overflows: an err
   CHECK(empty({2, 0}).reshape({0, r, r}).numel() == 0);
   CHECK(F::pixel_unshuffle(empty({8, 1, 0, 0}), r).shape() == Shape{8, r * r, 0, 0});  // as PyTorch: empty
 }
+
+TEST_CASE("reductions and index_select of empty tensors with huge dims: block products cannot overflow") {
+  const int64_t big = int64_t{1} << 40;  // big * big overflows; big * 0 * big is an empty tensor
+  Tensor x = empty({big, 0, big}).requires_grad_();
+  CHECK(sum(x, {0}).shape() == Shape{0, big});
+  CHECK_THROWS_WITH_AS(sum(x, {1}), doctest::Contains("[1099511627776, 1099511627776]"), Error);
+  CHECK(std::get<0>(max(x, 2)).shape() == Shape{big, 0});
+  CHECK(argmax(x, 0).shape() == Shape{0, big});
+  CHECK(mean(x, {0, 2}).shape() == Shape{0});
+  CHECK(index_select(x, 2, arange(2).to(kInt64)).shape() == Shape{big, 0, 2});
+  sum(x, {0}).sum().backward();
+  CHECK(x.grad().shape() == x.shape());
+  const Tensor m = mean(empty({big, 0, big}));
+  CHECK(std::isnan(m.item<float>()));  // as PyTorch: the mean of nothing is NaN
+}

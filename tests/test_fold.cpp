@@ -62,18 +62,23 @@ TEST_CASE("2-D unfold and fold match PyTorch forward and backward") {
     const Shape input = numbers(f["input"]);
     const int64_t n = numel(input);
     Tensor x = from_vector(std::vector<float>(flat.begin(), flat.begin() + n), input).requires_grad_();
-    const Tensor y = f["kind"] == "unfold"
-                         ? F::unfold(x, {.kernel_size = sizes(f, "kernel_size", 0), .dilation = sizes(f, "dilation", 1),
-                                         .padding = sizes(f, "padding", 0), .stride = sizes(f, "stride", 1)})
-                         : F::fold(x, {.output_size = sizes(f, "output_size", 0), .kernel_size = sizes(f, "kernel_size", 0),
-                                       .dilation = sizes(f, "dilation", 1), .padding = sizes(f, "padding", 0),
-                                       .stride = sizes(f, "stride", 1)});
+    const Tensor y = f["kind"] == "unfold" ? F::unfold(x, {.kernel_size = sizes(f, "kernel_size", 0),
+                                                           .dilation = sizes(f, "dilation", 1),
+                                                           .padding = sizes(f, "padding", 0),
+                                                           .stride = sizes(f, "stride", 1)})
+                                           : F::fold(x, {.output_size = sizes(f, "output_size", 0),
+                                                         .kernel_size = sizes(f, "kernel_size", 0),
+                                                         .dilation = sizes(f, "dilation", 1),
+                                                         .padding = sizes(f, "padding", 0),
+                                                         .stride = sizes(f, "stride", 1)});
     const int64_t m = y.numel();
     REQUIRE(static_cast<int64_t>(flat.size()) == 2 * n + 2 * m);
     const Tensor g = from_vector(std::vector<float>(flat.begin() + n, flat.begin() + n + m), y.shape());
-    test::check_close(y, from_vector(std::vector<float>(flat.begin() + n + m, flat.begin() + n + 2 * m), y.shape()), 1e-6, 1e-6);
+    test::check_close(y, from_vector(std::vector<float>(flat.begin() + n + m, flat.begin() + n + 2 * m), y.shape()),
+                      1e-6, 1e-6);
     y.backward(g);
-    test::check_close(x.grad(), from_vector(std::vector<float>(flat.begin() + n + 2 * m, flat.end()), input), 1e-5, 1e-5);
+    test::check_close(x.grad(), from_vector(std::vector<float>(flat.begin() + n + 2 * m, flat.end()), input), 1e-5,
+                      1e-5);
   }
   CHECK(count == 9);
 }
@@ -87,9 +92,11 @@ TEST_CASE("1-D and 3-D unfold match the naive loop; a one-element kernel_size li
   test::check_close(F::unfold(x3, {.kernel_size = {2, 3, 2}, .dilation = {1, 1, 2}, .padding = {1, 0, 1},
                                    .stride = {2, 1, 3}}),
                     naive_unfold(x3, {2, 3, 2}, {1, 1, 2}, {1, 0, 1}, {2, 1, 3}), 0, 0);
-  test::check_close(F::unfold(x3, {.kernel_size = {2, 2, 2}, .padding = 1}), naive_unfold(x3, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}), 0, 0);
+  test::check_close(F::unfold(x3, {.kernel_size = {2, 2, 2}, .padding = 1}),
+                    naive_unfold(x3, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}), 0, 0);
   // Large padding: whole rows of blocks fall outside the image.
-  test::check_close(F::unfold(x1, {.kernel_size = {2}, .padding = {4}, .stride = {3}}), naive_unfold(x1, {2}, {1}, {4}, {3}), 0, 0);
+  test::check_close(F::unfold(x1, {.kernel_size = {2}, .padding = {4}, .stride = {3}}),
+                    naive_unfold(x1, {2}, {1}, {4}, {3}), 0, 0);
 }
 
 TEST_CASE("unbatched input gives an unbatched result in every rank") {
@@ -116,10 +123,21 @@ TEST_CASE("fold(unfold(x)) == divisor * x, with divisor = fold(unfold(ones)), in
 
 TEST_CASE("unfold and fold gradients check in every rank") {
   manual_seed(73);
-  test::gradcheck([](const auto& in) { return F::unfold(in[0], {.kernel_size = {3}, .padding = {1}, .stride = {2}}); }, {randn({2, 2, 7})});
-  test::gradcheck([](const auto& in) { return F::unfold(in[0], {.kernel_size = {2, 3}, .dilation = {2, 1}, .padding = 1}); }, {randn({1, 2, 5, 4})});
-  test::gradcheck([](const auto& in) { return F::fold(in[0], {.output_size = {3, 4, 3}, .kernel_size = 2}); }, {randn({1, 16, 12})});
-  test::gradcheck([](const auto& in) { return F::fold(in[0], {.output_size = 5, .kernel_size = 2, .padding = 1, .stride = 2}); }, {randn({2, 8, 9})});
+  test::gradcheck([](const auto& in) { return F::unfold(in[0], {.kernel_size = {3}, .padding = {1}, .stride = {2}}); },
+                  {randn({2, 2, 7})});
+  test::gradcheck(
+      [](const auto& in) {
+        return F::unfold(in[0], {.kernel_size = {2, 3}, .dilation = {2, 1}, .padding = 1});
+      },
+      {randn({1, 2, 5, 4})});
+  test::gradcheck(
+      [](const auto& in) {
+        return F::fold(in[0], {.output_size = {3, 4, 3}, .kernel_size = 2});
+      },
+      {randn({1, 16, 12})});
+  test::gradcheck(
+      [](const auto& in) { return F::fold(in[0], {.output_size = 5, .kernel_size = 2, .padding = 1, .stride = 2}); },
+      {randn({2, 8, 9})});
 }
 
 TEST_CASE("Unfold and Fold modules print as PyTorch's and check their options at construction") {
@@ -142,41 +160,61 @@ TEST_CASE("fold/unfold error: input rank") {
                        doctest::Contains("Input Error: Only 3D or 4D input Tensors are supported (got 5D)"), Error);
   CHECK_THROWS_WITH_AS(F::unfold(randn({2, 3, 4, 4}), {.kernel_size = {2}}),
                        doctest::Contains("Only 2D or 3D input Tensors are supported (got 4D)"), Error);
-  CHECK_THROWS_WITH_AS(F::fold(randn({2, 3, 4, 4}), {.output_size = 4, .kernel_size = 2}),
-                       doctest::Contains("Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got 4D)"), Error);
+  CHECK_THROWS_WITH_AS(
+      F::fold(randn({2, 3, 4, 4}), {.output_size = 4, .kernel_size = 2}),
+      doctest::Contains("Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got 4D)"),
+      Error);
 }
 
 TEST_CASE("fold/unfold error: kernel, stride and dilation must be positive, padding non-negative") {
   const Tensor x = randn({1, 3, 4, 4});
-  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 0}), "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0", Error);
-  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .stride = 0}), "stride should be greater than zero, but got stride_height: 0 stride_width: 0", Error);
-  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .dilation = 0}), "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 0", Error);
-  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .padding = -1}), "padding should be non-negative, but got pad_height: -1 pad_width: -1", Error);
-  CHECK_THROWS_WITH_AS(F::unfold(randn({1, 1, 4, 4, 4}), {.kernel_size = {2, 0, 2}}),
-                       "kernel size should be greater than zero, but got kernel_depth: 2 kernel_height: 0 kernel_width: 2", Error);
+  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 0}),
+                       "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0", Error);
+  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .stride = 0}),
+                       "stride should be greater than zero, but got stride_height: 0 stride_width: 0", Error);
+  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .dilation = 0}),
+                       "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 0", Error);
+  CHECK_THROWS_WITH_AS(F::unfold(x, {.kernel_size = 2, .padding = -1}),
+                       "padding should be non-negative, but got pad_height: -1 pad_width: -1", Error);
+  CHECK_THROWS_WITH_AS(
+      F::unfold(randn({1, 1, 4, 4, 4}), {.kernel_size = {2, 0, 2}}),
+      "kernel size should be greater than zero, but got kernel_depth: 2 kernel_height: 0 kernel_width: 2", Error);
 }
 
 TEST_CASE("fold/unfold error: fold's dim 1 must be divisible by the kernel size") {
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 13, 9}), {.output_size = {4, 4}, .kernel_size = 2}),
-                       doctest::Contains("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=13 and kernel_size=(2, 2)."), Error);
+                       doctest::Contains("Expected size of input's dimension 1 to be divisible by the product of "
+                                         "kernel_size, but got input.size(1)=13 and kernel_size=(2, 2)."),
+                       Error);
 }
 
 TEST_CASE("fold/unfold error: fold's dim 2 must match the number of blocks") {
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 8}), {.output_size = {4, 4}, .kernel_size = 2}),
-                       doctest::Contains("Given output_size=(4, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), expected size of input's dimension 2 to match the calculated number of sliding blocks 3 * 3 = 9, but got input.size(2)=8."), Error);
+                       doctest::Contains("Given output_size=(4, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, "
+                                         "0), stride=(1, 1), expected size of input's dimension 2 to match the "
+                                         "calculated number of sliding blocks 3 * 3 = 9, but got input.size(2)=8."),
+                       Error);
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 9}), {.output_size = {1, 1}, .kernel_size = 2}),
                        doctest::Contains("sliding blocks 0 * 0 = 0, but got input.size(2)=9."), Error);
 }
 
 TEST_CASE("fold/unfold error: unfold's block grid must be at least one") {
-  CHECK_THROWS_WITH_AS(F::unfold(randn({1, 3, 4, 4}), {.kernel_size = 5}),
-                       doctest::Contains("Given input with spatial size (4, 4), kernel_size=(5, 5), dilation=(1, 1), padding=(0, 0), calculated shape of the array of sliding blocks as (0, 0), but its components must be at least one."), Error);
+  CHECK_THROWS_WITH_AS(
+      F::unfold(randn({1, 3, 4, 4}), {.kernel_size = 5}),
+      doctest::Contains(
+          "Given input with spatial size (4, 4), kernel_size=(5, 5), dilation=(1, 1), padding=(0, 0), calculated shape "
+          "of the array of sliding blocks as (0, 0), but its components must be at least one."),
+      Error);
 }
 
 TEST_CASE("fold/unfold error: zero-size dims other than the batch") {
   CHECK_THROWS_WITH_AS(F::unfold(randn({1, 0, 4, 4}), {.kernel_size = 2}),
-                       doctest::Contains("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: [1, 0, 4, 4]"), Error);
+                       doctest::Contains("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+                                         "non-zero dimensions for input, but got: [1, 0, 4, 4]"),
+                       Error);
   CHECK_THROWS_WITH_AS(F::fold(randn({1, 12, 0}), {.output_size = 4, .kernel_size = 2}),
-                       doctest::Contains("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: [1, 12, 0]"), Error);
+                       doctest::Contains("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
+                                         "and non-zero dimensions for input, but got: [1, 12, 0]"),
+                       Error);
   CHECK(F::fold(randn({0, 12, 9}), {.output_size = 4, .kernel_size = 2}).shape() == Shape{0, 3, 4, 4});
 }

@@ -75,10 +75,13 @@ TEST_CASE("a lazy layer inside a model materialises through the parent, and trai
   manual_seed(6);
   nn::Sequential net(nn::LazyConv1d({.out_channels = 4, .kernel_size = 3}), nn::ReLU(), nn::Flatten());
   CHECK_THROWS_WITH_AS(optim::SGD(net.parameters(), {.lr = 0.1}),
-                       doctest::Contains("parameter 0 is uninitialized (a lazy module that has not materialised"), Error);
+                       doctest::Contains("parameter 0 is uninitialized (a lazy module that has not materialised"),
+                       Error);
   const Tensor x = randn({2, 3, 8});
   net(x);
-  CHECK(to_string(net) == "Sequential(\n  (0): Conv1d(3, 4, kernel_size=(3,), stride=(1,))\n  (1): ReLU()\n  (2): Flatten(start_dim=1, end_dim=-1)\n)");
+  CHECK(to_string(net) ==
+        "Sequential(\n  (0): Conv1d(3, 4, kernel_size=(3,), stride=(1,))\n  (1): ReLU()\n  (2): Flatten(start_dim=1, "
+        "end_dim=-1)\n)");
   optim::SGD sgd(net.parameters(), {.lr = 0.1});
   const Tensor before = net.parameters()[0].clone();
   net(x).sum().backward();
@@ -115,7 +118,8 @@ TEST_CASE("a partly loaded lazy layer refuses to run instead of using random val
   StateDict weight_only;
   weight_only.insert("weight", source.state_dict()["weight"]);
   nn::LazyConv1d lazy({.out_channels = 3, .kernel_size = 3});
-  CHECK_THROWS_WITH_AS(lazy.load_state_dict(weight_only), doctest::Contains("Missing key(s) in state_dict: \"bias\""), Error);
+  CHECK_THROWS_WITH_AS(lazy.load_state_dict(weight_only), doctest::Contains("Missing key(s) in state_dict: \"bias\""),
+                       Error);
   lazy.load_state_dict(weight_only, /*strict=*/false);
   CHECK(lazy.has_uninitialized_params());
   CHECK_THROWS_WITH_AS(lazy(randn({1, 2, 5})), doctest::Contains("its 'bias' was not in the loaded state_dict"), Error);
@@ -147,8 +151,12 @@ TEST_CASE("lazy conv error: out_channels % groups checked at construction, in_ch
                        doctest::Contains("kernel_size must be positive"), Error);
   nn::LazyConv2d lazy({.out_channels = 4, .kernel_size = 3, .groups = 2});
   CHECK_THROWS_WITH_AS(lazy(randn({1, 3, 5, 5})),
-                       doctest::Contains("in_channels must be divisible by groups, but the input of shape [1, 3, 5, 5] gives in_channels=3 for groups=2"), Error);
-  CHECK_THROWS_WITH_AS(lazy(randn({5, 5})),
-                       doctest::Contains("Expected 3D (unbatched) or 4D (batched) input to LazyConv2d, but got input of size: [5, 5]"), Error);
+                       doctest::Contains("in_channels must be divisible by groups, but the input of shape [1, 3, 5, 5] "
+                                         "gives in_channels=3 for groups=2"),
+                       Error);
+  CHECK_THROWS_WITH_AS(
+      lazy(randn({5, 5})),
+      doctest::Contains("Expected 3D (unbatched) or 4D (batched) input to LazyConv2d, but got input of size: [5, 5]"),
+      Error);
   CHECK(lazy.has_uninitialized_params());  // a failed first forward leaves it lazy
 }

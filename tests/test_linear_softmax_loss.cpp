@@ -31,7 +31,8 @@ TEST_CASE("linear on a few rows (oneDNN's inner product) and on many (matmul) gi
   manual_seed(32);
   for (int64_t rows : {1, 4, 5, 17}) {
     CAPTURE(rows);
-    Tensor x = randn({rows, 300}).requires_grad_(), w = randn({7, 300}).requires_grad_(), b = randn({7}).requires_grad_();
+    Tensor x = randn({rows, 300}).requires_grad_(), w = randn({7, 300}).requires_grad_(),
+           b = randn({7}).requires_grad_();
     const Tensor g = randn({rows, 7});
     const auto run = [&](const Tensor& y) {
       for (Tensor* t : {&x, &w, &b}) t->set_grad({});
@@ -68,9 +69,13 @@ TEST_CASE("a repeated matmul of the same shapes builds no new primitive") {
 }
 
 TEST_CASE("linear errors name the shapes") {
-  CHECK_THROWS_WITH_AS(linear(ones({2, 3}), ones({4, 5})), doctest::Contains("expected input of shape (*, 5) for weight of shape [4, 5], got [2, 3]"), Error);
-  CHECK_THROWS_WITH_AS(linear(ones({2, 5}), ones({4, 5}), ones({3})), doctest::Contains("expected bias of shape [4], got [3]"), Error);
-  CHECK_THROWS_WITH_AS(mm(ones({2, 3}), ones({2, 3})), doctest::Contains("mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)"), Error);
+  CHECK_THROWS_WITH_AS(linear(ones({2, 3}), ones({4, 5})),
+                       doctest::Contains("expected input of shape (*, 5) for weight of shape [4, 5], got [2, 3]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(linear(ones({2, 5}), ones({4, 5}), ones({3})),
+                       doctest::Contains("expected bias of shape [4], got [3]"), Error);
+  CHECK_THROWS_WITH_AS(mm(ones({2, 3}), ones({2, 3})),
+                       doctest::Contains("mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)"), Error);
   CHECK_THROWS_WITH_AS(matmul(ones({2, 3}), ones({4})), doctest::Contains("cannot be multiplied"), Error);
 }
 
@@ -119,14 +124,20 @@ TEST_CASE("losses check their gradients and reject bad targets") {
   const Tensor target = from_vector(std::vector<int64_t>{0, 2, 1}, {3});
   gradcheck([target](const auto& in) { return cross_entropy(in[0], target); }, {randn({3, 4})});
   const Tensor spatial_target = randint(0, 3, {2, 5});
-  gradcheck([spatial_target](const auto& in) { return nll_loss(log_softmax(in[0], 1), spatial_target, {.reduction = Reduction::sum}); },
-            {randn({2, 3, 5})});
+  gradcheck(
+      [spatial_target](const auto& in) {
+        return nll_loss(log_softmax(in[0], 1), spatial_target, {.reduction = Reduction::sum});
+      },
+      {randn({2, 3, 5})});
   gradcheck([](const auto& in) { return mse_loss(in[0], in[1]); }, {randn({3, 2}), randn({3, 2})});
   CHECK(mse_loss(ones({2}), zeros({2}), Reduction::sum).item<float>() == 2.f);
-  CHECK_THROWS_WITH_AS(cross_entropy(ones({3, 4}), from_vector(std::vector<int64_t>{0, 4, 1}, {3})), doctest::Contains("Target 4 is out of bounds"), Error);
-  CHECK_THROWS_WITH_AS(cross_entropy(ones({3, 4}), ones({4}, kInt64)), doctest::Contains("expected target of shape [3] for input of shape [3, 4], got [4]"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(ones({3, 4}), from_vector(std::vector<int64_t>{0, 4, 1}, {3})),
+                       doctest::Contains("Target 4 is out of bounds"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(ones({3, 4}), ones({4}, kInt64)),
+                       doctest::Contains("expected target of shape [3] for input of shape [3, 4], got [4]"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(ones({3, 4}), ones({3})), doctest::Contains("int64 target"), Error);
-  CHECK_THROWS_WITH_AS(mse_loss(ones({3}), ones({2})), doctest::Contains("target size [2] is different to the input size [3]"), Error);
+  CHECK_THROWS_WITH_AS(mse_loss(ones({3}), ones({2})),
+                       doctest::Contains("target size [2] is different to the input size [3]"), Error);
   // Unbatched input (C) with a 0-d target.
   CHECK(cross_entropy(zeros({4}), scalar_tensor(1, kInt64)).item<float>() == doctest::Approx(std::log(4.0)));
 }

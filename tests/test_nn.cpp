@@ -48,11 +48,13 @@ TEST_CASE("the issue's example runs") {
 
 TEST_CASE("named_parameters uses PyTorch's dotted names, in registration order") {
   Net net;
-  CHECK(net.named_parameters().keys() == std::vector<std::string>{"features.0.weight", "features.0.bias", "head.fc.weight", "head.fc.bias"});
+  CHECK(net.named_parameters().keys() ==
+        std::vector<std::string>{"features.0.weight", "features.0.bias", "head.fc.weight", "head.fc.bias"});
   CHECK(net.parameters().size() == 4);
   CHECK(net.named_buffers().keys() == std::vector<std::string>{"head.running"});
   // PyTorch's order: a module's own parameters, then its buffers, then its children's entries.
-  CHECK(net.state_dict().keys() == std::vector<std::string>{"features.0.weight", "features.0.bias", "head.running", "head.fc.weight", "head.fc.bias"});
+  CHECK(net.state_dict().keys() == std::vector<std::string>{"features.0.weight", "features.0.bias", "head.running",
+                                                            "head.fc.weight", "head.fc.bias"});
   CHECK(net.children().size() == 2);
   CHECK(net.features.at<nn::Linear>(0).weight.is_same(net.named_parameters()["features.0.weight"]));
 }
@@ -77,10 +79,12 @@ TEST_CASE("modules print their tree like PyTorch") {
         "    (drop): Dropout(p=0.25, inplace=False)\n"
         "  )\n"
         ")");
-  CHECK(to_string(nn::Embedding({.num_embeddings = 10, .embedding_dim = 3, .padding_idx = 0})) == "Embedding(10, 3, padding_idx=0)");
+  CHECK(to_string(nn::Embedding({.num_embeddings = 10, .embedding_dim = 3, .padding_idx = 0})) ==
+        "Embedding(10, 3, padding_idx=0)");
   CHECK(to_string(nn::Flatten()) == "Flatten(start_dim=1, end_dim=-1)");
   CHECK(to_string(nn::Identity()) == "Identity()");
-  CHECK(to_string(nn::Linear({.in_features = 1, .out_features = 2, .bias = false})) == "Linear(in_features=1, out_features=2, bias=False)");
+  CHECK(to_string(nn::Linear({.in_features = 1, .out_features = 2, .bias = false})) ==
+        "Linear(in_features=1, out_features=2, bias=False)");
 }
 
 TEST_CASE("train and eval reach every submodule; dropout is active only in training") {
@@ -116,7 +120,8 @@ TEST_CASE("Linear and Embedding initialise exactly as PyTorch") {
 TEST_CASE("init functions follow PyTorch's formulas") {
   const Tensor w = empty({64, 32, 3, 3});
   CHECK(nn::init::calculate_fan_in_and_fan_out(w) == std::pair<int64_t, int64_t>{288, 576});
-  CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::leaky_relu, std::sqrt(5.0)) == doctest::Approx(std::sqrt(2.0 / 6)));
+  CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::leaky_relu, std::sqrt(5.0)) ==
+        doctest::Approx(std::sqrt(2.0 / 6)));
   CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::tanh) == doctest::Approx(5.0 / 3));
   manual_seed(2);
   const auto check_bound = [](const Tensor& t, double bound) {
@@ -127,8 +132,9 @@ TEST_CASE("init functions follow PyTorch's formulas") {
   };
   check_bound(nn::init::kaiming_uniform_(empty({64, 32, 3, 3}), 0.0), std::sqrt(6.0 / 288));
   check_bound(nn::init::xavier_uniform_(empty({64, 32, 3, 3})), std::sqrt(6.0 / (288 + 576)));
-  check_bound(nn::init::kaiming_uniform_(empty({400, 100}), 0.0, nn::init::FanMode::fan_out, nn::init::Nonlinearity::relu),
-              std::sqrt(6.0 / 400));
+  check_bound(
+      nn::init::kaiming_uniform_(empty({400, 100}), 0.0, nn::init::FanMode::fan_out, nn::init::Nonlinearity::relu),
+      std::sqrt(6.0 / 400));
   const auto std_of = [](const Tensor& t) {
     const auto v = t.to_vector<float>();
     double s = 0;
@@ -153,18 +159,26 @@ TEST_CASE("load_state_dict copies values and reports every bad key") {
   StateDict partial;
   for (const auto& [k, v] : bad)
     if (k != "features.0.bias") partial.insert(k, v);
-  CHECK_THROWS_WITH_AS(b.load_state_dict(partial), doctest::Contains("Missing key(s) in state_dict: \"features.0.bias\"."), Error);
-  CHECK_THROWS_WITH_AS(b.load_state_dict(partial), doctest::Contains("Unexpected key(s) in state_dict: \"extra\"."), Error);
-  CHECK_THROWS_WITH_AS(b.load_state_dict(partial), doctest::Contains("size mismatch for head.fc.weight: copying a param with shape [2, 2] from checkpoint, the shape in current model is [3, 4]."), Error);
+  CHECK_THROWS_WITH_AS(b.load_state_dict(partial),
+                       doctest::Contains("Missing key(s) in state_dict: \"features.0.bias\"."), Error);
+  CHECK_THROWS_WITH_AS(b.load_state_dict(partial), doctest::Contains("Unexpected key(s) in state_dict: \"extra\"."),
+                       Error);
+  CHECK_THROWS_WITH_AS(b.load_state_dict(partial),
+                       doctest::Contains("size mismatch for head.fc.weight: copying a param with shape [2, 2] from "
+                                         "checkpoint, the shape in current model is [3, 4]."),
+                       Error);
 }
 
 TEST_CASE("layers reject bad input with the layer's name and the shapes") {
   nn::Linear lin({.in_features = 3, .out_features = 2});
-  CHECK_THROWS_WITH_AS(lin(ones({4, 5})), doctest::Contains("Linear(3->2): expected input of shape (*, 3), got [4, 5]"), Error);
+  CHECK_THROWS_WITH_AS(lin(ones({4, 5})), doctest::Contains("Linear(3->2): expected input of shape (*, 3), got [4, 5]"),
+                       Error);
   CHECK_THROWS_WITH_AS(nn::Dropout({.p = 1.5}), doctest::Contains("between 0 and 1, but got 1.5"), Error);
-  CHECK_THROWS_WITH_AS(nn::Embedding({.num_embeddings = 3, .embedding_dim = 2, .padding_idx = 3}), doctest::Contains("padding_idx must be within num_embeddings"), Error);
+  CHECK_THROWS_WITH_AS(nn::Embedding({.num_embeddings = 3, .embedding_dim = 2, .padding_idx = 3}),
+                       doctest::Contains("padding_idx must be within num_embeddings"), Error);
   CHECK_THROWS_WITH_AS(optim::SGD(lin.parameters(), {}), doctest::Contains("SGD: lr is required"), Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(lin.parameters(), {.betas = {1.5, 0.9}}), doctest::Contains("Invalid beta parameter at index 0"), Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(lin.parameters(), {.betas = {1.5, 0.9}}),
+                       doctest::Contains("Invalid beta parameter at index 0"), Error);
   CHECK_THROWS_WITH_AS(optim::Adam({ones({2})}), doctest::Contains("can't optimize"), Error);
 }
 
@@ -193,5 +207,6 @@ TEST_CASE("embedding picks rows and accumulates gradients, skipping padding_idx"
   embedding(idx, w, 0).sum().backward();
   CHECK(w.grad().to_vector<float>() == std::vector<float>{0, 0, 2, 2, 0, 0, 1, 1});
   test::gradcheck([idx](const auto& in) { return embedding(idx, in[0]); }, {randn({4, 3})});
-  CHECK_THROWS_WITH_AS(embedding(from_vector(std::vector<int64_t>{4}, {1}), weight), doctest::Contains("index 4 is out of range for a table of 4 embeddings"), Error);
+  CHECK_THROWS_WITH_AS(embedding(from_vector(std::vector<int64_t>{4}, {1}), weight),
+                       doctest::Contains("index 4 is out of range for a table of 4 embeddings"), Error);
 }

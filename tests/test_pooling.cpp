@@ -15,10 +15,15 @@ Tensor run_case(test::FixtureCase f, const Tensor& x) {
   };
   const std::string kind = f["kind"];
   if (kind == "max")
-    return nn::MaxPoolNd<D>({.kernel_size = get("kernel_size", {}), .stride = get("stride", {}), .padding = get("padding", {0}),
-                             .dilation = get("dilation", {1}), .ceil_mode = f.count("ceil_mode") && f["ceil_mode"] == "1"})(x);
+    return nn::MaxPoolNd<D>({.kernel_size = get("kernel_size", {}),
+                             .stride = get("stride", {}),
+                             .padding = get("padding", {0}),
+                             .dilation = get("dilation", {1}),
+                             .ceil_mode = f.count("ceil_mode") && f["ceil_mode"] == "1"})(x);
   if (kind == "avg")
-    return nn::AvgPoolNd<D>({.kernel_size = get("kernel_size", {}), .stride = get("stride", {}), .padding = get("padding", {0}),
+    return nn::AvgPoolNd<D>({.kernel_size = get("kernel_size", {}),
+                             .stride = get("stride", {}),
+                             .padding = get("padding", {0}),
                              .ceil_mode = f.count("ceil_mode") && f["ceil_mode"] == "1",
                              .count_include_pad = !f.count("count_include_pad") || f["count_include_pad"] == "1"})(x);
   if (kind == "adaptive_avg") return nn::AdaptivePoolNd<D, false>({.output_size = get("output_size", {})})(x);
@@ -45,16 +50,22 @@ TEST_CASE("pooling layers match PyTorch forward and backward") {
     const int64_t m = y.numel();
     REQUIRE(static_cast<int64_t>(flat.size()) == 2 * n + 2 * m);
     const Tensor g = from_vector(std::vector<float>(flat.begin() + n, flat.begin() + n + m), y.shape());
-    test::check_close(y, from_vector(std::vector<float>(flat.begin() + n + m, flat.begin() + n + 2 * m), y.shape()), 1e-5, 1e-5);
+    test::check_close(y, from_vector(std::vector<float>(flat.begin() + n + m, flat.begin() + n + 2 * m), y.shape()),
+                      1e-5, 1e-5);
     y.backward(g);
-    test::check_close(x.grad(), from_vector(std::vector<float>(flat.begin() + n + 2 * m, flat.end()), input), 1e-5, 1e-5);
+    test::check_close(x.grad(), from_vector(std::vector<float>(flat.begin() + n + 2 * m, flat.end()), input), 1e-5,
+                      1e-5);
   }
   CHECK(count == 40);
 }
 
 TEST_CASE("pooling gradients check") {
   manual_seed(60);
-  test::gradcheck([](const auto& in) { return F::avg_pool2d(in[0], {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true}); }, {randn({1, 2, 6, 7})});
+  test::gradcheck(
+      [](const auto& in) {
+        return F::avg_pool2d(in[0], {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true});
+      },
+      {randn({1, 2, 6, 7})});
   test::gradcheck([](const auto& in) { return F::adaptive_avg_pool1d(in[0], 4); }, {randn({2, 3, 9})});
   test::gradcheck([](const auto& in) { return F::adaptive_max_pool3d(in[0], {2, 1, 3}); }, {randn({1, 2, 4, 3, 5})});
   test::gradcheck([](const auto& in) { return F::max_pool1d(in[0], {.kernel_size = 2}); }, {randn({2, 3, 8})});
@@ -68,7 +79,8 @@ TEST_CASE("max pooling without a gradient runs the inference primitive and agree
     NoGradGuard no_grad;
     inference = F::max_pool2d(x, {.kernel_size = 2});
   }
-  CHECK(inference.to_vector<float>() == F::max_pool2d(x.clone().requires_grad_(), {.kernel_size = 2}).to_vector<float>());
+  CHECK(inference.to_vector<float>() ==
+        F::max_pool2d(x.clone().requires_grad_(), {.kernel_size = 2}).to_vector<float>());
 }
 
 TEST_CASE("adaptive average pooling over whole multiples runs as oneDNN average pooling, in the input's layout") {
@@ -88,16 +100,26 @@ TEST_CASE("adaptive average pooling over whole multiples runs as oneDNN average 
 }
 
 TEST_CASE("pooling layers print PyTorch's repr") {
-  CHECK(to_string(nn::MaxPool2d({.kernel_size = 2})) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
-  CHECK(to_string(nn::AvgPool1d({.kernel_size = 3, .stride = 1, .padding = 1})) == "AvgPool1d(kernel_size=3, stride=1, padding=1)");
+  CHECK(to_string(nn::MaxPool2d({.kernel_size = 2})) ==
+        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
+  CHECK(to_string(nn::AvgPool1d({.kernel_size = 3, .stride = 1, .padding = 1})) ==
+        "AvgPool1d(kernel_size=3, stride=1, padding=1)");
   CHECK(to_string(nn::AdaptiveAvgPool2d({.output_size = {5, 7}})) == "AdaptiveAvgPool2d(output_size=(5, 7))");
   CHECK(to_string(nn::AdaptiveMaxPool3d({.output_size = 1})) == "AdaptiveMaxPool3d(output_size=1)");
 }
 
 TEST_CASE("pooling rejects bad arguments with PyTorch's messages") {
-  CHECK_THROWS_WITH_AS(nn::MaxPool2d({.kernel_size = 3, .padding = 2}), doctest::Contains("pad should be at most half of kernel size, but got pad=2 and kernel_size=3"), Error);
-  CHECK_THROWS_WITH_AS(nn::AvgPool1d({.kernel_size = 0}), doctest::Contains("kernel_size must be greater than zero"), Error);
-  CHECK_THROWS_WITH_AS(F::max_pool2d(ones({1, 1, 2, 2}), {.kernel_size = 3}), doctest::Contains("Output size is too small"), Error);
-  CHECK_THROWS_WITH_AS(F::max_pool2d(ones({2, 2}), {.kernel_size = 1}), doctest::Contains("Expected 3D (unbatched) or 4D (batched) input, but got input of size: [2, 2]"), Error);
-  CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(ones({1, 2, 2}), {1, 2, 3}), doctest::Contains("expected output_size to be a single integer value or a list of 2 values"), Error);
+  CHECK_THROWS_WITH_AS(nn::MaxPool2d({.kernel_size = 3, .padding = 2}),
+                       doctest::Contains("pad should be at most half of kernel size, but got pad=2 and kernel_size=3"),
+                       Error);
+  CHECK_THROWS_WITH_AS(nn::AvgPool1d({.kernel_size = 0}), doctest::Contains("kernel_size must be greater than zero"),
+                       Error);
+  CHECK_THROWS_WITH_AS(F::max_pool2d(ones({1, 1, 2, 2}), {.kernel_size = 3}),
+                       doctest::Contains("Output size is too small"), Error);
+  CHECK_THROWS_WITH_AS(
+      F::max_pool2d(ones({2, 2}), {.kernel_size = 1}),
+      doctest::Contains("Expected 3D (unbatched) or 4D (batched) input, but got input of size: [2, 2]"), Error);
+  CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(ones({1, 2, 2}), {1, 2, 3}),
+                       doctest::Contains("expected output_size to be a single integer value or a list of 2 values"),
+                       Error);
 }

@@ -51,7 +51,9 @@ TEST_CASE("logsumexp is stable and differentiable") {
 }
 
 TEST_CASE("reduction errors are clear") {
-  CHECK_THROWS_WITH_AS(ones({2, 3}).sum({2}), doctest::Contains("dimension out of range (expected to be in range of [-2, 1], but got 2)"), Error);
+  CHECK_THROWS_WITH_AS(ones({2, 3}).sum({2}),
+                       doctest::Contains("dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+                       Error);
   CHECK_THROWS_WITH_AS(ones({2, 3}).sum({1, 1}), doctest::Contains("dim 1 appears multiple times"), Error);
   CHECK_THROWS_WITH_AS(zeros({0, 3}).max(0), doctest::Contains("non-zero size"), Error);
   CHECK_THROWS_WITH_AS(ones({2}, kInt64).mean(), doctest::Contains("mean(): could not infer output dtype"), Error);

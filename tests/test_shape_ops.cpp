@@ -58,7 +58,8 @@ TEST_CASE("expand broadcasts without copying and sums back in backward") {
   CHECK(e.shape() == Shape{3, 2, 4});
   CHECK(e.strides() == Shape{0, 1, 0});
   CHECK(e.contiguous().to_vector<float>()[4] == 2.f);
-  CHECK_THROWS_WITH_AS(x.expand({3, 3}), doctest::Contains("must match the existing size (2) at non-singleton dimension 0"), Error);
+  CHECK_THROWS_WITH_AS(x.expand({3, 3}),
+                       doctest::Contains("must match the existing size (2) at non-singleton dimension 0"), Error);
   manual_seed(23);
   gradcheck([](const auto& in) { return in[0].expand({3, 2, 4}); }, {randn({2, 1})});
 }
@@ -68,7 +69,8 @@ TEST_CASE("index_select picks rows and accumulates repeated ones in backward") {
   const Tensor idx = from_vector(std::vector<int64_t>{2, 0, 2}, {3});
   CHECK(x.index_select(0, idx).to_vector<float>() == std::vector<float>{4, 5, 0, 1, 4, 5});
   CHECK(x.index_select(1, from_vector(std::vector<int64_t>{1}, {1})).to_vector<float>() == std::vector<float>{1, 3, 5});
-  CHECK_THROWS_WITH_AS(x.index_select(0, from_vector(std::vector<int64_t>{3}, {1})), doctest::Contains("index 3 is out of bounds for dimension 0 with size 3"), Error);
+  CHECK_THROWS_WITH_AS(x.index_select(0, from_vector(std::vector<int64_t>{3}, {1})),
+                       doctest::Contains("index 3 is out of bounds for dimension 0 with size 3"), Error);
   manual_seed(24);
   gradcheck([idx](const auto& in) { return in[0].index_select(0, idx); }, {randn({3, 2})});
 }
@@ -80,7 +82,8 @@ TEST_CASE("cat and stack join tensors, and split the gradient back") {
   CHECK(c.to_vector<float>() == std::vector<float>{1, 1, 0, 1, 1, 0});
   CHECK(stack({a, a}, 0).shape() == Shape{2, 2, 2});
   CHECK(stack({a, a}, -1).shape() == Shape{2, 2, 2});
-  CHECK_THROWS_WITH_AS(cat({a, zeros({3, 1})}, 1), doctest::Contains("Sizes of tensors must match except in dimension 1"), Error);
+  CHECK_THROWS_WITH_AS(cat({a, zeros({3, 1})}, 1),
+                       doctest::Contains("Sizes of tensors must match except in dimension 1"), Error);
   manual_seed(25);
   gradcheck([](const auto& in) { return cat({in[0], in[1]}, 0); }, {randn({2, 3}), randn({1, 3})});
   gradcheck([](const auto& in) { return stack({in[0], in[1]}, 1); }, {randn({2, 3}), randn({2, 3})});

@@ -47,7 +47,8 @@ TEST_CASE("factories make the shapes, dtypes and values asked for") {
 
 TEST_CASE("factories reject bad arguments with a clear message") {
   CHECK_THROWS_WITH_AS(zeros({2, -1}), doctest::Contains("negative dimension -1"), Error);
-  CHECK_THROWS_WITH_AS(from_vector(std::vector<float>{1, 2, 3}, {2, 2}), doctest::Contains("3 values cannot fill shape [2, 2]"), Error);
+  CHECK_THROWS_WITH_AS(from_vector(std::vector<float>{1, 2, 3}, {2, 2}),
+                       doctest::Contains("3 values cannot fill shape [2, 2]"), Error);
   CHECK_THROWS_WITH_AS(randint(5, 5, {2}), doctest::Contains("low < high"), Error);
   CHECK_THROWS_WITH_AS(zeros({2}).data_ptr<int64_t>(), doctest::Contains("holds float32 but int64"), Error);
   CHECK_THROWS_WITH_AS(zeros({2}).item<float>(), doctest::Contains("2 elements"), Error);
@@ -56,7 +57,8 @@ TEST_CASE("factories reject bad arguments with a clear message") {
 TEST_CASE("shapes whose size overflows are refused instead of getting a wrapped-around buffer") {
   CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 62}), doctest::Contains("needs more bytes than an int64 can count"), Error);
   CHECK_THROWS_WITH_AS(randn({int64_t{1} << 62}), doctest::Contains("shape [4611686018427387904]"), Error);
-  CHECK_THROWS_WITH_AS(numel({int64_t{1} << 32, int64_t{1} << 32}), doctest::Contains("more elements than an int64"), Error);
+  CHECK_THROWS_WITH_AS(numel({int64_t{1} << 32, int64_t{1} << 32}), doctest::Contains("more elements than an int64"),
+                       Error);
   CHECK_THROWS_WITH_AS(empty({int64_t{1} << 60}), doctest::Contains("GiB of memory"), Error);  // 4 EiB, not allocated
   CHECK(zeros({int64_t{1} << 40, int64_t{1} << 40, 0}).numel() == 0);  // a zero dim: nothing to count, no overflow
   CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 40, 0, int64_t{1} << 40, int64_t{1} << 40}),

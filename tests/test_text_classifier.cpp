@@ -75,7 +75,8 @@ TEST_CASE("the vocabulary keeps frequent tokens, ties by token, and round-trips 
   const Vocabulary back = Vocabulary::from_text(full.to_text());
   CHECK(back.words() == full.words());
   CHECK(back.ids({"d", "zzz"}) == std::vector<int64_t>{5, 1});
-  CHECK_THROWS_WITH_AS(Vocabulary::from_text("ok\nnot a token\n"), doctest::Contains("line 2 ('not a token') is not a token"), Error);
+  CHECK_THROWS_WITH_AS(Vocabulary::from_text("ok\nnot a token\n"),
+                       doctest::Contains("line 2 ('not a token') is not a token"), Error);
 }
 
 TEST_CASE("batches are padded with 0 to their longest text rounded up to 16, cut at the sequence length") {
@@ -97,7 +98,8 @@ TEST_CASE("malformed TSV lines name the file and line") {
   const std::string no_tab = write_temp("nabla_no_tab.tsv", "spam\tok\nthis line has no tab\n");
   CHECK_THROWS_WITH_AS(read_tsv(no_tab), doctest::Contains((no_tab + ":2: expected 'label<TAB>text'").c_str()), Error);
   const std::string no_label = write_temp("nabla_no_label.tsv", "\ttext without a label\n");
-  CHECK_THROWS_WITH_AS(read_tsv(no_label), doctest::Contains((no_label + ":1: the label (before the tab) is empty").c_str()), Error);
+  CHECK_THROWS_WITH_AS(read_tsv(no_label),
+                       doctest::Contains((no_label + ":1: the label (before the tab) is empty").c_str()), Error);
   CHECK_THROWS_WITH_AS(read_tsv("/nonexistent/x.tsv"), doctest::Contains("cannot open '/nonexistent/x.tsv'"), Error);
 }
 
@@ -123,7 +125,8 @@ TEST_CASE("the text CNN learns a small three-class problem") {
   for (const auto& i : ids) rows.push_back(&i);
   TextCNN model({.vocab_size = vocab.size(), .embedding_dim = 8, .filters = 8, .kernel_sizes = {2, 3}, .classes = 3});
   CHECK(model.state_dict().keys() == std::vector<std::string>{"embedding.weight", "conv_k2.weight", "conv_k2.bias",
-                                                              "conv_k3.weight", "conv_k3.bias", "fc.weight", "fc.bias"});
+                                                              "conv_k3.weight", "conv_k3.bias", "fc.weight",
+                                                              "fc.bias"});
   optim::Adam adam(model.parameters(), {.lr = 0.05});
   const Tensor x = pad_batch(rows, 16), y = from_vector(labels, {6});
   const float first = F::cross_entropy(model(x), y).item<float>();

@@ -92,7 +92,8 @@ namespace {
 
 // One panel: a polyline per series over epochs, with min/max labels on the y axis.
 void panel(std::ostream& svg, double x0, const std::string& title,
-           const std::vector<std::pair<std::string, std::vector<double>>>& series, const std::vector<std::string>& colors) {
+           const std::vector<std::pair<std::string, std::vector<double>>>& series,
+           const std::vector<std::string>& colors) {
   constexpr double width = 360, height = 240, left = 50, top = 30;
   double lo = 1e300, hi = -1e300;
   size_t n = 0;
@@ -125,7 +126,8 @@ void panel(std::ostream& svg, double x0, const std::string& title,
 
 }  // namespace
 
-void write_training_curve_svg(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows) {
+void write_training_curve_svg(const std::string& path, const std::string& title,
+                              const std::vector<EpochMetrics>& rows) {
   std::vector<double> train_loss, test_loss, accuracy;
   for (const auto& m : rows) {
     train_loss.push_back(m.train_loss);

@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
         }
         rates.push_back(chunk_steps * 64 / std::chrono::duration<double>(Clock::now() - start).count());
       }
-      std::printf("M,train_imgs_per_s,threads=%d,batch=64,%s,chunk_steps=%d\n", threads, stats(rates).c_str(), chunk_steps);
+      std::printf("M,train_imgs_per_s,threads=%d,batch=64,%s,chunk_steps=%d\n", threads, stats(rates).c_str(),
+                  chunk_steps);
     } else if (part == "infer") {
       Net model(winograd);
       model.eval();

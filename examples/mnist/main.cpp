@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   double lr = 1e-3;
   uint64_t seed = 1;
   bool quiet = false, winograd = false;
-  app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")->capture_default_str();
+  app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
+      ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
       ->capture_default_str()
       ->check(examples::kEpochs);

@@ -190,7 +190,9 @@ std::string decode_entities(std::string_view s) {
     if (i + 1 < s.size() && s[i + 1] == '#') {  // &#123; &#x7B; (the semicolon is optional)
       const bool hex = i + 2 < s.size() && (s[i + 2] == 'x' || s[i + 2] == 'X');
       size_t end = i + (hex ? 3 : 2);
-      while (end < s.size() && (hex ? std::isxdigit(static_cast<unsigned char>(s[end])) : std::isdigit(static_cast<unsigned char>(s[end])))) ++end;
+      while (end < s.size() && (hex ? std::isxdigit(static_cast<unsigned char>(s[end]))
+                                    : std::isdigit(static_cast<unsigned char>(s[end]))))
+        ++end;
       const std::string digits(s.substr(i + (hex ? 3 : 2), end - i - (hex ? 3 : 2)));
       if (!digits.empty()) {
         const unsigned long value = digits.size() > 8 ? 0x110000 : std::stoul(digits, nullptr, hex ? 16 : 10);
@@ -241,7 +243,8 @@ void collect_text_part(GMimeObject*, GMimeObject* part, gpointer data) {
   g_mime_data_wrapper_write_to_stream(content, decoded);  // undoes base64 / quoted-printable / uuencode
   GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(decoded));
   const char* charset = g_mime_content_type_get_parameter(type, "charset");
-  std::string text = to_utf8(std::string(reinterpret_cast<const char*>(bytes->data), bytes->len), charset ? charset : "");
+  std::string text =
+      to_utf8(std::string(reinterpret_cast<const char*>(bytes->data), bytes->len), charset ? charset : "");
   g_object_unref(decoded);
   std::string& body = *static_cast<std::string*>(data);  // the body collected so far
   if (!body.empty()) body += '\n';

@@ -135,7 +135,8 @@ Evaluation evaluate(TextCNN& model, const Dataset& data, int64_t seq, int64_t cl
   // the order).
   std::vector<int64_t> order(data.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return data.ids[a].size() < data.ids[b].size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return data.ids[a].size() < data.ids[b].size(); });
   int64_t correct = 0;
   for (int64_t i = 0; i < data.size(); i += 512) {
     const std::vector<int64_t> rows(order.begin() + i, order.begin() + std::min<int64_t>(i + 512, data.size()));
@@ -290,8 +291,10 @@ int train(const TrainOptions& o) {
             << ", first " << o.seq << " tokens, " << get_num_threads() << " threads\n";
 
   manual_seed(o.seed);
-  t.model = std::make_unique<TextCNN>(TextCNNOptions{.vocab_size = t.vocab.size(), .embedding_dim = o.embedding,
-                                                     .filters = o.filters, .kernel_sizes = numbers(o.kernels, "kernels"),
+  t.model = std::make_unique<TextCNN>(TextCNNOptions{.vocab_size = t.vocab.size(),
+                                                     .embedding_dim = o.embedding,
+                                                     .filters = o.filters,
+                                                     .kernel_sizes = numbers(o.kernels, "kernels"),
                                                      .classes = static_cast<int64_t>(t.classes.size()),
                                                      .dropout = o.dropout});
   TextCNN& model = *t.model;
@@ -310,8 +313,8 @@ int train(const TrainOptions& o) {
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     const auto batches = epoch_batches(train_set, o.batch_size, o.seq, o.bucket, shuffle);
-    ProgressBar bar("epoch " + std::to_string(epoch), static_cast<int64_t>(batches.size()), o.quiet ? std::clog : std::cout,
-                    o.quiet ? 1 << 30 : 10, "texts");
+    ProgressBar bar("epoch " + std::to_string(epoch), static_cast<int64_t>(batches.size()),
+                    o.quiet ? std::clog : std::cout, o.quiet ? 1 << 30 : 10, "texts");
     double loss_sum = 0;
     int64_t seen = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
@@ -404,7 +407,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 1 << 24));
   train_cmd->add_option("--embedding", o.embedding, "embedding size")->capture_default_str()->check(width);
   train_cmd->add_option("--filters", o.filters, "conv filters per kernel size")->capture_default_str()->check(width);
-  train_cmd->add_option("--kernels", o.kernels, "kernel sizes, comma-separated (several run in parallel)")->capture_default_str();
+  train_cmd->add_option("--kernels", o.kernels, "kernel sizes, comma-separated (several run in parallel)")
+      ->capture_default_str();
   train_cmd->add_option("--epochs", o.epochs, "epochs")->capture_default_str()->check(examples::kEpochs);
   train_cmd->add_option("--batch-size", o.batch_size, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
   train_cmd->add_option("--lr", o.lr, "Adam learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -1,8 +1,8 @@
 #pragma once
 // The text CNN (Kim 2014; the Conv1d text classifier of the PyTorch and Keras tutorials), as the
 // reference builds it: Embedding(V, E, padding_idx 0) -> Conv1d(E, F, k, 'same') -> ReLU -> max
-// over time with padding masked out (computed as max, then ReLU: the same values) -> Dropout -> Linear(F·#kernels, classes). Several kernel sizes
-// run in parallel and their pooled features are concatenated.
+// over time with padding masked out (computed as max, then ReLU: the same values) -> Dropout -> Linear(F·#kernels,
+// classes). Several kernel sizes run in parallel and their pooled features are concatenated.
 #include <string>
 #include <vector>
 

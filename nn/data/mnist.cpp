@@ -50,8 +50,8 @@ Tensor read_idx(const std::string& path) {
   read_exactly(in, path, magic, 4, 0, "the magic number");
   NABLA_CHECK(magic[0] == 0 && magic[1] == 0, "read_idx: '", path, "' is not an IDX file: at byte offset 0, the magic "
               "number should start with two zero bytes, got ", int(magic[0]), " ", int(magic[1]));
-  NABLA_CHECK(magic[2] == 0x08, "read_idx: '", path, "': at byte offset 2, the data type is 0x", std::hex, int(magic[2]),
-              std::dec, "; only unsigned bytes (0x08) are supported");
+  NABLA_CHECK(magic[2] == 0x08, "read_idx: '", path, "': at byte offset 2, the data type is 0x", std::hex,
+              int(magic[2]), std::dec, "; only unsigned bytes (0x08) are supported");
   const int rank = magic[3];
   NABLA_CHECK(rank >= 1 && rank <= 4, "read_idx: '", path, "': at byte offset 3, the rank is ", rank,
               "; expected 1 to 4 dimensions");

@@ -23,7 +23,11 @@ int main(int argc, char** argv) {
   nabla::Shape kernel(spatial.size(), k);
   nabla::manual_seed(0);
   auto x = nabla::randn(input).requires_grad_();
-  auto weight = nabla::randn([&] { nabla::Shape w{cout, cin}; w.insert(w.end(), kernel.begin(), kernel.end()); return w; }())
+  auto weight = nabla::randn([&] {
+                  nabla::Shape w{cout, cin};
+                  w.insert(w.end(), kernel.begin(), kernel.end());
+                  return w;
+                }())
                     .requires_grad_();
   auto bias = nabla::randn({cout}).requires_grad_();
   nabla::ConvParams params;
@@ -39,5 +43,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 5; ++i) step();
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < iters; ++i) step();
-  std::printf("%.4f\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
+  std::printf("%.4f\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
 }

@@ -29,5 +29,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) step();
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < iters; ++i) step();
-  std::printf("%.4f\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
+  std::printf("%.4f\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / iters);
 }
