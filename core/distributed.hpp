@@ -11,7 +11,17 @@
 //
 // All MPI calls are made by one communication thread of the library (MPI_THREAD_SERIALIZED), so collectives
 // started with async_op = true run while the caller computes (DistributedDataParallel's overlap).
+//
+// Every rank must issue the same collectives in the same order. Each one is checked: before its data moves, the
+// ranks exchange what they are about to do (a sequence number, the operation, the count and dtype), so a rank
+// that took one more step than the others gets a nabla::Error naming both sides ("rank 1 sent all_reduce #812
+// of 1,199,882 float32 (DDP step 40, bucket 1 of 2) while rank 0 expected all_reduce #812 of 2 float32
+// (all_reduce)"), never mismatched buffers. A collective that does not complete within the timeout ends the job
+// with a message naming it and the ranks that did not arrive. Waiting backs off instead of spinning a core.
+#include <chrono>
 #include <future>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,17 +31,27 @@ namespace nabla::distributed {
 
 enum class ReduceOp { sum, average, max };
 
+struct InitOptions {
+  // How long a collective may wait for the other ranks before the job is ended (PyTorch's init_process_group
+  // timeout). Unset: NABLA_DIST_TIMEOUT (seconds) if set, else 30 minutes, as PyTorch.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
 // Joins the job (MPI_Init_thread, asking for MPI_THREAD_SERIALIZED); idempotent. The other calls init() first
 // when it has not been called.
-void init();
+void init(const InitOptions& options = {});
 bool is_initialized();
 // Whether this build has MPI (else every program is a world of one).
 bool is_available();
 int rank();
 int world_size();
+// The collective timeout in force (see InitOptions).
+std::chrono::milliseconds timeout();
 // The thread support MPI provided, e.g. "MPI_THREAD_SERIALIZED" (or "none" without MPI).
 std::string threading_level();
-// Leaves the job cleanly: every rank must call it (Session does). Collectives after it are errors.
+// Leaves the job cleanly: every rank must call it (Session does). It is itself checked as a collective, so a rank
+// that ends while another still waits in a collective ends the job with an error naming both. Collectives after
+// it are errors.
 void finalize();
 // Ends every process of the job with `code` (MPI_Abort), after printing `message` on this rank's stderr.
 [[noreturn]] void abort(int code, const std::string& message);
@@ -40,7 +60,7 @@ void finalize();
 // one failing rank ends the job instead of leaving the others waiting in a collective.
 class Session {
  public:
-  Session();
+  explicit Session(const InitOptions& options = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -61,12 +81,65 @@ class Work {
   std::shared_future<void> done_;
 };
 
+// While it lives, the collectives this thread starts carry `name` in the messages of mismatches and timeouts
+// (DistributedDataParallel names its buckets so); otherwise they are called by their operation.
+class CollectiveName {
+ public:
+  explicit CollectiveName(std::string name);
+  ~CollectiveName();
+  CollectiveName(const CollectiveName&) = delete;
+  CollectiveName& operator=(const CollectiveName&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+namespace detail {
+struct Group;
+}
+
+// A set of ranks that run collectives among themselves (PyTorch's ProcessGroup; an MPI communicator). A
+// default-constructed one is the world (PyTorch's group=None); new_group(ranks) makes a subset. Ranks are always
+// the world's (src of broadcast too).
+class ProcessGroup {
+ public:
+  ProcessGroup() = default;
+  // Whether this rank belongs to the group (collectives on a group it is not in are errors).
+  bool contains_me() const;
+  // This rank's place in the group (0 to size() - 1).
+  int rank() const;
+  int size() const;
+  // The group's ranks, as world ranks, in group order.
+  const std::vector<int>& ranks() const;
+
+  void barrier() const;
+  // In place, over a contiguous float32 or int64 tensor (average: float32 only). Counts past 2^31 elements are
+  // sent in several MPI calls.
+  Work all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::sum, bool async_op = false) const;
+  // As all_reduce(average) of a float32 tensor, but the values travel as bfloat16 (half the bytes; each partial
+  // sum is computed in float32 and rounded): PyTorch's bf16_compress_hook.
+  Work all_reduce_bf16(Tensor& tensor, bool async_op = false) const;
+  // src's values into every rank's tensor (same shape and dtype everywhere), in place; src is a world rank.
+  Work broadcast(Tensor& tensor, int src = 0, bool async_op = false) const;
+  // Every rank's tensor (same shape and dtype everywhere), in group order.
+  std::vector<Tensor> all_gather(const Tensor& tensor) const;
+
+ private:
+  friend ProcessGroup new_group(const std::vector<int>& ranks);
+  explicit ProcessGroup(std::shared_ptr<detail::Group> group) : group_(std::move(group)) {}
+  std::shared_ptr<detail::Group> group_;  // null: the world
+};
+
+// Every rank of the job.
+ProcessGroup world();
+// A group of the given world ranks (distinct, in range; their order is the group's). Collective over the world:
+// every rank calls it with the same ranks, members and non-members alike, as torch.distributed.new_group.
+ProcessGroup new_group(const std::vector<int>& ranks);
+
+// The world group's collectives, as torch.distributed's without group=.
 void barrier();
-// In place, over a contiguous float32 or int64 tensor (average: float32 only).
 Work all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::sum, bool async_op = false);
-// src's values into every rank's tensor (same shape and dtype everywhere), in place.
 Work broadcast(Tensor& tensor, int src = 0, bool async_op = false);
-// Every rank's tensor (same shape and dtype everywhere), in rank order.
 std::vector<Tensor> all_gather(const Tensor& tensor);
 
 // A nabla::Error on every rank, naming `what` and the smallest and largest value, unless all ranks give the same

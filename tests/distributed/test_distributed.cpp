@@ -186,7 +186,8 @@ TEST_CASE("a parameter without a gradient is named, unless find_unused_parameter
                        doctest::Contains("received no gradient in this backward: unused.weight, unused.bias"), Error);
   nn::DistributedDataParallel lenient(TwoHeads{}, {.find_unused_parameters = true});
   lenient(randn({3, 4})).sum().backward();
-  CHECK(lenient.module.unused.weight.grad().abs().sum().item<float>() == 0);
+  CHECK(lenient.module.used.weight.grad().defined());
+  CHECK_FALSE(lenient.module.unused.weight.grad().defined());  // as PyTorch: optimizers skip it
 }
 
 TEST_CASE("DistributedSampler: disjoint equal shards covering the data, reshuffled per epoch") {
@@ -222,4 +223,157 @@ TEST_CASE("BatchNorm's running statistics are broadcast from rank 0 before each 
   ddp(randn({2, 4}));  // the forward starts by giving every rank rank 0's buffers
   const auto after = dist::all_gather(ddp.module.bn.running_var.contiguous());
   for (const auto& t : after) CHECK(max_abs_diff(t, before[0]) == 0);
+}
+
+namespace {
+// A model whose second head is used on rank 0 only.
+struct SometimesUsed : nn::Layer<SometimesUsed> {
+  nn::Linear body{{.in_features = 4, .out_features = 3}}, head{{.in_features = 3, .out_features = 1}};
+  SometimesUsed() {
+    register_module("body", body);
+    register_module("head", head);
+  }
+  Tensor forward(const Tensor& x) { return rank() == 0 ? head(body(x)).sum() : body(x).sum(); }
+};
+}  // namespace
+
+TEST_CASE("find_unused_parameters: used on some ranks, averaged with zeros from the others, as PyTorch") {
+  manual_seed(7);
+  nn::DistributedDataParallel ddp(SometimesUsed{}, {.find_unused_parameters = true});
+  const Tensor x = ones({2, 4});
+  ddp(x).backward();
+  nn::Linear probe{{.in_features = 3, .out_features = 1}};  // rank 0's own gradient of the head
+  probe.load_state_dict(ddp.module.head.state_dict());
+  probe(ddp.module.body(x).detach()).sum().backward();
+  Tensor expected = probe.weight.grad().contiguous();
+  dist::broadcast(expected, 0);
+  CHECK(max_abs_diff(ddp.module.head.weight.grad(), expected * (1.0 / world())) < 1e-6);
+}
+
+TEST_CASE("frozen parameters are compared and broadcast too; lazy modules are refused") {
+  manual_seed(30 + rank());
+  nn::Linear frozen_backbone({.in_features = 4, .out_features = 3});
+  frozen_backbone.weight.requires_grad_(false);
+  nn::DistributedDataParallel ddp(frozen_backbone);
+  const auto all = dist::all_gather(ddp.module.weight.contiguous());
+  for (const auto& w : all) CHECK(max_abs_diff(w, all[0]) == 0);
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::LazyConv2d>(nn::LazyConv2d({.out_channels = 2, .kernel_size = 3})),
+                       doctest::Contains("Modules with uninitialized parameters can't be used with"), Error);
+}
+
+TEST_CASE("a buffer or frozen parameter of another size on one rank is refused at construction, naming it") {
+  struct WithBuffer : nn::Layer<WithBuffer> {
+    explicit WithBuffer(int64_t n) { register_buffer("counts", zeros({n})); }
+    Tensor forward(const Tensor& x) { return x; }
+  };
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<WithBuffer>(WithBuffer(rank() == 1 ? 5 : 4)),
+                       doctest::Contains("buffer counts [5] float32 against buffer counts [4] float32"), Error);
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<WithBuffer>(WithBuffer(rank() == 1 ? 100000 : 4)),
+                       doctest::Contains("the model on rank 1 differs"), Error);
+  nn::Linear frozen({.in_features = 4, .out_features = rank() == 1 ? 3 : 2});
+  frozen.requires_grad_(false);
+  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::Linear>{frozen},
+                       doctest::Contains("parameter weight [3, 4] float32 frozen against parameter weight [2, 4]"),
+                       Error);
+}
+
+TEST_CASE("a rank that takes one more step than the others: an error on every rank naming both collectives") {
+  nn::DistributedDataParallel ddp(nn::Linear({.in_features = 4, .out_features = 2}));
+  const auto extra_step = [&] {
+    if (rank() == 0) {
+      ddp(ones({1, 4})).sum().backward();  // its gradient bucket meets the others' metrics
+    } else {
+      Tensor metrics = zeros({2});
+      dist::CollectiveName what("the epoch's metrics");
+      dist::all_reduce(metrics);
+    }
+  };
+  CHECK_THROWS_WITH_AS(extra_step(),
+                       doctest::Contains(rank() == 0 ? "expected all_reduce(sum) #" : "sent all_reduce(sum) #"), Error);
+  // Both sides in words: rank 0's bucket of 10 floats, rank 1's 2 floats of metrics.
+  CHECK_THROWS_WITH_AS(extra_step(), doctest::Contains("of 10 float32 (DDP step"), Error);
+  dist::barrier();  // in step again
+}
+
+TEST_CASE("join(): ranks with fewer batches shadow the others; the model is one process's on the active batches") {
+  manual_seed(11);
+  const Tensor x = randn({4 * world(), 4}), y = randn({4 * world(), 1});
+  nn::Linear model({.in_features = 4, .out_features = 1}), serial({.in_features = 4, .out_features = 1});
+  serial.load_state_dict(model.state_dict());
+  nn::DistributedDataParallel ddp(model);
+  optim::SGD a(ddp.parameters(), {.lr = 0.1}), b(serial.parameters(), {.lr = 0.1});
+  const auto batch = [&](int r, int step) { return x.narrow(0, (r * 4 + step) % x.size(0), 1); };
+  const auto target = [&](int r, int step) { return y.narrow(0, (r * 4 + step) % y.size(0), 1); };
+  {
+    auto join = ddp.join();
+    for (int step = 0; step <= rank(); ++step) {  // rank r takes r + 1 steps
+      a.zero_grad();
+      F::mse_loss(ddp(batch(rank(), step)), target(rank(), step)).backward();
+      a.step();
+    }
+  }
+  for (int step = 0; step < world(); ++step) {  // the ranks active at each step, divided by the world's size
+    b.zero_grad();
+    Tensor loss = zeros({});
+    for (int r = step; r < world(); ++r) loss = loss + F::mse_loss(serial(batch(r, step)), target(r, step));
+    (loss * (1.0 / world())).backward();
+    b.step();
+  }
+  CHECK(max_abs_diff(ddp.module.weight, serial.weight) < 1e-6);
+  CHECK(max_abs_diff(ddp.module.bias, serial.bias) < 1e-6);
+}
+
+TEST_CASE("counts above one MPI call's limit are split (NABLA_DIST_CHUNK_ELEMENTS lowers it for this test)") {
+  Tensor big = ranks_values({10007}, 1.0), gathered_input = full({3001}, rank());
+  dist::all_reduce(big, dist::ReduceOp::average);
+  CHECK(max_abs_diff(big, full({10007}, (world() + 1) / 2.0)) == 0);
+  dist::broadcast(gathered_input, 0);
+  CHECK(gathered_input.abs().sum().item<float>() == 0);
+  const auto all = dist::all_gather(full({3001}, rank()));
+  for (int r = 0; r < world(); ++r) CHECK(max_abs_diff(all[r], full({3001}, r)) == 0);
+}
+
+TEST_CASE("process groups: collectives among a subset of ranks; DDP on a group") {
+  const auto pair = dist::new_group({0, 1});
+  CHECK(pair.size() == 2);
+  CHECK(pair.contains_me() == (rank() < 2));
+  if (rank() < 2) {
+    Tensor t = full({3}, rank() + 1);
+    pair.all_reduce(t);
+    CHECK(t.to_vector<float>() == std::vector<float>(3, 3.0F));
+    manual_seed(40 + rank());
+    nn::DistributedDataParallel ddp(nn::Linear({.in_features = 2, .out_features = 2}), {.process_group = pair});
+    ddp(ones({1, 2})).sum().backward();
+    const auto weights = pair.all_gather(ddp.module.weight.contiguous());
+    CHECK(max_abs_diff(weights[0], weights[1]) == 0);
+  } else {
+    Tensor t = zeros({3});
+    CHECK_THROWS_WITH_AS(pair.all_reduce(t), doctest::Contains("is not a member of the group"), Error);
+  }
+  CHECK_THROWS_WITH_AS(dist::new_group({0, 0}), doctest::Contains("expected distinct ranks"), Error);
+  dist::barrier();
+}
+
+TEST_CASE("bf16 compression: values travel as bfloat16, summed in float32; DDP with the hook tracks f32") {
+  Tensor exact = full({5}, 0.5 * (rank() + 1));  // small multiples of 0.5: exact in bfloat16
+  dist::world().all_reduce_bf16(exact);
+  CHECK(max_abs_diff(exact, full({5}, 0.5 * (world() + 1) / 2.0)) == 0);
+  Tensor rounded = full({1}, 1.0 + 1.0 / 512);  // 1 + 2^-9 is not a bfloat16: it rounds to 1
+  dist::world().all_reduce_bf16(rounded);
+  CHECK(rounded.item<float>() == 1.0F);
+
+  const Recipe data;
+  manual_seed(1);
+  nn::DistributedDataParallel plain(Net{}), compressed(Net{});
+  compressed.module.load_state_dict(plain.module.state_dict());
+  compressed.register_comm_hook(nn::CommHook::bf16_compress);
+  plain.eval();
+  compressed.eval();
+  const Tensor x = data.shard(data.x, rank(), world()), y = data.shard(data.y, rank(), world());
+  F::nll_loss(plain(x), y).backward();
+  F::nll_loss(compressed(x), y).backward();
+  const Tensor g = plain.module.fc1.weight.grad(), h = compressed.module.fc1.weight.grad();
+  CHECK(max_abs_diff(g, h) <= 1e-2 * g.abs().max().item<float>());
+  CHECK_THROWS_WITH_AS(compressed.register_comm_hook(nn::CommHook::allreduce), doctest::Contains("before the first"),
+                       Error);
 }

@@ -1,0 +1,49 @@
+// Jobs that must end, and how: each scenario runs under `mpirun -np 2` from tests/distributed/scenarios.sh, which
+// checks the status, the message and the time.
+//   throw     rank 1 throws at step 3 while rank 0 waits in a collective: the documented pattern (catch, then
+//             distributed::abort with the message) ends the whole job
+//   timeout   rank 1 stops answering (sleeps past the 1 s timeout): rank 0 ends the job naming the collective,
+//             rank 1 as the one that did not arrive, and its last completed collective
+//   finalize  rank 0 runs one more all_reduce while rank 1 ends: an error naming both, not a hang
+//   threads   OMP_NUM_THREADS unset: each of the 2 ranks on this machine takes its share of the cores
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include <nabla/nabla.hpp>
+
+using namespace nabla;
+namespace dist = nabla::distributed;
+
+int main(int argc, char** argv) {
+  const std::string scenario = argc > 1 ? argv[1] : "";
+  dist::Session session({.timeout = std::chrono::seconds(1)});
+  try {
+    if (scenario == "throw") {
+      for (int step = 0; step < 1000; ++step) {
+        if (step == 3 && dist::rank() == 1) throw Error("rank 1 failed at step 3 (on purpose)");
+        Tensor g = full({1000}, 1.0);
+        dist::all_reduce(g);
+      }
+    } else if (scenario == "timeout") {
+      Tensor g = full({10}, 1.0);
+      dist::all_reduce(g);
+      if (dist::rank() == 1) std::this_thread::sleep_for(std::chrono::seconds(30));
+      dist::CollectiveName what("step 2's gradients");
+      dist::all_reduce(g);
+    } else if (scenario == "finalize") {
+      if (dist::rank() == 0) {
+        Tensor g = full({10}, 1.0);
+        dist::all_reduce(g);
+      }
+    } else if (scenario == "threads") {
+      std::printf("rank %d: %d threads\n", dist::rank(), get_num_threads());
+    } else {
+      throw Error("scenarios: expected throw, timeout, finalize or threads, got '" + scenario + "'");
+    }
+  } catch (const std::exception& e) {
+    dist::abort(1, e.what());
+  }
+  return 0;
+}
