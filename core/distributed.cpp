@@ -147,8 +147,10 @@ class Communicator {
     std::lock_guard lock(mutex_);
     if (initialized_) return;
     NABLA_CHECK(!finalized_, "distributed::init: the job was already finalized; init once per process");
-    NABLA_CHECK(!options.timeout || options.timeout->count() > 0, "distributed::init: the timeout must be positive, "
-                "got ", options.timeout ? options.timeout->count() : 0, " ms");
+    NABLA_CHECK(!options.timeout || options.timeout->count() > 0,
+                "distributed::init: the timeout must be positive, "
+                "got ",
+                options.timeout ? options.timeout->count() : 0, " ms");
     timeout_ = options.timeout ? *options.timeout : timeout_from_environment();
     chunk_ = chunk_from_environment();
     world_ = std::make_shared<detail::Group>();
@@ -174,8 +176,8 @@ class Communicator {
     world_->world_ranks.resize(static_cast<size_t>(size_));
     std::iota(world_->world_ranks.begin(), world_->world_ranks.end(), 0);
     MPI_Op_create(&sum_bf16, /*commute=*/1, &sum_bf16_op_);
-    nabla::detail::logger().debug("distributed: rank {} of {}, MPI thread support {}, collective timeout {} s", rank_, size_,
-                           level_name(provided_), timeout_.count() / 1000.0);
+    nabla::detail::logger().debug("distributed: rank {} of {}, MPI thread support {}, collective timeout {} s", rank_,
+                                  size_, level_name(provided_), timeout_.count() / 1000.0);
 #endif
     worker_ = std::thread([this] { run(); });
     initialized_ = true;
@@ -248,7 +250,8 @@ class Communicator {
       if (!wait_all(&request, 1))
         distributed::abort(1, "distributed: " + describe(mine) + " did not complete within " + seconds(timeout_) +
                                   ": every rank of the group started it, but the data exchange stalled (a rank "
-                                  "stopped or its network failed)" + last_completed());
+                                  "stopped or its network failed)" +
+                                  last_completed());
     });
     last_completed_ = describe(mine);
 #endif
@@ -359,9 +362,11 @@ class Communicator {
         if (!arrived) missing += (missing.empty() ? "" : ", ") + std::to_string(group.world_ranks[r]);
       }
       distributed::abort(1, "distributed: " + describe(mine) + " did not complete within " + seconds(timeout_) +
-                                ": rank(s) " + missing + " did not arrive (stopped, deadlocked, or busy longer "
+                                ": rank(s) " + missing +
+                                " did not arrive (stopped, deadlocked, or busy longer "
                                 "than the timeout: raise it with distributed::init({.timeout = ...}) or "
-                                "NABLA_DIST_TIMEOUT)" + last_completed());
+                                "NABLA_DIST_TIMEOUT)" +
+                                last_completed());
     }
     for (int r = 0; r < n; ++r)
       if (r != group.rank && !theirs[r].same_collective(mine))
@@ -548,8 +553,8 @@ Work ProcessGroup::all_reduce(Tensor& tensor, ReduceOp op, bool async_op) const 
       const MPI_Datatype type = mpi_type(tensor.dtype());
       for_each_chunk(tensor.numel(), [&](int64_t offset, int count) {
         start([&](MPI_Request* r) {
-          return MPI_Iallreduce(MPI_IN_PLACE, data + offset * static_cast<int64_t>(element_size(tensor.dtype())),
-                                count, type, op == ReduceOp::max ? MPI_MAX : MPI_SUM, group->comm, r);
+          return MPI_Iallreduce(MPI_IN_PLACE, data + offset * static_cast<int64_t>(element_size(tensor.dtype())), count,
+                                type, op == ReduceOp::max ? MPI_MAX : MPI_SUM, group->comm, r);
         });
       });
       if (op == ReduceOp::average) {
@@ -599,8 +604,8 @@ Work ProcessGroup::broadcast(Tensor& tensor, int src, bool async_op) const {
   const auto& members = group->world_ranks;
   const auto root = std::find(members.begin(), members.end(), src);
   NABLA_CHECK(root != members.end(), "distributed::broadcast: src ", src, " is not a rank of ",
-              members.size() == static_cast<size_t>(world_size()) ? "this job" : "the group", " (",
-              members.size(), " processes)");
+              members.size() == static_cast<size_t>(world_size()) ? "this job" : "the group", " (", members.size(),
+              " processes)");
   const int root_in_group = static_cast<int>(root - members.begin());
   const Header h = header(Op::broadcast, src, &tensor);
   return finish(Communicator::get().submit([group, tensor, root_in_group, h]() mutable {

@@ -3,13 +3,31 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <iostream>
 
 namespace nabla {
+namespace {
+
+// Whether fd shows on a terminal. Under mpirun a rank's stdout is a pseudo-terminal even when mpirun's own
+// output goes to a file or a pipe (`mpirun ... | tee log`), so there the launcher's stdout decides: the parent
+// process's (mpirun on one machine; on others Open MPI's daemon, whose output is not a terminal).
+bool is_terminal(int fd) {
+  if (!::isatty(fd)) return false;
+  if (!std::getenv("OMPI_COMM_WORLD_RANK") && !std::getenv("PMI_RANK")) return true;
+  const std::string parent_fd = "/proc/" + std::to_string(::getppid()) + "/fd/" + std::to_string(fd);
+  char target[256] = {};
+  const ssize_t n = ::readlink(parent_fd.c_str(), target, sizeof target - 1);
+  const std::string path(target, n > 0 ? static_cast<size_t>(n) : 0);
+  return path.rfind("/dev/pts/", 0) == 0 || path.rfind("/dev/tty", 0) == 0;
+}
+
+}  // namespace
 
 ProgressBar::ProgressBar(std::string label, int64_t total, std::ostream& out, int64_t every, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total), every_(every), out_(out),
-      terminal_(&out == &std::cout ? ::isatty(STDOUT_FILENO) : &out == &std::cerr ? ::isatty(STDERR_FILENO) : false),
+      terminal_(&out == &std::cout ? is_terminal(STDOUT_FILENO) : &out == &std::cerr ? is_terminal(STDERR_FILENO) : false),
       start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(int64_t done, int64_t items, const std::string& status) {

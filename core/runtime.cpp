@@ -34,8 +34,8 @@ void share_cores_between_local_ranks() {
   if (ranks <= 1) return;
   const int cores = omp_get_num_procs(), threads = std::max(1, cores / ranks);
   omp_set_num_threads(threads);
-  detail::logger().info("{} ranks on this machine's {} cores and OMP_NUM_THREADS unset: {} thread(s) per rank",
-                        ranks, cores, threads);
+  detail::logger().info("{} ranks on this machine's {} cores and OMP_NUM_THREADS unset: {} thread(s) per rank", ranks,
+                        cores, threads);
 }
 
 bool runtime_ready() {

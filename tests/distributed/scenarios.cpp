@@ -6,8 +6,11 @@
 //             rank 1 as the one that did not arrive, and its last completed collective
 //   finalize  rank 0 runs one more all_reduce while rank 1 ends: an error naming both, not a hang
 //   threads   OMP_NUM_THREADS unset: each of the 2 ranks on this machine takes its share of the cores
+//   progress  a progress bar on stdout while mpirun's output is a pipe: plain lines, no carriage returns (a rank's
+//             own stdout is a pseudo-terminal under mpirun)
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -39,8 +42,12 @@ int main(int argc, char** argv) {
       }
     } else if (scenario == "threads") {
       std::printf("rank %d: %d threads\n", dist::rank(), get_num_threads());
+    } else if (scenario == "progress") {
+      ProgressBar bar("epoch 1", 3, std::cout, 1, "img");
+      for (int64_t i = 1; i <= 3; ++i) bar.update(i, i * 64, "loss 0.5");
+      bar.finish("done");
     } else {
-      throw Error("scenarios: expected throw, timeout, finalize or threads, got '" + scenario + "'");
+      throw Error("scenarios: expected throw, timeout, finalize, threads or progress, got '" + scenario + "'");
     }
   } catch (const std::exception& e) {
     dist::abort(1, e.what());

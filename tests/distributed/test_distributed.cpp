@@ -257,8 +257,9 @@ TEST_CASE("frozen parameters are compared and broadcast too; lazy modules are re
   nn::DistributedDataParallel ddp(frozen_backbone);
   const auto all = dist::all_gather(ddp.module.weight.contiguous());
   for (const auto& w : all) CHECK(max_abs_diff(w, all[0]) == 0);
-  CHECK_THROWS_WITH_AS(nn::DistributedDataParallel<nn::LazyConv2d>(nn::LazyConv2d({.out_channels = 2, .kernel_size = 3})),
-                       doctest::Contains("Modules with uninitialized parameters can't be used with"), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::DistributedDataParallel<nn::LazyConv2d>(nn::LazyConv2d({.out_channels = 2, .kernel_size = 3})),
+      doctest::Contains("Modules with uninitialized parameters can't be used with"), Error);
 }
 
 TEST_CASE("a buffer or frozen parameter of another size on one rank is refused at construction, naming it") {
