@@ -26,8 +26,14 @@ bool is_terminal(int fd) {
 }  // namespace
 
 ProgressBar::ProgressBar(std::string label, int64_t total, std::ostream& out, int64_t every, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), every_(every), out_(out),
-      terminal_(&out == &std::cout ? is_terminal(STDOUT_FILENO) : &out == &std::cerr ? is_terminal(STDERR_FILENO) : false),
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      every_(every),
+      out_(out),
+      terminal_(&out == &std::cout   ? is_terminal(STDOUT_FILENO)
+                : &out == &std::cerr ? is_terminal(STDERR_FILENO)
+                                     : false),
       start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(int64_t done, int64_t items, const std::string& status) {

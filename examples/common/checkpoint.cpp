@@ -1,15 +1,21 @@
 #include "common/checkpoint.hpp"
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace examples {
 
 void save_checkpoint(const std::string& path, const std::vector<std::pair<std::string, nabla::StateDict>>& parts,
-                     int epoch, const std::string& format) {
+                     int epoch, const std::string& format, const nabla::Metadata& extra) {
   nabla::StateDict all;
   for (const auto& [prefix, dict] : parts)
     for (const auto& [key, tensor] : dict) all.insert(prefix + "." + key, tensor);
-  nabla::save(all, path, {{"epoch", std::to_string(epoch)}, {"format", format}});
+  nabla::Metadata metadata = extra;
+  metadata["epoch"] = std::to_string(epoch);
+  metadata["format"] = format;
+  nabla::save(all, path, metadata);
 }
 
 const nabla::StateDict& Checkpoint::part(const std::string& prefix) const {
@@ -21,7 +27,7 @@ const nabla::StateDict& Checkpoint::part(const std::string& prefix) const {
 Checkpoint load_checkpoint(const std::string& path, const std::string& who) {
   nabla::Metadata metadata;
   const nabla::StateDict all = nabla::load(path, &metadata);
-  Checkpoint checkpoint{{}, -1, path};
+  Checkpoint checkpoint{{}, -1, path, metadata};
   for (const auto& [key, tensor] : all) {
     const size_t dot = key.find('.');
     NABLA_CHECK(dot != std::string::npos, who, ": checkpoint '", path, "' has a key without a prefix: '", key, "'");
@@ -34,6 +40,56 @@ Checkpoint load_checkpoint(const std::string& path, const std::string& who) {
               who, ": checkpoint '", path, "' has no valid epoch in its metadata (got '", text, "'; expected 0 to ",
               kMaxEpochs - 1, ")");
   return checkpoint;
+}
+
+namespace {
+// A generator state as text: the engine's, then the cached normal as a hex float (exact) or "none".
+std::string to_text(const nabla::RngState& state) {
+  char normal[64] = "none";
+  if (state.next_normal) std::snprintf(normal, sizeof normal, "%a", *state.next_normal);
+  return state.engine + "\n" + normal;
+}
+
+nabla::RngState from_text(const std::string& text, const std::string& path) {
+  const size_t newline = text.rfind('\n');
+  NABLA_CHECK(newline != std::string::npos, "checkpoint '", path, "': its random generator state is damaged");
+  nabla::RngState state{text.substr(0, newline), std::nullopt};
+  const std::string normal = text.substr(newline + 1);
+  if (normal != "none") {
+    char* end = nullptr;
+    state.next_normal = std::strtod(normal.c_str(), &end);
+    NABLA_CHECK(*end == '\0' && !normal.empty(), "checkpoint '", path, "': its random generator state is damaged");
+  }
+  return state;
+}
+}  // namespace
+
+nabla::Metadata rng_states_of_all_ranks() {
+  // Strings of any length across ranks: the longest length first, then every rank's, zero-padded, as int64 words.
+  const std::string mine = to_text(nabla::get_rng_state());
+  nabla::Tensor longest = nabla::from_vector(std::vector<int64_t>{static_cast<int64_t>(mine.size())}, {1});
+  nabla::distributed::all_reduce(longest, nabla::distributed::ReduceOp::max);
+  const int64_t words = longest.item<int64_t>() / 8 + 1;
+  std::vector<int64_t> packed(static_cast<size_t>(words), 0);
+  std::memcpy(packed.data(), mine.data(), mine.size());
+  const auto all = nabla::distributed::all_gather(nabla::from_vector(packed, {words}));
+  nabla::Metadata metadata{{"rng.ranks", std::to_string(all.size())}};
+  for (size_t r = 0; r < all.size(); ++r) {
+    const auto data = all[r].to_vector<int64_t>();
+    const auto* bytes = reinterpret_cast<const char*>(data.data());
+    metadata["rng.rank" + std::to_string(r)] = std::string(bytes, strnlen(bytes, data.size() * 8));
+  }
+  return metadata;
+}
+
+bool restore_rng_state(const Checkpoint& checkpoint) {
+  const auto ranks = checkpoint.metadata.find("rng.ranks");
+  const auto mine = checkpoint.metadata.find("rng.rank" + std::to_string(nabla::distributed::rank()));
+  if (ranks == checkpoint.metadata.end() || mine == checkpoint.metadata.end() ||
+      ranks->second != std::to_string(nabla::distributed::world_size()))
+    return false;
+  nabla::set_rng_state(from_text(mine->second, checkpoint.path));
+  return true;
 }
 
 }  // namespace examples

@@ -128,6 +128,7 @@ int train(const TrainOptions& o) {
     gan.generator_optimizer.load_state_dict(checkpoint.part("generator_optimizer"));
     gan.discriminator_optimizer.load_state_dict(checkpoint.part("discriminator_optimizer"));
     first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
+    examples::restore_rng_state(checkpoint);  // exact resume (an older checkpoint: the generator as seeded)
     std::cout << "resumed from " << o.resume << " after epoch " << checkpoint.epoch << "\n";
   }
   std::optional<Judge> judge;
@@ -182,7 +183,7 @@ int train(const TrainOptions& o) {
                                {"discriminator", gan.discriminator.state_dict()},
                                {"generator_optimizer", gan.generator_optimizer.state_dict()},
                                {"discriminator_optimizer", gan.discriminator_optimizer.state_dict()}},
-                              epoch, "nabla dcgan example");
+                              epoch, "nabla dcgan example", examples::rng_states_of_all_ranks());
     std::cout << "wrote " << picture << "\n";
   }
   if (!o.save_dir.empty()) std::cout << "saved " << o.save_dir << "/{checkpoint.safetensors, losses.csv}\n";

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
@@ -97,18 +98,23 @@ int main(int argc, char** argv) {
     optim::Adam optimizer(model.parameters(), {.lr = lr});
     out << model << "\n";
     int first_epoch = 1;
+    std::optional<examples::Checkpoint> checkpoint;
     if (!resume.empty()) {
-      const examples::Checkpoint checkpoint = examples::load_checkpoint(resume, "mnist");
-      model.load_state_dict(checkpoint.part("model"));
-      optimizer.load_state_dict(checkpoint.part("optimizer"));
-      first_epoch = checkpoint.epoch + 1;  // size-checked: below kMaxEpochs
+      checkpoint = examples::load_checkpoint(resume, "mnist");
+      model.load_state_dict(checkpoint->part("model"));
+      optimizer.load_state_dict(checkpoint->part("optimizer"));
+      first_epoch = checkpoint->epoch + 1;  // size-checked: below kMaxEpochs
       optimizer.set_lr(lr);
       out << "resumed from " << resume << " after epoch " << first_epoch - 1 << "\n";
     }
     // Data parallel: every rank starts from rank 0's weights; the gradients are averaged during backward. With
-    // one process it adds nothing. Each rank then draws its own dropout masks.
+    // one process it adds nothing. Each rank then draws its own dropout masks; resumed, from where the
+    // checkpoint's run left its generator, so the run goes on as if never interrupted.
     nn::DistributedDataParallel ddp(model);
     manual_seed(seed + static_cast<uint64_t>(distributed::rank()));
+    if (checkpoint && !examples::restore_rng_state(*checkpoint))
+      out << "note: " << resume << " has no random generator states for " << distributed::world_size()
+          << " rank(s): dropout is reseeded, so this run will differ from an uninterrupted one\n";
     if (!save_dir.empty() && lead) {
       std::filesystem::create_directories(save_dir);
       check_writable_file(save_dir + "/checkpoint.safetensors", "mnist");  // refused now, not after an epoch
@@ -157,10 +163,12 @@ int main(int argc, char** argv) {
                     static_cast<double>(seen) / seconds);
       metrics.add({epoch, loss_sum / static_cast<double>(seen), result.loss, result.accuracy, seconds,
                    static_cast<double>(seen) / seconds});
-      if (lead && !save_dir.empty())
+      if (save_dir.empty()) continue;
+      const nabla::Metadata rng = examples::rng_states_of_all_ranks();  // every rank takes part
+      if (lead)
         examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
                                   {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
-                                  "nabla mnist example");
+                                  "nabla mnist example", rng);
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";

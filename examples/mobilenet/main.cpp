@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
       optimizer.load_state_dict(checkpoint.part("optimizer"));
       schedule.step(checkpoint.epoch * loader.num_batches());  // where the cosine was after that many steps
       first_epoch = checkpoint.epoch + 1;                      // size-checked: below kMaxEpochs
+      examples::restore_rng_state(checkpoint);  // exact resume (an older checkpoint: the generator as seeded)
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
     if (!save_dir.empty()) {
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
       if (!save_dir.empty())
         examples::save_checkpoint(save_dir + "/checkpoint.safetensors",
                                   {{"model", model.state_dict()}, {"optimizer", optimizer.state_dict()}}, epoch,
-                                  "nabla mobilenet example");
+                                  "nabla mobilenet example", examples::rng_states_of_all_ranks());
     }
     if (!save_dir.empty())
       std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
