@@ -11,6 +11,7 @@
 #include "nabla/ops/linear.hpp"
 #include "nabla/ops/loss.hpp"
 #include "nabla/ops/normalization.hpp"
+#include "nabla/ops/sync_batch_norm.hpp"
 #include "nabla/ops/pad.hpp"
 #include "nabla/ops/pooling.hpp"
 #include "nabla/ops/shape_ops.hpp"
@@ -29,6 +30,7 @@ using nabla::avg_pool1d;
 using nabla::avg_pool2d;
 using nabla::avg_pool3d;
 using nabla::batch_norm;
+using nabla::sync_batch_norm;
 using nabla::binary_cross_entropy;
 using nabla::binary_cross_entropy_with_logits;
 using nabla::celu;

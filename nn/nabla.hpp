@@ -56,3 +56,4 @@
 #include "nabla/ops/reduction.hpp"
 #include "nabla/ops/shape_ops.hpp"
 #include "nabla/ops/softmax.hpp"
+#include "nabla/ops/sync_batch_norm.hpp"

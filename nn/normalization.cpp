@@ -3,7 +3,9 @@
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
+#include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/normalization.hpp"
+#include "nabla/ops/sync_batch_norm.hpp"
 
 namespace nabla::nn {
 
@@ -18,7 +20,7 @@ void check_features(const std::string& who, int64_t value, const char* option) {
 }  // namespace
 
 NormBase::NormBase(const std::string& kind, size_t dims, const BatchNormOptions& opts)
-    : options(opts), kind_(kind), dims_(dims) {
+    : options(opts), kind_(kind), dims_(dims), sync_(std::make_shared<std::optional<distributed::ProcessGroup>>()) {
   check_features(name(), options.num_features, "num_features");
   if (options.affine) {
     weight = register_parameter("weight", empty({options.num_features}));
@@ -64,6 +66,29 @@ void NormBase::check_rank(const Tensor& input, std::initializer_list<int64_t> ra
   throw Error(name() + ": expected " + expected + " input (got " + std::to_string(input.dim()) + "D input)");
 }
 
+std::string NormBase::name() const {
+  if (sync_->has_value() || dims_ == 0) return "SyncBatchNorm";
+  return kind_ + std::to_string(dims_) + "d";
+}
+
+void NormBase::sync_over(const distributed::ProcessGroup& group) {
+  NABLA_CHECK(kind_ == "BatchNorm", name(), ": only batch norm synchronises its statistics across ranks");
+  *sync_ = group;
+}
+
+Tensor NormBase::batch_norm_forward(const Tensor& input, bool relu) {
+  const double momentum = count_batch();
+  // Batch statistics in training, and in eval too when there are no running ones.
+  const bool batch_stats = is_training() || !options.track_running_stats;
+  const BatchNormFuncOptions o{
+      .weight = weight, .bias = bias, .training = batch_stats, .momentum = momentum, .eps = options.eps};
+  if (sync_->has_value() && is_training()) {
+    const Tensor out = sync_batch_norm(input, running_mean, running_var, o, **sync_);
+    return relu ? nabla::relu(out) : out;
+  }
+  return relu ? batch_norm_relu(input, running_mean, running_var, o) : batch_norm(input, running_mean, running_var, o);
+}
+
 std::string NormBase::extra_repr() const {
   return std::to_string(options.num_features) + ", eps=" + python_float(options.eps) +
          ", momentum=" + (options.momentum ? python_float(*options.momentum) : "None") +
@@ -86,16 +111,26 @@ Tensor BatchNormNd<D>::run(const Tensor& input, bool relu) {
     this->check_rank(input, {2, 3});
   else
     this->check_rank(input, {static_cast<int64_t>(D) + 2});
-  const double momentum = this->count_batch();
-  // Batch statistics in training, and in eval too when there are no running ones.
-  const bool batch_stats = this->is_training() || !this->options.track_running_stats;
-  const BatchNormFuncOptions o{.weight = this->weight,
-                               .bias = this->bias,
-                               .training = batch_stats,
-                               .momentum = momentum,
-                               .eps = this->options.eps};
-  return relu ? batch_norm_relu(input, this->running_mean, this->running_var, o)
-              : batch_norm(input, this->running_mean, this->running_var, o);
+  return this->batch_norm_forward(input, relu);
+}
+
+// dims 0: NormBase names it SyncBatchNorm, synchronised or not (a world of one).
+SyncBatchNorm::SyncBatchNorm(const BatchNormOptions& options, const distributed::ProcessGroup& process_group)
+    : Layer<SyncBatchNorm, NormBase>("BatchNorm", 0, options) {
+  sync_over(process_group);
+}
+
+Tensor SyncBatchNorm::forward(const Tensor& input) {
+  NABLA_CHECK(input.defined() && input.dim() >= 2, "SyncBatchNorm: expected at least 2D input (got ",
+              input.defined() ? input.dim() : 0, "D input)");
+  return batch_norm_forward(input, false);
+}
+
+Module& convert_sync_batchnorm(Module& module, const distributed::ProcessGroup& process_group) {
+  for (Module* m : module.modules())
+    if (auto* norm = dynamic_cast<NormBase*>(m); norm && norm->name().find("BatchNorm") != std::string::npos)
+      norm->sync_over(process_group);
+  return module;
 }
 
 namespace {

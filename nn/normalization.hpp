@@ -1,9 +1,12 @@
 #pragma once
-// Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, as torch.nn has them:
+// Normalization layers: BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, as torch.nn
+// has them:
 // the same options, parameters (weight, bias), buffers (running_mean, running_var, num_batches_tracked) and
 // state_dict keys. Thin over ops/normalization.hpp.
+#include <memory>
 #include <optional>
 
+#include "nabla/core/distributed.hpp"
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
@@ -31,8 +34,11 @@ class NormBase : public Module {
   NormBase(const std::string& kind, size_t dims, const BatchNormOptions& options);
   void reset_running_stats();
   void reset_parameters();
-  std::string name() const override { return kind_ + std::to_string(dims_) + "d"; }
+  std::string name() const override;
   std::string extra_repr() const override;
+  // Batch statistics over every rank of `group` from now on (what convert_sync_batchnorm does to a BatchNorm);
+  // shared by every copy of this module's handle.
+  void sync_over(const distributed::ProcessGroup& group);
 
   BatchNormOptions options;
   Tensor weight, bias;
@@ -44,10 +50,13 @@ class NormBase : public Module {
   double count_batch();
   // "expected 4D input (got 3D input)" unless input has one of `ranks` dims.
   void check_rank(const Tensor& input, std::initializer_list<int64_t> ranks) const;
+  // Batch norm (then ReLU, with relu) with this module's parameters and statistics, synchronised when it is.
+  Tensor batch_norm_forward(const Tensor& input, bool relu);
 
  private:
   std::string kind_;
   size_t dims_;
+  std::shared_ptr<std::optional<distributed::ProcessGroup>> sync_;  // the group, once synchronised
 };
 
 // y = (x - mean) / sqrt(var + eps) · weight + bias per channel of (N, C, *): the batch's statistics in training
@@ -63,6 +72,19 @@ class BatchNormNd : public Layer<BatchNormNd<D>, NormBase> {
  private:
   Tensor run(const Tensor& input, bool relu);
 };
+
+// BatchNorm whose training statistics are those of the whole batch across a process group's ranks (PyTorch's
+// SyncBatchNorm): with DistributedDataParallel, training equals one process on the global batch. Input (N, C, *)
+// of any rank from 2; in eval, the running statistics, as BatchNorm.
+class SyncBatchNorm : public Layer<SyncBatchNorm, NormBase> {
+ public:
+  explicit SyncBatchNorm(const BatchNormOptions& options, const distributed::ProcessGroup& process_group = {});
+  Tensor forward(const Tensor& input);
+};
+
+// Makes every BatchNorm1d/2d/3d of `module` (itself included) a SyncBatchNorm over `process_group`, in place, as
+// torch.nn.SyncBatchNorm.convert_sync_batchnorm; returns module. Call it before wrapping in DistributedDataParallel.
+Module& convert_sync_batchnorm(Module& module, const distributed::ProcessGroup& process_group = {});
 
 // Each channel of each sample normalised on its own; (C, *) unbatched input too.
 template <size_t D>

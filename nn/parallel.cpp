@@ -43,9 +43,10 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   Reducer(Module& module, const DistributedDataParallelOptions& options)
       : options_(options), group_(options.process_group) {
     for (const auto& [name, p] : module.named_parameters()) {
-      NABLA_CHECK(p.defined(), "DistributedDataParallel: Modules with uninitialized parameters can't be used with "
-                  "`DistributedDataParallel`. Run a dummy forward pass to correctly initialize the modules (", name,
-                  " is uninitialized)");
+      NABLA_CHECK(p.defined(),
+                  "DistributedDataParallel: Modules with uninitialized parameters can't be used with "
+                  "`DistributedDataParallel`. Run a dummy forward pass to correctly initialize the modules (",
+                  name, " is uninitialized)");
       signatures_.push_back(signature("parameter", name, p));
       synced_.push_back(p);
       if (p.requires_grad()) names_.push_back(name), params_.push_back(p);
@@ -89,7 +90,8 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
 
   void set_sync(bool enabled) { sync_ = enabled; }
   void set_comm_hook(CommHook hook) {
-    NABLA_CHECK(steps_ == 0, "DistributedDataParallel::register_comm_hook: register the hook before the first "
+    NABLA_CHECK(steps_ == 0,
+                "DistributedDataParallel::register_comm_hook: register the hook before the first "
                 "backward (it must be the same on every rank from the start)");
     hook_ = hook;
   }
@@ -153,15 +155,15 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
       return std::make_tuple(0, int64_t{-1}, all);
     };
     dist::CollectiveName what("DDP construction: the model's signature");
-    const Tensor counts = from_vector(
-        std::vector<int64_t>{static_cast<int64_t>(synced_.size() - buffers_.size()), static_cast<int64_t>(buffers_.size())},
-        {2});
+    const Tensor counts = from_vector(std::vector<int64_t>{static_cast<int64_t>(synced_.size() - buffers_.size()),
+                                                           static_cast<int64_t>(buffers_.size())},
+                                      {2});
     if (const auto [r, i, all] = first_difference(counts); i >= 0) {
       const auto theirs = all[r].to_vector<int64_t>(), ours = all[0].to_vector<int64_t>();
-      throw Error("DistributedDataParallel: the model on rank " + std::to_string(group_.ranks()[r]) + " differs from rank " +
-                  std::to_string(group_.ranks()[0]) + "'s: " + std::to_string(theirs[0]) + " parameters and " +
-                  std::to_string(theirs[1]) + " buffers against " + std::to_string(ours[0]) + " and " +
-                  std::to_string(ours[1]) + "; every rank must build the same model");
+      throw Error("DistributedDataParallel: the model on rank " + std::to_string(group_.ranks()[r]) +
+                  " differs from rank " + std::to_string(group_.ranks()[0]) + "'s: " + std::to_string(theirs[0]) +
+                  " parameters and " + std::to_string(theirs[1]) + " buffers against " + std::to_string(ours[0]) +
+                  " and " + std::to_string(ours[1]) + "; every rank must build the same model");
     }
     std::vector<int64_t> hashes;
     for (const auto& s : signatures_) hashes.push_back(static_cast<int64_t>(std::hash<std::string>{}(s)));
@@ -169,9 +171,9 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     if (i < 0) return;
     // Every rank knows which entry differs: gather its words from all.
     const auto words = group_.all_gather(pack(signatures_[static_cast<size_t>(i)], 32));
-    throw Error("DistributedDataParallel: the model on rank " + std::to_string(group_.ranks()[r]) + " differs from rank " +
-                std::to_string(group_.ranks()[0]) + "'s: " + unpack(words[r]) + " against " + unpack(words[0]) +
-                "; every rank must build the same model");
+    throw Error("DistributedDataParallel: the model on rank " + std::to_string(group_.ranks()[r]) +
+                " differs from rank " + std::to_string(group_.ranks()[0]) + "'s: " + unpack(words[r]) + " against " +
+                unpack(words[0]) + "; every rank must build the same model");
   }
 
   // Reverse registration order (the order backward produces gradients), a small first bucket, then bucket_cap_mb.

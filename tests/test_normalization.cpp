@@ -203,3 +203,30 @@ TEST_CASE("Conv -> BatchNorm -> ReLU in a Sequential runs oneDNN's fused norm + 
   CHECK(std::isnan(y[9]));  // sample 0, channel 1
   CHECK(!std::isnan(y[0]));
 }
+
+TEST_CASE("SyncBatchNorm in a world of one is BatchNorm: values, gradients, running stats, repr, errors") {
+  manual_seed(3);
+  const Tensor x = randn({4, 3, 5}) * 2 + 1;
+  nn::SyncBatchNorm sync({.num_features = 3});
+  nn::BatchNorm1d plain({.num_features = 3});
+  Tensor a = x.detach().requires_grad_(), b = x.detach().requires_grad_();
+  const Tensor ya = sync(a), yb = plain(b);
+  (ya * ya).sum().backward();
+  (yb * yb).sum().backward();
+  check_close(ya, yb);
+  check_close(a.grad(), b.grad(), 1e-4);
+  check_close(sync.running_var, plain.running_var, 1e-6);
+  CHECK(nn::to_string(sync) == "SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  sync.eval();
+  plain.eval();
+  check_close(sync(x), plain(x), 1e-6);
+  sync.train();
+  CHECK_THROWS_WITH_AS(sync(randn({3})), doctest::Contains("SyncBatchNorm: expected at least 2D input (got 1D"), Error);
+  CHECK_THROWS_WITH_AS(sync(randn({1, 3})), doctest::Contains("Expected more than 1 value per channel"), Error);
+  nn::Sequential model(nn::Conv2d({.in_channels = 1, .out_channels = 2, .kernel_size = 1}),
+                       nn::BatchNorm2d({.num_features = 2}), nn::InstanceNorm2d({.num_features = 2}));
+  nn::convert_sync_batchnorm(model);
+  const std::string repr = nn::to_string(model);
+  CHECK(repr.find("(1): SyncBatchNorm(2,") != std::string::npos);
+  CHECK(repr.find("(2): InstanceNorm2d(2,") != std::string::npos);
+}

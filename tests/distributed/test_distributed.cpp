@@ -378,3 +378,72 @@ TEST_CASE("bf16 compression: values travel as bfloat16, summed in float32; DDP w
   CHECK_THROWS_WITH_AS(compressed.register_comm_hook(nn::CommHook::allreduce), doctest::Contains("before the first"),
                        Error);
 }
+
+TEST_CASE("SyncBatchNorm equals BatchNorm on the whole batch: values, gradients and running statistics") {
+  for (const Shape& per_rank : {Shape{3, 4, 5}, Shape{2, 4, 3, 3}}) {
+    CAPTURE(shape_str(per_rank));
+    manual_seed(21);  // the same global batch on every rank; each takes its rows
+    Shape global = per_rank;
+    global[0] *= world();
+    const Tensor x = randn(global) * 3 + 1, coefficients = randn(global);
+    nn::BatchNormOptions options{.num_features = 4, .momentum = 0.3};
+    nn::SyncBatchNorm sync(options);
+    nn::BatchNorm1d serial(options);  // any rank: the functional op underneath takes (N, C, *)
+    {
+      NoGradGuard no_grad;
+      sync.weight.uniform_(0.5, 1.5);
+      serial.weight.copy_(sync.weight);
+    }
+    Tensor mine = x.narrow(0, rank() * per_rank[0], per_rank[0]).detach().requires_grad_();
+    Tensor all = x.detach().requires_grad_();
+    const Tensor y = sync(mine);
+    (y * coefficients.narrow(0, rank() * per_rank[0], per_rank[0])).sum().backward();  // Σ over ranks = serial's loss
+    const Tensor reference =
+        batch_norm(all, serial.running_mean, serial.running_var,
+                   {.weight = serial.weight, .bias = serial.bias, .training = true, .momentum = 0.3});
+    (reference * coefficients).sum().backward();
+    CHECK(max_abs_diff(y, reference.narrow(0, rank() * per_rank[0], per_rank[0])) < 1e-5);
+    CHECK(max_abs_diff(mine.grad(), all.grad().narrow(0, rank() * per_rank[0], per_rank[0])) < 1e-5);
+    Tensor weight_grad = sync.weight.grad().contiguous();
+    dist::all_reduce(weight_grad);  // each rank's part of the sum over the batch
+    CHECK(max_abs_diff(weight_grad, serial.weight.grad()) < 1e-4);
+    CHECK(max_abs_diff(sync.running_mean, serial.running_mean) < 1e-6);
+    CHECK(max_abs_diff(sync.running_var, serial.running_var) < 1e-5);
+  }
+}
+
+TEST_CASE("convert_sync_batchnorm + DDP: training equals one process on the global batch") {
+  struct ConvNet : nn::Layer<ConvNet> {
+    nn::Conv2d conv{{.in_channels = 1, .out_channels = 4, .kernel_size = 3}};
+    nn::BatchNorm2d bn{{.num_features = 4}};
+    nn::Linear fc{{.in_features = 4 * 6 * 6, .out_features = 3}};
+    ConvNet() {
+      register_module("conv", conv);
+      register_module("bn", bn);
+      register_module("fc", fc);
+    }
+    Tensor forward(const Tensor& x) { return fc(relu(bn(conv(x))).flatten(1)); }
+  };
+  manual_seed(5);
+  const Tensor x = randn({4 * world(), 1, 8, 8}), y = randint(0, 3, {4 * world()});
+  ConvNet model, serial;
+  serial.load_state_dict(model.state_dict());
+  nn::convert_sync_batchnorm(model);
+  CHECK(nn::to_string(model).find("(bn): SyncBatchNorm(4, eps=1e-05") != std::string::npos);
+  nn::DistributedDataParallel ddp(model);
+  optim::SGD a(ddp.parameters(), {.lr = 0.1, .momentum = 0.9}), b(serial.parameters(), {.lr = 0.1, .momentum = 0.9});
+  for (int step = 0; step < 3; ++step) {
+    a.zero_grad();
+    F::cross_entropy(ddp(x.narrow(0, rank() * 4, 4)), y.narrow(0, rank() * 4, 4)).backward();
+    a.step();
+    b.zero_grad();
+    F::cross_entropy(serial(x), y).backward();
+    b.step();
+  }
+  const auto mine = ddp.module.state_dict(), reference = serial.state_dict();
+  for (const auto& [name, t] : mine) {
+    const std::string key = name;
+    CAPTURE(key);
+    if (t.dtype() == kFloat32) CHECK(max_abs_diff(t, *reference.find(key)) < 1e-4);
+  }
+}
