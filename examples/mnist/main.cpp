@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   double lr = 1e-3;
   uint64_t seed = 1;
   bool quiet = false, winograd = false;
+  std::string comm_hook = "allreduce";
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
@@ -77,6 +78,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
   app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "no progress bar");
+  app.add_option("--comm-hook", comm_hook, "under mpirun, how gradients travel: allreduce (float32) or bf16 (half the "
+                 "bytes)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"allreduce", "bf16"}));
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
@@ -111,6 +116,7 @@ int main(int argc, char** argv) {
     // one process it adds nothing. Each rank then draws its own dropout masks; resumed, from where the
     // checkpoint's run left its generator, so the run goes on as if never interrupted.
     nn::DistributedDataParallel ddp(model);
+    if (comm_hook == "bf16") ddp.register_comm_hook(nn::CommHook::bf16_compress);
     manual_seed(seed + static_cast<uint64_t>(distributed::rank()));
     if (checkpoint && !examples::restore_rng_state(*checkpoint))
       out << "note: " << resume << " has no random generator states for " << distributed::world_size()

@@ -4,6 +4,8 @@
 //             distributed::abort with the message) ends the whole job
 //   timeout   rank 1 stops answering (sleeps past the 1 s timeout): rank 0 ends the job naming the collective,
 //             rank 1 as the one that did not arrive, and its last completed collective
+//   stall     as timeout, with the header check off (private switch): rank 0 waits inside MPI's data exchange,
+//             and the watchdog ends the job
 //   finalize  rank 0 runs one more all_reduce while rank 1 ends: an error naming both, not a hang
 //   threads   OMP_NUM_THREADS unset: each of the 2 ranks on this machine takes its share of the cores
 //   progress  a progress bar on stdout while mpirun's output is a pipe: plain lines, no carriage returns (a rank's
@@ -15,6 +17,8 @@
 #include <thread>
 
 #include <nabla/nabla.hpp>
+
+#include "core/distributed.h"  // private: the header check's switch
 
 using namespace nabla;
 namespace dist = nabla::distributed;
@@ -29,7 +33,8 @@ int main(int argc, char** argv) {
         Tensor g = full({1000}, 1.0);
         dist::all_reduce(g);
       }
-    } else if (scenario == "timeout") {
+    } else if (scenario == "timeout" || scenario == "stall") {
+      dist::detail::set_collective_checks(scenario == "timeout");
       Tensor g = full({10}, 1.0);
       dist::all_reduce(g);
       if (dist::rank() == 1) std::this_thread::sleep_for(std::chrono::seconds(30));
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
       for (int64_t i = 1; i <= 3; ++i) bar.update(i, i * 64, "loss 0.5");
       bar.finish("done");
     } else {
-      throw Error("scenarios: expected throw, timeout, finalize, threads or progress, got '" + scenario + "'");
+      throw Error("scenarios: expected throw, timeout, stall, finalize, threads or progress, got '" + scenario + "'");
     }
   } catch (const std::exception& e) {
     dist::abort(1, e.what());

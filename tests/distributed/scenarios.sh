@@ -20,6 +20,7 @@ run() {  # run SCENARIO EXPECT_STATUS(0|nonzero) MAX_SECONDS PATTERN
 }
 run throw nonzero 60 "rank 1 failed at step 3"
 run timeout nonzero 15 "all_reduce\(sum\) #1 of 10 float32 \(step 2's gradients\) did not complete within 1 s: rank\(s\) 1 did not arrive.*last collective this rank completed: all_reduce\(sum\) #0"
+run stall nonzero 15 "all_reduce\\(sum\\) #1 of 10 float32 \\(step 2's gradients\\) did not complete within 1 s: every rank of the group started it, but the data exchange stalled"
 run finalize nonzero 15 "rank [01] sent (finalize|all_reduce\(sum\)) #0.* while rank [01] expected (all_reduce\(sum\)|finalize) #0"
 run progress 0 30 "^epoch 1 \\[=+> *\\] 1/3"
 if echo "$output_of_progress" | grep -q $'\r'; then echo "progress: FAIL: carriage returns in piped output"; failed=1; fi

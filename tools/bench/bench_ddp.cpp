@@ -2,6 +2,7 @@
 //   bench_ddp step --global-batch 64 [--plain]   images/s of the training step; under mpirun each of the N ranks
 //                                                takes global/N images; --plain: no DistributedDataParallel
 //   bench_ddp allreduce                          the all-reduce of the network's 1.2 M gradients (float32)
+//   --no-check: without the collectives' header check (what it costs); --bf16: gradients sent as bfloat16
 // Prints "key=value" lines from rank 0.
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
@@ -11,6 +12,7 @@
 #include <cstdio>
 
 #include "mnist/net.hpp"
+#include "core/distributed.h"      // private: the header check's switch
 #include "nn/parallel_timeline.h"  // private instrumentation
 
 using namespace nabla;
@@ -32,14 +34,17 @@ int main(int argc, char** argv) {
   std::string what;
   int64_t global_batch = 64;
   int steps = 60, warmup = 10;
-  bool plain = false;
+  bool plain = false, no_check = false, bf16 = false;
   app.add_option("what", what, "step or allreduce")->required();
   app.add_option("--global-batch", global_batch);
   app.add_option("--steps", steps);
   app.add_option("--warmup", warmup);
   app.add_flag("--plain", plain, "train without DistributedDataParallel (one process)");
+  app.add_flag("--no-check", no_check, "collectives without their header check");
+  app.add_flag("--bf16", bf16, "gradients sent as bfloat16 (CommHook::bf16_compress)");
   CLI11_PARSE(app, argc, argv);
   dist::Session session;
+  dist::detail::set_collective_checks(!no_check);
   const int rank = dist::rank(), ranks = dist::world_size();
   manual_seed(1);
   Net model;
@@ -49,19 +54,23 @@ int main(int argc, char** argv) {
     for (int i = 0; i < warmup + steps; ++i) {
       dist::barrier();
       const auto start = Clock::now();
-      dist::all_reduce(flat, dist::ReduceOp::average);
+      if (bf16)
+        dist::world().all_reduce_bf16(flat);
+      else
+        dist::all_reduce(flat, dist::ReduceOp::average);
       if (i >= warmup) times.push_back(ms_since(start));
     }
-    const double ms = median(times), bytes = 4.0 * static_cast<double>(flat.numel());
+    const double ms = median(times), bytes = (bf16 ? 2.0 : 4.0) * static_cast<double>(flat.numel());
     if (rank == 0)
-      std::printf("ranks=%d elements=%lld allreduce_ms=%.3f algbw_GBps=%.2f busbw_GBps=%.2f\n", ranks,
-                  static_cast<long long>(flat.numel()), ms, bytes / ms / 1e6,
+      std::printf("ranks=%d elements=%lld bytes=%.0f allreduce_ms=%.3f algbw_GBps=%.2f busbw_GBps=%.2f\n", ranks,
+                  static_cast<long long>(flat.numel()), bytes, ms, bytes / ms / 1e6,
                   bytes / ms / 1e6 * 2 * (ranks - 1) / ranks);
     return 0;
   }
   const int64_t batch = global_batch / ranks;
   const Tensor x = randn({batch, 1, 28, 28}), y = randint(0, 10, {batch});
   nn::DistributedDataParallel ddp(model);
+  if (bf16) ddp.register_comm_hook(nn::CommHook::bf16_compress);
   optim::Adam optimizer(model.parameters(), {.lr = 1e-3});
   std::vector<double> step_ms, exposed_ms, backward_ms;
   for (int i = 0; i < warmup + steps; ++i) {
