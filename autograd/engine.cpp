@@ -105,7 +105,7 @@ void check_saved_versions(const Node& node) {
 void check_finite(const Node& node, size_t i, const Tensor& g) {
   const Tensor dense = g.contiguous();
   const float* p = dense.const_data_ptr<float>();
-  for (int64_t k = 0; k < dense.numel(); ++k)
+  for (int64_t k = 0, n = dense.numel(); k < n; ++k)
     NABLA_CHECK(std::isfinite(p[k]), "backward (anomaly mode): function '", node.name, "' returned ",
                 std::isnan(p[k]) ? "nan" : "inf", " values in its ", i, "th output (gradient for input ", i, ", shape ",
                 shape_str(g.shape()), ", first at element ", k, ")");

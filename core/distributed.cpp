@@ -151,9 +151,8 @@ class Communicator {
     if (initialized_) return;
     NABLA_CHECK(!finalized_, "distributed::init: the job was already finalized; init once per process");
     NABLA_CHECK(!options.timeout || options.timeout->count() > 0,
-                "distributed::init: the timeout must be positive, "
-                "got ",
-                options.timeout ? options.timeout->count() : 0, " ms");
+                "distributed::init: the timeout must be positive, got ", options.timeout ? options.timeout->count() : 0,
+                " ms");
     timeout_ = options.timeout ? *options.timeout : timeout_from_environment();
     chunk_ = chunk_from_environment();
     world_ = std::make_shared<detail::Group>();
@@ -322,6 +321,8 @@ class Communicator {
   }
 
   // The watchdog thread: ends the job when one data exchange outlives the timeout (a rank stopped mid-exchange).
+  // Its MPI_Abort runs while the communication thread is inside MPI, beyond what MPI_THREAD_SERIALIZED promises;
+  // but it is the call meant for a job already broken, and Open MPI ends the job (scenarios.sh: stall).
   void watch_data_exchanges() {
     std::unique_lock lock(watch_mutex_);
     while (!watch_stop_) {
@@ -605,7 +606,7 @@ Work ProcessGroup::all_reduce(Tensor& tensor, ReduceOp op, bool async_op) const 
       if (op == ReduceOp::average) {
         float* p = tensor.data_ptr<float>();
         const auto size = static_cast<float>(group->world_ranks.size());
-        for (int64_t i = 0; i < tensor.numel(); ++i) p[i] /= size;
+        for (int64_t i = 0, n = tensor.numel(); i < n; ++i) p[i] /= size;  // numel() is not free: once
       }
       tensor.bump_version();
 #endif

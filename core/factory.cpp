@@ -101,7 +101,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape) {
   Tensor out = empty(shape, kInt64);
   int64_t* p = out.data_ptr<int64_t>();
   const auto range = static_cast<uint64_t>(high - low);
-  for (int64_t i = 0; i < out.numel(); ++i) {  // PyTorch's random_from_to transform
+  for (int64_t i = 0, n = out.numel(); i < n; ++i) {  // PyTorch's random_from_to transform
     const uint64_t r = range >= (uint64_t(1) << 32) ? random::next_u64() : random::next_u32();
     p[i] = static_cast<int64_t>(r % range) + low;
   }

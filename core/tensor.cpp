@@ -226,7 +226,7 @@ Tensor& Tensor::uniform_(double from, double to) {
   NABLA_CHECK(from <= to, "uniform_: expects from <= to, but got from=", from, " > to=", to);
   Tensor values = empty(shape());
   float* p = values.data_ptr<float>();
-  for (int64_t i = 0; i < values.numel(); ++i)
+  for (int64_t i = 0, n = values.numel(); i < n; ++i)
     p[i] = random::uniform_float(static_cast<float>(from), static_cast<float>(to));
   return copy_(values);
 }

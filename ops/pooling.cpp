@@ -191,7 +191,7 @@ Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& o
                      sums[o] += px[i];
                      if (pa[o] < 0 || px[i] > px[pa[o]] || std::isnan(px[i])) pa[o] = i;  // NaN wins, as in PyTorch
                    });
-  for (int64_t o = 0; o < y.numel(); ++o)
+  for (int64_t o = 0, n = y.numel(); o < n; ++o)
     py[o] = max ? (pa[o] < 0 ? -INFINITY : px[pa[o]]) : static_cast<float>(sums[o] / static_cast<double>(pc[o]));
   return autograd::record(
       node, y, {input},
@@ -203,7 +203,7 @@ Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& o
         const int64_t* pc = count.data_ptr<int64_t>();
         float* out = gx.data_ptr<float>();
         if (max) {
-          for (int64_t o = 0; o < dy.numel(); ++o)
+          for (int64_t o = 0, n = dy.numel(); o < n; ++o)
             if (pa[o] >= 0) out[pa[o]] += pg[o];
         } else {
           windows.for_each([](int64_t) {}, [&](int64_t o, int64_t i) { out[i] += pg[o] / static_cast<float>(pc[o]); });

@@ -2,6 +2,7 @@
 //   bench_ddp step --global-batch 64 [--plain]   images/s of the training step; under mpirun each of the N ranks
 //                                                takes global/N images; --plain: no DistributedDataParallel
 //   bench_ddp allreduce                          the all-reduce of the network's 1.2 M gradients (float32)
+//   bench_ddp latency                            the time of an all-reduce of one float (what a header adds)
 //   --no-check: without the collectives' header check (what it costs); --bf16: gradients sent as bfloat16
 // Prints "key=value" lines from rank 0.
 #include <CLI/CLI.hpp>
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   int64_t global_batch = 64;
   int steps = 60, warmup = 10;
   bool plain = false, no_check = false, bf16 = false;
-  app.add_option("what", what, "step or allreduce")->required();
+  app.add_option("what", what, "step, allreduce or latency")->required();
   app.add_option("--global-batch", global_batch);
   app.add_option("--steps", steps);
   app.add_option("--warmup", warmup);
@@ -48,6 +49,17 @@ int main(int argc, char** argv) {
   const int rank = dist::rank(), ranks = dist::world_size();
   manual_seed(1);
   Net model;
+  if (what == "latency") {
+    Tensor one = ones({1});
+    std::vector<double> times;
+    for (int i = 0; i < 100 * (warmup + steps); ++i) {
+      const auto start = Clock::now();
+      dist::all_reduce(one);
+      if (i >= 100 * warmup) times.push_back(ms_since(start));
+    }
+    if (rank == 0) std::printf("ranks=%d latency_us=%.2f\n", ranks, median(times) * 1000);
+    return 0;
+  }
   if (what == "allreduce") {
     Tensor flat = randn({model.num_parameters()});
     std::vector<double> times;

@@ -47,29 +47,38 @@ def main():
         nocheck = run(mpirun + [bench, "step", "--no-check"] + steps, 1)
         bf16 = run(mpirun + [bench, "step", "--bf16"] + steps, 1)
         reduce16 = run(mpirun + [bench, "allreduce", "--bf16"] + steps, 1)
+        latency = run(mpirun + [bench, "latency"] + steps, 1)
+        latency0 = run(mpirun + [bench, "latency", "--no-check"] + steps, 1)
         row = dict(plain=float(plain["images_per_s"]), ddp1=float(ddp1["images_per_s"]),
                    ddp2=float(ddp2["images_per_s"]), step2=float(ddp2["step_ms"]),
                    exposed=float(ddp2["exposed_allreduce_ms"]), reduce_ms=float(reduce["allreduce_ms"]),
                    bw=float(reduce["algbw_GBps"]), nocheck=float(nocheck["step_ms"]), bf16=float(bf16["step_ms"]),
                    reduce16_ms=float(reduce16["allreduce_ms"]), bytes=float(reduce["bytes"]),
-                   bytes16=float(reduce16["bytes"]))
+                   bytes16=float(reduce16["bytes"]), latency=float(latency["latency_us"]),
+                   latency0=float(latency0["latency_us"]))
         rows.append(row)
         print("round %d: plain %.0f img/s, ddp1 %.0f img/s (%.3fx), 2x1 %.0f img/s (%.2fx of 1x2; step %.1f ms, "
               "all-reduce exposed %.2f ms), all-reduce alone %.2f ms (%.2f GB/s)"
               % (r, row["plain"], row["ddp1"], row["ddp1"] / row["plain"], row["ddp2"], row["ddp2"] / row["plain"],
                  row["step2"], row["exposed"], row["reduce_ms"], row["bw"]))
-        print("  check: step %.2f ms with, %.2f ms without (%+.2f%%); bf16: step %.2f ms, all-reduce %.2f ms of %.0f "
-              "bytes (float32: %.2f ms of %.0f)"
-              % (row["step2"], row["nocheck"], 100 * (row["step2"] / row["nocheck"] - 1), row["bf16"],
-                 row["reduce16_ms"], row["bytes16"], row["reduce_ms"], row["bytes"]))
+        print("  check: one-float all-reduce %.1f us with, %.1f us without; step %.2f ms with, %.2f ms without "
+              "(%+.2f%%); bf16: step %.2f ms, all-reduce %.2f ms of %.0f bytes (float32: %.2f ms of %.0f)"
+              % (row["latency"], row["latency0"], row["step2"], row["nocheck"],
+                 100 * (row["step2"] / row["nocheck"] - 1), row["bf16"], row["reduce16_ms"], row["bytes16"],
+                 row["reduce_ms"], row["bytes"]))
     med = {k: statistics.median(row[k] for row in rows) for k in rows[0]}
     print("median: ddp1/plain %.3f, 2x1/1x2 %.2f, step %.1f ms with %.2f ms exposed all-reduce, all-reduce alone "
           "%.2f ms (%.2f GB/s)" % (statistics.median(r["ddp1"] / r["plain"] for r in rows),
                                     statistics.median(r["ddp2"] / r["plain"] for r in rows), med["step2"],
                                     med["exposed"], med["reduce_ms"], med["bw"]))
-    print("median: the header check costs %+.2f%% of the 2x1 step; bf16 gradients: %.0f of %.0f bytes per all-reduce, "
+    added_ms = (med["latency"] - med["latency0"]) / 1000
+    print("median: the header check adds %.1f us per collective: %.3f%% of the 2x1 step's %.1f ms for its %d buckets; "
+          "the steps themselves, with and without, differ by %+.2f%% (noise)"
+          % (added_ms * 1000, 100 * 2 * added_ms / med["step2"], med["step2"], 2,
+             100 * statistics.median(r["step2"] / r["nocheck"] - 1 for r in rows)))
+    print("median: bf16 gradients: %.0f of %.0f bytes per all-reduce, "
           "%.2f ms against %.2f ms, step %.2f ms against %.2f ms"
-          % (100 * statistics.median(r["step2"] / r["nocheck"] - 1 for r in rows), med["bytes16"], med["bytes"],
+          % (med["bytes16"], med["bytes"],
              med["reduce16_ms"], med["reduce_ms"], med["bf16"], med["step2"]))
 
 
