@@ -1,10 +1,10 @@
 // nabla::distributed on MPI. One communication thread makes every MPI call, in the order the jobs were queued
 // (MPI requires every rank to issue collectives in the same order, and MPI_THREAD_SERIALIZED allows exactly
 // this: calls from any thread, one at a time); callers get a Work to wait on. Every collective starts with a
-// header exchange (each rank sends every other what it is about to do, point to point), so a mismatch is an error
-// before any data moves and a timeout knows which ranks never arrived; the data then moves with MPI's
-// non-blocking collectives, polled with a back-off. Built without MPI (NABLA_HAVE_MPI unset), the same API runs as
-// a world of one process.
+// header exchange (each rank sends every other what it is about to do, point to point, polled with a back-off), so
+// a mismatch is an error before any data moves and a timeout knows which ranks never arrived; the data then moves
+// with MPI's blocking collectives, under a watchdog thread. Built without MPI (NABLA_HAVE_MPI unset), the same API
+// runs as a world of one process.
 #include "nabla/core/distributed.hpp"
 
 #include <algorithm>
@@ -31,7 +31,6 @@
 
 #ifdef NABLA_HAVE_MPI
 #include <mpi.h>
-#include <sys/prctl.h>
 #endif
 
 namespace nabla::distributed {
@@ -295,7 +294,6 @@ class Communicator {
 
   void run() {
 #ifdef NABLA_HAVE_MPI
-    prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 µs: the polling back-off's short sleeps stay short
 #endif
     for (;;) {
       std::function<void()> job;
@@ -363,20 +361,24 @@ class Communicator {
     throw Error("distributed: " + describe(h) + ": MPI failed: " + std::string(text, static_cast<size_t>(length)));
   }
 
-  // Polls until every request completes (true) or the timeout passes (false): spins for the first 100 µs, then
-  // sleeps between polls, 5 µs growing to 50 µs, so a rank waiting for a late one leaves its core to others.
+  // Polls until every request completes (true) or the timeout passes (false). For the first 2 ms (ranks a step's
+  // compute skew apart) it yields between polls, as MPI's own waits do, so computing threads run first; then it
+  // sleeps between polls, 50 µs growing to 1 ms: a rank waiting for a late one leaves its core alone.
   bool wait_all(MPI_Request* requests, int n) const {
     const auto start = Clock::now(), deadline = start + timeout_;
-    auto pause = std::chrono::microseconds(5);
+    auto pause = std::chrono::microseconds(50);
     for (;;) {
       int done = 0;
       MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE);
       if (done) return true;
       const auto now = Clock::now();
       if (now > deadline) return false;
-      if (now - start < std::chrono::microseconds(100)) continue;
+      if (now - start < std::chrono::milliseconds(2)) {
+        std::this_thread::yield();
+        continue;
+      }
       std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(50));
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
     }
   }
 
