@@ -503,6 +503,12 @@ std::shared_ptr<detail::Group> resolve(const std::shared_ptr<detail::Group>& gro
 void init(const InitOptions& options) { Communicator::get().init(options); }
 void detail::set_collective_checks(bool on) { Communicator::get().set_checks(on); }
 bool is_initialized() { return Communicator::get().initialized(); }
+
+bool is_launched() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name); value && std::atoi(value) > 1) return true;
+  return false;
+}
 #ifdef NABLA_HAVE_MPI
 bool is_available() { return true; }
 #else

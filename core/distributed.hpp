@@ -41,6 +41,9 @@ struct InitOptions {
 // when it has not been called.
 void init(const InitOptions& options = {});
 bool is_initialized();
+// Whether a launcher (mpirun, srun) started this process as one of several (OMPI_COMM_WORLD_SIZE, PMI_SIZE), whether
+// or not init() has run yet. Layers that only matter in a job (SyncBatchNorm) ask this before starting MPI.
+bool is_launched();
 // Whether this build has MPI (else every program is a world of one).
 bool is_available();
 int rank();

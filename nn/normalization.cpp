@@ -82,7 +82,10 @@ Tensor NormBase::batch_norm_forward(const Tensor& input, bool relu) {
   const bool batch_stats = is_training() || !options.track_running_stats;
   const BatchNormFuncOptions o{
       .weight = weight, .bias = bias, .training = batch_stats, .momentum = momentum, .eps = options.eps};
-  if (sync_->has_value() && is_training()) {
+  // A process that is not part of a job (not launched by mpirun, no Session) is a world of one: nothing to
+  // synchronise, and no MPI started for it.
+  const bool in_a_job = distributed::is_initialized() || distributed::is_launched();
+  if (sync_->has_value() && is_training() && in_a_job && (*sync_)->size() > 1) {
     const Tensor out = sync_batch_norm(input, running_mean, running_var, o, **sync_);
     return relu ? nabla::relu(out) : out;
   }

@@ -75,7 +75,7 @@ class BatchNormNd : public Layer<BatchNormNd<D>, NormBase> {
 
 // BatchNorm whose training statistics are those of the whole batch across a process group's ranks (PyTorch's
 // SyncBatchNorm): with DistributedDataParallel, training equals one process on the global batch. Input (N, C, *)
-// of any rank from 2; in eval, the running statistics, as BatchNorm.
+// of any rank from 2; in eval, or in a process that is not part of a job, it is BatchNorm.
 class SyncBatchNorm : public Layer<SyncBatchNorm, NormBase> {
  public:
   explicit SyncBatchNorm(const BatchNormOptions& options, const distributed::ProcessGroup& process_group = {});
