@@ -62,11 +62,16 @@ nabla::RngState from_text(const std::string& text, const std::string& path) {
   }
   return state;
 }
+// A program not launched by mpirun (nor joined to a job) is a world of one, without starting MPI for it.
+bool in_a_job() { return nabla::distributed::is_initialized() || nabla::distributed::is_launched(); }
+int rank() { return in_a_job() ? nabla::distributed::rank() : 0; }
+int world_size() { return in_a_job() ? nabla::distributed::world_size() : 1; }
 }  // namespace
 
 nabla::Metadata rng_states_of_all_ranks() {
-  // Strings of any length across ranks: the longest length first, then every rank's, zero-padded, as int64 words.
   const std::string mine = to_text(nabla::get_rng_state());
+  if (!in_a_job()) return {{"rng.ranks", "1"}, {"rng.rank0", mine}};
+  // Strings of any length across ranks: the longest length first, then every rank's, zero-padded, as int64 words.
   nabla::Tensor longest = nabla::from_vector(std::vector<int64_t>{static_cast<int64_t>(mine.size())}, {1});
   nabla::distributed::all_reduce(longest, nabla::distributed::ReduceOp::max);
   const int64_t words = longest.item<int64_t>() / 8 + 1;
@@ -84,9 +89,9 @@ nabla::Metadata rng_states_of_all_ranks() {
 
 bool restore_rng_state(const Checkpoint& checkpoint) {
   const auto ranks = checkpoint.metadata.find("rng.ranks");
-  const auto mine = checkpoint.metadata.find("rng.rank" + std::to_string(nabla::distributed::rank()));
+  const auto mine = checkpoint.metadata.find("rng.rank" + std::to_string(rank()));
   if (ranks == checkpoint.metadata.end() || mine == checkpoint.metadata.end() ||
-      ranks->second != std::to_string(nabla::distributed::world_size()))
+      ranks->second != std::to_string(world_size()))
     return false;
   nabla::set_rng_state(from_text(mine->second, checkpoint.path));
   return true;
