@@ -62,6 +62,7 @@ nabla::RngState from_text(const std::string& text, const std::string& path) {
   }
   return state;
 }
+
 // A program not launched by mpirun (nor joined to a job) is a world of one, without starting MPI for it.
 bool in_a_job() { return nabla::distributed::is_initialized() || nabla::distributed::is_launched(); }
 int rank() { return in_a_job() ? nabla::distributed::rank() : 0; }
