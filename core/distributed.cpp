@@ -138,6 +138,21 @@ int64_t chunk_from_environment() {
   return chunk;
 }
 
+// bfloat16 stored as uint16: the upper half of a float32, rounded to nearest even.
+float from_bf16(uint16_t v) {
+  const uint32_t bits = static_cast<uint32_t>(v) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+uint16_t to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof f);
+  if ((bits & 0x7fffffffU) > 0x7f800000U) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN stays NaN
+  bits += 0x7fffU + ((bits >> 16) & 1U);  // round to nearest, ties to even
+  return static_cast<uint16_t>(bits >> 16);
+}
+
 // The communication thread and its queue of jobs, and the job's settings.
 class Communicator {
  public:
@@ -422,21 +437,6 @@ class Communicator {
   }
 #endif
 
- public:
-  static float from_bf16(uint16_t v) {
-    const uint32_t bits = static_cast<uint32_t>(v) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-  }
-  static uint16_t to_bf16(float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, sizeof f);
-    if ((bits & 0x7fffffffU) > 0x7f800000U) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN stays NaN
-    bits += 0x7fffU + ((bits >> 16) & 1U);  // round to nearest, ties to even
-    return static_cast<uint16_t>(bits >> 16);
-  }
-
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
@@ -634,7 +634,7 @@ Work ProcessGroup::all_reduce_bf16(Tensor& tensor, bool async_op) const {
       float* p = tensor.data_ptr<float>();
       const int64_t n = tensor.numel();
       std::vector<uint16_t> wire(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) wire[i] = Communicator::to_bf16(p[i]);
+      for (int64_t i = 0; i < n; ++i) wire[i] = to_bf16(p[i]);
       for_each_chunk(n, [&](int64_t offset, int count) {
         call([&] {
           return MPI_Allreduce(MPI_IN_PLACE, wire.data() + offset, count, MPI_UINT16_T,
@@ -642,7 +642,7 @@ Work ProcessGroup::all_reduce_bf16(Tensor& tensor, bool async_op) const {
         });
       });
       const auto size = static_cast<float>(group->world_ranks.size());
-      for (int64_t i = 0; i < n; ++i) p[i] = Communicator::from_bf16(wire[i]) / size;
+      for (int64_t i = 0; i < n; ++i) p[i] = from_bf16(wire[i]) / size;
       tensor.bump_version();
 #endif
     });
@@ -712,6 +712,22 @@ std::vector<Tensor> ProcessGroup::all_gather(const Tensor& tensor) const {
 
 ProcessGroup world() { return ProcessGroup(); }
 
+std::vector<std::string> ProcessGroup::all_gather_string(const std::string& text) const {
+  // The longest length first, then every rank's text zero-padded to it, as int64 words.
+  Tensor longest = from_vector(std::vector<int64_t>{static_cast<int64_t>(text.size())}, {1});
+  all_reduce(longest, ReduceOp::max);
+  const int64_t words = longest.item<int64_t>() / 8 + 1;
+  std::vector<int64_t> packed(static_cast<size_t>(words), 0);
+  std::memcpy(packed.data(), text.data(), text.size());
+  std::vector<std::string> out;
+  for (const Tensor& t : all_gather(from_vector(packed, {words}))) {
+    const auto data = t.to_vector<int64_t>();
+    const auto* bytes = reinterpret_cast<const char*>(data.data());
+    out.emplace_back(bytes, strnlen(bytes, data.size() * 8));
+  }
+  return out;
+}
+
 ProcessGroup new_group(const std::vector<int>& ranks) {
   const int size = world_size();
   std::vector<int> sorted = ranks;
@@ -752,6 +768,7 @@ void barrier() { world().barrier(); }
 Work all_reduce(Tensor& tensor, ReduceOp op, bool async_op) { return world().all_reduce(tensor, op, async_op); }
 Work broadcast(Tensor& tensor, int src, bool async_op) { return world().broadcast(tensor, src, async_op); }
 std::vector<Tensor> all_gather(const Tensor& tensor) { return world().all_gather(tensor); }
+std::vector<std::string> all_gather_string(const std::string& text) { return world().all_gather_string(text); }
 
 void check_same_across_ranks(int64_t value, const std::string& what) {
   NABLA_CHECK(value >= 0, "distributed::check_same_across_ranks: ", what, " is a count, got ", value);

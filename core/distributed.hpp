@@ -126,6 +126,8 @@ class ProcessGroup {
   Work broadcast(Tensor& tensor, int src = 0, bool async_op = false) const;
   // Every rank's tensor (same shape and dtype everywhere), in group order.
   std::vector<Tensor> all_gather(const Tensor& tensor) const;
+  // Every rank's text (any length), in group order: a small all_gather_object for strings.
+  std::vector<std::string> all_gather_string(const std::string& text) const;
 
  private:
   friend ProcessGroup new_group(const std::vector<int>& ranks);
@@ -144,6 +146,7 @@ void barrier();
 Work all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::sum, bool async_op = false);
 Work broadcast(Tensor& tensor, int src = 0, bool async_op = false);
 std::vector<Tensor> all_gather(const Tensor& tensor);
+std::vector<std::string> all_gather_string(const std::string& text);
 
 // A nabla::Error on every rank, naming `what` and the smallest and largest value, unless all ranks give the same
 // `value` (a count): called before a loop whose collectives must pair up across ranks (the number of batches of an

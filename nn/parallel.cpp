@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <functional>
 #include <tuple>
 
@@ -23,18 +22,6 @@ namespace {
 std::string signature(const std::string& kind, const std::string& name, const Tensor& t) {
   return kind + " " + name + " " + shape_str(t.shape()) + " " + dtype_name(t.dtype()) +
          (kind == "parameter" ? (t.requires_grad() ? " requires_grad" : " frozen") : "");
-}
-
-// A string as an int64 tensor (8 bytes per element, zero-padded to `words`), and back: for all_gather.
-Tensor pack(const std::string& text, int64_t words) {
-  std::vector<int64_t> data(static_cast<size_t>(words), 0);
-  std::memcpy(data.data(), text.data(), std::min(text.size(), data.size() * 8 - 1));
-  return from_vector(data, {words});
-}
-std::string unpack(const Tensor& packed) {
-  const auto data = packed.to_vector<int64_t>();
-  const auto* bytes = reinterpret_cast<const char*>(data.data());
-  return std::string(bytes, strnlen(bytes, data.size() * 8));
 }
 }  // namespace
 
@@ -170,10 +157,10 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     const auto [r, i, all] = first_difference(from_vector(hashes, {static_cast<int64_t>(hashes.size())}));
     if (i < 0) return;
     // Every rank knows which entry differs: gather its words from all.
-    const auto words = group_.all_gather(pack(signatures_[static_cast<size_t>(i)], 32));
+    const auto words = group_.all_gather_string(signatures_[static_cast<size_t>(i)]);
     throw Error("DistributedDataParallel: the model on rank " + std::to_string(group_.ranks()[r]) +
-                " differs from rank " + std::to_string(group_.ranks()[0]) + "'s: " + unpack(words[r]) + " against " +
-                unpack(words[0]) + "; every rank must build the same model");
+                " differs from rank " + std::to_string(group_.ranks()[0]) + "'s: " + words[r] + " against " +
+                words[0] + "; every rank must build the same model");
   }
 
   // Reverse registration order (the order backward produces gradients), a small first bucket, then bucket_cap_mb.

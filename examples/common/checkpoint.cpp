@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
 namespace examples {
 
@@ -72,19 +71,9 @@ int world_size() { return in_a_job() ? nabla::distributed::world_size() : 1; }
 nabla::Metadata rng_states_of_all_ranks() {
   const std::string mine = to_text(nabla::get_rng_state());
   if (!in_a_job()) return {{"rng.ranks", "1"}, {"rng.rank0", mine}};
-  // Strings of any length across ranks: the longest length first, then every rank's, zero-padded, as int64 words.
-  nabla::Tensor longest = nabla::from_vector(std::vector<int64_t>{static_cast<int64_t>(mine.size())}, {1});
-  nabla::distributed::all_reduce(longest, nabla::distributed::ReduceOp::max);
-  const int64_t words = longest.item<int64_t>() / 8 + 1;
-  std::vector<int64_t> packed(static_cast<size_t>(words), 0);
-  std::memcpy(packed.data(), mine.data(), mine.size());
-  const auto all = nabla::distributed::all_gather(nabla::from_vector(packed, {words}));
+  const auto all = nabla::distributed::all_gather_string(mine);
   nabla::Metadata metadata{{"rng.ranks", std::to_string(all.size())}};
-  for (size_t r = 0; r < all.size(); ++r) {
-    const auto data = all[r].to_vector<int64_t>();
-    const auto* bytes = reinterpret_cast<const char*>(data.data());
-    metadata["rng.rank" + std::to_string(r)] = std::string(bytes, strnlen(bytes, data.size() * 8));
-  }
+  for (size_t r = 0; r < all.size(); ++r) metadata["rng.rank" + std::to_string(r)] = all[r];
   return metadata;
 }
 
