@@ -43,6 +43,7 @@ Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>&
     const bool needs = input.defined() && input.requires_grad();
     node->needs.push_back(needs);
     node->input_shapes.push_back(input.defined() ? input.shape() : Shape{});
+    node->input_dtypes.push_back(input.defined() ? input.dtype() : kFloat32);
     node->input_nodes.push_back(needs ? input.grad_fn() : nullptr);
     node->input_leaves.push_back(needs && !input.grad_fn() ? input.impl_ptr() : nullptr);
   }
@@ -103,7 +104,7 @@ void check_saved_versions(const Node& node) {
 
 // Anomaly mode: the gradient `g` that `node` returned for input i must be finite.
 void check_finite(const Node& node, size_t i, const Tensor& g) {
-  const Tensor dense = g.contiguous();
+  const Tensor dense = g.to(kFloat32).contiguous();
   const float* p = dense.const_data_ptr<float>();
   for (int64_t k = 0, n = dense.numel(); k < n; ++k)
     NABLA_CHECK(std::isfinite(p[k]), "backward (anomaly mode): function '", node.name, "' returned ",
@@ -111,20 +112,26 @@ void check_finite(const Node& node, size_t i, const Tensor& g) {
                 shape_str(g.shape()), ", first at element ", k, ")");
 }
 
-// slot + grad, two gradients of one float32 tensor (of its shape). A loop of the engine's own, not ops' add: the
-// graph's room sits below the ops that record into it (ARCHITECTURE.md), and backward records nothing.
-Tensor sum_of(const Tensor& a, const Tensor& b) {
-  NABLA_CHECK(a.shape() == b.shape() && a.dtype() == kFloat32 && b.dtype() == kFloat32,
-              "backward: gradients of one tensor differ: ", shape_str(a.shape()), " ", dtype_name(a.dtype()), " and ",
-              shape_str(b.shape()), " ", dtype_name(b.dtype()));
+// slot + grad, two gradients of one tensor (of its shape and dtype: float32 or bfloat16, added in float as PyTorch
+// does). A loop of the engine's own, not ops' add: the graph's room sits below the ops that record into it
+// (ARCHITECTURE.md), and backward records nothing.
+template <class T>
+Tensor sum_as(const Tensor& a, const Tensor& b) {
   const Tensor x = a.contiguous(), y = b.contiguous();
-  Tensor out = empty(a.shape());
-  const float *px = x.const_data_ptr<float>(), *py = y.const_data_ptr<float>();
-  float* po = out.data_ptr<float>();
+  Tensor out = empty(a.shape(), a.dtype());
+  const T *px = x.const_data_ptr<T>(), *py = y.const_data_ptr<T>();
+  T* po = out.data_ptr<T>();
   const int64_t n = out.numel();
 #pragma omp parallel for simd if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) po[i] = px[i] + py[i];
+  for (int64_t i = 0; i < n; ++i) po[i] = T(static_cast<float>(px[i]) + static_cast<float>(py[i]));
   return out;
+}
+
+Tensor sum_of(const Tensor& a, const Tensor& b) {
+  NABLA_CHECK(a.shape() == b.shape() && a.dtype() == b.dtype() && (a.dtype() == kFloat32 || a.dtype() == kBFloat16),
+              "backward: gradients of one tensor differ: ", shape_str(a.shape()), " ", dtype_name(a.dtype()), " and ",
+              shape_str(b.shape()), " ", dtype_name(b.dtype()));
+  return a.dtype() == kBFloat16 ? sum_as<BFloat16>(a, b) : sum_as<float>(a, b);
 }
 
 void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? sum_of(slot, grad) : grad; }
@@ -143,9 +150,10 @@ Tensor run_grad_hooks(const std::shared_ptr<Hooks>& hooks, Tensor grad) {
   for (const auto& [id, hook] : on_grad) {
     const Tensor replaced = hook(grad);
     if (!replaced.defined()) continue;
-    NABLA_CHECK(replaced.shape() == grad.shape() && replaced.dtype() == kFloat32, "backward: a hook returned a ",
-                dtype_name(replaced.dtype()), " gradient of shape ", shape_str(replaced.shape()), " for one of shape ",
-                shape_str(grad.shape()), "; it must return a float32 gradient of the same shape (or nothing)");
+    NABLA_CHECK(replaced.shape() == grad.shape() && replaced.dtype() == grad.dtype(), "backward: a hook returned a ",
+                dtype_name(replaced.dtype()), " gradient of shape ", shape_str(replaced.shape()), " for a ",
+                dtype_name(grad.dtype()), " one of shape ", shape_str(grad.shape()),
+                "; it must return a gradient of the same shape and dtype (or nothing)");
     grad = replaced;
   }
   return grad;
@@ -180,9 +188,10 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   if (!seed.defined()) {
     NABLA_CHECK(root.numel() == 1, "backward: grad can be implicitly created only for scalar outputs, but the "
                 "output has shape ", shape_str(root.shape()), "; pass a gradient of that shape");
-    seed = ones(root.shape());
+    seed = ones(root.shape(), root.dtype());
   }
-  NABLA_CHECK(seed.dtype() == kFloat32, "backward: the gradient must be float32, got ", dtype_name(seed.dtype()));
+  NABLA_CHECK(seed.dtype() == root.dtype(), "backward: the gradient must be ", dtype_name(root.dtype()),
+              " like the output, got ", dtype_name(seed.dtype()));
   NABLA_CHECK(seed.shape() == root.shape(), "backward: the gradient has shape ", shape_str(seed.shape()),
               " but the output has shape ", shape_str(root.shape()));
   NoGradGuard no_grad;
@@ -215,8 +224,8 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
       const Tensor& g = input_grads[i];
       NABLA_CHECK(g.shape() == node->input_shapes[i], "backward: ", node->name, " returned a gradient of shape ",
                   shape_str(g.shape()), " for its input ", i, " of shape ", shape_str(node->input_shapes[i]));
-      NABLA_CHECK(g.dtype() == kFloat32, "backward: ", node->name, " returned a ", dtype_name(g.dtype()),
-                  " gradient for its input ", i, "; gradients must be float32");
+      NABLA_CHECK(g.dtype() == node->input_dtypes[i], "backward: ", node->name, " returned a ", dtype_name(g.dtype()),
+                  " gradient for its ", dtype_name(node->input_dtypes[i]), " input ", i);
       if (anomaly_enabled) check_finite(*node, i, g);
       if (node->input_nodes[i]) {
         accumulate(grads[node->input_nodes[i].get()], g);

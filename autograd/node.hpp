@@ -46,6 +46,7 @@ struct Node {
   std::vector<std::shared_ptr<Node>> input_nodes;      // producer of input i, or null
   std::vector<std::shared_ptr<TensorImpl>> input_leaves;  // or the leaf input i is, or null
   std::vector<Shape> input_shapes;
+  std::vector<Dtype> input_dtypes;  // a gradient has its input's dtype (float32, or bfloat16 under autocast)
   Needs needs;
   std::vector<SavedVersion> saved;
   BackwardFn backward;               // released after backward unless the graph is retained

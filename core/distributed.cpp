@@ -467,6 +467,9 @@ MPI_Datatype mpi_type(Dtype dtype) {
     case Dtype::Int64: return MPI_INT64_T;
     case Dtype::Bool: return MPI_C_BOOL;
     case Dtype::Float64: return MPI_DOUBLE;
+    case Dtype::BFloat16: return MPI_UINT16_T;  // moved, never reduced (all_reduce takes float32 and int64)
+    case Dtype::UInt8: return MPI_UINT8_T;
+    case Dtype::Int8: return MPI_INT8_T;
   }
   return MPI_BYTE;
 }

@@ -62,12 +62,10 @@ Tensor empty(const Shape& shape, Dtype dtype) {
 Tensor full(const Shape& shape, double value, Dtype dtype) {
   Tensor out = empty(shape, dtype);
   const int64_t n = out.numel();
-  switch (dtype) {
-    case Dtype::Float32: std::fill_n(out.data_ptr<float>(), n, static_cast<float>(value)); break;
-    case Dtype::Int64: std::fill_n(out.data_ptr<int64_t>(), n, static_cast<int64_t>(value)); break;
-    case Dtype::Bool: std::fill_n(out.data_ptr<bool>(), n, value != 0.0); break;
-    case Dtype::Float64: std::fill_n(out.data_ptr<double>(), n, value); break;
-  }
+  visit(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    std::fill_n(out.data_ptr<T>(), n, convert<T>(value));
+  });
   return out;
 }
 
@@ -131,6 +129,9 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 }
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape) {
   return from_values(values.data(), values.size(), shape, kInt64);
+}
+Tensor from_vector(const std::vector<BFloat16>& values, const Shape& shape) {
+  return from_values(values.data(), values.size(), shape, kBFloat16);
 }
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
   const std::vector<int64_t> integers(values.begin(), values.end());

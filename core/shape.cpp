@@ -7,13 +7,7 @@
 namespace nabla {
 
 size_t element_size(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::Float32: return 4;
-    case Dtype::Int64: return 8;
-    case Dtype::Bool: return 1;
-    case Dtype::Float64: return 8;
-  }
-  return 0;
+  return visit(dtype, [](auto value) { return sizeof value; });
 }
 
 const char* dtype_name(Dtype dtype) {
@@ -22,9 +16,14 @@ const char* dtype_name(Dtype dtype) {
     case Dtype::Int64: return "int64";
     case Dtype::Bool: return "bool";
     case Dtype::Float64: return "float64";
+    case Dtype::BFloat16: return "bfloat16";
+    case Dtype::UInt8: return "uint8";
+    case Dtype::Int8: return "int8";
   }
   return "?";
 }
+
+bool is_floating_point(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64 || dtype == kBFloat16; }
 
 std::string shape_str(const Shape& shape) {
   std::string s = "[";

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/core/dtype.hpp"
+
 namespace nabla {
 
 using Shape = std::vector<int64_t>;
@@ -22,15 +24,6 @@ struct Sizes {
   std::vector<int64_t> values;
   bool scalar = false;  // written as one number (PyTorch prints it as one)
 };
-
-enum class Dtype : uint8_t { Float32, Int64, Bool, Float64 };
-inline constexpr Dtype kFloat32 = Dtype::Float32;
-inline constexpr Dtype kFloat64 = Dtype::Float64;  // storage and conversion only (optimizer state): ops take float32
-inline constexpr Dtype kInt64 = Dtype::Int64;
-inline constexpr Dtype kBool = Dtype::Bool;
-
-size_t element_size(Dtype dtype);
-const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool", "float64"
 
 // "[8, 1, 28, 28]", as PyTorch writes shapes in its messages.
 std::string shape_str(const Shape& shape);

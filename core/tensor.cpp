@@ -53,29 +53,23 @@ void convert_copy(const TensorImpl& dst, const TensorImpl& src, const Shape& src
   auto* out = static_cast<To*>(dst.mutable_data());
   const auto* in = static_cast<const From*>(src.data());
   const Shape dense = contiguous_strides(dst.shape);
-  if (std::is_same_v<To, From> && dst.strides == dense && src_strides == dense) {
-    // The common case (a checkpoint load, new values for a buffer): one memcpy, split across threads when large.
+  if (dst.strides == dense && src_strides == dense) {
+    // The common cases (a checkpoint load, new values for a buffer, a cast): one flat pass, split across threads
+    // when large; a memcpy when the types are the same.
     const int64_t n = numel(dst.shape), bytes = n * static_cast<int64_t>(sizeof(To));
 #pragma omp parallel if (bytes > (int64_t{1} << 20))
     {
       const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
       const int64_t begin = n * t / threads, end = n * (t + 1) / threads;
-      if (end > begin) std::memcpy(out + begin, in + begin, static_cast<size_t>(end - begin) * sizeof(To));
+      if constexpr (std::is_same_v<To, From>) {
+        if (end > begin) std::memcpy(out + begin, in + begin, static_cast<size_t>(end - begin) * sizeof(To));
+      } else {
+        for (int64_t i = begin; i < end; ++i) out[i] = convert<To>(in[i]);
+      }
     }
     return;
   }
-  for_each_pair(dst.shape, dst.strides, src_strides,
-                [&](int64_t o, int64_t i) { out[o] = static_cast<To>(in[i]); });
-}
-
-template <class To>
-void copy_from(const TensorImpl& dst, const TensorImpl& src, const Shape& src_strides) {
-  switch (src.dtype) {
-    case Dtype::Float32: return convert_copy<To, float>(dst, src, src_strides);
-    case Dtype::Int64: return convert_copy<To, int64_t>(dst, src, src_strides);
-    case Dtype::Bool: return convert_copy<To, bool>(dst, src, src_strides);
-    case Dtype::Float64: return convert_copy<To, double>(dst, src, src_strides);
-  }
+  for_each_pair(dst.shape, dst.strides, src_strides, [&](int64_t o, int64_t i) { out[o] = convert<To>(in[i]); });
 }
 
 // Copies src (broadcast to dst's shape, any dtype) into dst, element by element.
@@ -87,21 +81,9 @@ void copy_elements(const TensorImpl& dst, const TensorImpl& src) {
   const size_t lead = dst.shape.size() - src.shape.size();
   for (size_t i = 0; i < src.shape.size(); ++i)
     src_strides[lead + i] = src.shape[i] == 1 ? 0 : src.strides[i];
-  switch (dst.dtype) {
-    case Dtype::Float32: return copy_from<float>(dst, src, src_strides);
-    case Dtype::Int64: return copy_from<int64_t>(dst, src, src_strides);
-    case Dtype::Bool: return copy_from<bool>(dst, src, src_strides);
-    case Dtype::Float64: return copy_from<double>(dst, src, src_strides);
-  }
-}
-
-template <class T> constexpr Dtype dtype_of();
-template <> constexpr Dtype dtype_of<float>() { return Dtype::Float32; }
-template <> constexpr Dtype dtype_of<int64_t>() { return Dtype::Int64; }
-template <> constexpr Dtype dtype_of<bool>() { return Dtype::Bool; }
-template <>
-constexpr Dtype dtype_of<double>() {
-  return Dtype::Float64;
+  visit(dst.dtype, [&](auto to) {
+    visit(src.dtype, [&](auto from) { convert_copy<decltype(to), decltype(from)>(dst, src, src_strides); });
+  });
 }
 
 // In-place writes on a tensor autograd tracks would silently corrupt its gradients.
@@ -172,7 +154,7 @@ const T* Tensor::const_data_ptr() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  const Tensor c = to(dtype_of<T>()).contiguous();
+  const Tensor c = detach().to(dtype_of<T>()).contiguous();
   const T* p = c.const_data_ptr<T>();
   return std::vector<T>(p, p + c.numel());
 }
@@ -193,16 +175,12 @@ NABLA_INSTANTIATE_ACCESS(float)
 NABLA_INSTANTIATE_ACCESS(int64_t)
 NABLA_INSTANTIATE_ACCESS(double)
 NABLA_INSTANTIATE_ACCESS(bool)
+NABLA_INSTANTIATE_ACCESS(BFloat16)
+NABLA_INSTANTIATE_ACCESS(uint8_t)
+NABLA_INSTANTIATE_ACCESS(int8_t)
 #undef NABLA_INSTANTIATE_ACCESS
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
-
-Tensor Tensor::to(Dtype target) const {
-  if (dtype() == target) return *this;
-  Tensor out = empty(shape(), target);
-  copy_elements(*out.impl(), *impl_);
-  return out;
-}
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
 

@@ -54,24 +54,18 @@ bool damaged_checksum_key(const std::string& key) {
   return false;
 }
 
-const char* safetensors_dtype(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::Float32: return "F32";
-    case Dtype::Int64: return "I64";
-    case Dtype::Bool: return "BOOL";
-    case Dtype::Float64: return "F64";
-  }
-  return "?";
-}
+// The safetensors names of Nabla's dtypes, in Dtype's order.
+constexpr const char* kSafetensorsDtypes[] = {"F32", "I64", "BOOL", "F64", "BF16", "U8", "I8"};
+
+const char* safetensors_dtype(Dtype dtype) { return kSafetensorsDtypes[static_cast<size_t>(dtype)]; }
 
 bool parse_dtype(const std::string& name, Dtype& dtype) {
-  if (name == "F32") dtype = kFloat32;
-  else if (name == "I64") dtype = kInt64;
-  else if (name == "BOOL") dtype = kBool;
-  else if (name == "F64")
-    dtype = kFloat64;
-  else return false;
-  return true;
+  for (size_t i = 0; i < std::size(kSafetensorsDtypes); ++i)
+    if (name == kSafetensorsDtypes[i]) {
+      dtype = static_cast<Dtype>(i);
+      return true;
+    }
+  return false;
 }
 
 }  // namespace

@@ -247,13 +247,8 @@ Tensor compare(const char* op, const Tensor& a, const Tensor& b, F&& f) {
   NABLA_CHECK(a.dtype() == b.dtype(), op, ": both operands need the same dtype, got ", dtype_name(a.dtype()), " and ",
               dtype_name(b.dtype()));
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-  switch (a.dtype()) {
-    case Dtype::Float32: return compute<bool, float>(shape, kBool, f, a, b);
-    case Dtype::Int64: return compute<bool, int64_t>(shape, kBool, f, a, b);
-    case Dtype::Bool: return compute<bool, bool>(shape, kBool, f, a, b);
-    case Dtype::Float64: return compute<bool, double>(shape, kBool, f, a, b);
-  }
-  return {};
+  if (a.dtype() == kBFloat16) return compare(op, a.to(kFloat32), b.to(kFloat32), f);  // exact: bf16 ⊂ float
+  return visit(a.dtype(), [&](auto zero) { return compute<bool, decltype(zero)>(shape, kBool, f, a, b); });
 }
 
 // A number compared with a tensor takes the tensor's dtype, as in PyTorch.

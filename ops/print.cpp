@@ -37,7 +37,7 @@ std::string printf_str(const char* format, double value, int precision = kPrecis
 class Formatter {
  public:
   Formatter(Dtype dtype, const std::vector<double>& values) : dtype_(dtype) {
-    if (dtype_ == kInt64 || dtype_ == kBool) {
+    if (!is_floating_point(dtype_)) {
       for (double v : values) width_ = std::max(width_, format_raw(v).size());
       return;
     }
@@ -54,7 +54,7 @@ class Formatter {
 
   std::string format(double v) const {
     std::string s = format_raw(v);
-    if (!(dtype_ == kInt64 || dtype_ == kBool) && int_mode_ && !sci_mode_ && std::isfinite(v)) s += ".";
+    if (is_floating_point(dtype_) && int_mode_ && !sci_mode_ && std::isfinite(v)) s += ".";
     return std::string(width_ > s.size() ? width_ - s.size() : 0, ' ') + s;
   }
   size_t width() const { return width_; }
@@ -62,7 +62,7 @@ class Formatter {
  private:
   std::string format_raw(double v) const {
     if (dtype_ == kBool) return v != 0.0 ? "True" : "False";
-    if (dtype_ == kInt64) return std::to_string(static_cast<int64_t>(v));
+    if (!is_floating_point(dtype_)) return std::to_string(static_cast<int64_t>(v));
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     if (sci_mode_) return printf_str("%.*e", v);
@@ -153,16 +153,17 @@ std::string to_string(const Tensor& tensor) {
     std::vector<double> values;
     if (tensor.dtype() == kInt64) {
       for (int64_t v : tensor.to_vector<int64_t>()) values.push_back(static_cast<double>(v));
-    } else if (tensor.dtype() == kFloat64) {
-      values = tensor.to_vector<double>();
     } else {
-      for (float v : tensor.to(kFloat32).to_vector<float>()) values.push_back(v);
+      values = tensor.to_vector<double>();
     }
     const Printer printer{values, tensor.shape(), tensor.numel() > kThreshold};
     std::vector<double> printed;
     printer.collect(0, 0, printed);
     body = printer.str(0, 0, indent, Formatter(tensor.dtype(), printed));
   }
+  // PyTorch names the dtype unless it is one a literal of these values would get (float32, int64, bool).
+  if (tensor.dtype() != kFloat32 && tensor.dtype() != kInt64 && tensor.dtype() != kBool)
+    suffixes.push_back(std::string("dtype=torch.") + dtype_name(tensor.dtype()));
   if (tensor.grad_fn())
     suffixes.push_back("grad_fn=<" + tensor.grad_fn()->name + ">");
   else if (tensor.requires_grad())

@@ -338,6 +338,21 @@ Tensor Tensor::clone() const {
       autograd::Saves::Nothing);
 }
 
+// Differentiable between floating dtypes, as PyTorch's: the gradient comes back in the source's dtype.
+Tensor Tensor::to(Dtype target) const {
+  if (dtype() == target) return *this;
+  Tensor out = empty(shape(), target);
+  {
+    NoGradGuard no_grad;
+    out.copy_(*this);
+  }
+  if (!is_floating_point(dtype()) || !is_floating_point(target)) return out;
+  return autograd::record(
+      "ToCopyBackward0", out, {*this},
+      [source = dtype()](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g.to(source)}; },
+      autograd::Saves::Nothing);
+}
+
 Tensor Tensor::reshape(const Shape& shape) const { return nabla::reshape(*this, shape); }
 Tensor Tensor::view(const Shape& shape) const { return nabla::view(*this, shape); }
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const { return nabla::flatten(*this, start_dim, end_dim); }
