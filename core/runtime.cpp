@@ -79,6 +79,7 @@ int get_num_threads() {
 namespace {
 std::atomic<uint64_t> created{0};
 std::atomic<uint64_t> reorders{0};
+std::atomic<uint64_t> weight_copy_count{0};
 bool propagation_from_environment() {
   const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
   return !value || std::string(value) != "0";
@@ -88,12 +89,14 @@ std::atomic<bool> propagation{propagation_from_environment()};
 
 uint64_t primitives_created() { return created.load(); }
 uint64_t layout_reorders() { return reorders.load(); }
+uint64_t weight_copies() { return weight_copy_count.load(); }
 void set_layout_propagation(bool on) { propagation = on; }
 bool layout_propagation() { return propagation; }
 
 namespace detail {
 void count_primitive_created() { ++created; }
 void count_layout_reorder() { ++reorders; }
+void count_weight_copy() { ++weight_copy_count; }
 }  // namespace detail
 
 }  // namespace nabla

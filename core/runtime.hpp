@@ -26,5 +26,8 @@ bool layout_propagation();
 // How many activation and gradient reorders (between a oneDNN layout and the plain one, or between two
 // oneDNN layouts) Nabla has run so far; weights reordered once per optimizer step are not counted.
 uint64_t layout_reorders();
+// How many times a weight was copied into a primitive's layout or autocast's dtype: once per weight version (an
+// optimizer step makes a new one), not once per forward.
+uint64_t weight_copies();
 
 }  // namespace nabla

@@ -2,6 +2,7 @@
 // The umbrella header: #include <nabla/nabla.hpp> gives the whole public API.
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
+#include "nabla/core/autocast.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/core/file.hpp"
@@ -42,6 +43,7 @@
 #include "nabla/nn/sequential.hpp"
 #include "nabla/nn/upsampling.hpp"
 #include "nabla/ops/activation.hpp"
+#include "nabla/ops/autocast.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
 #include "nabla/ops/elementwise.hpp"

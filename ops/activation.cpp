@@ -18,27 +18,39 @@
 namespace nabla {
 namespace {
 
-// y = relu(x) over n floats (a blocked layout's padding included: zeros stay zeros); returns whether a NaN
-// went through.
-bool relu_forward(const float* x, float* y, int64_t n) {
+// y = relu(x) over n values (a blocked layout's padding included: zeros stay zeros); returns whether a NaN
+// went through. T is float, or BFloat16 under autocast (computed in float: exact, a ReLU only selects).
+template <class T>
+bool relu_forward(const T* x, T* y, int64_t n) {
   int nan = 0;
 #pragma omp parallel for simd reduction(| : nan) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
+    const float v = static_cast<float>(x[i]);
     nan |= v != v;
-    y[i] = v <= 0.f ? 0.f : v;  // NaN compares false: it stays NaN
+    y[i] = v <= 0.f ? T(0.f) : x[i];  // NaN compares false: it stays NaN
   }
   return nan != 0;
 }
 
 // PyTorch's threshold_backward: the gradient passes where the output is not <= 0 (positive, or NaN).
-void relu_backward(const float* y, const float* g, float* gx, int64_t n) {
+template <class T>
+void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
 #pragma omp parallel for simd if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) gx[i] = y[i] <= 0.f ? 0.f : g[i];
+  for (int64_t i = 0; i < n; ++i) gx[i] = static_cast<float>(y[i]) <= 0.f ? T(0.f) : g[i];
 }
 
-float* floats(const onednn::Held& h) { return static_cast<float*>(h.memory.get_data_handle()); }
-int64_t count(const dnnl::memory::desc& md) { return static_cast<int64_t>(md.get_size() / sizeof(float)); }
+template <class T>
+T* values(const onednn::Held& h) {
+  return static_cast<T*>(h.memory.get_data_handle());
+}
+template <class T>
+T* values(const onednn::Output& o) {
+  return static_cast<T*>(o.memory().get_data_handle());
+}
+template <class T>
+int64_t count(const dnnl::memory::desc& md) {
+  return static_cast<int64_t>(md.get_size() / sizeof(T));
+}
 
 }  // namespace
 
@@ -49,21 +61,27 @@ Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
         const dnnl::memory::desc layout = onednn::layout_of(output);
         const onednn::Held y = onednn::read_as(output, layout), g = onednn::read_as(onednn::dense(grad), layout);
         onednn::Output gx(output.shape(), layout, output);
-        relu_backward(floats(y), floats(g), static_cast<float*>(gx.memory().get_data_handle()), count(layout));
+        kernels::visit_floating(output.dtype(), [&](auto zero) {
+          using T = decltype(zero);
+          relu_backward(values<T>(y), values<T>(g), values<T>(gx), count<T>(layout));
+        });
         return autograd::Grads{gx.finish()};
       },
       autograd::Saves::Output);
 }
 
 Tensor relu(const Tensor& input) {
-  kernels::check_float(input, "relu");
+  kernels::check_floating(input, "relu");
   if (input.numel() == 0) return input * 1.0;  // no oneDNN memory of no elements: its reorders divide by zero
   if (input.dim() == 0) return relu(input.reshape({1})).reshape({});  // oneDNN describes no 0-d memory
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const onednn::Held src = onednn::read_as(x, layout);
   onednn::Output y(x.shape(), layout, x);
-  const bool nan = relu_forward(floats(src), static_cast<float*>(y.memory().get_data_handle()), count(layout));
+  const bool nan = kernels::visit_floating(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    return relu_forward(values<T>(src), values<T>(y), count<T>(layout));
+  });
   const Tensor out = y.finish();
   if (onednn::known_finite({x}))
     onednn::mark_finite(out);  // as what it is made from (a conv's next decision)
@@ -86,20 +104,24 @@ namespace {
 // so a finite input's mark travels to the output (the next conv's fusion decision then needs no scan).
 template <class Forward, class Backward>
 Tensor pointwise(const Tensor& input, const char* node, bool keeps_finite, Forward f, Backward df) {
-  kernels::check_float(input, node);
+  kernels::check_floating(input, node);
   if (input.numel() == 0) return input * 1.0;
   if (input.dim() == 0)  // oneDNN describes no 0-d memory
     return pointwise(input.reshape({1}), node, keeps_finite, f, df).reshape({});
+  // T is float, or BFloat16 under autocast: computed in float, rounded once (PyTorch's bfloat16 CPU kernels).
+  const auto map = [](const auto* in, auto* out, int64_t n, auto&& fn) {
+#pragma omp parallel for simd if (n > (1 << 16))
+    for (int64_t i = 0; i < n; ++i) out[i] = std::remove_reference_t<decltype(*out)>(fn(static_cast<float>(in[i])));
+  };
   const bool keeps_zero = f(0.f) == 0.f && df(0.f, 0.f) == 0.f;
   const Tensor x = keeps_zero ? onednn::dense(input.detach()) : input.detach().contiguous();
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const onednn::Held src = onednn::read_as(x, layout);
   onednn::Output out(x.shape(), layout, x);
-  const float* xv = floats(src);
-  float* yv = static_cast<float*>(out.memory().get_data_handle());
-  const int64_t n = count(layout);
-#pragma omp parallel for simd if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) yv[i] = f(xv[i]);
+  kernels::visit_floating(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    map(values<T>(src), values<T>(out), count<T>(layout), f);
+  });
   const Tensor y = out.finish();
   if (keeps_finite && onednn::known_finite({x})) onednn::mark_finite(y);
   return autograd::record(
@@ -108,11 +130,14 @@ Tensor pointwise(const Tensor& input, const char* node, bool keeps_finite, Forwa
         const dnnl::memory::desc layout = onednn::layout_of(x);
         const onednn::Held xs = onednn::read_as(x, layout), g = onednn::read_as(onednn::dense(grad), layout);
         onednn::Output gx(x.shape(), layout, x);
-        const float *xv = floats(xs), *gv = floats(g);
-        float* dx = static_cast<float*>(gx.memory().get_data_handle());
-        const int64_t n = count(layout);
+        kernels::visit_floating(x.dtype(), [&](auto zero) {
+          using T = decltype(zero);
+          const T *xv = values<T>(xs), *gv = values<T>(g);
+          T* dx = values<T>(gx);
+          const int64_t n = count<T>(layout);
 #pragma omp parallel for simd if (n > (1 << 16))
-        for (int64_t i = 0; i < n; ++i) dx[i] = df(xv[i], gv[i]);
+          for (int64_t i = 0; i < n; ++i) dx[i] = T(df(static_cast<float>(xv[i]), static_cast<float>(gv[i])));
+        });
         return autograd::Grads{gx.finish()};
       },
       autograd::Saves::Inputs);

@@ -12,6 +12,8 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/pad.hpp"
 #include "nabla/ops/reduction.hpp"
+#include "nabla/core/autocast.hpp"
+#include "nabla/ops/autocast.hpp"
 #include "ops/activation.h"
 #include "ops/conv_sparse_grad.h"
 #include "ops/kernels.h"
@@ -118,6 +120,9 @@ struct Geometry {
   bool transposed;
   int64_t batch, in_channels, out_channels, groups;
   Shape in_size, kernel, stride, dilation, pad_l, pad_r, out_size;
+  // What the primitive computes in (bfloat16 under autocast: source, weights and result) and the input's own dtype
+  // (its gradient's); weights, their gradients and the bias stay float32.
+  Dtype dtype = kFloat32, input_dtype = kFloat32;
 
   Shape src_shape() const { return cat_shape(batch, in_channels, in_size); }
   Shape dst_shape() const { return cat_shape(batch, out_channels, out_size); }
@@ -151,15 +156,17 @@ dnnl::memory::desc user_weights_desc(const Geometry& g) {
 // The descriptors of one (de)convolution: layouts left to oneDNN (format_tag::any), PyTorch's bias.
 struct Descriptors {
   explicit Descriptors(const Geometry& g)
-      : src(onednn::any_desc(g.src_shape())),
-        dst(onednn::any_desc(g.dst_shape())),
-        weights(onednn::any_desc(Shape(user_weights_desc(g).dims()))),
+      : src(onednn::any_desc(g.src_shape(), g.dtype)),
+        diff_src(onednn::any_desc(g.src_shape(), g.input_dtype)),
+        dst(onednn::any_desc(g.dst_shape(), g.dtype)),
+        weights(onednn::any_desc(Shape(user_weights_desc(g).dims()), g.dtype)),
+        diff_weights(onednn::any_desc(Shape(user_weights_desc(g).dims()))),
         strides(onednn::dims(g.stride)),
         pad_l(onednn::dims(g.pad_l)),
         pad_r(onednn::dims(g.pad_r)) {
     for (int64_t d : g.dilation) dilates.push_back(d - 1);  // oneDNN counts dilation from 0
   }
-  dnnl::memory::desc src, dst, weights, bias;
+  dnnl::memory::desc src, diff_src, dst, weights, diff_weights, bias;
   dnnl::memory::dims strides, dilates, pad_l, pad_r;
 };
 
@@ -174,7 +181,8 @@ ConvRecipe<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl:
 onednn::Key family_key(const Geometry& g, bool bias, const ConvParams& p) {
   onednn::Key key(g.transposed ? "deconv" : p.winograd ? "conv-winograd" : "conv");
   key << g.src_shape() << g.dst_shape() << g.kernel << g.stride << g.dilation << g.pad_l << g.pad_r << g.groups
-      << static_cast<int64_t>(bias) << static_cast<int64_t>(p.relu);
+      << static_cast<int64_t>(bias) << static_cast<int64_t>(p.relu) << static_cast<int64_t>(g.dtype)
+      << static_cast<int64_t>(g.input_dtype);
   return key;
 }
 
@@ -233,7 +241,7 @@ Tensor run(const std::shared_ptr<onednn::Primitives<Forward, BackwardData, Backw
       [prims, algorithm, g, d, x, src, w = weight, user_md](const Tensor& grad, const autograd::Needs& needs) {
         const Tensor gy = onednn::dense(grad);
         const bool has_bias = d.bias.get_size() > 0;
-        if (!g.transposed && !onednn::has_native(gy)) {  // counting nonzeros needs plain values
+        if (!g.transposed && g.dtype == kFloat32 && !onednn::has_native(gy)) {  // counting nonzeros: plain floats
           const detail::ConvWindow window{g.groups, g.stride, g.dilation, g.pad_l};
           if (auto sparse =
                   detail::sparse_conv_backward(x, w, gy.contiguous(), window, needs[0], needs[1], needs[2] && has_bias))
@@ -241,20 +249,24 @@ Tensor run(const std::shared_ptr<onednn::Primitives<Forward, BackwardData, Backw
         }
         autograd::Grads grads(3);
         if (needs[0]) {  // skipped for a first layer
-          onednn::Args data(prims->template backward<0>([&](const auto&) {
-            return
-                typename BackwardData::desc(algorithm, d.src, d.weights, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-          }, "backward data"));
+          onednn::Args data(prims->template backward<0>(
+              [&](const auto&) {
+                return typename BackwardData::desc(algorithm, d.diff_src, d.weights, d.dst, d.strides, d.dilates,
+                                                   d.pad_l, d.pad_r);
+              },
+              "backward data"));
           // plain gradients come in x's dim order
           data.in(DNNL_ARG_DIFF_DST, gy).weights(DNNL_ARG_WEIGHTS, w, user_md).out(DNNL_ARG_DIFF_SRC, x.shape(), x);
           data.run();
           grads[0] = data.result(DNNL_ARG_DIFF_SRC);
         }
         if (needs[1] || needs[2]) {
-          onednn::Args weights(prims->template backward<1>([&](const auto&) {
-            return typename BackwardWeights::desc(algorithm, d.src, d.weights, d.bias, d.dst, d.strides, d.dilates,
-                                                  d.pad_l, d.pad_r);
-          }, "backward weights"));
+          onednn::Args weights(prims->template backward<1>(
+              [&](const auto&) {
+                return typename BackwardWeights::desc(algorithm, d.src, d.diff_weights, d.bias, d.dst, d.strides,
+                                                      d.dilates, d.pad_l, d.pad_r);
+              },
+              "backward weights"));
           const Tensor gw = empty(w.shape());
           const Tensor gb = has_bias ? empty({g.out_channels}) : Tensor();
           weights.in(DNNL_ARG_SRC, src).in(DNNL_ARG_DIFF_DST, gy);
@@ -285,10 +297,11 @@ Tensor degenerate(const Geometry& g, const Tensor& input, const Tensor& weight, 
   }
   return autograd::record(
       "ConvolutionBackward0", y, {input, weight, bias},
-      [g, in_shape = input.shape(), w_shape = weight.shape()](const Tensor& grad, const autograd::Needs&) {
+      [g, in_shape = input.shape(), in_dtype = input.dtype(), w_shape = weight.shape()](const Tensor& grad,
+                                                                                        const autograd::Needs&) {
         Shape dims{0};
         for (int64_t d = 2; d < grad.dim(); ++d) dims.push_back(d);
-        return autograd::Grads{zeros(in_shape), zeros(w_shape), sum(grad, dims)};
+        return autograd::Grads{zeros(in_shape, in_dtype), zeros(w_shape), sum(grad, dims)};
       },
       autograd::Saves::Nothing);
 }
@@ -306,8 +319,12 @@ void check_operands(const Tensor& input, const Tensor& weight, const Tensor& bia
               dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
   NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
               name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
-  NABLA_CHECK(input.dtype() == kFloat32 && weight.dtype() == kFloat32, who, ": Input type (", dtype_name(input.dtype()),
-              ") and weight type (", dtype_name(weight.dtype()), ") should be float32");
+  // bfloat16 input only under autocast (lower_precision_input has cast it there), as PyTorch.
+  const bool autocast_input =
+      input.dtype() == kBFloat16 && !transposed && autocast::lower_precision_dtype() == kBFloat16;
+  NABLA_CHECK((input.dtype() == kFloat32 || autocast_input) && weight.dtype() == kFloat32, who, ": Input type (",
+              dtype_name(input.dtype()), ") and weight type (", dtype_name(weight.dtype()),
+              ") should be float32 (bfloat16 input is for convolutions under an AutocastGuard)");
   NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32, who, ": bias type (", dtype_name(bias.dtype()),
               ") should be float32, like the input and weight");
 }
@@ -419,15 +436,27 @@ Tensor transposed_with_unreachable_tail(const Tensor& input, const Tensor& weigh
 
 }  // namespace
 
-Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+namespace {
+// Under autocast, a bfloat16 input of a convolution that computes in float32 (a transposed one, on PyTorch's
+// float32 list; any, where bfloat16 does not pay) is cast to float32 first.
+Tensor autocast_input(const Tensor& input, bool transposed) {
+  const bool in_float32 = transposed || autocast::lower_precision_dtype() == kFloat32;
+  return is_autocast_enabled() && input.defined() && input.dtype() == kBFloat16 && in_float32 ? input.to(kFloat32)
+                                                                                              : input;
+}
+}  // namespace
+
+Tensor convolution(const Tensor& input_in, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                    int64_t dims, const std::string& who) {
+  const Tensor input = autocast_input(input_in, params.transposed);
   check_operands(input, weight, bias, params.transposed, dims, who);
   validate_conv_params(params, Shape(weight.shape().begin() + 2, weight.shape().end()), who);
   return convolution_checked(input, weight, bias, params, dims, who);
 }
 
-Tensor convolution_with_checked_params(const Tensor& input, const Tensor& weight, const Tensor& bias,
+Tensor convolution_with_checked_params(const Tensor& input_in, const Tensor& weight, const Tensor& bias,
                                        const ConvParams& params, int64_t dims, const std::string& who) {
+  const Tensor input = autocast_input(input_in, params.transposed);
   check_operands(input, weight, bias, params.transposed, dims, who);
   return convolution_checked(input, weight, bias, params, dims, who);
 }
@@ -443,7 +472,9 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
       if (params.padding[d] - params.output_padding[d] + params.stride[d] <= 0 && params.output_padding[d] > 0)
         return transposed_with_unreachable_tail(input, weight, bias, params, dims, who);
   }
-  const Geometry g = resolve(input, weight, bias, params, dims, who);
+  Geometry g = resolve(input, weight, bias, params, dims, who);
+  g.dtype = params.transposed ? kFloat32 : autocast::lower_precision_dtype();
+  g.input_dtype = input.dtype();
   // Deconvolutions take the ReLU as a separate op; so do convs whose operands relu_fusable refuses.
   ConvParams run_params = params;
   run_params.relu = params.relu && !params.transposed && onednn::relu_fusable({input, weight, bias});

@@ -27,21 +27,24 @@ inline uint32_t mix(uint32_t h) {
   return h;
 }
 
-// out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0) for i in [begin, end): one vectorised loop.
-void mask_range(int64_t begin, int64_t end, uint64_t seed, uint32_t threshold, float scale, const float* __restrict in,
-                float* __restrict out) {
+// out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0) for i in [begin, end): one vectorised loop. T is float,
+// or BFloat16 under autocast (multiplied in float, rounded once).
+template <class T>
+void mask_range(int64_t begin, int64_t end, uint64_t seed, uint32_t threshold, float scale, const T* __restrict in,
+                T* __restrict out) {
   const auto key_lo = static_cast<uint32_t>(seed), key_hi = static_cast<uint32_t>(seed >> 32);
 #pragma omp simd
   for (int64_t i = begin; i < end; ++i) {
     const auto counter = static_cast<uint32_t>(i), block = static_cast<uint32_t>(i >> 32);
     const uint32_t h = mix(mix(counter ^ key_lo) + (block ^ key_hi));
-    out[i] = in[i] * (h >= threshold ? scale : 0.f);
+    out[i] = T(static_cast<float>(in[i]) * (h >= threshold ? scale : 0.f));
   }
 }
 
 // The mask applied to all n elements: the forward and, recomputed from the same seed instead of a saved
 // mask, the backward. Threads only for large tensors (a parallel region costs more than 32k elements).
-void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const float* in, float* out) {
+template <class T>
+void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const T* in, T* out) {
   if (n <= 32768) return mask_range(0, n, seed, threshold, scale, in, out);
 #pragma omp parallel
   {
@@ -52,15 +55,18 @@ void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const
 
 Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
   const Tensor input = x.contiguous();
-  Tensor y = empty(x.shape());
-  apply_mask(x.numel(), seed, threshold, scale, input.const_data_ptr<float>(), y.data_ptr<float>());
+  Tensor y = empty(x.shape(), x.dtype());
+  kernels::visit_floating(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    apply_mask(x.numel(), seed, threshold, scale, input.const_data_ptr<T>(), y.data_ptr<T>());
+  });
   return y;
 }
 
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
-  kernels::check_float(x, "dropout");
+  kernels::check_floating(x, "dropout");
   NABLA_CHECK(p >= 0.0 && p <= 1.0, "dropout probability has to be between 0 and 1, but got ", p);
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * 0.0;

@@ -19,17 +19,26 @@ using kernels::compute;
 namespace {
 
 // Forward of a float binary op: broadcast shapes, compute f over xtensor views.
+// float32 or bfloat16 operands of one dtype (compute rounds a bfloat16 result once).
 template <class F>
 Tensor binary(const char* op, const Tensor& a, const Tensor& b, F&& f) {
-  check_float(a, op);
-  check_float(b, op);
+  kernels::check_floating(a, op);
+  kernels::check_floating(b, op);
+  NABLA_CHECK(a.dtype() == b.dtype(), op, ": expected operands of one dtype, got ", dtype_name(a.dtype()), " and ",
+              dtype_name(b.dtype()));
   return compute<float, float>(broadcast_shapes(a.shape(), b.shape(), op), kFloat32, f, a, b);
 }
 
 template <class F>
 Tensor unary(const char* op, const Tensor& x, F&& f) {
-  check_float(x, op);
+  kernels::check_floating(x, op);
   return compute<float, float>(x.shape(), kFloat32, f, x);
+}
+
+// bfloat16 with float32 computes in float32, PyTorch's type promotion (an autocast result plus a float32 tensor).
+bool promotes(const Tensor& a, const Tensor& b) {
+  return a.defined() && b.defined() && a.dtype() != b.dtype() && (a.dtype() == kBFloat16 || b.dtype() == kBFloat16) &&
+         is_floating_point(a.dtype()) && is_floating_point(b.dtype());
 }
 
 }  // namespace
@@ -37,6 +46,7 @@ Tensor unary(const char* op, const Tensor& x, F&& f) {
 // ---- arithmetic: gradients of broadcast operands are summed back to their shapes
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  if (promotes(a, b)) return add(a.to(kFloat32), b.to(kFloat32));
   Tensor y = binary("add", a, b, [](const auto& x, const auto& z) { return x + z; });
   return autograd::record(
       "AddBackward0", y, {a, b},
@@ -47,6 +57,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  if (promotes(a, b)) return sub(a.to(kFloat32), b.to(kFloat32));
   Tensor y = binary("sub", a, b, [](const auto& x, const auto& z) { return x - z; });
   return autograd::record(
       "SubBackward0", y, {a, b},
@@ -57,6 +68,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  if (promotes(a, b)) return mul(a.to(kFloat32), b.to(kFloat32));
   Tensor y = binary("mul", a, b, [](const auto& x, const auto& z) { return x * z; });
   return autograd::record("MulBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
     return Grads{n[0] ? sum_to_size(g * b, a.shape()) : Tensor(), n[1] ? sum_to_size(g * a, b.shape()) : Tensor()};
@@ -64,6 +76,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  if (promotes(a, b)) return div(a.to(kFloat32), b.to(kFloat32));
   Tensor y = binary("div", a, b, [](const auto& x, const auto& z) { return x / z; });
   return autograd::record("DivBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
     return Grads{n[0] ? sum_to_size(g / b, a.shape()) : Tensor(),

@@ -24,8 +24,19 @@ auto adapt(T* data, const Tensor& t) {
 // A new tensor of `shape` holding f(inputs...), each input viewed as xtensor of element type In and
 // broadcast by xtensor's rules (which are PyTorch's). Large inputs of the output's own shape (no
 // broadcasting) are split into one flat chunk per thread.
+//
+// bfloat16 inputs (In = float) are computed in float32: a float result is rounded to bfloat16 once when every input
+// was bfloat16 (PyTorch's bfloat16 CPU kernels), and stays float32 when float32 inputs took part (its promotion).
 template <class Out, class In, class F, class... Inputs>
 Tensor compute(const Shape& shape, Dtype out_dtype, F&& f, const Inputs&... inputs) {
+  if constexpr (std::is_same_v<In, float>) {
+    if (((inputs.dtype() == kBFloat16) || ...)) {
+      const auto widened = [](const Tensor& t) { return t.dtype() == kBFloat16 ? t.detach().to(kFloat32) : t; };
+      Tensor out = compute<Out, In>(shape, out_dtype, f, widened(inputs)...);
+      const bool all_bfloat16 = ((inputs.dtype() == kBFloat16) && ...);
+      return out_dtype == kFloat32 && all_bfloat16 ? out.to(kBFloat16) : out;
+    }
+  }
   Tensor out = empty(shape, out_dtype);
   const int64_t n = out.numel();
   if (n >= 32768 && ((inputs.shape() == shape) && ...)) {
@@ -54,7 +65,23 @@ Tensor compute(const Shape& shape, Dtype out_dtype, F&& f, const Inputs&... inpu
 inline void check_float(const Tensor& t, const char* op) {
   NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
   NABLA_CHECK(t.dtype() == kFloat32, op, ": expected a float32 tensor, got ", dtype_name(t.dtype()), " of shape ",
-              shape_str(t.shape()));
+              shape_str(t.shape()),
+              t.dtype() == kBFloat16 ? " (this op has no bfloat16 kernel: convert with "
+                                       ".to(kFloat32) first)"
+                                     : "");
+}
+
+// For the ops with a bfloat16 kernel (autocast's bfloat16 results flow through them).
+inline void check_floating(const Tensor& t, const char* op) {
+  NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
+  NABLA_CHECK(t.dtype() == kFloat32 || t.dtype() == kBFloat16, op, ": expected a float32 or bfloat16 tensor, got ",
+              dtype_name(t.dtype()), " of shape ", shape_str(t.shape()));
+}
+
+// Calls fn(T{}) with T float or BFloat16, the element type of a floating tensor an op computes on.
+template <class Fn>
+decltype(auto) visit_floating(Dtype dtype, Fn&& fn) {
+  return dtype == kBFloat16 ? fn(BFloat16{}) : fn(float{});
 }
 
 }  // namespace nabla::kernels

@@ -5,6 +5,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/autocast.hpp"
 #include "ops/onednn.h"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/ops/shape_ops.hpp"
@@ -32,10 +33,10 @@ Tensor product(const Tensor& a_in, const Tensor& b_in, const Tensor& bias = {}) 
   Shape c_shape = a.shape();
   c_shape.back() = b.shape().back();
   if (a.numel() == 0 || b.numel() == 0) {  // K == 0 gives zeros (+ bias), as PyTorch
-    Tensor c = zeros(c_shape);
-    return bias.defined() ? add(c, bias) : c;
+    Tensor c = zeros(c_shape, a.dtype());
+    return bias.defined() ? add(c, bias.to(a.dtype())) : c;
   }
-  Tensor c = empty(c_shape);
+  Tensor c = empty(c_shape, a.dtype());  // a float32 bias is added in the primitive at its precision
   Shape bias_shape(c_shape.size(), 1);
   bias_shape.back() = c_shape.back();
   const Tensor b_vector = bias.defined() ? bias.contiguous().reshape(bias_shape) : Tensor();
@@ -69,21 +70,21 @@ struct InnerProduct {
   const onednn::Built<dnnl::inner_product_forward>& forward;
 };
 
-InnerProduct inner_product(int64_t rows, int64_t in, int64_t out, bool bias) {
+InnerProduct inner_product(int64_t rows, int64_t in, int64_t out, bool bias, Dtype dtype) {
   onednn::Key key("inner_product");
-  key << rows << in << out << static_cast<int64_t>(bias);
+  key << rows << in << out << static_cast<int64_t>(bias) << static_cast<int64_t>(dtype);
   auto prims = inner_product_recipe.get(key);
   const auto& forward = prims->forward(true, [&](dnnl::prop_kind kind) {
-    return dnnl::inner_product_forward::desc(kind, onednn::plain_desc({rows, in}), onednn::plain_desc({out, in}),
-                                             bias ? onednn::plain_desc({out}) : dnnl::memory::desc(),
-                                             onednn::plain_desc({rows, out}));
+    return dnnl::inner_product_forward::desc(
+        kind, onednn::plain_desc({rows, in}, dtype), onednn::plain_desc({out, in}, dtype),
+        bias ? onednn::plain_desc({out}) : dnnl::memory::desc(), onednn::plain_desc({rows, out}, dtype));
   });
   return {prims, forward};
 }
 
 Tensor inner_product_forward(const Tensor& x, const Tensor& w, const Tensor& bias) {
-  const Tensor y = empty({x.size(0), w.size(0)});
-  onednn::Args args(inner_product(x.size(0), x.size(1), w.size(0), bias.defined()).forward);
+  const Tensor y = empty({x.size(0), w.size(0)}, x.dtype());
+  onednn::Args args(inner_product(x.size(0), x.size(1), w.size(0), bias.defined(), x.dtype()).forward);
   args.plain(DNNL_ARG_SRC, x).plain(DNNL_ARG_WEIGHTS, w).plain(DNNL_ARG_DST, y);
   if (bias.defined()) args.plain(DNNL_ARG_BIAS, bias);
   args.run();
@@ -92,10 +93,13 @@ Tensor inner_product_forward(const Tensor& x, const Tensor& w, const Tensor& bia
 
 // The input gradient g·w of inner_product_forward, for g (M, out).
 Tensor inner_product_input_grad(const Tensor& g, const Tensor& w, bool bias) {
-  onednn::Args args(inner_product(g.size(0), w.size(1), w.size(0), bias).prims->backward<0>([&](const auto& hint) {
-    return dnnl::inner_product_backward_data::desc(hint.src_desc(), hint.weights_desc(), hint.dst_desc());
-  }, "backward data"));
-  const Tensor gx = empty({g.size(0), w.size(1)});
+  const auto prims = inner_product(g.size(0), w.size(1), w.size(0), bias, g.dtype()).prims;
+  onednn::Args args(prims->backward<0>(
+      [&](const auto& hint) {
+        return dnnl::inner_product_backward_data::desc(hint.src_desc(), hint.weights_desc(), hint.dst_desc());
+      },
+      "backward data"));
+  const Tensor gx = empty({g.size(0), w.size(1)}, g.dtype());
   args.plain(DNNL_ARG_DIFF_DST, g).plain(DNNL_ARG_WEIGHTS, w).plain(DNNL_ARG_DIFF_SRC, gx).run();
   return gx;
 }
@@ -110,16 +114,28 @@ Tensor matrix_product(const Tensor& a, const Tensor& b) {
 }
 
 void check_matmul_operand(const Tensor& t, const char* op) {
-  NABLA_CHECK(t.defined() && t.dtype() == kFloat32, op, ": expected float32 operands, got ",
-              t.defined() ? dtype_name(t.dtype()) : "an undefined tensor");
+  NABLA_CHECK(t.defined() && (t.dtype() == kFloat32 || t.dtype() == kBFloat16), op,
+              ": expected float32 (or bfloat16) operands, got ",
+              t.defined() ? dtype_name(t.dtype())
+                          : "an undefined "
+                            "tensor");
   NABLA_CHECK(t.dim() >= 1, op, ": both arguments need at least 1 dimension, got a 0-d tensor");
+}
+
+// Autocast's cast of both operands (ops/autocast.hpp), then PyTorch's rule: one dtype for both.
+std::pair<Tensor, Tensor> operands(const Tensor& a_in, const Tensor& b_in, const char* op) {
+  check_matmul_operand(a_in, op);
+  check_matmul_operand(b_in, op);
+  const Tensor a = autocast::lower_precision_operand(a_in), b = autocast::lower_precision_operand(b_in);
+  NABLA_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, but got ",
+              dtype_name(a.dtype()), " and ", dtype_name(b.dtype()), " (mixed precision is what AutocastGuard is for)");
+  return {a, b};
 }
 
 }  // namespace
 
-Tensor mm(const Tensor& a, const Tensor& b) {
-  check_matmul_operand(a, "mm");
-  check_matmul_operand(b, "mm");
+Tensor mm(const Tensor& a_in, const Tensor& b_in) {
+  const auto [a, b] = operands(a_in, b_in, "mm");
   NABLA_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D matrices, got shapes ", shape_str(a.shape()), " and ",
               shape_str(b.shape()));
   NABLA_CHECK(a.size(1) == b.size(0), "mm: mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1),
@@ -127,9 +143,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   return matrix_product(a, b);
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
-  check_matmul_operand(a, "matmul");
-  check_matmul_operand(b, "matmul");
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const auto [a, b] = operands(a_in, b_in, "matmul");
   // torch.matmul: a 1-D left operand is a row, a 1-D right operand a column, removed afterwards.
   const Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a, b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
   const int64_t k = a2.size(-1);
@@ -157,10 +172,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return c;
 }
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
-  check_matmul_operand(input, "linear");
-  NABLA_CHECK(weight.defined() && weight.dim() == 2, "linear: expected a 2-D weight (out_features, in_features), got ",
-              weight.defined() ? shape_str(weight.shape()) : "an undefined tensor");
+Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bias) {
+  NABLA_CHECK(weight_in.defined() && weight_in.dim() == 2,
+              "linear: expected a 2-D weight (out_features, in_features), "
+              "got ",
+              weight_in.defined() ? shape_str(weight_in.shape()) : "an undefined tensor");
+  const auto [input, weight] = operands(input_in, weight_in, "linear");
+  NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32 || bias.dtype() == input.dtype(),
+              "linear: expected a float32 bias, got ", dtype_name(bias.dtype()));
   const int64_t in = weight.size(1), out = weight.size(0);
   NABLA_CHECK(input.size(-1) == in, "linear: expected input of shape (*, ", in, ") for weight of shape ",
               shape_str(weight.shape()), ", got ", shape_str(input.shape()));
@@ -183,7 +202,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     };
     return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
                  n[1] ? product(swap_last(g2), x) : Tensor(),
-                 n[2] ? sum(g2, {0}) : Tensor()};
+                 n[2] ? sum(g2.to(kFloat32), {0}) : Tensor()};  // the bias stays float32 under autocast
   });
 }
 

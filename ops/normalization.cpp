@@ -79,7 +79,7 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
 // layout it is a slow generic one, ~3x the time of the reorders there and back).
 dnnl::memory::desc native_layout(const Tensor& x) {
   const dnnl::memory::desc own = onednn::layout_of(x);
-  if (x.dim() < 3 || own != onednn::plain_desc(x.shape())) return own;
+  if (x.dim() < 3 || own != onednn::plain_desc(x.shape(), x.dtype())) return own;
   using Tag = dnnl::memory::format_tag;
   const Tag blocked = x.dim() == 3 ? Tag::nCw16c : x.dim() == 4 ? Tag::nChw16c : Tag::nCdhw16c;
   return {onednn::dims(x.shape()), onednn::data_type(x.dtype()), blocked};
@@ -93,6 +93,7 @@ bool any_zero(const Tensor& values) {
 // PyTorch's batch norm takes 1/sqrt(var + eps) as 0 where var = eps = 0 (a constant channel): there the output is
 // the bias and no gradient reaches the input, where oneDNN divides by zero. That rare case is computed by definition.
 Tensor batch_norm_by_definition(const Tensor& input, const BatchNormFuncOptions& o, bool relu) {
+  if (input.dtype() == kBFloat16) return batch_norm_by_definition(input.to(kFloat32), o, relu).to(kBFloat16);
   Shape dims, channel_shape(static_cast<size_t>(input.dim()), 1);
   for (int64_t d = 0; d < input.dim(); ++d)
     if (d != 1) dims.push_back(d);
@@ -222,7 +223,7 @@ namespace {
 void check_batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                       const BatchNormFuncOptions& o) {
   const std::string who = "batch_norm";
-  kernels::check_float(input, who.c_str());
+  kernels::check_floating(input, who.c_str());  // bfloat16 (autocast's) with float32 statistics and parameters
   NABLA_CHECK(input.dim() >= 2, who, ": expected input of shape (N, C, *), got ", shape_str(input.shape()));
   const int64_t channels = input.size(1);
   check_vector(running_mean, channels, "running_mean", who);

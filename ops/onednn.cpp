@@ -33,8 +33,22 @@ dnnl::stream& stream() {
 dnnl::memory::dims dims(const Shape& shape) { return dnnl::memory::dims(shape.begin(), shape.end()); }
 
 dnnl::memory::data_type data_type(Dtype dtype) {
-  NABLA_CHECK(dtype == kFloat32, "oneDNN ops take float32 tensors, got ", dtype_name(dtype));
-  return dnnl::memory::data_type::f32;
+  switch (dtype) {
+    case kFloat32: return dnnl::memory::data_type::f32;
+    case kBFloat16: return dnnl::memory::data_type::bf16;
+    case kUInt8: return dnnl::memory::data_type::u8;
+    case kInt8: return dnnl::memory::data_type::s8;
+    default: detail::fail("oneDNN ops take float32, bfloat16, uint8 or int8 tensors, got ", dtype_name(dtype));
+  }
+}
+
+Dtype dtype_of(const dnnl::memory::desc& md) {
+  switch (md.data_type()) {
+    case dnnl::memory::data_type::bf16: return kBFloat16;
+    case dnnl::memory::data_type::u8: return kUInt8;
+    case dnnl::memory::data_type::s8: return kInt8;
+    default: return kFloat32;
+  }
 }
 
 dnnl::memory::desc plain_desc(const Shape& shape, Dtype dtype) {
@@ -126,7 +140,7 @@ void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memor
 
 Held scratch(const dnnl::memory::desc& md) {
   // One spare float: a zero-sized descriptor still gets a buffer, and has_nan's scans stop short of it.
-  Tensor buffer = empty({static_cast<int64_t>(md.get_size() / sizeof(float)) + 1});
+  Tensor buffer = empty({static_cast<int64_t>((md.get_size() + sizeof(float) - 1) / sizeof(float)) + 1});
   return {dnnl::memory(md, engine(), buffer.impl()->data()), buffer};
 }
 
@@ -173,7 +187,8 @@ struct Values final : BackendState {
       : native(std::move(native)), known(known) {}
   void write_plain(void* plain) const override {
     detail::count_layout_reorder();
-    reorder_into(native->values.memory, dnnl::memory(plain_desc(native->shape), engine(), plain));
+    reorder_into(native->values.memory,
+                 dnnl::memory(plain_desc(native->shape, dtype_of(native->desc)), engine(), plain));
   }
 
   const std::shared_ptr<const Native> native;
@@ -191,8 +206,8 @@ uint8_t known_of(const Tensor& t) {
 
 // Whether t is its storage's whole, plain-contiguous extent: only then may it use the storage's native copy.
 bool whole(const Tensor& t) {
-  return t.dtype() == kFloat32 && t.storage_offset() == 0 && t.is_contiguous() &&
-         static_cast<size_t>(t.numel()) * sizeof(float) == t.impl()->storage->nbytes;
+  return t.storage_offset() == 0 && t.is_contiguous() &&
+         static_cast<size_t>(t.numel()) * element_size(t.dtype()) == t.impl()->storage->nbytes;
 }
 
 // Notes what a scan found about t's (whole) storage.
@@ -208,31 +223,40 @@ void mark(const Tensor& t, uint8_t found) {
 std::shared_ptr<const Native> native_of(const Tensor& t) {
   if (!whole(t)) return nullptr;
   const auto values = values_of(t);
-  return values && values->native && values->native->shape == t.shape() ? values->native : nullptr;
+  return values && values->native && values->native->shape == t.shape() && dtype_of(values->native->desc) == t.dtype()
+             ? values->native
+             : nullptr;
 }
 
-// Whether pred holds for one of the n floats at p (threads share large arrays).
-template <class Pred>
-bool any_value(const float* p, int64_t n, Pred pred) {
+// Whether pred holds for one of the n values at p (threads share large arrays).
+template <class T, class Pred>
+bool any_value(const T* p, int64_t n, Pred pred) {
   int found = 0;
 #pragma omp parallel for reduction(| : found) if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) found |= pred(p[i]);
+  for (int64_t i = 0; i < n; ++i) found |= pred(static_cast<float>(p[i]));
   return found != 0;
+}
+
+template <class T, class Pred>
+bool any_value_as(const Tensor& t, Pred pred) {
+  if (auto native = native_of(t))  // the buffer has spare bytes past the layout's: not scanned
+    return any_value(static_cast<const T*>(native->values.owner.const_data_ptr()),
+                     static_cast<int64_t>(native->desc.get_size() / sizeof(T)), pred);
+  const Tensor values = t.contiguous();
+  return any_value(values.const_data_ptr<T>(), values.numel(), pred);
 }
 
 template <class Pred>
 bool any_value(const Tensor& t, Pred pred) {
-  if (auto native = native_of(t))  // the buffer has one spare element past the layout's bytes: not scanned
-    return any_value(native->values.owner.const_data_ptr<float>(),
-                     static_cast<int64_t>(native->desc.get_size() / sizeof(float)), pred);
-  const Tensor values = t.contiguous();
-  return any_value(values.const_data_ptr<float>(), values.numel(), pred);
+  return t.dtype() == kBFloat16 ? any_value_as<BFloat16>(t, pred) : any_value_as<float>(t, pred);
 }
+
+bool scanned(const Tensor& t) { return t.dtype() == kFloat32 || t.dtype() == kBFloat16; }
 
 }  // namespace
 
 bool has_nan(const Tensor& t) {
-  if (t.dtype() != kFloat32 || (known_of(t) & Values::kNanFree)) return false;
+  if (!scanned(t) || (known_of(t) & Values::kNanFree)) return false;
   if (any_value(t, [](float v) { return v != v; })) return true;
   mark_nan_free(t);
   return false;
@@ -241,7 +265,7 @@ bool has_nan(const Tensor& t) {
 void mark_nan_free(const Tensor& t) { mark(t, Values::kNanFree); }
 
 bool has_non_finite(const Tensor& t) {
-  if (t.dtype() != kFloat32 || known_of(t) == Values::kFinite) return false;
+  if (!scanned(t) || known_of(t) == Values::kFinite) return false;
   if (any_value(t, [](float v) { return !(v - v == 0.f); })) return true;  // inf - inf and NaN - NaN are NaN
   mark_finite(t);
   return false;
@@ -268,7 +292,9 @@ Held read_as(const Tensor& t, const dnnl::memory::desc& want) {
   detail::count_layout_reorder();
   auto copy = std::make_shared<Native>(want, t.shape());
   reorder_into(native ? native->values.memory : over(desc_of(t), t).memory, copy->values.memory);
-  if (layout_propagation() && whole(t))  // kept beside the plain bytes (or the other native copy), with what is known
+  // A copy in another dtype (a bfloat16 op reading float32) is not kept: the storage's values are its dtype's.
+  if (layout_propagation() && whole(t) &&
+      dtype_of(want) == t.dtype())  // kept beside the plain bytes (or the other native copy), with what is known
     t.impl()->storage->update_backend([&](const std::shared_ptr<BackendState>& current) {
       return std::make_shared<Values>(copy, current ? static_cast<Values&>(*current).known.load() : 0);
     });
@@ -277,17 +303,17 @@ Held read_as(const Tensor& t, const dnnl::memory::desc& want) {
 
 Output::Output(const Shape& shape, const dnnl::memory::desc& md, const Tensor& layout_like) {
   const Shape plain_strides = layout_like.defined() ? strides_in_order_of(layout_like) : contiguous_strides(shape);
+  const Dtype dtype = dtype_of(md);
   if (dnnl::memory::desc(dims(shape), md.data_type(), dims(plain_strides)) == md) {
-    tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
+    tensor_ = make_view(empty({numel(shape)}, dtype), shape, plain_strides, 0);
     memory_ = over(md, tensor_).memory;
   } else if (layout_propagation()) {
     auto native = std::make_shared<Native>(md, shape);
     memory_ = native->values.memory;
-    tensor_ = tensor_on(
-        std::make_shared<Storage>(static_cast<size_t>(numel(shape)) * sizeof(float), std::make_shared<Values>(native)),
-        shape);
+    const auto bytes = static_cast<size_t>(numel(shape)) * element_size(dtype);
+    tensor_ = tensor_on(std::make_shared<Storage>(bytes, std::make_shared<Values>(native)), shape, dtype);
   } else {
-    tensor_ = make_view(empty({numel(shape)}), shape, plain_strides, 0);
+    tensor_ = make_view(empty({numel(shape)}, dtype), shape, plain_strides, 0);
     const Held buffer = scratch(md);
     memory_ = buffer.memory;
     scratch_keep_ = buffer.owner;
@@ -322,6 +348,7 @@ Held weights_in_layout(const Tensor& weight, const dnnl::memory::desc& user, con
   if (it == weights_cache.end() || it->second.version != weight.version()) {
     if (weights_cache.size() > 256) weights_cache.clear();  // weights of layers long gone
     Held reordered = scratch(want);
+    detail::count_weight_copy();
     reorder_into(source.memory, reordered.memory);
     it = weights_cache.insert_or_assign(key.str(), ReorderedWeights{weight.version(), reordered}).first;
   }

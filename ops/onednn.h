@@ -32,6 +32,7 @@ dnnl::engine& engine();
 dnnl::stream& stream();
 
 dnnl::memory::data_type data_type(Dtype dtype);
+Dtype dtype_of(const dnnl::memory::desc& md);
 dnnl::memory::dims dims(const Shape& shape);
 // A descriptor of a contiguous (row-major) tensor of this shape.
 dnnl::memory::desc plain_desc(const Shape& shape, Dtype dtype = kFloat32);

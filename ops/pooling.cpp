@@ -37,7 +37,7 @@ std::string list_str(const Shape& values) {
 }
 
 void check_rank(const Tensor& input, int64_t dims, const std::string& who) {
-  kernels::check_float(input, who.c_str());
+  kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
               dims + 2, "D (batched) input, but got input of size: ", shape_str(input.shape()));
   for (int64_t d = input.dim() - dims; d < input.dim(); ++d)
@@ -65,8 +65,8 @@ Tensor pool_on_onednn(const Tensor& input, dnnl::algorithm algorithm, const Pool
   const auto l = onednn::dims(pad_l), r = onednn::dims(pad_r);
   const bool training = autograd::needs_graph({input});
   onednn::Args forward(prims->forward(training, [&](dnnl::prop_kind kind) {
-    return dnnl::pooling_v2_forward::desc(kind, algorithm, src, onednn::any_desc(out_shape), strides, kernel, dil, l,
-                                          r);
+    return dnnl::pooling_v2_forward::desc(kind, algorithm, src, onednn::any_desc(out_shape, x.dtype()), strides, kernel,
+                                          dil, l, r);
   }));
   forward.in(DNNL_ARG_SRC, x).out(DNNL_ARG_DST, out_shape);
   const onednn::Held workspace = training ? forward.scratch(DNNL_ARG_WORKSPACE) : onednn::Held{};
@@ -174,8 +174,10 @@ Windows windows_of(const Tensor& input, const Shape& out_size) {
 }
 
 // Pooling by direct loops (adaptive pooling; max pooling where oneDNN's would differ from PyTorch's): max
-// propagates NaN (the gradient goes to the NaN), an empty window gives -inf and passes no gradient.
+// propagates NaN (the gradient goes to the NaN), an empty window gives -inf and passes no gradient. A bfloat16
+// input is pooled in float32 and rounded once.
 Tensor pool_by_loops(const Tensor& input, const Windows& windows, const Shape& out_size, bool max, const char* node) {
+  if (input.dtype() == kBFloat16) return pool_by_loops(input.to(kFloat32), windows, out_size, max, node).to(kBFloat16);
   Shape out_shape(input.shape().begin(), input.shape().end() - static_cast<int64_t>(out_size.size()));
   out_shape.insert(out_shape.end(), out_size.begin(), out_size.end());
   const Tensor x = input.detach().contiguous();
@@ -259,7 +261,7 @@ Tensor pool_batched(const Tensor& input, const PoolParams& p, int64_t dims, cons
   if (input.size(0) == 0 || input.size(1) == 0) {
     Shape shape{input.size(0), input.size(1)};
     shape.insert(shape.end(), out_size.begin(), out_size.end());
-    return empty(shape);
+    return empty(shape, input.dtype());
   }
   return onednn::guarded(who, [&] { return pool_windows(input, p, clipped, pad_r, out_size); });
 }

@@ -150,6 +150,8 @@ Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
   NABLA_CHECK(x.defined(), "sum: got an undefined tensor");
   const Shape dims = normalize_dims(dims_in, x.dim(), "sum");
   const Shape out_shape = reduced_shape(x.shape(), dims, keepdim);
+  // bfloat16 (autocast's) sums in float32 and rounds once, as PyTorch's kernel.
+  if (x.dtype() == kBFloat16) return sum(x.to(kFloat32), dims_in, keepdim).to(kBFloat16);
   if (x.dtype() != kFloat32) return sum_kernel<int64_t>(x.to(kInt64), dims, out_shape, kInt64);
   Tensor y = x.dim() == 0 ? x.clone() : sum_kernel<float>(x, dims, out_shape, kFloat32);
   return autograd::record(
@@ -161,8 +163,10 @@ Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 Tensor mean(const Tensor& x, const Shape& dims_in, bool keepdim) {
-  NABLA_CHECK(x.defined() && x.dtype() == kFloat32, "mean(): could not infer output dtype. Input dtype must be a "
-              "floating point dtype. Got: ", x.defined() ? dtype_name(x.dtype()) : "undefined");
+  NABLA_CHECK(x.defined() && (x.dtype() == kFloat32 || x.dtype() == kBFloat16),
+              "mean(): could not infer output dtype. Input dtype must be a "
+              "floating point dtype. Got: ",
+              x.defined() ? dtype_name(x.dtype()) : "undefined");
   const Shape dims = normalize_dims(dims_in, x.dim(), "mean");
   double count = 1;  // a double, as huge dims beside a 0 would overflow an int64 (the mean is then NaN)
   for (int64_t d : dims) count *= x.dim() == 0 ? 1 : static_cast<double>(x.shape()[d]);

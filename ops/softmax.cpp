@@ -61,7 +61,9 @@ std::array<int64_t, 3> rows_of(const Shape& s, int axis) {
 }
 
 Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorithm, const Tensor& input, int64_t dim) {
-  kernels::check_float(input, op);
+  kernels::check_floating(input, op);
+  if (input.dtype() == kBFloat16)  // in float32, rounded once: PyTorch's bfloat16 kernel (logits are small)
+    return softmax_family(op, node, algorithm, input.to(kFloat32), dim).to(kBFloat16);
   const int axis = static_cast<int>(wrap_dim(dim, input.dim(), op));
   const Tensor x = input.dim() == 0 ? input.detach().reshape({1}) : input.detach().contiguous();
   Tensor y = empty(x.shape());

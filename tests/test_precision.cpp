@@ -11,6 +11,7 @@
 
 using namespace nabla;
 using namespace nabla::test;
+namespace F = nabla::nn::functional;
 
 namespace {
 
@@ -120,4 +121,135 @@ TEST_CASE("bfloat16, uint8 and int8 tensors save and load as safetensors BF16, U
   CHECK(std::isnan(static_cast<float>(bits[2])));
   CHECK(loaded.find("u")->to_vector<int64_t>() == std::vector<int64_t>{0, 7, 255});
   CHECK(loaded.find("i")->to_vector<int64_t>() == std::vector<int64_t>{-128, 0, 127});
+}
+
+// ---- autocast (PyTorch 1.13's CPU autocast; NABLA_BF16=force in the unit test's environment makes it run bfloat16
+// on any CPU, and the suite passes with NABLA_BF16=off as well)
+
+namespace {
+
+Tensor fixture_tensor(const FixtureCase& c, const std::string& values, const std::string& shape) {
+  return floats(c.at(values)).reshape(numbers(c.at(shape)));
+}
+
+// Runs `op` on the case's inputs under autocast; checks the dtype, the values and the float32 input gradients.
+void check_autocast_case(const std::string& kind, const std::function<Tensor(const std::vector<Tensor>&)>& op) {
+  const auto c = conversion(kind);
+  std::vector<Tensor> inputs;
+  for (int i = 0; c.count("x" + std::to_string(i)); ++i)
+    inputs.push_back(fixture_tensor(c, "x" + std::to_string(i), "shape" + std::to_string(i)).requires_grad_());
+  Tensor y;
+  {
+    AutocastGuard autocast;
+    y = op(inputs);
+  }
+  const bool bf16 = c.at("dtype") == "bfloat16" && autocast::bfloat16_pays();
+  CHECK(y.dtype() == (bf16 ? kBFloat16 : kFloat32));
+  // bfloat16 operands: products of 8-bit mantissas, sums in float, one rounding of the result (~0.4 %).
+  const double tolerance = c.at("dtype") == "bfloat16" ? 2e-2 : 1e-4;
+  check_close(y.to(kFloat32), fixture_tensor(c, "y", "yshape"), tolerance, tolerance);
+  (y.to(kFloat32) * fixture_tensor(c, "g", "yshape")).sum().backward();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(inputs[i].grad().dtype() == kFloat32);
+    check_close(inputs[i].grad(), fixture_tensor(c, "dx" + std::to_string(i), "shape" + std::to_string(i)),
+                3 * tolerance, 3 * tolerance);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("autocast runs conv, linear and matmul in bfloat16 as PyTorch's does, gradients float32") {
+  check_autocast_case("autocast_conv2d",
+                      [](const std::vector<Tensor>& in) { return F::conv2d(in[0], in[1], in[2], {.padding = 1}); });
+  check_autocast_case("autocast_conv1d",
+                      [](const std::vector<Tensor>& in) { return F::conv1d(in[0], in[1], in[2], {.stride = 2}); });
+  check_autocast_case("autocast_linear", [](const std::vector<Tensor>& in) { return F::linear(in[0], in[1], in[2]); });
+  check_autocast_case("autocast_matmul", [](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); });
+}
+
+TEST_CASE("autocast keeps transposed convolutions in float32, as PyTorch 1.13's float32 list") {
+  check_autocast_case("autocast_conv_transpose2d",
+                      [](const std::vector<Tensor>& in) { return F::conv_transpose2d(in[0], in[1]); });
+}
+
+TEST_CASE("under autocast, bfloat16 flows through ReLU, pooling, batch norm, dropout and softmax; losses are float32") {
+  const Dtype low = autocast::bfloat16_pays() ? kBFloat16 : kFloat32;
+  manual_seed(1);
+  nn::Conv2d conv({.in_channels = 3, .out_channels = 8, .kernel_size = 3});
+  nn::BatchNorm2d norm({.num_features = 8});
+  nn::Linear fc({.in_features = 8 * 3 * 3, .out_features = 5});
+  const Tensor x = randn({4, 3, 8, 8});
+  const Tensor target = from_vector(std::vector<int64_t>{0, 1, 2, 3}, {4});
+  AutocastGuard autocast;
+  const Tensor c = conv.forward_relu(x);
+  CHECK(c.dtype() == low);
+  const Tensor n = F::relu(norm(c));
+  CHECK(n.dtype() == low);
+  const Tensor p = F::max_pool2d(n, {.kernel_size = 2});
+  CHECK(p.dtype() == low);
+  CHECK(F::avg_pool2d(n, {.kernel_size = 2}).dtype() == low);
+  CHECK(F::adaptive_avg_pool2d(n, {1}).dtype() == low);
+  const Tensor d = F::dropout(p, 0.25, true);
+  CHECK(d.dtype() == low);
+  const Tensor logits = fc(d.flatten(1));
+  CHECK(logits.dtype() == low);
+  const Tensor log_p = F::log_softmax(logits, 1);
+  CHECK(log_p.dtype() == low);
+  CHECK((logits * 2.0 + logits).dtype() == low);       // elementwise math keeps bfloat16
+  CHECK((logits + ones({4, 5})).dtype() == kFloat32);  // promoted by a float32 operand, as PyTorch
+  const Tensor loss = F::nll_loss(log_p, target);
+  CHECK(loss.dtype() == kFloat32);
+  CHECK(F::cross_entropy(logits, target).dtype() == kFloat32);
+  CHECK(F::mse_loss(logits, zeros({4, 5})).dtype() == kFloat32);
+  loss.backward();
+  for (const Tensor& parameter : {conv.weight, conv.bias, norm.weight, norm.bias, fc.weight, fc.bias}) {
+    REQUIRE(parameter.grad().defined());
+    CHECK(parameter.grad().dtype() == kFloat32);
+  }
+  CHECK(norm.running_mean.dtype() == kFloat32);
+}
+
+TEST_CASE("autocast makes a weight's bfloat16 copy once per weight version, not once per forward") {
+  nn::Conv2d conv({.in_channels = 4, .out_channels = 8, .kernel_size = 3});
+  nn::Linear fc({.in_features = 8, .out_features = 3});
+  optim::SGD sgd(conv.parameters(), {.lr = 0.1});
+  const Tensor x = randn({2, 4, 6, 6});
+  const auto step = [&] {
+    AutocastGuard autocast;
+    fc(conv(x).mean({2, 3})).sum().backward();
+  };
+  step();
+  const uint64_t before = weight_copies();
+  step();
+  CHECK(weight_copies() == before);  // the same versions: the cached copies
+  {
+    NoGradGuard no_grad;
+    sgd.step();  // a new version of the conv's weight (and bias), not of fc's
+  }
+  step();
+  CHECK(weight_copies() == before + 1);  // the conv weight's copy (bfloat16, or float32 blocked), made again
+}
+
+TEST_CASE("two bfloat16 convolutions in a row pass their values with no reorder or cast between them") {
+  nn::Conv2d conv1({.in_channels = 16, .out_channels = 16, .kernel_size = 3, .padding = 1});
+  nn::Conv2d conv2({.in_channels = 16, .out_channels = 16, .kernel_size = 3, .padding = 1});
+  const Tensor x = randn({2, 16, 8, 8});
+  const auto reorders_of_chain = [&](bool bfloat16) {
+    AutocastGuard autocast(kBFloat16, bfloat16);
+    NoGradGuard no_grad;
+    conv2(conv1(x));  // builds the primitives and the weights' copies
+    const uint64_t before = layout_reorders();
+    const Tensor y = conv2.forward_relu(conv1.forward_relu(x));
+    CHECK(y.dtype() == (bfloat16 && autocast::bfloat16_pays() ? kBFloat16 : kFloat32));
+    return layout_reorders() - before;
+  };
+  // At most one more: the float32 input's conversion into the first conv.
+  CHECK(reorders_of_chain(true) <= reorders_of_chain(false) + 1);
+}
+
+TEST_CASE("a bfloat16 input outside autocast is refused by conv and linear, naming what to change") {
+  const Tensor x = randn({1, 3, 5, 5}).to(kBFloat16);
+  CHECK_THROWS_WITH_AS(F::conv2d(x, randn({2, 3, 3, 3})), doctest::Contains("AutocastGuard"), Error);
+  CHECK_THROWS_WITH_AS(F::linear(randn({2, 3}).to(kBFloat16), randn({4, 3})), doctest::Contains("same dtype"), Error);
 }

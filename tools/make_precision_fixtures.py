@@ -47,9 +47,36 @@ def conversions(lines):
     lines.append(f"kind=from_bfloat16 x={text(raw)} y={text(b.float().tolist())}")
 
 
+def autocast_ops(lines):
+    """Each op under autocast: inputs (float32), the result's dtype and values, and the float32 input gradients of
+    sum(result * g) for a fixed g."""
+    torch.manual_seed(0)
+    cases = {
+        "conv2d": ([(2, 3, 5, 5), (4, 3, 3, 3), (4,)], lambda x, w, b: F.conv2d(x, w, b, padding=1)),
+        "conv1d": ([(2, 3, 7), (4, 3, 3), (4,)], lambda x, w, b: F.conv1d(x, w, b, stride=2)),
+        "linear": ([(3, 8), (5, 8), (5,)], F.linear),
+        "matmul": ([(2, 3, 4), (4, 5)], torch.matmul),
+        "conv_transpose2d": ([(2, 3, 4, 4), (3, 4, 3, 3)], F.conv_transpose2d),
+    }
+    for name, (shapes, fn) in cases.items():
+        inputs = [torch.randn(s).requires_grad_() for s in shapes]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = fn(*inputs)
+        g = torch.randn(y.shape)
+        (y.float() * g).sum().backward()
+        fields = [f"kind=autocast_{name}", f"dtype={str(y.dtype).replace('torch.', '')}",
+                  f"yshape={','.join(map(str, y.shape))}", f"y={text(y.float().flatten().tolist())}",
+                  f"g={text(g.flatten().tolist())}"]
+        for i, t in enumerate(inputs):
+            fields += [f"shape{i}={','.join(map(str, t.shape))}", f"x{i}={text(t.detach().flatten().tolist())}",
+                       f"dx{i}={text(t.grad.flatten().tolist())}"]
+        lines.append(" ".join(fields))
+
+
 def main():
     lines = []
     conversions(lines)
+    autocast_ops(lines)
     with open(OUT, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {len(lines)} cases to {OUT}")
