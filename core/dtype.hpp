@@ -36,10 +36,11 @@ struct BFloat16 {
     b.bits = bits;
     return b;
   }
+  // Branch-free, so that loops over bfloat16 values vectorise.
   static uint16_t round(float value) {
-    if (std::isnan(value)) return 0x7FC0;
     const uint32_t u = std::bit_cast<uint32_t>(value);
-    return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+    const auto rounded = static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+    return (u & 0x7FFFFFFF) > 0x7F800000 ? uint16_t{0x7FC0} : rounded;  // NaN
   }
 };
 

@@ -20,32 +20,33 @@ namespace {
 
 // y = relu(x) over n values (a blocked layout's padding included: zeros stay zeros); returns whether a NaN
 // went through. T is float, or BFloat16 under autocast (computed in float: exact, a ReLU only selects).
-template <class T>
-bool relu_forward(const T* x, T* y, int64_t n) {
+template <class R>
+bool relu_forward(const R* x, R* y, int64_t n) {
   int nan = 0;
 #pragma omp parallel for simd reduction(| : nan) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) {
-    const float v = static_cast<float>(x[i]);
+    const float v = kernels::load(x[i]);
     nan |= v != v;
-    y[i] = v <= 0.f ? T(0.f) : x[i];  // NaN compares false: it stays NaN
+    y[i] = v <= 0.f ? R{0} : x[i];  // NaN compares false: it stays NaN
   }
   return nan != 0;
 }
 
 // PyTorch's threshold_backward: the gradient passes where the output is not <= 0 (positive, or NaN).
-template <class T>
-void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
+template <class R>
+void relu_backward(const R* y, const R* g, R* gx, int64_t n) {
 #pragma omp parallel for simd if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) gx[i] = static_cast<float>(y[i]) <= 0.f ? T(0.f) : g[i];
+  for (int64_t i = 0; i < n; ++i) gx[i] = kernels::load(y[i]) <= 0.f ? R{0} : g[i];
 }
 
+// The raw values (float, or bfloat16's bits) of a oneDNN memory.
 template <class T>
-T* values(const onednn::Held& h) {
-  return static_cast<T*>(h.memory.get_data_handle());
+kernels::Raw<T>* values(const onednn::Held& h) {
+  return kernels::raw<T>(h.memory.get_data_handle());
 }
 template <class T>
-T* values(const onednn::Output& o) {
-  return static_cast<T*>(o.memory().get_data_handle());
+kernels::Raw<T>* values(const onednn::Output& o) {
+  return kernels::raw<T>(o.memory().get_data_handle());
 }
 template <class T>
 int64_t count(const dnnl::memory::desc& md) {
@@ -111,7 +112,7 @@ Tensor pointwise(const Tensor& input, const char* node, bool keeps_finite, Forwa
   // T is float, or BFloat16 under autocast: computed in float, rounded once (PyTorch's bfloat16 CPU kernels).
   const auto map = [](const auto* in, auto* out, int64_t n, auto&& fn) {
 #pragma omp parallel for simd if (n > (1 << 16))
-    for (int64_t i = 0; i < n; ++i) out[i] = std::remove_reference_t<decltype(*out)>(fn(static_cast<float>(in[i])));
+    for (int64_t i = 0; i < n; ++i) kernels::store(out[i], fn(kernels::load(in[i])));
   };
   const bool keeps_zero = f(0.f) == 0.f && df(0.f, 0.f) == 0.f;
   const Tensor x = keeps_zero ? onednn::dense(input.detach()) : input.detach().contiguous();
@@ -132,11 +133,11 @@ Tensor pointwise(const Tensor& input, const char* node, bool keeps_finite, Forwa
         onednn::Output gx(x.shape(), layout, x);
         kernels::visit_floating(x.dtype(), [&](auto zero) {
           using T = decltype(zero);
-          const T *xv = values<T>(xs), *gv = values<T>(g);
-          T* dx = values<T>(gx);
+          const auto *xv = values<T>(xs), *gv = values<T>(g);
+          auto* dx = values<T>(gx);
           const int64_t n = count<T>(layout);
 #pragma omp parallel for simd if (n > (1 << 16))
-          for (int64_t i = 0; i < n; ++i) dx[i] = T(df(static_cast<float>(xv[i]), static_cast<float>(gv[i])));
+          for (int64_t i = 0; i < n; ++i) kernels::store(dx[i], df(kernels::load(xv[i]), kernels::load(gv[i])));
         });
         return autograd::Grads{gx.finish()};
       },

@@ -29,22 +29,22 @@ inline uint32_t mix(uint32_t h) {
 
 // out[i] = in[i] * (hash(seed, i) >= threshold ? scale : 0) for i in [begin, end): one vectorised loop. T is float,
 // or BFloat16 under autocast (multiplied in float, rounded once).
-template <class T>
-void mask_range(int64_t begin, int64_t end, uint64_t seed, uint32_t threshold, float scale, const T* __restrict in,
-                T* __restrict out) {
+template <class R>
+void mask_range(int64_t begin, int64_t end, uint64_t seed, uint32_t threshold, float scale, const R* __restrict in,
+                R* __restrict out) {
   const auto key_lo = static_cast<uint32_t>(seed), key_hi = static_cast<uint32_t>(seed >> 32);
 #pragma omp simd
   for (int64_t i = begin; i < end; ++i) {
     const auto counter = static_cast<uint32_t>(i), block = static_cast<uint32_t>(i >> 32);
     const uint32_t h = mix(mix(counter ^ key_lo) + (block ^ key_hi));
-    out[i] = T(static_cast<float>(in[i]) * (h >= threshold ? scale : 0.f));
+    kernels::store(out[i], kernels::load(in[i]) * (h >= threshold ? scale : 0.f));
   }
 }
 
 // The mask applied to all n elements: the forward and, recomputed from the same seed instead of a saved
 // mask, the backward. Threads only for large tensors (a parallel region costs more than 32k elements).
-template <class T>
-void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const T* in, T* out) {
+template <class R>
+void apply_mask(int64_t n, uint64_t seed, uint32_t threshold, float scale, const R* in, R* out) {
   if (n <= 32768) return mask_range(0, n, seed, threshold, scale, in, out);
 #pragma omp parallel
   {
@@ -58,7 +58,8 @@ Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
   Tensor y = empty(x.shape(), x.dtype());
   kernels::visit_floating(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    apply_mask(x.numel(), seed, threshold, scale, input.const_data_ptr<T>(), y.data_ptr<T>());
+    apply_mask(x.numel(), seed, threshold, scale, kernels::raw<T>(input.const_data_ptr()),
+               kernels::raw<T>(y.data_ptr()));
   });
   return y;
 }

@@ -4,6 +4,8 @@
 #include <xtensor/xadapt.hpp>
 
 #include <array>
+#include <bit>
+#include <type_traits>
 #include <xtensor/xnoalias.hpp>
 
 #include "nabla/core/error.hpp"
@@ -76,6 +78,23 @@ inline void check_floating(const Tensor& t, const char* op) {
   NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
   NABLA_CHECK(t.dtype() == kFloat32 || t.dtype() == kBFloat16, op, ": expected a float32 or bfloat16 tensor, got ",
               dtype_name(t.dtype()), " of shape ", shape_str(t.shape()));
+}
+
+// Loops over bfloat16 values vectorise on their raw 16 bits (a loop over BFloat16 structs does not): Raw<T> is
+// what such a loop reads and writes, load() widens it to float, store() rounds a float into it.
+template <class T>
+using Raw = std::conditional_t<std::is_same_v<T, BFloat16>, uint16_t, T>;
+inline float load(float v) { return v; }
+inline float load(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+inline void store(float& out, float v) { out = v; }
+inline void store(uint16_t& out, float v) { out = BFloat16::round(v); }
+template <class T>
+Raw<T>* raw(void* p) {
+  return static_cast<Raw<T>*>(p);
+}
+template <class T>
+const Raw<T>* raw(const void* p) {
+  return static_cast<const Raw<T>*>(p);
 }
 
 // Calls fn(T{}) with T float or BFloat16, the element type of a floating tensor an op computes on.

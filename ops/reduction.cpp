@@ -84,6 +84,10 @@ Tensor spread(const Tensor& g, const Shape& x_shape, const Shape& dims) {
 template <class Better>
 std::tuple<Tensor, Tensor> extreme(const char* op, const char* node, const Tensor& x, int64_t dim, bool keepdim,
                                    Better better) {
+  if (x.dtype() == kBFloat16) {  // compared in float32 (exact); the values in the input's dtype, as PyTorch
+    const auto [values, indices] = extreme(op, node, x.to(kFloat32), dim, keepdim, better);
+    return {values.to(kBFloat16), indices};
+  }
   kernels::check_float(x, op);
   NABLA_CHECK(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim, " is out of range for a 0-d tensor");
   const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), op);

@@ -28,11 +28,12 @@ struct Evaluation {
 };
 
 // The whole test set through the inference network: BatchNorm folded into the convs, ReLUs fused.
-Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batch_size) {
+Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batch_size, bool bf16) {
   model.eval();
   nn::Sequential folded = mobilenet::fold_batchnorm(model);
   model.train();
   NoGradGuard no_grad;
+  AutocastGuard autocast(kBFloat16, bf16);
   double loss = 0;
   int64_t correct = 0;
   for (int64_t i = 0, n = 0; i < test.size(); i += n) {  // not i += batch_size: it may be as large as INT64_MAX
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 128, test_batch_size = 1000, limit = 0;
   double lr = 2e-3;
   uint64_t seed = 1;
-  bool quiet = false;
+  bool quiet = false, bf16 = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
   app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "no progress bar");
+  app.add_flag("--bf16", bf16, "bfloat16 autocast (convs and linears in bfloat16, where this CPU runs it faster)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -119,7 +121,11 @@ int main(int argc, char** argv) {
       for (int64_t i = 0; i < loader.num_batches(); ++i) {
         const auto [x, y] = loader.batch(order, i);
         optimizer.zero_grad();
-        const Tensor loss = F::cross_entropy(model(x), y);
+        Tensor loss;
+        {
+          AutocastGuard autocast(kBFloat16, bf16);  // the forward only, as PyTorch recommends
+          loss = F::cross_entropy(model(x), y);
+        }
         loss.backward();
         optimizer.step();
         schedule.step();
@@ -131,7 +137,7 @@ int main(int argc, char** argv) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double train_loss = loss_sum / static_cast<double>(seen);
       if (!quiet) bar.finish("loss " + std::to_string(train_loss).substr(0, 6));
-      const Evaluation result = evaluate(model, test, test_batch_size);
+      const Evaluation result = evaluate(model, test, test_batch_size, bf16);
       std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s, %.0f img/s\n", epoch,
                   train_loss, result.loss, result.accuracy, seconds, static_cast<double>(seen) / seconds);
       std::fflush(stdout);
