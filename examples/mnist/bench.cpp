@@ -1,6 +1,6 @@
 // The MNIST network's speed, printed as the reference scripts print it ("M," lines), so that
 // tools/bench/mnist.py can run it side by side with mnist_reference.py and the raw-oneDNN ceiling.
-//   mnist_bench --threads 2 --what train,infer,small
+//   mnist_bench --threads 2 --what train,infer,small [--bf16]
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
@@ -20,14 +20,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool winograd = false;
+bool winograd = false, bf16 = false;
 
 struct Trainer {
   Net model{winograd};
   optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
   void step(const Tensor& x, const Tensor& y) {
     optimizer.zero_grad();
-    const Tensor loss = F::nll_loss(model(x), y);
+    Tensor loss;
+    {
+      AutocastGuard autocast(kBFloat16, bf16);
+      loss = F::nll_loss(model(x), y);
+    }
     loss.backward();
     optimizer.step();
   }
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--chunk-steps", chunk_steps);
   app.add_option("--infer-rounds", infer_rounds);
   app.add_flag("--winograd", winograd, "conv2 on oneDNN's Winograd algorithm");
+  app.add_flag("--bf16", bf16, "bfloat16 autocast (where it pays on this CPU)");
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   const data::Mnist train = data::load_mnist(data_dir, {.train = true});
@@ -84,6 +89,7 @@ int main(int argc, char** argv) {
       Net model(winograd);
       model.eval();
       NoGradGuard no_grad;
+      AutocastGuard autocast(kBFloat16, bf16);
       for (int64_t i = 0; i < 2000; i += 1000) model(test.images.narrow(0, i, 1000));
       std::vector<double> rates;
       for (int r = 0; r < infer_rounds; ++r)

@@ -17,6 +17,7 @@ namespace F = nabla::nn::functional;
 namespace {
 
 constexpr int64_t kBatch = 128;
+bool bf16 = false;  // bfloat16 autocast
 
 void train(const data::Mnist& data, int threads) {
   nn::Sequential model = mobilenet::make_model();
@@ -28,7 +29,12 @@ void train(const data::Mnist& data, int threads) {
   const auto step = [&] {
     const auto [x, y] = loader.batch(order, next++);
     optimizer.zero_grad();
-    F::cross_entropy(model(x), y).backward();
+    Tensor loss;
+    {
+      AutocastGuard autocast(kBFloat16, bf16);
+      loss = F::cross_entropy(model(x), y);
+    }
+    loss.backward();
     optimizer.step();
     schedule.step();
   };
@@ -42,6 +48,7 @@ void infer(const data::Mnist& test, int threads) {
   model.eval();
   nn::Sequential folded = mobilenet::fold_batchnorm(model);
   NoGradGuard no_grad;
+  AutocastGuard autocast(kBFloat16, bf16);
   int64_t next = 0;  // the warm-up on the first 1000 images, then one timed batch per 1000 of the 10,000
   const auto step = [&] { folded(test.images.narrow(0, (next++ % 10) * 1000, 1000)); };
   const std::vector<double> rates = examples::chunk_rates(step, 1, 10, 1, 1000);
@@ -59,6 +66,7 @@ int main(int argc, char** argv) {
   app.add_option("--what", what);
   app.add_option("--data", data_dir);
   app.add_option("--seed", seed);
+  app.add_flag("--bf16", bf16, "bfloat16 autocast (where it pays on this CPU)");
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   std::printf("# nabla threads=%d\n", get_num_threads());

@@ -8,6 +8,9 @@ above 1 means Nabla is faster).
 Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fashion-mnist.
 
     /usr/bin/python3 tools/bench/mnist.py --build build --reference ../shared/reference --threads 2
+
+With --bf16, Nabla trains and infers under bfloat16 autocast and PyTorch under torch.autocast (tools/bench/
+autocast_twin.py); the ceiling stays the float32 one, so "vs ceiling" is then bfloat16 Nabla against float32 oneDNN.
 """
 import argparse
 import os
@@ -33,6 +36,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--what", default="train,infer,small")
     parser.add_argument("--winograd", action="store_true", help="Nabla's conv2 on Winograd; the ceiling's too")
+    parser.add_argument("--bf16", action="store_true", help="Nabla and PyTorch under bfloat16 autocast")
     args = parser.parse_args()
     ceiling = os.path.join(args.build, "onednn_mnist")
     source = os.path.join(args.reference, "onednn_mnist", "main.cpp")
@@ -43,13 +47,14 @@ def main():
     env["OMP_NUM_THREADS"] = str(args.threads)
     tuned = dict(env, GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2000000000")
     t = str(args.threads)
+    reference = os.path.join(args.reference, "mnist_reference.py")
+    twin = ["/usr/bin/python3"] + ([os.path.join(os.path.dirname(os.path.abspath(__file__)), "autocast_twin.py")]
+                                   if args.bf16 else []) + [reference, "--threads", t, "--what", args.what]
     runners = {
         "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what]
-                 + (["--winograd"] if args.winograd else []),
-        "pytorch": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
-                    "--what", args.what],
-        "pytorch_tuned": ["/usr/bin/python3", os.path.join(args.reference, "mnist_reference.py"), "--threads", t,
-                          "--what", args.what],
+                 + (["--winograd"] if args.winograd else []) + (["--bf16"] if args.bf16 else []),
+        "pytorch": twin,
+        "pytorch_tuned": twin,
         "ceiling": [ceiling, "--threads", t, "--what", args.what] + (["--conv2-alg", "wino"] if args.winograd else []),
     }
     results = {name: [] for name in runners}

@@ -19,7 +19,14 @@ def parse_args():
     parser.add_argument("--reference", default="../shared/reference")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bf16", action="store_true", help="both under bfloat16 autocast (autocast_twin.py)")
     return parser.parse_args()
+
+
+def twin_command(reference, args):
+    """The PyTorch twin's command line: the reference script, under autocast_twin.py with --bf16."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return ["/usr/bin/python3"] + ([os.path.join(here, "autocast_twin.py")] if args.bf16 else []) + [reference]
 
 
 def measure(command, env):
