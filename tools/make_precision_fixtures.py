@@ -49,12 +49,16 @@ def conversions(lines):
 
 def autocast_ops(lines):
     """Each op under autocast: inputs (float32), the result's dtype and values, and the float32 input gradients of
-    sum(result * g) for a fixed g."""
+    sum(result * g) for a fixed g; y32 and dx32: the same without autocast (what a CPU where bfloat16 does not pay
+    computes)."""
     torch.manual_seed(0)
     cases = {
         "conv2d": ([(2, 3, 5, 5), (4, 3, 3, 3), (4,)], lambda x, w, b: F.conv2d(x, w, b, padding=1)),
         "conv1d": ([(2, 3, 7), (4, 3, 3), (4,)], lambda x, w, b: F.conv1d(x, w, b, stride=2)),
+        "conv3d": ([(1, 2, 4, 4, 4), (3, 2, 2, 2, 2), (3,)], lambda x, w, b: F.conv3d(x, w, b, padding=1)),
         "linear": ([(3, 8), (5, 8), (5,)], F.linear),
+        "batched_linear": ([(16, 8), (5, 8), (5,)], F.linear),
+        "mm": ([(3, 6), (6, 4)], torch.mm),
         "matmul": ([(2, 3, 4), (4, 5)], torch.matmul),
         "conv_transpose2d": ([(2, 3, 4, 4), (3, 4, 3, 3)], F.conv_transpose2d),
     }
@@ -64,12 +68,17 @@ def autocast_ops(lines):
             y = fn(*inputs)
         g = torch.randn(y.shape)
         (y.float() * g).sum().backward()
+        grads = [t.grad.clone() for t in inputs]
+        for t in inputs:
+            t.grad = None
+        y32 = fn(*inputs)
+        (y32 * g).sum().backward()
         fields = [f"kind=autocast_{name}", f"dtype={str(y.dtype).replace('torch.', '')}",
                   f"yshape={','.join(map(str, y.shape))}", f"y={text(y.float().flatten().tolist())}",
-                  f"g={text(g.flatten().tolist())}"]
+                  f"g={text(g.flatten().tolist())}", f"y32={text(y32.detach().flatten().tolist())}"]
         for i, t in enumerate(inputs):
             fields += [f"shape{i}={','.join(map(str, t.shape))}", f"x{i}={text(t.detach().flatten().tolist())}",
-                       f"dx{i}={text(t.grad.flatten().tolist())}"]
+                       f"dx{i}={text(grads[i].flatten().tolist())}", f"dx32{i}={text(t.grad.flatten().tolist())}"]
         lines.append(" ".join(fields))
 
 
