@@ -13,7 +13,6 @@ namespace nabla {
 
 using autograd::Grads;
 using autograd::Needs;
-using kernels::check_float;
 using kernels::compute;
 
 namespace {
@@ -207,47 +206,52 @@ Tensor dense_operand(const Tensor& t, const Shape& shape) {
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   check_bool(condition, "where");
-  check_float(a, "where");
-  check_float(b, "where");
+  kernels::check_floating(a, "where");
+  kernels::check_floating(b, "where");
+  if (promotes(a, b)) return where(condition, a.to(kFloat32), b.to(kFloat32));
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
-  Tensor y = empty(shape);
-  {
+  Tensor y = empty(shape, a.dtype());
+  kernels::visit_floating(a.dtype(), [&](auto zero) {  // float, or bfloat16's raw bits (a selection is exact)
+    using R = kernels::Raw<decltype(zero)>;
     const int64_t n = y.numel();
     const Tensor c = dense_operand(condition, shape), da = dense_operand(a.detach(), shape),
                  db = dense_operand(b.detach(), shape);
     const bool* pc = c.data_ptr<bool>();
-    float* out = y.data_ptr<float>();
+    R* out = kernels::raw<decltype(zero)>(y.data_ptr());
     // One loop per combination of single-value operands, so that each one vectorises.
     const auto run = [&](auto read_a, auto read_b) {
 #pragma omp parallel for simd schedule(static) if (n > 32768)
       for (int64_t i = 0; i < n; ++i) out[i] = pc[i] ? read_a(i) : read_b(i);
     };
-    const float* pa = da.data_ptr<float>();
-    const float* pb = db.data_ptr<float>();
-    const auto value = [](float v) { return [v](int64_t) { return v; }; };
-    const auto array = [](const float* p) { return [p](int64_t i) { return p[i]; }; };
+    const R* pa = kernels::raw<decltype(zero)>(da.const_data_ptr());
+    const R* pb = kernels::raw<decltype(zero)>(db.const_data_ptr());
+    const auto value = [](R v) { return [v](int64_t) { return v; }; };
+    const auto array = [](const R* p) { return [p](int64_t i) { return p[i]; }; };
     const bool single_a = da.numel() == 1 && n != 1, single_b = db.numel() == 1 && n != 1;
     if (single_a && single_b) run(value(pa[0]), value(pb[0]));
     else if (single_a) run(value(pa[0]), array(pb));
     else if (single_b) run(array(pa), value(pb[0]));
     else run(array(pa), array(pb));
-  }
+  });
   return autograd::record("WhereBackward0", y, {a, b},
                           [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
-    const Tensor zero = zeros({});
+    const Tensor zero = zeros({}, g.dtype());
     return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
                  n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
   });
 }
 
-Tensor where(const Tensor& condition, const Tensor& a, double b) { return where(condition, a, scalar_tensor(b)); }
+// A number takes the tensor's dtype, as a Python scalar does in PyTorch.
+Tensor where(const Tensor& condition, const Tensor& a, double b) {
+  return where(condition, a, scalar_tensor(b, a.defined() ? a.dtype() : kFloat32));
+}
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   check_bool(mask, "masked_fill");
-  check_float(x, "masked_fill");
+  kernels::check_floating(x, "masked_fill");
   NABLA_CHECK(broadcast_shapes(x.shape(), mask.shape(), "masked_fill") == x.shape(), "masked_fill: the mask of shape ",
               shape_str(mask.shape()), " must broadcast to the input's shape ", shape_str(x.shape()));
-  return where(mask, scalar_tensor(value), x);
+  return where(mask, scalar_tensor(value, x.dtype()), x);
 }
 
 // ---- comparisons and logic: bool masks, outside the graph

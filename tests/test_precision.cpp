@@ -206,6 +206,10 @@ TEST_CASE("under autocast, bfloat16 flows through ReLU, pooling, batch norm, dro
   CHECK(log_p.dtype() == low);
   CHECK((logits * 2.0 + logits).dtype() == low);       // elementwise math keeps bfloat16
   CHECK((logits + ones({4, 5})).dtype() == kFloat32);  // promoted by a float32 operand, as PyTorch
+  const Tensor masked = masked_fill(logits, logits > scalar_tensor(0.0, low), -1.5);  // the text model's masking
+  CHECK(masked.dtype() == low);
+  CHECK(std::get<0>(masked.max(1)).dtype() == low);
+  CHECK(where(logits > scalar_tensor(0.0, low), logits, 0.0).dtype() == low);
   const Tensor loss = F::nll_loss(log_p, target);
   CHECK(loss.dtype() == kFloat32);
   CHECK(F::cross_entropy(logits, target).dtype() == kFloat32);

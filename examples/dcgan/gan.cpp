@@ -59,19 +59,27 @@ Gan::Gan(double lr)
       generator_optimizer(generator.parameters(), {.lr = lr, .betas = {0.5, 0.999}}),
       discriminator_optimizer(discriminator.parameters(), {.lr = lr, .betas = {0.5, 0.999}}) {}
 
-Gan::Losses Gan::step(const Tensor& real) {
+Gan::Losses Gan::step(const Tensor& real, bool bf16) {
   const int64_t n = real.size(0);
   const Tensor is_real = ones({n, 1}), is_fake = zeros({n, 1});
-  const Tensor fake = generator(randn({n, kNoise, 1, 1}));
+  // Forward passes under autocast when asked; each backward after its guard has closed, as PyTorch recommends.
+  const auto forward = [bf16](const auto& compute) {
+    AutocastGuard autocast(kBFloat16, bf16);
+    return compute();
+  };
+  const Tensor fake = forward([&] { return generator(randn({n, kNoise, 1, 1})); });
 
   discriminator_optimizer.zero_grad();
-  const Tensor discriminator_loss = F::binary_cross_entropy_with_logits(discriminator(real), is_real) +
-                                    F::binary_cross_entropy_with_logits(discriminator(fake.detach()), is_fake);
+  const Tensor discriminator_loss = forward([&] {
+    return F::binary_cross_entropy_with_logits(discriminator(real), is_real) +
+           F::binary_cross_entropy_with_logits(discriminator(fake.detach()), is_fake);
+  });
   discriminator_loss.backward();
   discriminator_optimizer.step();
 
   generator_optimizer.zero_grad();  // the generator is judged by the updated discriminator
-  const Tensor generator_loss = F::binary_cross_entropy_with_logits(discriminator(fake), is_real);
+  const Tensor generator_loss =
+      forward([&] { return F::binary_cross_entropy_with_logits(discriminator(fake), is_real); });
   generator_loss.backward();
   generator_optimizer.step();
   return {discriminator_loss.item<float>(), generator_loss.item<float>()};

@@ -33,8 +33,9 @@ struct Gan {
     float discriminator, generator;
   };
   // One step: D on a real batch (label 1) and a generated one (label 0, detached), then G (label 1), with
-  // binary_cross_entropy_with_logits. `real` in [-1, 1].
-  Losses step(const nabla::Tensor& real);
+  // binary_cross_entropy_with_logits. `real` in [-1, 1]. bf16: the forward passes under bfloat16 autocast (the
+  // discriminator's convs; transposed convs stay float32, as in PyTorch).
+  Losses step(const nabla::Tensor& real, bool bf16 = false);
 
   nabla::nn::Sequential generator, discriminator;
   nabla::optim::Adam generator_optimizer, discriminator_optimizer;
