@@ -29,8 +29,8 @@ struct ProbeConv {
     const dnnl::memory::dims src{4, 64, 28, 28}, weights{64, 64, 3, 3}, one{1, 1};
     const auto any = [&](const dnnl::memory::dims& d) { return dnnl::memory::desc(d, dtype, Tag::any); };
     const dnnl::convolution_forward::primitive_desc pd(
-        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any(src), any(weights), any(src),
-         one, one, one},
+        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any(src), any(weights), any(src), one,
+         one, one},
         onednn::engine());
     conv = dnnl::convolution_forward(pd);
     args = {{DNNL_ARG_SRC, dnnl::memory(pd.src_desc(), onednn::engine())},

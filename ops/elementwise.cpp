@@ -228,17 +228,21 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     const auto value = [](R v) { return [v](int64_t) { return v; }; };
     const auto array = [](const R* p) { return [p](int64_t i) { return p[i]; }; };
     const bool single_a = da.numel() == 1 && n != 1, single_b = db.numel() == 1 && n != 1;
-    if (single_a && single_b) run(value(pa[0]), value(pb[0]));
-    else if (single_a) run(value(pa[0]), array(pb));
-    else if (single_b) run(array(pa), value(pb[0]));
-    else run(array(pa), array(pb));
+    if (single_a && single_b)
+      run(value(pa[0]), value(pb[0]));
+    else if (single_a)
+      run(value(pa[0]), array(pb));
+    else if (single_b)
+      run(array(pa), value(pb[0]));
+    else
+      run(array(pa), array(pb));
   });
   return autograd::record("WhereBackward0", y, {a, b},
                           [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
-    const Tensor zero = zeros({}, g.dtype());
-    return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
-                 n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
-  });
+                            const Tensor zero = zeros({}, g.dtype());
+                            return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
+                                         n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
+                          });
 }
 
 // A number takes the tensor's dtype, as a Python scalar does in PyTorch.

@@ -250,7 +250,8 @@ int main(int argc, char** argv) {
   train_command->add_option("--limit", t.limit, "train on the first N images only (smoke tests)")
       ->check(CLI::NonNegativeNumber);
   train_command->add_flag("--quiet", t.quiet, "no progress bar");
-  train_command->add_flag("--bf16", t.bf16, "bfloat16 autocast for the forward passes (the discriminator's convs), "
+  train_command->add_flag("--bf16", t.bf16,
+                          "bfloat16 autocast for the forward passes (the discriminator's convs), "
                           "where this CPU runs it faster");
   GenerateOptions g;
   CLI::App* generate_command = app.add_subcommand("generate", "write new samples from a trained generator");

@@ -426,7 +426,8 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--bucket,!--no-bucket", o.bucket,
                       "batch texts of similar length together (less padding, faster; the default)");
   train_cmd->add_flag("--quiet", o.quiet, "no progress bar");
-  train_cmd->add_flag("--bf16", o.bf16, "bfloat16 autocast (convs and linears in bfloat16, where this CPU runs it "
+  train_cmd->add_flag("--bf16", o.bf16,
+                      "bfloat16 autocast (convs and linears in bfloat16, where this CPU runs it "
                       "faster)");
 
   std::string model_path, test_path, data_dir = "data/spamassassin";
