@@ -210,7 +210,7 @@ int64_t bits_of(float v) { return std::bit_cast<uint32_t>(v); }
 // oneDNN's eltwise `algorithm` (with its alpha and beta) over input, in input's layout, recording `node`, whose
 // backward reads the input.
 Tensor eltwise(const Tensor& input, dnnl::algorithm algorithm, float alpha, float beta, const char* node) {
-  kernels::check_float(input, node);
+  kernels::check_floating(input, node);  // bfloat16 too: the layout carries the dtype
   if (input.numel() == 0) return input * 1.0;
   if (input.dim() == 0)  // oneDNN describes no 0-d memory
     return eltwise(input.reshape({1}), algorithm, alpha, beta, node).reshape({});

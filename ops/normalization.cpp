@@ -170,7 +170,7 @@ Tensor empty_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
 // layer_norm of x viewed as (rows, features), each row normalised on its own.
 Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features, const LayerNormFuncOptions& o) {
   const Tensor x = input.detach().contiguous().reshape({rows, features});
-  const dnnl::memory::desc layout = onednn::plain_desc(x.shape());
+  const dnnl::memory::desc layout = onednn::plain_desc(x.shape(), x.dtype());  // statistics and affine: float32
   const bool graph = autograd::needs_graph({input, o.weight, o.bias});
   const Flags flags = flags_of(o.weight, o.bias, false);
   const float eps = static_cast<float>(o.eps);
@@ -182,7 +182,7 @@ Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features,
   const Tensor mean = empty({rows}), var = empty({rows});
   const Tensor weight = o.weight.defined() ? o.weight.detach().contiguous() : Tensor();
   const Tensor bias = o.bias.defined() ? o.bias.detach().contiguous() : Tensor();
-  const Tensor y = empty(x.shape());
+  const Tensor y = empty(x.shape(), x.dtype());
   forward.plain(DNNL_ARG_SRC, x).plain(DNNL_ARG_DST, y);
   if (graph) forward.plain(DNNL_ARG_MEAN, mean).plain(DNNL_ARG_VARIANCE, var);
   add_affine(forward, weight, bias);
@@ -195,7 +195,7 @@ Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features,
           const auto kind = affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
           return dnnl::layer_normalization_backward::desc(kind, hint.src_desc(), hint.src_desc(), eps, flags);
         }));
-        const Tensor dx = empty(x.shape());
+        const Tensor dx = empty(x.shape(), x.dtype());
         const Tensor dweight = weight.defined() ? empty(weight.shape()) : Tensor();
         const Tensor dbias = bias.defined() ? empty(bias.shape()) : Tensor();
         backward.plain(DNNL_ARG_SRC, x).plain(DNNL_ARG_DIFF_DST, g.contiguous().reshape(x.shape()));
@@ -211,9 +211,9 @@ Tensor layer_norm_on_onednn(const Tensor& input, int64_t rows, int64_t features,
 Tensor channel_affine(const Tensor& normalised, const Tensor& weight, const Tensor& bias) {
   Shape shape(static_cast<size_t>(normalised.dim()), 1);
   shape[1] = normalised.size(1);
-  Tensor y = normalised;
-  if (weight.defined()) y = y * weight.reshape(shape);
-  if (bias.defined()) y = y + bias.reshape(shape);
+  Tensor y = normalised;  // a bfloat16 one (autocast's) stays bfloat16: the parameters are cast, differentiably
+  if (weight.defined()) y = y * weight.to(y.dtype()).reshape(shape);
+  if (bias.defined()) y = y + bias.to(y.dtype()).reshape(shape);
   return y;
 }
 
@@ -286,7 +286,7 @@ Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Te
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {
   const std::string who = "layer_norm";
-  kernels::check_float(input, who.c_str());
+  kernels::check_floating(input, who.c_str());
   NABLA_CHECK(!normalized_shape.empty(), who,
               ": Expected normalized_shape to be at least 1-dimensional, i.e., "
               "containing at least one element, but got normalized_shape = []");
@@ -305,7 +305,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Laye
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOptions& o) {
   const std::string who = "group_norm";
-  kernels::check_float(input, who.c_str());
+  kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() >= 2, who, ": Expected at least 2 dimensions for input tensor but received ", input.dim());
   const int64_t batch = input.size(0), channels = input.size(1);
   NABLA_CHECK(num_groups > 0 && channels % num_groups == 0, who,
@@ -330,7 +330,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOp
 
 Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
   const std::string who = "instance_norm";
-  kernels::check_float(input, who.c_str());
+  kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() >= 3, who, ": expected input of shape (N, C, *) with spatial dims, got ",
               shape_str(input.shape()));
   const int64_t batch = input.size(0), channels = input.size(1);

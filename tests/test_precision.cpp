@@ -222,6 +222,27 @@ TEST_CASE("under autocast, bfloat16 flows through ReLU, pooling, batch norm, dro
   CHECK(norm.running_mean.dtype() == kFloat32);
 }
 
+TEST_CASE("bfloat16 through GELU, sigmoid, layer, group and instance norm: bfloat16 results close to float32's") {
+  manual_seed(3);
+  const Tensor x = randn({2, 4, 3, 5});
+  nn::LayerNorm layer({.normalized_shape = {5}});
+  nn::GroupNorm group({.num_groups = 2, .num_channels = 4});
+  nn::InstanceNorm2d instance({.num_features = 4, .affine = true});
+  const std::vector<std::function<Tensor(const Tensor&)>> ops{
+      [](const Tensor& t) { return F::gelu(t); }, [](const Tensor& t) { return F::sigmoid(t); },
+      [&](const Tensor& t) { return layer(t); }, [&](const Tensor& t) { return group(t); },
+      [&](const Tensor& t) { return instance(t); }};
+  for (size_t i = 0; i < ops.size(); ++i) {
+    CAPTURE(i);
+    const Tensor y = ops[i](x.to(kBFloat16));
+    CHECK(y.dtype() == kBFloat16);
+    check_close(y.to(kFloat32), ops[i](x), 3e-2, 2e-2);
+    const Tensor input = x.clone().requires_grad_();
+    ops[i](input.to(kBFloat16)).to(kFloat32).sum().backward();
+    CHECK(input.grad().dtype() == kFloat32);
+  }
+}
+
 TEST_CASE("autocast makes a weight's bfloat16 copy once per weight version, not once per forward") {
   nn::Conv2d conv({.in_channels = 4, .out_channels = 8, .kernel_size = 3});
   nn::Linear fc({.in_features = 8, .out_features = 3});
