@@ -11,7 +11,7 @@ namespace nabla {
 
 enum class Dtype : uint8_t { Float32, Int64, Bool, Float64, BFloat16, UInt8, Int8 };
 inline constexpr Dtype kFloat32 = Dtype::Float32;
-inline constexpr Dtype kFloat64 = Dtype::Float64;  // storage and conversion only (optimizer state): ops take float32
+inline constexpr Dtype kFloat64 = Dtype::Float64;  // storage and conversion only (optimizer state): not for ops
 inline constexpr Dtype kBFloat16 = Dtype::BFloat16;
 inline constexpr Dtype kInt64 = Dtype::Int64;
 inline constexpr Dtype kUInt8 = Dtype::UInt8;
