@@ -319,7 +319,8 @@ void check_operands(const Tensor& input, const Tensor& weight, const Tensor& bia
               dims + 2, "D (batched) input to ", name, ", but got input of size: ", shape_str(input.shape()));
   NABLA_CHECK(weight.defined() && weight.dim() == dims + 2, who, ": Expected ", dims + 2, "-dimensional weight for ",
               name, ", but got weight of size ", weight.defined() ? shape_str(weight.shape()) : "(undefined)");
-  // bfloat16 input only under autocast (lower_precision_input has cast it there), as PyTorch.
+  // bfloat16 input only where the conv computes in bfloat16, under autocast (autocast_input has cast any other to
+  // float32); outside it, a bfloat16 input against a float32 weight is refused, as PyTorch refuses it.
   const bool autocast_input =
       input.dtype() == kBFloat16 && !transposed && autocast::lower_precision_dtype() == kBFloat16;
   NABLA_CHECK((input.dtype() == kFloat32 || autocast_input) && weight.dtype() == kFloat32, who, ": Input type (",
