@@ -130,6 +130,9 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape) {
   return from_values(values.data(), values.size(), shape, kInt64);
 }
+Tensor from_vector(const std::vector<double>& values, const Shape& shape) {
+  return from_values(values.data(), values.size(), shape, kFloat64);
+}
 Tensor from_vector(const std::vector<BFloat16>& values, const Shape& shape) {
   return from_values(values.data(), values.size(), shape, kBFloat16);
 }

@@ -32,6 +32,7 @@ Tensor randn_like(const Tensor& t);
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape);
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape);
+Tensor from_vector(const std::vector<double>& values, const Shape& shape);
 Tensor from_vector(const std::vector<BFloat16>& values, const Shape& shape);
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape);
 

@@ -1,6 +1,9 @@
 #include "nabla/core/shape.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
 
 #include "nabla/core/error.hpp"
 
@@ -129,6 +132,20 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     out[i] = da == 1 ? db : da;
   }
   return out;
+}
+
+std::string python_float(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // Python's repr: the shortest round-trip digits, fixed when the exponent is in [-4, 16), else scientific.
+  char buffer[64];
+  char* end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
+  const std::string scientific(+buffer, end);
+  const int exponent = std::stoi(scientific.substr(scientific.find('e') + 1));
+  if (exponent < -4 || exponent >= 16) return scientific;
+  end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed).ptr;
+  std::string fixed(+buffer, end);
+  return fixed.find('.') == std::string::npos ? fixed + ".0" : fixed;
 }
 
 }  // namespace nabla

@@ -27,6 +27,8 @@ struct Sizes {
 
 // "[8, 1, 28, 28]", as PyTorch writes shapes in its messages.
 std::string shape_str(const Shape& shape);
+// A number as Python's repr writes it (1e-05, 0.1, 2.0): for reprs that match PyTorch's.
+std::string python_float(double value);
 // The number of elements; a nabla::Error when it does not fit in an int64 (a hostile or corrupt shape).
 int64_t numel(const Shape& shape);
 // numel(shape) · element_size(dtype), or nothing when a dim is negative or the product does not fit in an int64.

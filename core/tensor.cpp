@@ -99,6 +99,7 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset)
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->dtype = base.dtype();
+  impl->qparams = base.impl()->qparams;
   impl->shape = std::move(shape);
   impl->strides = std::move(strides);
   impl->offset = offset;

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "nabla/core/qparams.hpp"
 #include "nabla/core/shape.hpp"
 
 namespace nabla {
@@ -71,6 +72,18 @@ class Tensor {
   Tensor clone() const;
   Tensor contiguous() const;
   Tensor to(Dtype dtype) const;
+
+  // ---- quantized tensors (ops/quantize.cpp; see ops/quantize.hpp)
+  bool is_quantized() const;
+  QScheme qscheme() const;
+  double q_scale() const;  // per-tensor ones
+  int64_t q_zero_point() const;
+  Tensor q_per_channel_scales() const;  // per-channel ones: float64, int64, as PyTorch's
+  Tensor q_per_channel_zero_points() const;
+  int64_t q_per_channel_axis() const;
+  const QParams& qparams() const;
+  Tensor int_repr() const;    // the stored integers as a plain uint8/int8 tensor
+  Tensor dequantize() const;  // float32
 
   // ---- autograd
   Tensor& requires_grad_(bool requires_grad = true);

@@ -66,6 +66,7 @@ struct TensorImpl {
   Shape strides;  // in elements
   int64_t offset = 0;  // in elements
   Dtype dtype = Dtype::Float32;
+  std::shared_ptr<const QParams> qparams;  // set on quantized tensors (ops/quantize.hpp), shared by their views
 
   bool requires_grad = false;  // set on leaves by requires_grad_()
   Tensor grad;

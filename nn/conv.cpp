@@ -1,5 +1,7 @@
 #include "nabla/nn/conv.hpp"
 
+#include "nabla/nn/quantization.hpp"
+
 #include <cmath>
 
 #include "nabla/core/error.hpp"
@@ -139,6 +141,17 @@ Tensor ConvNd<D>::forward_relu(const Tensor& input) {
 
 template <size_t D>
 Tensor ConvNd<D>::run(const Tensor& input, bool relu) {
+  const auto& quantized = this->quantization_state();
+  if (!quantized) return float_run(input.defined() && input.is_quantized() ? input.dequantize() : input, relu);
+  if (!quantized->converted()) return quantized->observe(input, [&](const Tensor& x) { return float_run(x, relu); });
+  ConvParams params = params_;
+  params.relu = relu;
+  return quantized_convolution(quantized->input(input), quantized->weight(), bias, params, D, quantized->output_scale(),
+                               quantized->output_zero_point(), who_);
+}
+
+template <size_t D>
+Tensor ConvNd<D>::float_run(const Tensor& input, bool relu) {
   ConvParams params = params_;
   params.relu = relu;
   if (mode_pads_.empty()) return convolution_with_checked_params(input, weight, bias, params, D, who_);

@@ -5,7 +5,9 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/nn/init.hpp"
+#include "nabla/nn/quantization.hpp"
 #include "nabla/ops/linear.hpp"
+#include "nabla/ops/quantize.hpp"
 
 namespace nabla::nn {
 
@@ -33,7 +35,12 @@ Tensor Linear::forward(const Tensor& input) {
   NABLA_CHECK(input.defined() && input.dim() >= 1 && input.size(-1) == options.in_features, "Linear(",
               options.in_features, "->", options.out_features, "): expected input of shape (*, ", options.in_features,
               "), got ", input.defined() ? shape_str(input.shape()) : "an undefined tensor");
-  return linear(input, weight, bias);
+  const auto& quantized = quantization_state();
+  if (!quantized) return linear(input.is_quantized() ? input.dequantize() : input, weight, bias);
+  if (!quantized->converted())
+    return quantized->observe(input, [&](const Tensor& x) { return linear(x, weight, bias); });
+  return quantized_linear(quantized->input(input), quantized->weight(), bias, quantized->output_scale(),
+                          quantized->output_zero_point());
 }
 
 std::string Linear::extra_repr() const {

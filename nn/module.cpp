@@ -19,7 +19,10 @@ struct Module::Registry {
   StateDict buffers;
   OrderedDict<std::shared_ptr<Module>> children;
   bool training = true;
+  std::shared_ptr<quantization::LayerQuantization> quantization;
 };
+
+std::shared_ptr<quantization::LayerQuantization>& Module::quantization_state() const { return registry_->quantization; }
 
 Module::Module() : registry_(std::make_shared<Registry>()) {}
 
@@ -179,20 +182,6 @@ std::string Module::name() const {
   std::string full = status == 0 ? demangled.get() : mangled;
   full = full.substr(0, full.find('<'));
   return full.substr(full.rfind("::") == std::string::npos ? 0 : full.rfind("::") + 2);
-}
-
-std::string python_float(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // Python's repr: the shortest round-trip digits, fixed when the exponent is in [-4, 16), else scientific.
-  char buffer[64];
-  char* end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
-  const std::string scientific(+buffer, end);
-  const int exponent = std::stoi(scientific.substr(scientific.find('e') + 1));
-  if (exponent < -4 || exponent >= 16) return scientific;
-  end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed).ptr;
-  std::string fixed(+buffer, end);
-  return fixed.find('.') == std::string::npos ? fixed + ".0" : fixed;
 }
 
 std::string to_string(const Module& module) {

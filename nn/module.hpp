@@ -20,6 +20,10 @@
 #include "nabla/core/ordered_dict.hpp"
 #include "nabla/core/tensor.hpp"
 
+namespace nabla::quantization {
+class LayerQuantization;
+}
+
 namespace nabla::nn {
 
 class Module {
@@ -80,6 +84,10 @@ class Module {
   // The part printed inside the parentheses, e.g. "in_features=3, out_features=2, bias=True".
   virtual std::string extra_repr() const { return ""; }
 
+  // What quantization::prepare and convert attach to a Conv or Linear layer (its observers, then its int8 weight
+  // and scales); null for others. Shared by the module's copies, as its tensors are.
+  std::shared_ptr<quantization::LayerQuantization>& quantization_state() const;
+
  protected:
   // Called by load_state_dict, before it checks shapes, on every module with an uninitialized
   // parameter; `own` holds the dict's entries for this module's own parameters and buffers,
@@ -96,7 +104,7 @@ class Module {
 };
 
 // A number as Python's repr writes it (1e-05, 0.1, 2.0), for extra_repr.
-std::string python_float(double value);
+using nabla::python_float;
 
 // Prints the module tree as PyTorch does.
 std::ostream& operator<<(std::ostream& os, const Module& module);

@@ -12,6 +12,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/softmax.hpp"
 #include "ops/activation.h"
+#include "nabla/ops/quantize.hpp"
 #include "ops/kernels.h"
 #include "ops/onednn.h"
 
@@ -71,7 +72,27 @@ Tensor detail::record_relu(const Tensor& input, const Tensor& output) {
       autograd::Saves::Output);
 }
 
+namespace {
+// ReLU of quantized values: q below the zero point (a negative value) becomes the zero point; scale and zero point
+// are kept, as PyTorch's quantized relu.
+Tensor quantized_relu(const Tensor& input) {
+  NABLA_CHECK(input.qscheme() == QScheme::PerTensorAffine, "relu: expected a tensor quantized per tensor");
+  Tensor out = input.int_repr();
+  const int64_t zero_point = input.q_zero_point();
+  const auto clamp_below = [&](auto* q) {
+    const auto floor = static_cast<std::remove_pointer_t<decltype(q)>>(zero_point);
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) q[i] = std::max(q[i], floor);
+  };
+  if (out.dtype() == kUInt8)
+    clamp_below(static_cast<uint8_t*>(out.data_ptr()));
+  else
+    clamp_below(static_cast<int8_t*>(out.data_ptr()));
+  return make_quantized(out, input.qparams());
+}
+}  // namespace
+
 Tensor relu(const Tensor& input) {
+  if (input.defined() && input.is_quantized()) return quantized_relu(input);
   kernels::check_floating(input, "relu");
   if (input.numel() == 0) return input * 1.0;  // no oneDNN memory of no elements: its reorders divide by zero
   if (input.dim() == 0) return relu(input.reshape({1})).reshape({});  // oneDNN describes no 0-d memory

@@ -11,6 +11,7 @@
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/pad.hpp"
+#include "nabla/ops/quantize.hpp"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/core/autocast.hpp"
 #include "nabla/ops/autocast.hpp"
@@ -136,7 +137,7 @@ struct Geometry {
 // PyTorch's weight layout, described with oneDNN's logical weight dims ([g,] oc/g, ic/g, k...) and
 // explicit strides, so the tensor is used where it lies, for conv (out, in/g, k...) and for
 // transposed conv (in, out/g, k...) alike.
-dnnl::memory::desc user_weights_desc(const Geometry& g) {
+dnnl::memory::desc user_weights_desc(const Geometry& g, Dtype dtype = kFloat32) {
   const int64_t groups = g.groups, oc = g.out_channels / groups, ic = g.in_channels / groups;
   const int64_t k = numel(g.kernel);
   Shape dims, strides;
@@ -150,7 +151,7 @@ dnnl::memory::desc user_weights_desc(const Geometry& g) {
   dims.insert(dims.end(), g.kernel.begin(), g.kernel.end());
   const Shape kernel_strides = contiguous_strides(g.kernel);
   strides.insert(strides.end(), kernel_strides.begin(), kernel_strides.end());
-  return {onednn::dims(dims), onednn::data_type(kFloat32), onednn::dims(strides)};
+  return {onednn::dims(dims), onednn::data_type(dtype), onednn::dims(strides)};
 }
 
 // The descriptors of one (de)convolution: layouts left to oneDNN (format_tag::any), PyTorch's bias.
@@ -521,6 +522,85 @@ Tensor on_onednn(const Geometry& g, const Tensor& input, const Tensor& weight, c
 }
 
 }  // namespace
+
+// ---- int8
+
+namespace {
+
+void check_quantized_operands(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                              int64_t dims, const std::string& who) {
+  NABLA_CHECK(
+      input.defined() && input.is_quantized() && input.dtype() == kUInt8 && input.qscheme() == QScheme::PerTensorAffine,
+      who,
+      ": the int8 convolution takes a uint8 input quantized per tensor (quantize_per_tensor(x, scale, "
+      "zero_point, kUInt8)), got ",
+      input.defined() ? dtype_name(input.dtype()) : "an undefined tensor",
+      input.is_quantized() ? " quantized per channel"
+      : input.defined()    ? " (not quantized)"
+                           : "");
+  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
+              dims + 2, "D (batched) input to ", op_name(false, dims),
+              ", but got input of size: ", shape_str(input.shape()));
+  NABLA_CHECK(weight.defined() && weight.is_quantized() && weight.dtype() == kInt8 && weight.dim() == dims + 2, who,
+              ": the int8 convolution takes an int8 weight of ", dims + 2,
+              " dims quantized per tensor or per output "
+              "channel, got ",
+              weight.defined() ? dtype_name(weight.dtype()) : "an undefined tensor",
+              weight.defined() ? " of shape " + shape_str(weight.shape()) : "");
+  const QParams& w = weight.qparams();
+  NABLA_CHECK(w.scheme == QScheme::PerTensorAffine || w.axis == 0, who,
+              ": the weight must be quantized per output channel (axis 0), got axis ", w.axis);
+  for (int64_t zero_point : w.zero_points)
+    NABLA_CHECK(zero_point == 0, who,
+                ": oneDNN's int8 convolution takes symmetric weights (zero point 0), got a "
+                "weight zero point of ",
+                zero_point, "; quantize weights with a symmetric observer");
+  NABLA_CHECK(!bias.defined() || bias.dtype() == kFloat32, who, ": the bias of an int8 convolution stays float32, got ",
+              dtype_name(bias.dtype()));
+  NABLA_CHECK(!params.transposed, who, ": there is no int8 transposed convolution; run it in float32");
+  validate_conv_params(params, Shape(weight.shape().begin() + 2, weight.shape().end()), who);
+}
+
+}  // namespace
+
+Tensor quantized_convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                             int64_t dims, double output_scale, int64_t output_zero_point, const std::string& who) {
+  check_quantized_operands(input, weight, bias, params, dims, who);
+  if (input.dim() == dims + 1)
+    return quantized_convolution(input.unsqueeze(0), weight, bias, params, dims, output_scale, output_zero_point, who)
+        .squeeze(0);
+  const QParams out_params{QScheme::PerTensorAffine, {output_scale}, {output_zero_point}, 0};
+  check_quantization_params(output_scale, output_zero_point, kUInt8, who.c_str());
+  Geometry g = resolve(input, weight, bias, params, dims, who);
+  g.dtype = g.input_dtype = kUInt8;
+  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0)
+    return quantize_per_tensor(degenerate(g, input, weight.dequantize(), bias).detach(), output_scale,
+                               output_zero_point, kUInt8);
+
+  const onednn::Requantization requant(input, weight, bias, output_scale, output_zero_point, params.relu);
+  onednn::Key key = family_key(g, bias.defined(), params);
+  key << requant;
+  const dnnl::memory::desc user_md = user_weights_desc(g, kInt8);
+  return onednn::guarded(who, [&] {
+    Descriptors d(g);
+    d.weights = onednn::any_desc(Shape(user_md.dims()), kInt8);
+    if (bias.defined()) d.bias = onednn::plain_desc({g.out_channels});
+    const auto& pass = conv_recipe.get(key)->forward(
+        false,
+        [&](dnnl::prop_kind kind) {
+          return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, d.src, d.weights, d.bias,
+                                                 d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+        },
+        requant.attr);
+    onednn::Args args(pass);
+    args.in(DNNL_ARG_SRC, onednn::dense(input.detach()))
+        .weights(DNNL_ARG_WEIGHTS, weight.detach().contiguous(), user_md)
+        .out(DNNL_ARG_DST, g.dst_shape());
+    if (bias.defined()) args.plain(DNNL_ARG_BIAS, requant.bias);
+    args.run();
+    return make_quantized(args.result(DNNL_ARG_DST), out_params);
+  });
+}
 
 template <size_t D>
 ConvParams to_params(const ConvFuncOptions<D>& o, const std::string& who) {

@@ -92,6 +92,14 @@ struct ConvParams {
 // `who` names the caller in messages, e.g. "Conv2d(3->16, k=5)" or "conv2d".
 void validate_conv_params(const ConvParams& params, const Shape& kernel, const std::string& who);
 
+// The int8 convolution (PyTorch's quantized::conv2d; what quantization::convert's conv layers run): a uint8 input
+// quantized per tensor, an int8 weight quantized per output channel (or per tensor) with zero points 0, a float32
+// bias; the result uint8, quantized with output_scale and output_zero_point, with the ReLU fused when params.relu.
+// oneDNN's u8·s8 kernels (VNNI) with the requantization as per-channel output scales; the result stays in the
+// primitive's layout for the next int8 op. Inference only: no gradient.
+Tensor quantized_convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
+                             int64_t dims, double output_scale, int64_t output_zero_point, const std::string& who);
+
 // The options in the rank-independent form, each Dims expanded to one value per spatial dim (with
 // PyTorch's message for a wrong length). The functional ops and the modules both go through these.
 template <size_t D>

@@ -67,8 +67,9 @@ Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
-  kernels::check_floating(x, "dropout");
   NABLA_CHECK(p >= 0.0 && p <= 1.0, "dropout probability has to be between 0 and 1, but got ", p);
+  if (!training && x.is_quantized()) return x;  // evaluation: the identity, for quantized values too
+  kernels::check_floating(x, "dropout");
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * 0.0;
   const uint64_t seed = random::next_u64();

@@ -68,8 +68,8 @@ inline void check_float(const Tensor& t, const char* op) {
   NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
   NABLA_CHECK(t.dtype() == kFloat32, op, ": expected a float32 tensor, got ", dtype_name(t.dtype()), " of shape ",
               shape_str(t.shape()),
-              t.dtype() == kBFloat16 ? " (this op has no bfloat16 kernel: convert with "
-                                       ".to(kFloat32) first)"
+              t.dtype() == kBFloat16 ? " (this op has no bfloat16 kernel: convert with .to(kFloat32) first)"
+              : t.is_quantized()     ? " (a quantized tensor: this op has no int8 kernel, call dequantize() first)"
                                      : "");
 }
 
@@ -77,7 +77,8 @@ inline void check_float(const Tensor& t, const char* op) {
 inline void check_floating(const Tensor& t, const char* op) {
   NABLA_CHECK(t.defined(), op, ": got an undefined tensor");
   NABLA_CHECK(t.dtype() == kFloat32 || t.dtype() == kBFloat16, op, ": expected a float32 or bfloat16 tensor, got ",
-              dtype_name(t.dtype()), " of shape ", shape_str(t.shape()));
+              dtype_name(t.dtype()), " of shape ", shape_str(t.shape()),
+              t.is_quantized() ? " (a quantized tensor: this op has no int8 kernel, call dequantize() first)" : "");
 }
 
 // Loops over bfloat16 values vectorise on their raw 16 bits (a loop over BFloat16 structs does not): Raw<T> is

@@ -5,6 +5,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/quantize.hpp"
 #include "nabla/ops/autocast.hpp"
 #include "ops/onednn.h"
 #include "nabla/ops/reduction.hpp"
@@ -203,6 +204,58 @@ Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bia
     return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
                  n[1] ? product(swap_last(g2), x) : Tensor(),
                  n[2] ? sum(g2.to(kFloat32), {0}) : Tensor()};  // the bias stays float32 under autocast
+  });
+}
+
+Tensor quantized_linear(const Tensor& input, const Tensor& weight, const Tensor& bias, double output_scale,
+                        int64_t output_zero_point, bool relu) {
+  const char* op = "quantized linear";
+  NABLA_CHECK(input.defined() && input.is_quantized() && input.dtype() == kUInt8 &&
+                  input.qscheme() == QScheme::PerTensorAffine && input.dim() >= 1,
+              op,
+              ": expected a uint8 input quantized per tensor, of at least 1 dim (quantize_per_tensor(x, scale, "
+              "zero_point, kUInt8))");
+  NABLA_CHECK(weight.defined() && weight.is_quantized() && weight.dtype() == kInt8 && weight.dim() == 2 &&
+                  (weight.qscheme() == QScheme::PerTensorAffine || weight.q_per_channel_axis() == 0),
+              op,
+              ": expected a 2-D int8 weight (out_features, in_features) quantized per tensor or per output "
+              "feature (axis 0)");
+  for (int64_t zero_point : weight.qparams().zero_points)
+    NABLA_CHECK(zero_point == 0, op, ": oneDNN's int8 matmul takes symmetric weights (zero point 0), got ", zero_point);
+  const int64_t in = weight.size(1), out = weight.size(0);
+  NABLA_CHECK(input.size(-1) == in, op, ": expected input of shape (*, ", in, ") for weight of shape ",
+              shape_str(weight.shape()), ", got ", shape_str(input.shape()));
+  NABLA_CHECK(!bias.defined() || (bias.dtype() == kFloat32 && bias.shape() == Shape{out}), op,
+              ": expected a float32 bias of shape [", out, "]");
+  check_quantization_params(output_scale, output_zero_point, kUInt8, op);
+  const QParams out_params{QScheme::PerTensorAffine, {output_scale}, {output_zero_point}, 0};
+  Shape out_shape = input.shape();
+  out_shape.back() = out;
+  const Tensor x = input.detach().reshape({-1, in});
+  const int64_t rows = x.size(0);
+  if (rows == 0 || in == 0 || out == 0) {
+    const Tensor y = in == 0 && bias.defined() ? bias.detach().expand({rows, out}) : zeros({rows, out});
+    return quantize_per_tensor(y.reshape(out_shape), output_scale, output_zero_point, kUInt8);
+  }
+  const onednn::Requantization requant(input, weight, bias, output_scale, output_zero_point, relu);
+  onednn::Key key("quantized_linear");
+  key << rows << in << out << static_cast<int64_t>(bias.defined()) << requant;
+  // PyTorch's (out, in) weight seen as matmul's (in, out) operand; oneDNN reorders it into its layout once.
+  const dnnl::memory::desc user_md({in, out}, onednn::data_type(kInt8), {1, in});
+  return onednn::guarded(op, [&] {
+    const auto& pass = matmul_recipe.get(key)->forward(
+        false,
+        [&](dnnl::prop_kind) {
+          return dnnl::matmul::desc(onednn::plain_desc({rows, in}, kUInt8), onednn::any_desc({in, out}, kInt8),
+                                    bias.defined() ? onednn::plain_desc({1, out}) : dnnl::memory::desc(),
+                                    onednn::plain_desc({rows, out}, kUInt8));
+        },
+        requant.attr);
+    onednn::Args args(pass);
+    args.in(DNNL_ARG_SRC, x).weights(DNNL_ARG_WEIGHTS, weight.detach().contiguous(), user_md);
+    if (bias.defined()) args.plain(DNNL_ARG_BIAS, requant.bias.reshape({1, out}));
+    args.out(DNNL_ARG_DST, {rows, out}).run();
+    return make_quantized(args.result(DNNL_ARG_DST).reshape(out_shape), out_params);
   });
 }
 

@@ -1,6 +1,7 @@
 #include "ops/onednn.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 #include <atomic>
@@ -401,6 +402,38 @@ Tensor Args::result(int arg) {
 bool relu_fusable(std::initializer_list<Tensor> operands) {
   return std::none_of(operands.begin(), operands.end(),
                       [](const Tensor& t) { return t.defined() && has_non_finite(dense(t.detach())); });
+}
+
+// ---- int8
+
+Requantization::Requantization(const Tensor& input, const Tensor& weight, const Tensor& bias_in, double output_scale,
+                               int64_t output_zero_point_in, bool relu_in)
+    : input_zero_point(input.q_zero_point()), output_zero_point(output_zero_point_in), relu(relu_in) {
+  const QParams& w = weight.qparams();
+  const int64_t channels = weight.size(0);
+  scales.resize(static_cast<size_t>(channels));
+  if (bias_in.defined()) bias = empty({channels});
+  const Tensor b = bias_in.defined() ? bias_in.detach().contiguous() : Tensor();
+  for (int64_t c = 0; c < channels; ++c) {
+    const double sums_scale = input.q_scale() * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(c)];
+    scales[static_cast<size_t>(c)] = static_cast<float>(sums_scale / output_scale);
+    if (b.defined()) bias.data_ptr<float>()[c] = static_cast<float>(b.const_data_ptr<float>()[c] / sums_scale);
+  }
+  attr.set_output_scales(1 << 1, scales);  // per channel of the result (dim 1 of a conv's and a matmul's)
+  if (input_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {static_cast<int32_t>(input_zero_point)});
+  if (output_zero_point != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {static_cast<int32_t>(output_zero_point)});
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+}
+
+Key& operator<<(Key& key, const Requantization& r) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a over the scales' bits
+  for (float v : r.scales) hash = (hash ^ std::bit_cast<uint32_t>(v)) * 1099511628211ull;
+  return key << static_cast<int64_t>(hash >> 1) << r.input_zero_point << r.output_zero_point
+             << static_cast<int64_t>(r.relu);
 }
 
 }  // namespace onednn

@@ -334,4 +334,22 @@ void mark_nan_free(const Tensor& t);
 // all-finite operands (known, or scanned once) fuse; the others run the op, then relu(). Decided before running.
 bool relu_fusable(std::initializer_list<Tensor> operands);
 
+// ---- int8: PyTorch's requantization as a primitive's attributes
+
+// For an int8 conv or matmul of a quantized uint8 input (per tensor) and int8 weight (per output channel or per
+// tensor, zero points 0) into a uint8 result quantized with output_scale and output_zero_point: the int32 sums of
+// (x - x_zero_point)·w scaled per channel by x_scale·w_scale[c]/output_scale, the bias added at the sums' scale
+// (so divided by x_scale·w_scale[c]: `bias`), the zero points as oneDNN's, the ReLU as a post-op. Its values are
+// part of the primitive's key (Key << requantization).
+struct Requantization {
+  Requantization(const Tensor& input, const Tensor& weight, const Tensor& bias, double output_scale,
+                 int64_t output_zero_point, bool relu);
+  dnnl::primitive_attr attr;
+  Tensor bias;  // float32, or undefined
+  std::vector<float> scales;
+  int64_t input_zero_point, output_zero_point;
+  bool relu;
+};
+Key& operator<<(Key& key, const Requantization& requantization);
+
 }  // namespace nabla::onednn

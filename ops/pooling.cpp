@@ -12,6 +12,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "nabla/ops/pad.hpp"
+#include "nabla/ops/quantize.hpp"
 #include "ops/kernels.h"
 #include "ops/onednn.h"
 
@@ -37,7 +38,8 @@ std::string list_str(const Shape& values) {
 }
 
 void check_rank(const Tensor& input, int64_t dims, const std::string& who) {
-  kernels::check_floating(input, who.c_str());
+  if (!(input.is_quantized() && input.qscheme() == QScheme::PerTensorAffine))
+    kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, who, ": Expected ", dims + 1, "D (unbatched) or ",
               dims + 2, "D (batched) input, but got input of size: ", shape_str(input.shape()));
   for (int64_t d = input.dim() - dims; d < input.dim(); ++d)
@@ -261,7 +263,8 @@ Tensor pool_batched(const Tensor& input, const PoolParams& p, int64_t dims, cons
   if (input.size(0) == 0 || input.size(1) == 0) {
     Shape shape{input.size(0), input.size(1)};
     shape.insert(shape.end(), out_size.begin(), out_size.end());
-    return empty(shape, input.dtype());
+    const Tensor y = empty(shape, input.dtype());
+    return input.is_quantized() ? make_quantized(y, input.qparams()) : y;
   }
   return onednn::guarded(who, [&] { return pool_windows(input, p, clipped, pad_r, out_size); });
 }
@@ -270,9 +273,26 @@ Tensor pool_batched(const Tensor& input, const PoolParams& p, int64_t dims, cons
 
 namespace {
 
+// Quantized input: oneDNN pools the integers themselves (a max, or an average, of q is the q of the values' max or
+// average), the result keeping the input's scale and zero point; except an average counting zero padding, which
+// is not q = 0 when the zero point is not 0: that one runs on the dequantized values.
+Tensor quantized_pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
+                              const Shape& out_size) {
+  const bool padded = std::any_of(p.padding.begin(), p.padding.end(), [](int64_t v) { return v > 0; }) ||
+                      std::any_of(pad_r.begin(), pad_r.end(), [](int64_t v) { return v > 0; });
+  if (!p.max && p.count_include_pad && padded && input.q_zero_point() != 0)
+    return quantize_per_tensor(pool_windows(input.dequantize(), p, clipped, pad_r, out_size), input.q_scale(),
+                               input.q_zero_point(), input.dtype());
+  const auto algorithm = p.max                 ? dnnl::algorithm::pooling_max
+                         : p.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                               : dnnl::algorithm::pooling_avg_exclude_padding;
+  return make_quantized(pool_on_onednn(input, algorithm, clipped, p.padding, pad_r, out_size), input.qparams());
+}
+
 // pool() once the sizes are known: `clipped` is p with the kernels cut to what can reach the input.
 Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& clipped, const Shape& pad_r,
                     const Shape& out_size) {
+  if (input.is_quantized()) return quantized_pool_windows(input, p, clipped, pad_r, out_size);
   const int64_t dims = static_cast<int64_t>(out_size.size());
   if (p.max) {
     // oneDNN's max drops NaN and pads with -FLT_MAX (a window of padding and -inf gives -FLT_MAX); PyTorch gives NaN
@@ -339,10 +359,14 @@ Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, in
   }
   if (uniform) {
     const Shape no_pad(dims, 0);
-    return onednn::guarded(who, [&] {
+    const Tensor y = onednn::guarded(who, [&] {
       return pool_on_onednn(input, dnnl::algorithm::pooling_avg_exclude_padding, p, no_pad, no_pad, output_size, node);
     });
+    return input.is_quantized() ? make_quantized(y, input.qparams()) : y;
   }
+  if (input.is_quantized())  // by loops, on the values
+    return quantize_per_tensor(adaptive_pool(input.dequantize(), output_size, max, dims, who), input.q_scale(),
+                               input.q_zero_point(), input.dtype());
   return pool_by_loops(input, windows_of(input, output_size), output_size, max, node);
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "nabla/autograd/node.hpp"
+#include "nabla/ops/quantize.hpp"
 #include "core/tensor_impl.h"
 
 namespace nabla {
@@ -146,24 +147,39 @@ std::string to_string(const Tensor& tensor) {
   const int indent = static_cast<int>(prefix.size());
   std::vector<std::string> suffixes;
   std::string body;
+  // A quantized tensor prints the values it stands for, then its size, dtype and parameters.
+  const Tensor shown = tensor.is_quantized() ? tensor.dequantize() : tensor;
+  if (tensor.is_quantized()) suffixes.push_back("size=" + shape_tuple(tensor.shape()));
   if (tensor.numel() == 0) {
     body = "[]";
-    if (tensor.dim() != 1) suffixes.push_back("size=" + shape_tuple(tensor.shape()));
+    if (tensor.dim() != 1 && !tensor.is_quantized()) suffixes.push_back("size=" + shape_tuple(tensor.shape()));
   } else {
     std::vector<double> values;
-    if (tensor.dtype() == kInt64) {
-      for (int64_t v : tensor.to_vector<int64_t>()) values.push_back(static_cast<double>(v));
+    if (shown.dtype() == kInt64) {
+      for (int64_t v : shown.to_vector<int64_t>()) values.push_back(static_cast<double>(v));
     } else {
-      values = tensor.to_vector<double>();
+      values = shown.to_vector<double>();
     }
-    const Printer printer{values, tensor.shape(), tensor.numel() > kThreshold};
+    const Printer printer{values, shown.shape(), shown.numel() > kThreshold};
     std::vector<double> printed;
     printer.collect(0, 0, printed);
-    body = printer.str(0, 0, indent, Formatter(tensor.dtype(), printed));
+    body = printer.str(0, 0, indent, Formatter(shown.dtype(), printed));
   }
   // PyTorch names the dtype unless it is one a literal of these values would get (float32, int64, bool).
-  if (tensor.dtype() != kFloat32 && tensor.dtype() != kInt64 && tensor.dtype() != kBool)
+  if (tensor.is_quantized()) {
+    suffixes.push_back(std::string("dtype=torch.") + (tensor.dtype() == kUInt8 ? "quint8" : "qint8"));
+    suffixes.push_back(std::string("quantization_scheme=torch.") + qscheme_name(tensor.qscheme()));
+    if (tensor.qscheme() == QScheme::PerChannelAffine) {
+      suffixes.push_back("scale=" + to_string(tensor.q_per_channel_scales()));
+      suffixes.push_back("zero_point=" + to_string(tensor.q_per_channel_zero_points()));
+      suffixes.push_back("axis=" + std::to_string(tensor.q_per_channel_axis()));
+    } else {
+      suffixes.push_back("scale=" + python_float(tensor.q_scale()));
+      suffixes.push_back("zero_point=" + std::to_string(tensor.q_zero_point()));
+    }
+  } else if (tensor.dtype() != kFloat32 && tensor.dtype() != kInt64 && tensor.dtype() != kBool) {
     suffixes.push_back(std::string("dtype=torch.") + dtype_name(tensor.dtype()));
+  }
   if (tensor.grad_fn())
     suffixes.push_back("grad_fn=<" + tensor.grad_fn()->name + ">");
   else if (tensor.requires_grad())

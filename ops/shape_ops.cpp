@@ -333,6 +333,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), dtype());
   out.copy_(*this);
+  out.impl()->qparams = impl()->qparams;
   return autograd::record(
       "CloneBackward0", out, {*this}, [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; },
       autograd::Saves::Nothing);
@@ -340,6 +341,9 @@ Tensor Tensor::clone() const {
 
 // Differentiable between floating dtypes, as PyTorch's: the gradient comes back in the source's dtype.
 Tensor Tensor::to(Dtype target) const {
+  NABLA_CHECK(!is_quantized(), "to(", dtype_name(target),
+              "): Copying from quantized Tensor to non-quantized Tensor is "
+              "not allowed, please use dequantize to get a float Tensor from a quantized Tensor");
   if (dtype() == target) return *this;
   Tensor out = empty(shape(), target);
   {

@@ -61,6 +61,8 @@ std::array<int64_t, 3> rows_of(const Shape& s, int axis) {
 }
 
 Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorithm, const Tensor& input, int64_t dim) {
+  if (input.defined() && input.is_quantized())  // a quantized model's logits: softmax of the values they stand for
+    return softmax_family(op, node, algorithm, input.dequantize(), dim);
   kernels::check_floating(input, op);
   if (input.dtype() == kBFloat16)  // in float32, rounded once: PyTorch's bfloat16 kernel (logits are small)
     return softmax_family(op, node, algorithm, input.to(kFloat32), dim).to(kBFloat16);

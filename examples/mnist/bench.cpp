@@ -1,6 +1,6 @@
 // The MNIST network's speed, printed as the reference scripts print it ("M," lines), so that
 // tools/bench/mnist.py can run it side by side with mnist_reference.py and the raw-oneDNN ceiling.
-//   mnist_bench --threads 2 --what train,infer,small [--bf16]
+//   mnist_bench --threads 2 --what train,infer,small [--bf16] [--int8]
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/quantize.hpp"
 #include "common/timing.hpp"
 #include "mnist/net.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool winograd = false, bf16 = false;
+bool winograd = false, bf16 = false, int8 = false;
 
 struct Trainer {
   Net model{winograd};
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   app.add_option("--infer-rounds", infer_rounds);
   app.add_flag("--winograd", winograd, "conv2 on oneDNN's Winograd algorithm");
   app.add_flag("--bf16", bf16, "bfloat16 autocast (where it pays on this CPU)");
+  app.add_flag("--int8", int8, "inference quantized to int8 (calibrated on 1,000 training images)");
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   const data::Mnist train = data::load_mnist(data_dir, {.train = true});
@@ -88,6 +90,11 @@ int main(int argc, char** argv) {
     } else if (part == "infer") {
       Net model(winograd);
       model.eval();
+      if (int8) {
+        quantization::prepare(model);
+        examples::calibrate(model, train.images, 1000, 1000);
+        quantization::convert(model);
+      }
       NoGradGuard no_grad;
       AutocastGuard autocast(kBFloat16, bf16);
       for (int64_t i = 0; i < 2000; i += 1000) model(test.images.narrow(0, i, 1000));

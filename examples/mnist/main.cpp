@@ -14,6 +14,7 @@
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/quantize.hpp"
 #include "common/report.hpp"
 #include "mnist/net.hpp"
 
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 64, test_batch_size = 1000, limit = 0;
   double lr = 1e-3;
   uint64_t seed = 1;
-  bool quiet = false, winograd = false, bf16 = false;
+  bool quiet = false, winograd = false, bf16 = false, int8 = false;
   std::string comm_hook = "allreduce";
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
@@ -84,6 +85,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"allreduce", "bf16"}));
   app.add_flag("--bf16", bf16, "bfloat16 autocast (convs and linears in bfloat16, where this CPU runs it faster)");
+  app.add_flag("--int8", int8,
+               "after training, quantize to int8 (calibrated on 1,000 training images) and evaluate "
+               "beside float32: accuracy and speed");
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
@@ -184,6 +188,23 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+    if (int8) {
+      const auto timed = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        const Evaluation result = evaluate(model, test, test_batch_size, false);
+        return std::pair{result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+      };
+      const auto [f32, f32_seconds] = timed();
+      model.eval();
+      quantization::prepare(model);
+      examples::calibrate(model, train_images, 1000, test_batch_size);
+      quantization::convert(model);
+      const auto [q, q_seconds] = timed();
+      if (lead)
+        std::printf("int8: test accuracy %.2f%% (float32 %.2f%%), evaluation %.0f img/s (float32 %.0f img/s, %.2fx)\n",
+                    q.accuracy, f32.accuracy, static_cast<double>(test.size()) / q_seconds,
+                    static_cast<double>(test.size()) / f32_seconds, f32_seconds / q_seconds);
+    }
   } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     if (distributed::world_size() > 1) distributed::abort(1, std::string("error: ") + e.what());  // the whole job
     std::cerr << "error: " << e.what() << "\n";

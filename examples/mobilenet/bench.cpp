@@ -1,13 +1,14 @@
 // The MobileNet example's speed, printed as mobilenet_reference.py prints it ("M," lines), so that
 // tools/bench/mobilenet.py can run the two side by side: training images/s at batch 128 (Adam + cosine
 // schedule, as the example trains) and inference images/s at batch 1000 (BatchNorm folded into the convs).
-//   mobilenet_bench --threads 2 --what train,infer
+//   mobilenet_bench --threads 2 --what train,infer [--bf16] [--int8]
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
 #include <cstdio>
 #include <sstream>
 
+#include "common/quantize.hpp"
 #include "common/timing.hpp"
 #include "mobilenet/net.hpp"
 
@@ -17,7 +18,7 @@ namespace F = nabla::nn::functional;
 namespace {
 
 constexpr int64_t kBatch = 128;
-bool bf16 = false;  // bfloat16 autocast
+bool bf16 = false, int8 = false;  // bfloat16 autocast; int8 inference
 
 void train(const data::Mnist& data, int threads) {
   nn::Sequential model = mobilenet::make_model();
@@ -47,6 +48,11 @@ void infer(const data::Mnist& test, int threads) {
   nn::Sequential model = mobilenet::make_model();
   model.eval();
   nn::Sequential folded = mobilenet::fold_batchnorm(model);
+  if (int8) {  // calibrated on 1,000 test images: this measures speed only
+    quantization::prepare(folded);
+    examples::calibrate(folded, test.images, 1000, 1000);
+    quantization::convert(folded);
+  }
   NoGradGuard no_grad;
   AutocastGuard autocast(kBFloat16, bf16);
   int64_t next = 0;  // the warm-up on the first 1000 images, then one timed batch per 1000 of the 10,000
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir);
   app.add_option("--seed", seed);
   app.add_flag("--bf16", bf16, "bfloat16 autocast (where it pays on this CPU)");
+  app.add_flag("--int8", int8, "inference quantized to int8");
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   std::printf("# nabla threads=%d\n", get_num_threads());

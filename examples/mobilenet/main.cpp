@@ -14,6 +14,7 @@
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/quantize.hpp"
 #include "common/report.hpp"
 #include "mobilenet/net.hpp"
 
@@ -27,24 +28,50 @@ struct Evaluation {
   double accuracy;  // percent
 };
 
-// The whole test set through the inference network: BatchNorm folded into the convs, ReLUs fused.
-Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batch_size, bool bf16) {
-  model.eval();
-  nn::Sequential folded = mobilenet::fold_batchnorm(model);
-  model.train();
+// The whole test set through an inference network (BatchNorm folded into the convs, ReLUs fused; float32, or
+// quantized to int8, whose logits come out quantized).
+Evaluation evaluate_network(nn::Sequential& folded, const data::Mnist& test, int64_t batch_size, bool bf16) {
   NoGradGuard no_grad;
   AutocastGuard autocast(kBFloat16, bf16);
   double loss = 0;
   int64_t correct = 0;
   for (int64_t i = 0, n = 0; i < test.size(); i += n) {  // not i += batch_size: it may be as large as INT64_MAX
     n = std::min(batch_size, test.size() - i);
-    const Tensor logits = folded(test.images.narrow(0, i, n));
+    Tensor logits = folded(test.images.narrow(0, i, n));
+    if (logits.is_quantized()) logits = logits.dequantize();
     const Tensor target = test.labels.narrow(0, i, n);
     loss += F::cross_entropy(logits, target, {.reduction = Reduction::sum}).item<float>();
     correct += (logits.argmax(1) == target).sum().item<int64_t>();
   }
   const auto total = static_cast<double>(test.size());
   return {loss / total, 100.0 * static_cast<double>(correct) / total};
+}
+
+Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batch_size, bool bf16) {
+  model.eval();
+  nn::Sequential folded = mobilenet::fold_batchnorm(model);
+  model.train();
+  return evaluate_network(folded, test, batch_size, bf16);
+}
+
+// Quantizes the inference network to int8 (calibrated on 1,000 training images) and prints its accuracy and
+// speed beside float32's.
+void evaluate_int8(nn::Sequential& model, const data::Mnist& train, const data::Mnist& test, int64_t batch_size) {
+  model.eval();
+  nn::Sequential folded = mobilenet::fold_batchnorm(model);
+  const auto timed = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const Evaluation result = evaluate_network(folded, test, batch_size, false);
+    return std::pair{result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  };
+  const auto [f32, f32_seconds] = timed();
+  quantization::prepare(folded);
+  examples::calibrate(folded, train.images, 1000, batch_size);
+  quantization::convert(folded);
+  const auto [q, q_seconds] = timed();
+  std::printf("int8: test accuracy %.2f%% (float32 %.2f%%), evaluation %.0f img/s (float32 %.0f img/s, %.2fx)\n",
+              q.accuracy, f32.accuracy, static_cast<double>(test.size()) / q_seconds,
+              static_cast<double>(test.size()) / f32_seconds, f32_seconds / q_seconds);
 }
 
 }  // namespace
@@ -56,7 +83,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 128, test_batch_size = 1000, limit = 0;
   double lr = 2e-3;
   uint64_t seed = 1;
-  bool quiet = false, bf16 = false;
+  bool quiet = false, bf16 = false, int8 = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
@@ -76,6 +103,9 @@ int main(int argc, char** argv) {
   app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "no progress bar");
   app.add_flag("--bf16", bf16, "bfloat16 autocast (convs and linears in bfloat16, where this CPU runs it faster)");
+  app.add_flag("--int8", int8,
+               "after training, quantize the inference network to int8 (calibrated on 1,000 "
+               "training images) and evaluate it beside float32: accuracy and speed");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -149,6 +179,7 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+    if (int8) evaluate_int8(model, train, test, test_batch_size);
   } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,60 @@
+#pragma once
+// torch.ao.quantization's observers: they watch the values a tensor takes during calibration and choose the scale
+// and zero point that quantize it, by PyTorch's formulas (float32 arithmetic, so the same parameters to the bit).
+//
+//   quantization::MinMaxObserver observer({.dtype = kUInt8});
+//   for (...) observer(activations);
+//   const QParams params = observer.calculate_qparams();  // scales[0], zero_points[0]
+#include <memory>
+
+#include "nabla/core/qparams.hpp"
+#include "nabla/core/tensor.hpp"
+
+namespace nabla::quantization {
+
+// PyTorch's observer arguments. dtype kUInt8 (torch.quint8) or kInt8 (torch.qint8); reduce_range drops one bit
+// (0..127, -64..63), for CPUs whose int8 sums could overflow (PyTorch's "x86" qconfig sets it for activations).
+struct ObserverOptions {
+  Dtype dtype = kUInt8;
+  QScheme qscheme = QScheme::PerTensorAffine;
+  bool reduce_range = false;
+  int64_t ch_axis = 0;  // per-channel observers: the channels' dim
+};
+
+class Observer {
+ public:
+  explicit Observer(const ObserverOptions& options);
+  virtual ~Observer() = default;
+  // Records x's values; returns x unchanged.
+  virtual Tensor forward(const Tensor& x) = 0;
+  Tensor operator()(const Tensor& x) { return forward(x); }
+  // The scale and zero point (per channel: one each per channel) for what was observed. Throws when nothing was.
+  virtual QParams calculate_qparams() const = 0;
+  const ObserverOptions options;
+
+ protected:
+  // PyTorch's _calculate_qparams: from the observed minima and maxima (with 0 always inside the range).
+  QParams qparams_for(const std::vector<float>& min_vals, const std::vector<float>& max_vals) const;
+};
+
+// The running minimum and maximum of all values seen (torch.ao.quantization.MinMaxObserver).
+class MinMaxObserver : public Observer {
+ public:
+  explicit MinMaxObserver(const ObserverOptions& options = {});
+  Tensor forward(const Tensor& x) override;
+  QParams calculate_qparams() const override;
+  float min_val, max_val;  // +inf and -inf until something is observed
+};
+
+// Per slice along ch_axis (torch.ao.quantization.PerChannelMinMaxObserver): for weights, with qscheme
+// PerChannelSymmetric and dtype kInt8 in PyTorch's default qconfigs.
+class PerChannelMinMaxObserver : public Observer {
+ public:
+  explicit PerChannelMinMaxObserver(const ObserverOptions& options = {.dtype = kInt8,
+                                                                      .qscheme = QScheme::PerChannelSymmetric});
+  Tensor forward(const Tensor& x) override;
+  QParams calculate_qparams() const override;
+  std::vector<float> min_vals, max_vals;  // empty until something is observed
+};
+
+}  // namespace nabla::quantization

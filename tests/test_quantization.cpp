@@ -1,0 +1,287 @@
+// int8 quantization against PyTorch 1.13 (tools/make_quantization_fixtures.py): quantize/dequantize bit for bit,
+// observers' scales and zero points bit for bit, the int8 conv, linear and pooling within one quantization step of
+// PyTorch's onednn engine; then prepare/convert on whole models.
+#include <doctest/doctest.h>
+
+#include <nabla/nabla.hpp>
+
+#include <cmath>
+#include <sstream>
+
+#include "helpers.hpp"
+
+namespace F = nabla::nn::functional;
+
+using namespace nabla;
+using namespace nabla::test;
+
+namespace {
+
+std::vector<float> floats(const std::string& text) {
+  std::vector<float> f;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');) f.push_back(std::strtof(item.c_str(), nullptr));
+  return f;
+}
+
+std::vector<double> doubles(const std::string& text) {
+  std::vector<double> d;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');) d.push_back(std::strtod(item.c_str(), nullptr));
+  return d;
+}
+
+Tensor tensor_of(const FixtureCase& c, const std::string& values, const std::string& shape) {
+  return from_vector(floats(c.at(values)), numbers(c.at(shape)));
+}
+
+std::vector<int64_t> integers_of(const Tensor& q) {
+  std::vector<int64_t> out;
+  const Tensor r = q.int_repr();
+  if (r.dtype() == kUInt8)
+    for (uint8_t v : r.to_vector<uint8_t>()) out.push_back(v);
+  else
+    for (int8_t v : r.to_vector<int8_t>()) out.push_back(v);
+  return out;
+}
+
+// Every integer within `steps` of PyTorch's (0: bit for bit).
+void check_integers(const Tensor& q, const std::string& expected_text, int64_t steps, const std::string& kind) {
+  const auto got = integers_of(q), expected = numbers(expected_text);
+  REQUIRE_MESSAGE(got.size() == expected.size(), kind);
+  int64_t worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - expected[i]));
+  CHECK_MESSAGE(worst <= steps, kind << ": an integer " << worst << " steps from PyTorch's");
+}
+
+}  // namespace
+
+TEST_CASE("quantize_per_tensor and dequantize agree with PyTorch bit for bit: ties to even, NaN, inf, saturation") {
+  for (const auto& prefix : {"quantize_quint8", "quantize_qint8"}) {
+    const auto cases = fixture_cases("quantization.txt", prefix);
+    REQUIRE(cases.size() == 3);
+    for (const auto& c : cases) {
+      const auto x = floats(c.at("x"));
+      const Dtype dtype = std::string(prefix) == "quantize_quint8" ? kUInt8 : kInt8;
+      const Tensor q = quantize_per_tensor(from_vector(x, {static_cast<int64_t>(x.size())}), std::stod(c.at("scale")),
+                                           std::stoll(c.at("zero_point")), dtype);
+      CHECK(q.is_quantized());
+      CHECK(q.dtype() == dtype);
+      CHECK(q.qscheme() == QScheme::PerTensorAffine);
+      CHECK(q.q_scale() == std::stod(c.at("scale")));
+      check_integers(q, c.at("y"), 0, c.at("line").substr(0, 60));
+      const auto dq = q.dequantize().to_vector<float>(), expected = floats(c.at("dq"));
+      for (size_t i = 0; i < dq.size(); ++i) CHECK(dq[i] == doctest::Approx(expected[i]).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("quantize_per_channel agrees with PyTorch along either axis") {
+  const auto cases = fixture_cases("quantization.txt", "quantize_per_channel");
+  REQUIRE(cases.size() == 2);
+  for (const auto& c : cases) {
+    const int64_t axis = std::stoll(c.at("axis"));
+    const Tensor q = quantize_per_channel(tensor_of(c, "x", "shape"), doubles(c.at("scales")),
+                                          numbers(c.at("zero_points")), axis, kInt8);
+    CHECK(q.qscheme() == QScheme::PerChannelAffine);
+    CHECK(q.q_per_channel_axis() == axis);
+    CHECK(q.q_per_channel_scales().to_vector<double>() == doubles(c.at("scales")));
+    check_integers(q, c.at("y"), 0, "quantize_per_channel");
+    check_close(q.dequantize().flatten(), from_vector(floats(c.at("dq")), {12}), 1e-6, 1e-6);
+  }
+}
+
+TEST_CASE("quantized tensors print as PyTorch's and keep their parameters through views") {
+  const Tensor q = quantize_per_tensor(from_vector(std::vector<float>{0.5f, -1.2f, 3.3f}, {3}), 0.1, 10, kUInt8);
+  CHECK(to_string(q) ==
+        "tensor([ 0.5000, -1.0000,  3.3000], size=(3,), dtype=torch.quint8,\n"
+        "       quantization_scheme=torch.per_tensor_affine, scale=0.1, zero_point=10)");
+  const Tensor v = q.reshape({1, 3}).narrow(1, 1, 2);
+  CHECK(v.is_quantized());
+  CHECK(v.q_zero_point() == 10);
+  CHECK(v.dequantize().to_vector<float>() == std::vector<float>{-1.0f, 3.3f});
+  CHECK(q.clone().q_scale() == 0.1);
+  CHECK_THROWS_WITH_AS(q.to(kFloat32), doctest::Contains("please use dequantize"), Error);
+  CHECK_THROWS_WITH_AS(q + q, doctest::Contains("call dequantize() first"), Error);
+  CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.1, 300, kUInt8), doctest::Contains("above upper bound"), Error);
+  CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.0, 0, kUInt8), doctest::Contains("positive"), Error);
+  CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.1, 0, kFloat32), doctest::Contains("quantized dtype"), Error);
+  CHECK_THROWS_WITH_AS(q.q_per_channel_scales(), doctest::Contains("per tensor"), Error);
+  CHECK_THROWS_WITH_AS(ones({2}).q_scale(), doctest::Contains("expected a quantized tensor"), Error);
+}
+
+TEST_CASE("observers choose PyTorch's scales and zero points, bit for bit") {
+  const auto cases = fixture_cases("quantization.txt", "observer_");
+  REQUIRE(cases.size() == 7);
+  for (const auto& c : cases) {
+    const std::string kind = c.at("kind");
+    INFO(kind);
+    quantization::ObserverOptions options;
+    options.dtype = kind.find("qint8") != std::string::npos ? kInt8 : kUInt8;
+    options.reduce_range = kind.find("reduce_range") != std::string::npos;
+    const bool symmetric = kind.find("symmetric") != std::string::npos;
+    std::unique_ptr<quantization::Observer> observer;
+    if (kind.find("perchannel") != std::string::npos) {
+      options.qscheme = symmetric ? QScheme::PerChannelSymmetric : QScheme::PerChannelAffine;
+      options.ch_axis = kind.find("axis1") != std::string::npos ? 1 : 0;
+      observer = std::make_unique<quantization::PerChannelMinMaxObserver>(options);
+    } else {
+      options.qscheme = symmetric ? QScheme::PerTensorSymmetric : QScheme::PerTensorAffine;
+      observer = std::make_unique<quantization::MinMaxObserver>(options);
+    }
+    for (int i = 0; c.count("x" + std::to_string(i)); ++i) (*observer)(tensor_of(c, "x" + std::to_string(i), "shape"));
+    const QParams q = observer->calculate_qparams();
+    const auto scales = doubles(c.at("scales"));
+    REQUIRE(q.scales.size() == scales.size());
+    for (size_t i = 0; i < scales.size(); ++i) CHECK(static_cast<float>(q.scales[i]) == static_cast<float>(scales[i]));
+    CHECK(q.zero_points == numbers(c.at("zero_points")));
+  }
+  quantization::MinMaxObserver fresh;
+  CHECK_THROWS_WITH_AS(fresh.calculate_qparams(), doctest::Contains("nothing was observed"), Error);
+}
+
+namespace {
+
+// A case's input and weight quantized as the fixture script quantized them.
+std::pair<Tensor, Tensor> quantized_operands(const FixtureCase& c) {
+  const Tensor x = quantize_per_tensor(tensor_of(c, "x", "xshape"), std::stod(c.at("in_scale")),
+                                       std::stoll(c.at("in_zero_point")), kUInt8);
+  quantization::PerChannelMinMaxObserver observer;
+  const Tensor w = tensor_of(c, "w", "wshape");
+  observer(w);
+  const QParams p = observer.calculate_qparams();
+  return {x, quantize_per_channel(w, p.scales, p.zero_points, 0, kInt8)};
+}
+
+}  // namespace
+
+TEST_CASE("the int8 convolution is within one step of PyTorch's onednn quantized conv2d") {
+  const auto cases = fixture_cases("quantization.txt", "qconv_");
+  REQUIRE(cases.size() == 5);
+  for (const auto& c : cases) {
+    INFO(c.at("kind"));
+    const auto [x, w] = quantized_operands(c);
+    if (c.count("wq")) check_integers(w, c.at("wq"), 0, "weight");
+    ConvParams p;
+    p.stride = {std::stoll(c.at("stride")), std::stoll(c.at("stride"))};
+    p.padding = {std::stoll(c.at("padding")), std::stoll(c.at("padding"))};
+    p.dilation = {std::stoll(c.at("dilation")), std::stoll(c.at("dilation"))};
+    p.groups = std::stoll(c.at("groups"));
+    p.relu = c.at("relu") == "1";
+    const Tensor b = from_vector(floats(c.at("b")), {w.size(0)});
+    const Tensor y = quantized_convolution(x, w, b, p, 2, std::stod(c.at("out_scale")),
+                                           std::stoll(c.at("out_zero_point")), "conv2d");
+    CHECK(y.q_scale() == std::stod(c.at("out_scale")));
+    check_integers(y, c.at("y"), 1, c.at("kind"));
+  }
+}
+
+TEST_CASE("the int8 linear is within one step of PyTorch's onednn quantized linear") {
+  const auto cases = fixture_cases("quantization.txt", "qlinear_");
+  REQUIRE(cases.size() == 2);
+  for (const auto& c : cases) {
+    INFO(c.at("kind"));
+    const auto [x, w] = quantized_operands(c);
+    const Tensor b = from_vector(floats(c.at("b")), {w.size(0)});
+    const Tensor y = quantized_linear(x, w, b, std::stod(c.at("out_scale")), std::stoll(c.at("out_zero_point")));
+    check_integers(y, c.at("y"), 1, c.at("kind"));
+    // Batched (*, in) input: the same rows.
+    const Tensor y3 =
+        quantized_linear(x.unsqueeze(0), w, b, std::stod(c.at("out_scale")), std::stoll(c.at("out_zero_point")));
+    CHECK(y3.dim() == 3);
+    CHECK(integers_of(y3) == integers_of(y));
+  }
+}
+
+TEST_CASE("int8 pooling pools the integers as PyTorch's quantized pooling") {
+  const auto cases = fixture_cases("quantization.txt", "qpool_");
+  REQUIRE(cases.size() == 4);
+  for (const auto& c : cases) {
+    const std::string kind = c.at("kind");
+    INFO(kind);
+    const Tensor x = quantize_per_tensor(tensor_of(c, "x", "xshape"), std::stod(c.at("scale")),
+                                         std::stoll(c.at("zero_point")), kUInt8);
+    Tensor y;
+    if (kind == "qpool_max") y = F::max_pool2d(x, {.kernel_size = 2});
+    if (kind == "qpool_max_padded") y = F::max_pool2d(x, {.kernel_size = 3, .stride = 2, .padding = 1});
+    if (kind == "qpool_avg") y = F::avg_pool2d(x, {.kernel_size = 2});
+    if (kind == "qpool_adaptive_avg") y = F::adaptive_avg_pool2d(x, 1);
+    REQUIRE(y.defined());
+    CHECK(y.shape() == Shape(numbers(c.at("yshape"))));
+    CHECK(y.q_zero_point() == std::stoll(c.at("zero_point")));
+    check_integers(y, c.at("y"), kind.find("avg") != std::string::npos ? 1 : 0, kind);
+  }
+}
+
+TEST_CASE("the int8 kernels refuse what they cannot run, naming it") {
+  const Tensor x = quantize_per_tensor(ones({1, 2, 4, 4}), 0.1, 0, kUInt8);
+  const Tensor w = quantize_per_channel(ones({3, 2, 3, 3}), {0.1, 0.1, 0.1}, {0, 0, 0}, 0, kInt8);
+  ConvParams p;
+  p.stride = p.dilation = {1, 1};
+  p.padding = {0, 0};
+  CHECK_THROWS_WITH_AS(quantized_convolution(ones({1, 2, 4, 4}), w, {}, p, 2, 0.1, 0, "conv2d"),
+                       doctest::Contains("uint8 input quantized per tensor"), Error);
+  const Tensor w_zp = quantize_per_channel(ones({3, 2, 3, 3}), {0.1, 0.1, 0.1}, {0, 1, 0}, 0, kInt8);
+  CHECK_THROWS_WITH_AS(quantized_convolution(x, w_zp, {}, p, 2, 0.1, 0, "conv2d"),
+                       doctest::Contains("symmetric weights"), Error);
+  CHECK_THROWS_WITH_AS(quantized_convolution(x, w, {}, p, 2, 0.1, 256, "conv2d"),
+                       doctest::Contains("above upper bound"), Error);
+  const Tensor wl = quantize_per_channel(ones({3, 5}), {0.1, 0.1, 0.1}, {0, 0, 0}, 0, kInt8);
+  CHECK_THROWS_WITH_AS(quantized_linear(quantize_per_tensor(ones({2, 4}), 0.1, 0, kUInt8), wl, {}, 0.1, 0),
+                       doctest::Contains("expected input of shape (*, 5)"), Error);
+}
+
+namespace {
+
+struct SmallNet : nn::Layer<SmallNet> {
+  SmallNet() {
+    register_module("conv1", conv1);
+    register_module("conv2", conv2);
+    register_module("fc", fc);
+  }
+  nn::Conv2d conv1{{.in_channels = 1, .out_channels = 8, .kernel_size = 3, .padding = 1}};
+  nn::Conv2d conv2{{.in_channels = 8, .out_channels = 16, .kernel_size = 3, .stride = 2, .padding = 1}};
+  nn::Linear fc{{.in_features = 16 * 4 * 4, .out_features = 10}};
+  Tensor forward(const Tensor& x) {
+    Tensor y = conv1.forward_relu(x);
+    y = conv2.forward_relu(y);
+    y = F::max_pool2d(y, {.kernel_size = 2});
+    return F::log_softmax(fc(y.flatten(1)), 1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("prepare, calibrate, convert: a model runs in int8 close to its float32 self") {
+  manual_seed(5);
+  SmallNet net;
+  net.eval();
+  const Tensor images = randn({64, 1, 16, 16});
+  NoGradGuard no_grad;
+  const Tensor reference = net(images);
+  CHECK_THROWS_WITH_AS(quantization::convert(net), doctest::Contains("no prepared layer"), Error);
+  quantization::prepare(net);
+  CHECK(net(images).to_vector<float>() == reference.to_vector<float>());  // observing changes nothing
+  quantization::convert(net);
+  CHECK(net.conv1.quantization_state()->converted());  // the member and the registered copy share it
+  const Tensor quantized = net(images);
+  CHECK(!quantized.is_quantized());  // log_softmax ran on the dequantized logits
+  const auto a = quantized.to_vector<float>(), b = reference.to_vector<float>();
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
+  CHECK(worst < 0.1);
+  // The int8 path's intermediate values stay quantized, in the convs' layout.
+  const Tensor y = net.conv2.forward_relu(net.conv1.forward_relu(images));
+  CHECK(y.is_quantized());
+  CHECK(y.dtype() == kUInt8);
+}
+
+TEST_CASE("prepare refuses a model in training mode; convert names a layer calibration never reached") {
+  SmallNet net;
+  CHECK_THROWS_WITH_AS(quantization::prepare(net), doctest::Contains("call eval() first"), Error);
+  net.eval();
+  quantization::prepare(net);
+  NoGradGuard no_grad;
+  net.conv1(randn({1, 1, 8, 8}));
+  CHECK_THROWS_WITH_AS(quantization::convert(net), doctest::Contains("'conv2' never ran during calibration"), Error);
+}
