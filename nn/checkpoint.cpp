@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include <zlib.h>
@@ -14,6 +15,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/file.hpp"
 #include "nabla/core/factory.hpp"
+#include "nabla/ops/quantize.hpp"
 
 namespace nabla {
 namespace {
@@ -70,8 +72,61 @@ bool parse_dtype(const std::string& name, Dtype& dtype) {
 
 }  // namespace
 
+namespace {
+
+// A quantized tensor's parameters, kept in the metadata under "<name>.quantization" as JSON text (safetensors has
+// no such field: other tools see the integers).
+const std::string kQuantizationSuffix = ".quantization";
+
+std::string quantization_text(const QParams& q) {
+  return nlohmann::json{
+      {"qscheme", qscheme_name(q.scheme)}, {"scales", q.scales}, {"zero_points", q.zero_points}, {"axis", q.axis}}
+      .dump();
+}
+
+// The parameters recorded for a tensor of `dtype` and `shape`; nullopt (the caller reports) when they are not
+// well formed or do not fit it.
+std::optional<QParams> parse_quantization(const std::string& text, Dtype dtype, const Shape& shape) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("qscheme") || !j["qscheme"].is_string() ||
+      !j.contains("scales") || !j["scales"].is_array() || !j.contains("zero_points") || !j["zero_points"].is_array() ||
+      !j.contains("axis") || !j["axis"].is_number_integer() || (dtype != kUInt8 && dtype != kInt8))
+    return std::nullopt;
+  QParams q;
+  const std::string scheme = j["qscheme"].get<std::string>();
+  if (scheme != "per_tensor_affine" && scheme != "per_channel_affine") return std::nullopt;
+  q.scheme = scheme == "per_tensor_affine" ? QScheme::PerTensorAffine : QScheme::PerChannelAffine;
+  q.axis = j["axis"].get<int64_t>();
+  for (const auto& v : j["scales"]) {
+    if (!v.is_number()) return std::nullopt;
+    q.scales.push_back(v.get<double>());
+  }
+  for (const auto& v : j["zero_points"]) {
+    if (!v.is_number_integer()) return std::nullopt;
+    q.zero_points.push_back(v.get<int64_t>());
+  }
+  const bool per_channel = q.scheme == QScheme::PerChannelAffine;
+  const size_t channels = per_channel && q.axis >= 0 && q.axis < static_cast<int64_t>(shape.size())
+                              ? static_cast<size_t>(shape[static_cast<size_t>(q.axis)])
+                              : 1;
+  if ((per_channel && (q.axis < 0 || q.axis >= static_cast<int64_t>(shape.size()))) || q.scales.size() != channels ||
+      q.zero_points.size() != channels)
+    return std::nullopt;
+  for (size_t c = 0; c < channels; ++c) {
+    try {
+      check_quantization_params(q.scales[c], q.zero_points[c], dtype, "load");
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
 void save(const StateDict& tensors, const std::string& path, const Metadata& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  Metadata with_checksums = metadata;
   std::vector<Tensor> dense;
   size_t offset = 0;
   uLong crc = crc32(0L, Z_NULL, 0);  // of the data section
@@ -80,6 +135,7 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
                 "module? Run a forward pass first, so it knows its shape)");
     NABLA_CHECK(name != "__metadata__", "save: '__metadata__' is reserved by the safetensors format");
     dense.push_back(tensor.contiguous());
+    if (tensor.is_quantized()) with_checksums[name + kQuantizationSuffix] = quantization_text(tensor.qparams());
     const size_t bytes = static_cast<size_t>(tensor.numel()) * element_size(tensor.dtype());
     header[name] = {{"dtype", safetensors_dtype(tensor.dtype())},
                     {"shape", tensor.shape()},
@@ -87,7 +143,6 @@ void save(const StateDict& tensors, const std::string& path, const Metadata& met
     offset += bytes;
     crc = crc32_z(crc, static_cast<const Bytef*>(dense.back().const_data_ptr()), bytes);
   }
-  Metadata with_checksums = metadata;
   with_checksums[kDataCrcKey] = hex32(crc);
   with_checksums[kHeaderCrcKey] = std::string(kHexDigits, '0');  // filled in below
   header["__metadata__"] = with_checksums;
@@ -222,6 +277,13 @@ StateDict load(const std::string& path, Metadata* metadata) {
                   static_cast<int>(static_cast<unsigned char>(data[k])), "; only 0 and 1 are booleans");
     Tensor t = empty(e.shape, e.dtype);
     std::memcpy(t.data_ptr(), data, e.end - e.begin);
+    if (auto q = found_metadata.find(e.name + kQuantizationSuffix); q != found_metadata.end()) {
+      const auto params = parse_quantization(q->second, e.dtype, e.shape);
+      if (!params)
+        fail_at(8, "tensor '", e.name, "' (", safetensors_dtype(e.dtype), ", shape ", shape_str(e.shape),
+                ") has quantization parameters that do not fit it: ", q->second);
+      t = make_quantized(t, *params);
+    }
     out.insert(e.name, t);
   }
   if (metadata) *metadata = std::move(found_metadata);

@@ -1,6 +1,9 @@
 #include "nabla/nn/quantization.hpp"
 
+#include <set>
+
 #include "nabla/core/error.hpp"
+#include "nabla/core/factory.hpp"
 #include "nabla/nn/conv.hpp"
 #include "nabla/nn/linear.hpp"
 #include "nabla/ops/quantize.hpp"
@@ -32,6 +35,42 @@ void LayerQuantization::convert(const Tensor& weight) {
   weight_observer(weight);
   const QParams w = weight_observer.calculate_qparams();
   weight_ = quantize_per_channel(weight, w.scales, w.zero_points, w.axis, qconfig_.weight.dtype);
+}
+
+void LayerQuantization::save_to(StateDict& dict, const std::string& prefix) const {
+  NABLA_CHECK(converted(), "quantization::state_dict: layer '", name_, "' is prepared but not converted");
+  dict.insert(prefix + "weight", weight_);
+  dict.insert(prefix + "scale", full({}, output_.scales[0]));
+  dict.insert(prefix + "zero_point", full({}, static_cast<double>(output_.zero_points[0]), kInt64));
+  dict.insert(prefix + "input_scale", full({}, input_.scales[0]));
+  dict.insert(prefix + "input_zero_point", full({}, static_cast<double>(input_.zero_points[0]), kInt64));
+}
+
+void LayerQuantization::load_from(const StateDict& dict, const std::string& prefix) {
+  const auto entry = [&](const std::string& key, Dtype dtype) {
+    NABLA_CHECK(dict.contains(prefix + key), "quantization::load_state_dict: missing '", prefix, key, "'");
+    const Tensor& t = dict[prefix + key];
+    NABLA_CHECK(t.dtype() == dtype && (key == "weight" || t.numel() == 1), "quantization::load_state_dict: '", prefix,
+                key, "' should be ", key == "weight" ? "an int8 tensor" : "one ", dtype_name(dtype),
+                key == "weight" ? "" : " value", ", got ", dtype_name(t.dtype()), " of shape ", shape_str(t.shape()));
+    return t;
+  };
+  const Tensor weight = entry("weight", kInt8);
+  NABLA_CHECK(weight.is_quantized(), "quantization::load_state_dict: '", prefix,
+              "weight' is not quantized (a float "
+              "model's weights load with load_state_dict, before quantization)");
+  const auto params = [&](const std::string& scale, const std::string& zero_point) {
+    QParams q{QScheme::PerTensorAffine,
+              {entry(scale, kFloat32).item<float>()},
+              {entry(zero_point, kInt64).item<int64_t>()},
+              0};
+    check_quantization_params(q.scales[0], q.zero_points[0], qconfig_.activation.dtype,
+                              ("quantization::load_state_dict: '" + prefix + scale + "'").c_str());
+    return q;
+  };
+  output_ = params("scale", "zero_point");
+  input_ = params("input_scale", "input_zero_point");
+  weight_ = weight;
 }
 
 Tensor LayerQuantization::input(const Tensor& x) const {
@@ -73,6 +112,41 @@ void prepare(nn::Module& model, const QConfig& qconfig) {
                 "first (post-training quantization calibrates the inference network)");
     layer.quantization_state() = std::make_shared<LayerQuantization>(qconfig, name.empty() ? layer.name() : name);
   });
+}
+
+StateDict state_dict(nn::Module& model) {
+  StateDict dict;
+  StateDict quantized;
+  for_each_layer(model, [&](const std::string& name, nn::Module& layer, const Tensor&) {
+    if (layer.quantization_state()) layer.quantization_state()->save_to(quantized, name.empty() ? "" : name + ".");
+  });
+  for (const auto& [key, tensor] : model.state_dict())
+    if (!quantized.contains(key)) dict.insert(key, tensor);  // a float weight the int8 one replaces
+  for (const auto& [key, tensor] : quantized) dict.insert(key, tensor);
+  return dict;
+}
+
+void load_state_dict(nn::Module& model, const StateDict& dict) {
+  StateDict rest;
+  std::set<std::string> taken;
+  for_each_layer(model, [&](const std::string& name, nn::Module& layer, const Tensor&) {
+    if (!layer.quantization_state()) return;
+    const std::string prefix = name.empty() ? "" : name + ".";
+    layer.quantization_state()->load_from(dict, prefix);
+    for (const char* key : {"weight", "scale", "zero_point", "input_scale", "input_zero_point"})
+      taken.insert(prefix + key);
+  });
+  NABLA_CHECK(!taken.empty(),
+              "quantization::load_state_dict: the model has no prepared layer: call "
+              "quantization::prepare first");
+  for (const auto& [key, tensor] : dict)
+    if (!taken.count(key)) rest.insert(key, tensor);
+  const StateDict own = model.state_dict();
+  for (const auto& [key, tensor] : own)
+    NABLA_CHECK(taken.count(key) || rest.contains(key), "quantization::load_state_dict: missing '", key, "'");
+  for (const auto& [key, tensor] : rest)
+    NABLA_CHECK(own.contains(key), "quantization::load_state_dict: unexpected '", key, "' (not in the model)");
+  model.load_state_dict(rest, /*strict=*/false);
 }
 
 void convert(nn::Module& model) {

@@ -9,8 +9,10 @@
 // A converted layer quantizes a float input with the scale and zero point calibration found (a quantized input
 // is read as it is), runs oneDNN's u8·s8 kernel with its ReLU fused when the model asks for one (Sequential's
 // Conv + ReLU, forward_relu), and returns a quantized uint8 result: the next int8 layer, pooling, ReLU, flatten and
-// dropout take it as it is, in the layout the kernel left it in; any other op wants it dequantize()d. Conv layers
-// with a padding mode other than zeros stay in float32. Inference only: a quantized model has no gradients.
+// dropout take it as it is, in the layout the kernel left it in; softmax, log_softmax, argmax and the losses read
+// the values it stands for; other ops want it dequantize()d first (an error says so), as a float layer dequantizes
+// its input itself. Conv layers with a padding mode other than zeros stay in float32. Inference only: a quantized
+// model has no gradients.
 #include <string>
 
 #include "nabla/nn/module.hpp"
@@ -38,6 +40,14 @@ void prepare(nn::Module& model, const QConfig& qconfig = get_default_qconfig());
 // prepared but never ran during calibration.
 void convert(nn::Module& model);
 
+// A converted model's state: model.state_dict() with each converted layer's weight as its int8 tensor (per-channel
+// scales), and the layer's `scale` and `zero_point` (its output's, as PyTorch's quantized modules name them) and
+// `input_scale` and `input_zero_point`. save() writes it, the quantization parameters in the file's metadata.
+StateDict state_dict(nn::Module& model);
+// Restores such a state into the same model, prepared (not calibrated): its layers run in int8 at once. Every key
+// must be there, and only those (an error names the first missing or unexpected one).
+void load_state_dict(nn::Module& model, const StateDict& dict);
+
 // The state prepare and convert attach to one layer (Module::quantization_state()).
 class LayerQuantization {
  public:
@@ -49,6 +59,10 @@ class LayerQuantization {
     return output_observer_(run(x));
   }
   void convert(const Tensor& weight);
+  // The converted layer's entries under `prefix` ("conv1."): weight, scale, zero_point, input_scale,
+  // input_zero_point; and back.
+  void save_to(StateDict& dict, const std::string& prefix) const;
+  void load_from(const StateDict& dict, const std::string& prefix);
   bool converted() const { return weight_.defined(); }
   // x quantized with the calibrated input parameters, unless it already is quantized.
   Tensor input(const Tensor& x) const;

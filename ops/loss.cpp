@@ -33,11 +33,16 @@ void check_pair(const Tensor& input, const Tensor& target, const char* who) {
 }
 
 // The losses compute in float32 (PyTorch autocast's float32 list): a bfloat16 input or target (an autocast
-// model's output) is cast first, the gradient going back in bfloat16.
-bool any_bfloat16(const Tensor& input, const Tensor& target) {
-  return (input.defined() && input.dtype() == kBFloat16) || (target.defined() && target.dtype() == kBFloat16);
+// model's output) is cast first, the gradient going back in bfloat16; a quantized one (an int8 model's logits) is
+// dequantized.
+bool not_float32(const Tensor& t) { return t.defined() && (t.dtype() == kBFloat16 || t.is_quantized()); }
+bool any_lower_precision(const Tensor& input, const Tensor& target) {
+  return not_float32(input) || not_float32(target);
 }
-Tensor f32(const Tensor& t) { return t.defined() && t.dtype() == kBFloat16 ? t.to(kFloat32) : t; }
+Tensor f32(const Tensor& t) {
+  if (!not_float32(t)) return t;
+  return t.is_quantized() ? t.dequantize() : t.to(kFloat32);
+}
 
 Tensor reduce(const Tensor& losses, Reduction reduction, const char* who) {
   NABLA_CHECK(reduction != Reduction::batchmean, who, ": reduction batchmean is for kl_div only; use mean or sum");
@@ -47,7 +52,7 @@ Tensor reduce(const Tensor& losses, Reduction reduction, const char* who) {
 }  // namespace
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
-  if (any_bfloat16(input, target)) return nll_loss(f32(input), f32(target), options);
+  if (any_lower_precision(input, target)) return nll_loss(f32(input), f32(target), options);
   kernels::check_float(input, "nll_loss");
   NABLA_CHECK(input.dim() >= 1, "nll_loss: expected input of shape (N, C), (C) or (N, C, d1, ...), got a 0-d tensor");
   NABLA_CHECK(target.defined() && target.dtype() == kInt64, "nll_loss: expected an int64 target of class indices, got ",
@@ -104,7 +109,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
-  if (any_bfloat16(input, target)) return cross_entropy(f32(input), f32(target), o);
+  if (any_lower_precision(input, target)) return cross_entropy(f32(input), f32(target), o);
   kernels::check_float(input, "cross_entropy");
   NABLA_CHECK(input.dim() >= 1,
               "cross_entropy: expected input of shape (N, C), (C) or (N, C, d1, ...), got a 0-d tensor");
@@ -148,14 +153,14 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  if (any_bfloat16(input, target)) return mse_loss(f32(input), f32(target), reduction);
+  if (any_lower_precision(input, target)) return mse_loss(f32(input), f32(target), reduction);
   check_pair(input, target, "mse_loss");
   const Tensor diff = input - target;
   return reduce(diff * diff, reduction, "mse_loss");
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  if (any_bfloat16(input, target)) return l1_loss(f32(input), f32(target), reduction);
+  if (any_lower_precision(input, target)) return l1_loss(f32(input), f32(target), reduction);
   check_pair(input, target, "l1_loss");
   return reduce(abs(input - target), reduction, "l1_loss");
 }
@@ -188,7 +193,7 @@ Tensor piecewise_quadratic(const Tensor& input, const Tensor& target, double del
 }  // namespace
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
-  if (any_bfloat16(input, target)) return smooth_l1_loss(f32(input), f32(target), reduction, beta);
+  if (any_lower_precision(input, target)) return smooth_l1_loss(f32(input), f32(target), reduction, beta);
   check_pair(input, target, "smooth_l1_loss");
   NABLA_CHECK(beta >= 0, "smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
   const Tensor losses = piecewise_quadratic(input, target, beta, 1.0 / beta, 1.0, "SmoothL1LossBackward0");
@@ -196,7 +201,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
-  if (any_bfloat16(input, target)) return huber_loss(f32(input), f32(target), reduction, delta);
+  if (any_lower_precision(input, target)) return huber_loss(f32(input), f32(target), reduction, delta);
   check_pair(input, target, "huber_loss");
   NABLA_CHECK(delta > 0, "huber_loss: huber_loss does not support non-positive values for delta.");
   const Tensor losses = piecewise_quadratic(input, target, delta, 1.0, delta, "HuberLossBackward0");
@@ -204,7 +209,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& o) {
-  if (any_bfloat16(input, target)) return binary_cross_entropy(f32(input), f32(target), o);
+  if (any_lower_precision(input, target)) return binary_cross_entropy(f32(input), f32(target), o);
   check_pair(input, target, "binary_cross_entropy");
   const Tensor x = input.detach().contiguous(), t = target.detach().contiguous();
   for (float v : x.to_vector<float>())
@@ -232,7 +237,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsLossOptions& o) {
-  if (any_bfloat16(input, target)) return binary_cross_entropy_with_logits(f32(input), f32(target), o);
+  if (any_lower_precision(input, target)) return binary_cross_entropy_with_logits(f32(input), f32(target), o);
   check_pair(input, target, "binary_cross_entropy_with_logits");
   // (1 - t)·x + (1 + (pos_weight - 1)·t)·log(1 + e^-x): softplus(-x) is the stable log(1 + e^-x).
   const Tensor log_weight = o.pos_weight.defined() ? (o.pos_weight - 1.0) * target + 1.0 : Tensor();
@@ -243,7 +248,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& o) {
-  if (any_bfloat16(input, target)) return kl_div(f32(input), f32(target), o);
+  if (any_lower_precision(input, target)) return kl_div(f32(input), f32(target), o);
   check_pair(input, target, "kl_div");
   Tensor losses;
   if (o.log_target) {

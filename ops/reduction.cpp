@@ -189,7 +189,8 @@ std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
-  return std::get<1>(extreme("argmax", "unused", x.detach(), dim, keepdim, [](float a, float b) { return a > b; }));
+  const Tensor values = x.defined() && x.is_quantized() ? x.dequantize() : x.detach();  // an int8 model's logits
+  return std::get<1>(extreme("argmax", "unused", values, dim, keepdim, [](float a, float b) { return a > b; }));
 }
 
 Tensor logsumexp(const Tensor& x, const Shape& dims_in, bool keepdim) {

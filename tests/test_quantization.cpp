@@ -103,6 +103,12 @@ TEST_CASE("quantized tensors print as PyTorch's and keep their parameters throug
   CHECK(q.clone().q_scale() == 0.1);
   CHECK_THROWS_WITH_AS(q.to(kFloat32), doctest::Contains("please use dequantize"), Error);
   CHECK_THROWS_WITH_AS(q + q, doctest::Contains("call dequantize() first"), Error);
+  // An int8 model's logits: softmax, argmax and the losses read the values they stand for.
+  const Tensor logits = quantize_per_tensor(randn({4, 3}), 0.05, 128, kUInt8);
+  const Tensor target = from_vector(std::vector<int64_t>{0, 2, 1, 0}, {4});
+  CHECK(F::cross_entropy(logits, target).item<float>() == F::cross_entropy(logits.dequantize(), target).item<float>());
+  CHECK(logits.argmax(1).to_vector<int64_t>() == logits.dequantize().argmax(1).to_vector<int64_t>());
+  CHECK(F::log_softmax(logits, 1).to_vector<float>() == F::log_softmax(logits.dequantize(), 1).to_vector<float>());
   CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.1, 300, kUInt8), doctest::Contains("above upper bound"), Error);
   CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.0, 0, kUInt8), doctest::Contains("positive"), Error);
   CHECK_THROWS_WITH_AS(quantize_per_tensor(ones({2}), 0.1, 0, kFloat32), doctest::Contains("quantized dtype"), Error);
@@ -284,4 +290,38 @@ TEST_CASE("prepare refuses a model in training mode; convert names a layer calib
   NoGradGuard no_grad;
   net.conv1(randn({1, 1, 8, 8}));
   CHECK_THROWS_WITH_AS(quantization::convert(net), doctest::Contains("'conv2' never ran during calibration"), Error);
+}
+
+TEST_CASE("a converted model saves and loads: the same int8 results, the parameters in the file's metadata") {
+  manual_seed(6);
+  SmallNet net;
+  net.eval();
+  const Tensor images = randn({32, 1, 16, 16});
+  NoGradGuard no_grad;
+  quantization::prepare(net);
+  net(images);
+  quantization::convert(net);
+  const Tensor expected = net(images);
+  const std::string path = temp_path("int8.safetensors");
+  save(quantization::state_dict(net), path);
+  const StateDict loaded = load(path);
+  CHECK(loaded["conv1.weight"].is_quantized());
+  CHECK(loaded["conv1.weight"].q_per_channel_scales().to_vector<double>() ==
+        net.conv1.quantization_state()->weight().q_per_channel_scales().to_vector<double>());
+
+  manual_seed(7);  // other float weights: everything must come from the file
+  SmallNet restored;
+  restored.eval();
+  quantization::prepare(restored);
+  quantization::load_state_dict(restored, loaded);
+  CHECK(restored(images).to_vector<float>() == expected.to_vector<float>());
+
+  StateDict partial;
+  for (const auto& [key, tensor] : loaded)
+    if (key != "fc.input_scale") partial.insert(key, tensor);
+  SmallNet other;
+  other.eval();
+  quantization::prepare(other);
+  CHECK_THROWS_WITH_AS(quantization::load_state_dict(other, partial), doctest::Contains("missing 'fc.input_scale'"),
+                       Error);
 }

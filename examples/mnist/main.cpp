@@ -188,23 +188,10 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
-    if (int8) {
-      const auto timed = [&] {
-        const auto start = std::chrono::steady_clock::now();
-        const Evaluation result = evaluate(model, test, test_batch_size, false);
-        return std::pair{result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-      };
-      const auto [f32, f32_seconds] = timed();
-      model.eval();
-      quantization::prepare(model);
-      examples::calibrate(model, train_images, 1000, test_batch_size);
-      quantization::convert(model);
-      const auto [q, q_seconds] = timed();
-      if (lead)
-        std::printf("int8: test accuracy %.2f%% (float32 %.2f%%), evaluation %.0f img/s (float32 %.0f img/s, %.2fx)\n",
-                    q.accuracy, f32.accuracy, static_cast<double>(test.size()) / q_seconds,
-                    static_cast<double>(test.size()) / f32_seconds, f32_seconds / q_seconds);
-    }
+    if (int8)
+      examples::report_int8(
+          model, [&] { return evaluate(model, test, test_batch_size, false).accuracy; },
+          [&] { examples::calibrate(model, train_images, 1000, test_batch_size); }, test.size(), "img");
   } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     if (distributed::world_size() > 1) distributed::abort(1, std::string("error: ") + e.what());  // the whole job
     std::cerr << "error: " << e.what() << "\n";

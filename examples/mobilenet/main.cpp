@@ -28,8 +28,7 @@ struct Evaluation {
   double accuracy;  // percent
 };
 
-// The whole test set through an inference network (BatchNorm folded into the convs, ReLUs fused; float32, or
-// quantized to int8, whose logits come out quantized).
+// The whole test set through an inference network (BatchNorm folded into the convs, ReLUs fused; float32 or int8).
 Evaluation evaluate_network(nn::Sequential& folded, const data::Mnist& test, int64_t batch_size, bool bf16) {
   NoGradGuard no_grad;
   AutocastGuard autocast(kBFloat16, bf16);
@@ -37,8 +36,7 @@ Evaluation evaluate_network(nn::Sequential& folded, const data::Mnist& test, int
   int64_t correct = 0;
   for (int64_t i = 0, n = 0; i < test.size(); i += n) {  // not i += batch_size: it may be as large as INT64_MAX
     n = std::min(batch_size, test.size() - i);
-    Tensor logits = folded(test.images.narrow(0, i, n));
-    if (logits.is_quantized()) logits = logits.dequantize();
+    const Tensor logits = folded(test.images.narrow(0, i, n));  // int8: quantized (loss and argmax take them)
     const Tensor target = test.labels.narrow(0, i, n);
     loss += F::cross_entropy(logits, target, {.reduction = Reduction::sum}).item<float>();
     correct += (logits.argmax(1) == target).sum().item<int64_t>();
@@ -59,19 +57,9 @@ Evaluation evaluate(nn::Sequential& model, const data::Mnist& test, int64_t batc
 void evaluate_int8(nn::Sequential& model, const data::Mnist& train, const data::Mnist& test, int64_t batch_size) {
   model.eval();
   nn::Sequential folded = mobilenet::fold_batchnorm(model);
-  const auto timed = [&] {
-    const auto start = std::chrono::steady_clock::now();
-    const Evaluation result = evaluate_network(folded, test, batch_size, false);
-    return std::pair{result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-  };
-  const auto [f32, f32_seconds] = timed();
-  quantization::prepare(folded);
-  examples::calibrate(folded, train.images, 1000, batch_size);
-  quantization::convert(folded);
-  const auto [q, q_seconds] = timed();
-  std::printf("int8: test accuracy %.2f%% (float32 %.2f%%), evaluation %.0f img/s (float32 %.0f img/s, %.2fx)\n",
-              q.accuracy, f32.accuracy, static_cast<double>(test.size()) / q_seconds,
-              static_cast<double>(test.size()) / f32_seconds, f32_seconds / q_seconds);
+  examples::report_int8(
+      folded, [&] { return evaluate_network(folded, test, batch_size, false).accuracy; },
+      [&] { examples::calibrate(folded, train.images, 1000, batch_size); }, test.size(), "img");
 }
 
 }  // namespace

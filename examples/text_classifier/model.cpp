@@ -39,7 +39,9 @@ Tensor TextCNN::forward(const Tensor& ids) {
     // max over time commutes with the ReLU (it is monotonic), so the ReLU runs on the pooled (B, F)
     // values instead of every position: the same numbers as ReLU-then-max. Padding is -inf, so an
     // empty text pools to relu(-inf) = 0, as the reference's -inf-then-zero gives.
-    const Tensor features = masked_fill(conv(h), padding, -std::numeric_limits<double>::infinity());  // (B, F, T)
+    Tensor scores = conv(h);
+    if (scores.is_quantized()) scores = scores.dequantize();  // an int8 model's: masked_fill takes values
+    const Tensor features = masked_fill(scores, padding, -std::numeric_limits<double>::infinity());   // (B, F, T)
     pooled.push_back(relu(std::get<0>(max(features, 2))));                                            // (B, F)
   }
   return fc(dropout(pooled.size() == 1 ? pooled[0] : cat(pooled, 1)));

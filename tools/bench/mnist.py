@@ -11,6 +11,8 @@ Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fas
 
 With --bf16, Nabla trains and infers under bfloat16 autocast and PyTorch under torch.autocast (tools/bench/
 autocast_twin.py); the ceiling stays the float32 one, so "vs ceiling" is then bfloat16 Nabla against float32 oneDNN.
+With --int8 (inference only), Nabla's model is quantized by quantization::prepare/convert, PyTorch's by FX
+(tools/bench/quantized_twin.py), and the ceiling is the int8 network straight on oneDNN (onednn_mnist_int8.cpp).
 """
 import argparse
 import os
@@ -37,7 +39,10 @@ def main():
     parser.add_argument("--what", default="train,infer,small")
     parser.add_argument("--winograd", action="store_true", help="Nabla's conv2 on Winograd; the ceiling's too")
     parser.add_argument("--bf16", action="store_true", help="Nabla and PyTorch under bfloat16 autocast")
+    parser.add_argument("--int8", action="store_true", help="inference in int8: Nabla, PyTorch and the ceiling")
     args = parser.parse_args()
+    if args.int8:
+        args.what = "infer"
     ceiling = os.path.join(args.build, "onednn_mnist")
     source = os.path.join(args.reference, "onednn_mnist", "main.cpp")
     if not os.path.exists(ceiling) or os.path.getmtime(ceiling) < os.path.getmtime(source):
@@ -48,15 +53,19 @@ def main():
     tuned = dict(env, GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2000000000")
     t = str(args.threads)
     reference = os.path.join(args.reference, "mnist_reference.py")
-    twin = ["/usr/bin/python3"] + ([os.path.join(os.path.dirname(os.path.abspath(__file__)), "autocast_twin.py")]
-                                   if args.bf16 else []) + [reference, "--threads", t, "--what", args.what]
+    wrapper = "autocast_twin.py" if args.bf16 else "quantized_twin.py" if args.int8 else None
+    twin = ["/usr/bin/python3"] + ([os.path.join(os.path.dirname(os.path.abspath(__file__)), wrapper)]
+                                   if wrapper else []) + [reference, "--threads", t, "--what", args.what]
     runners = {
         "nabla": [os.path.join(args.build, "examples", "mnist_bench"), "--threads", t, "--what", args.what]
-                 + (["--winograd"] if args.winograd else []) + (["--bf16"] if args.bf16 else []),
+                 + (["--winograd"] if args.winograd else []) + (["--bf16"] if args.bf16 else [])
+                 + (["--int8"] if args.int8 else []),
         "pytorch": twin,
         "pytorch_tuned": twin,
         "ceiling": [ceiling, "--threads", t, "--what", args.what] + (["--conv2-alg", "wino"] if args.winograd else []),
     }
+    if args.int8:
+        runners["ceiling"] = [os.path.join(args.build, "tools", "bench", "onednn_mnist_int8"), "--threads", t]
     results = {name: [] for name in runners}
     for r in range(args.rounds):
         for name, command in runners.items():

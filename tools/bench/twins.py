@@ -20,13 +20,16 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--bf16", action="store_true", help="both under bfloat16 autocast (autocast_twin.py)")
+    parser.add_argument("--int8", action="store_true", help="inference quantized to int8 (quantized_twin.py)")
     return parser.parse_args()
 
 
 def twin_command(reference, args):
-    """The PyTorch twin's command line: the reference script, under autocast_twin.py with --bf16."""
+    """The PyTorch twin's command line: the reference script, under autocast_twin.py with --bf16, with its model
+    quantized by quantized_twin.py with --int8."""
     here = os.path.dirname(os.path.abspath(__file__))
-    return ["/usr/bin/python3"] + ([os.path.join(here, "autocast_twin.py")] if args.bf16 else []) + [reference]
+    wrapper = "autocast_twin.py" if args.bf16 else "quantized_twin.py" if getattr(args, "int8", False) else None
+    return ["/usr/bin/python3"] + ([os.path.join(here, wrapper)] if wrapper else []) + [reference]
 
 
 def measure(command, env):
