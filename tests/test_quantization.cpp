@@ -325,3 +325,34 @@ TEST_CASE("a converted model saves and loads: the same int8 results, the paramet
   CHECK_THROWS_WITH_AS(quantization::load_state_dict(other, partial), doctest::Contains("missing 'fc.input_scale'"),
                        Error);
 }
+
+TEST_CASE("prepare and convert choose PyTorch's eager convert's parameters; the int8 model's output is within a step") {
+  const auto cases = fixture_cases("quantization.txt", "eager_convert");
+  REQUIRE(cases.size() == 1);
+  const auto& c = cases[0];
+  struct Model : nn::Layer<Model> {
+    Model() {
+      register_module("conv", conv);
+      register_module("fc", fc);
+    }
+    nn::Conv2d conv{{.in_channels = 1, .out_channels = 4, .kernel_size = 3, .padding = 1}};
+    nn::Linear fc{{.in_features = 4 * 6 * 6, .out_features = 5}};
+    Tensor forward(const Tensor& x) { return fc(conv.forward_relu(x).flatten(1)); }  // QuantStub: conv's own
+  } model;
+  NoGradGuard no_grad;
+  for (auto& [key, tensor] : model.state_dict()) tensor.copy_(from_vector(floats(c.at(key)), tensor.shape()));
+  model.eval();
+  quantization::prepare(model, quantization::get_default_qconfig("onednn"));
+  model(from_vector(floats(c.at("calibration")), {16, 1, 6, 6}));
+  quantization::convert(model);
+  const StateDict state = quantization::state_dict(model);
+  CHECK(state["conv.input_scale"].item<float>() == static_cast<float>(std::stod(c.at("input_scale"))));
+  CHECK(state["conv.input_zero_point"].item<int64_t>() == std::stoll(c.at("input_zero_point")));
+  // The layers' outputs are observed from float computations whose summation order is oneDNN's, not PyTorch's: the
+  // ranges, so the scales, may differ in the last bit (the input's, observed from the data itself, may not).
+  CHECK(state["conv.scale"].item<float>() == doctest::Approx(std::stod(c.at("conv_scale"))).epsilon(1e-6));
+  CHECK(state["conv.zero_point"].item<int64_t>() == std::stoll(c.at("conv_zero_point")));
+  CHECK(state["fc.scale"].item<float>() == doctest::Approx(std::stod(c.at("fc_scale"))).epsilon(1e-6));
+  CHECK(state["fc.zero_point"].item<int64_t>() == std::stoll(c.at("fc_zero_point")));
+  check_integers(model(from_vector(floats(c.at("test")), {4, 1, 6, 6})), c.at("y"), 1, "eager_convert");
+}

@@ -8,6 +8,7 @@ One line per case, "kind=<name> field=<values> ...", values as decimals, "nan", 
   - qconv_<name> / qlinear_<name>: torch.ao.nn.quantized.functional's conv2d/linear on the onednn engine: float
     inputs, the quantization parameters, and the result's integers (y)
   - qpool_<name>: quantized max/avg pooling (integers)
+  - eager_convert: torch.ao.quantization's eager prepare/convert on a small model: its scales, zero points and output
 
 Dev-time only:  /usr/bin/python3 tools/make_quantization_fixtures.py
 """
@@ -152,11 +153,51 @@ def int8_ops(lines):
                      f"yshape={shape(y)} y={flat(y.int_repr())}")
 
 
+def eager_convert(lines):
+    """PyTorch's eager workflow on a small model (QuantStub, Conv2d+ReLU fused, flatten, Linear, DeQuantStub) with
+    MinMax activation observers and per-channel symmetric weights: the parameters convert chose and the int8
+    output, for the same weights and calibration data in Nabla."""
+    from torch.ao.quantization import DeQuantStub, QConfig, QuantStub, convert, fuse_modules, prepare
+    torch.backends.quantized.engine = "onednn"
+    torch.manual_seed(4)
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = QuantStub(), DeQuantStub()
+            self.conv = torch.nn.Conv2d(1, 4, 3, padding=1)
+            self.relu = torch.nn.ReLU()
+            self.fc = torch.nn.Linear(4 * 6 * 6, 5)
+
+        def forward(self, x):
+            return self.dequant(self.fc(torch.flatten(self.relu(self.conv(self.quant(x))), 1)))
+
+    model = Model().eval()
+    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model.qconfig = QConfig(activation=MinMaxObserver.with_args(dtype=torch.quint8),
+                            weight=PerChannelMinMaxObserver.with_args(dtype=torch.qint8,
+                                                                      qscheme=torch.per_channel_symmetric))
+    fuse_modules(model, [["conv", "relu"]], inplace=True)
+    prepare(model, inplace=True)
+    calibration, test = torch.randn(16, 1, 6, 6) * 1.5 + 0.3, torch.randn(4, 1, 6, 6)
+    model(calibration)
+    convert(model, inplace=True)
+    y = model(test)
+    fields = ["kind=eager_convert", f"calibration={flat(calibration)}", f"test={flat(test)}"]
+    fields += [f"{k}={flat(v)}" for k, v in weights.items()]
+    fields += [f"input_scale={float(model.quant.scale)!r}", f"input_zero_point={int(model.quant.zero_point)}",
+               f"conv_scale={float(model.conv.scale)!r}", f"conv_zero_point={int(model.conv.zero_point)}",
+               f"fc_scale={float(model.fc.scale)!r}", f"fc_zero_point={int(model.fc.zero_point)}",
+               f"y={flat(torch.round(y / model.fc.scale).to(torch.int64) + int(model.fc.zero_point))}"]
+    lines.append(" ".join(fields))
+
+
 def main():
     lines = []
     quantize(lines)
     observers(lines)
     int8_ops(lines)
+    eager_convert(lines)
     with open(OUT, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {len(lines)} cases to {OUT}")
