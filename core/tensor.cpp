@@ -100,6 +100,14 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset)
   impl->storage = base.impl()->storage;
   impl->dtype = base.dtype();
   impl->qparams = base.impl()->qparams;
+  if (const auto& q = impl->qparams; q && q->scheme == QScheme::PerChannelAffine) {
+    // Per-channel parameters describe the channels along their axis: a view that moves or cuts that dim is no
+    // longer described by them, so it is a plain integer tensor (never a silently wrong dequantization).
+    const auto axis = static_cast<size_t>(q->axis);
+    const bool same_channels = shape.size() == base.shape().size() && shape[axis] == base.shape()[axis] &&
+                               strides[axis] == base.strides()[axis];
+    if (!same_channels) impl->qparams = nullptr;
+  }
   impl->shape = std::move(shape);
   impl->strides = std::move(strides);
   impl->offset = offset;

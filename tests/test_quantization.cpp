@@ -88,6 +88,10 @@ TEST_CASE("quantize_per_channel agrees with PyTorch along either axis") {
     CHECK(q.q_per_channel_scales().to_vector<double>() == doubles(c.at("scales")));
     check_integers(q, c.at("y"), 0, "quantize_per_channel");
     check_close(q.dequantize().flatten(), from_vector(floats(c.at("dq")), {12}), 1e-6, 1e-6);
+    // A view that keeps the channels keeps the parameters; one that moves or cuts them is plain integers.
+    CHECK(q.narrow(1 - axis, 0, 2).is_quantized());
+    CHECK(!q.transpose(0, 1).is_quantized());
+    CHECK(!q.narrow(axis, 0, 1).is_quantized());
   }
 }
 
