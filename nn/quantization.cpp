@@ -6,6 +6,8 @@
 #include "nabla/core/factory.hpp"
 #include "nabla/nn/conv.hpp"
 #include "nabla/nn/linear.hpp"
+#include "nabla/nn/normalization.hpp"
+#include "nabla/nn/sequential.hpp"
 #include "nabla/ops/quantize.hpp"
 
 namespace nabla::quantization {
@@ -96,9 +98,33 @@ void for_each_layer(nn::Module& model, Fn&& fn) {
   }
 }
 
+// A BatchNorm right after a conv in a Sequential: convert would quantize the conv's output before the norm, which
+// then meets a quantized tensor. PyTorch's eager workflow folds such pairs first (fuse_modules); so must the caller.
+void check_no_unfolded_batchnorm(nn::Module& model) {
+  for (const auto& [name, module] : model.named_modules()) {
+    if (!dynamic_cast<nn::Sequential*>(module)) continue;
+    const auto names = module->named_children().keys();
+    const auto children = module->children();
+    for (size_t i = 0; i + 1 < children.size(); ++i) {
+      const std::string &conv_name = names[i], &norm_name = names[i + 1];
+      const auto &conv = children[i], &norm = children[i + 1];
+      const bool is_conv = dynamic_cast<nn::Conv1d*>(conv.get()) || dynamic_cast<nn::Conv2d*>(conv.get()) ||
+                           dynamic_cast<nn::Conv3d*>(conv.get());
+      const bool is_norm = dynamic_cast<nn::BatchNorm1d*>(norm.get()) || dynamic_cast<nn::BatchNorm2d*>(norm.get()) ||
+                           dynamic_cast<nn::BatchNorm3d*>(norm.get());
+      const std::string prefix = name.empty() ? "" : name + ".";
+      NABLA_CHECK(!(is_conv && is_norm), "quantization::prepare: '", prefix, norm_name, "' (", norm->name(),
+                  ") follows the conv '", prefix, conv_name,
+                  "': fold it into the conv first "
+                  "(nn::utils::fuse_conv_bn_eval), as PyTorch's eager workflow fuses modules before prepare");
+    }
+  }
+}
+
 }  // namespace
 
 void prepare(nn::Module& model, const QConfig& qconfig) {
+  check_no_unfolded_batchnorm(model);
   NABLA_CHECK(qconfig.activation.dtype == kUInt8 && qconfig.activation.qscheme == QScheme::PerTensorAffine,
               "quantization::prepare: activations are quantized as uint8 per tensor, affine (oneDNN's int8 kernels "
               "read uint8)");

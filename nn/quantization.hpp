@@ -1,7 +1,8 @@
 #pragma once
 // int8 post-training quantization, PyTorch's eager workflow in C++ (torch.ao.quantization.prepare / convert):
 //
-//   model.eval();                                   // BatchNorm folded first (nn::utils::fuse_conv_bn_eval)
+//   model.eval();                                   // BatchNorm folded first (nn::utils::fuse_conv_bn_eval):
+//                                                   // prepare refuses a Sequential's conv followed by a BatchNorm
 //   quantization::prepare(model);                   // observers on every Conv and Linear layer
 //   for (const Tensor& images : calibration) model(images);   // a few hundred samples
 //   quantization::convert(model);                   // int8 weights; convs and linears run in int8 from now on

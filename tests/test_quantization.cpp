@@ -286,6 +286,26 @@ TEST_CASE("prepare, calibrate, convert: a model runs in int8 close to its float3
   CHECK(y.dtype() == kUInt8);
 }
 
+TEST_CASE("prepare refuses a BatchNorm not folded into the conv before it") {
+  nn::Sequential model(nn::Conv2d({.in_channels = 1, .out_channels = 4, .kernel_size = 3}),
+                       nn::BatchNorm2d({.num_features = 4}), nn::ReLU());
+  model.eval();
+  CHECK_THROWS_WITH_AS(quantization::prepare(model), doctest::Contains("'1' (BatchNorm2d) follows the conv '0'"),
+                       Error);
+  nn::Sequential folded(nn::utils::fuse_conv_bn_eval(model.at<nn::Conv2d>(0), model.at<nn::BatchNorm2d>(1)),
+                        nn::ReLU());
+  folded.eval();
+  quantization::prepare(folded);
+  NoGradGuard no_grad;
+  const Tensor x = randn({2, 1, 8, 8});
+  const Tensor reference = folded(x);
+  quantization::convert(folded);
+  const Tensor y = folded(x);  // conv + ReLU fused in int8: a uint8 result with zero point 0
+  CHECK(y.is_quantized());
+  CHECK(y.q_zero_point() == 0);
+  check_close(y.dequantize(), reference, 2 * y.q_scale(), 0);
+}
+
 TEST_CASE("prepare refuses a model in training mode; convert names a layer calibration never reached") {
   SmallNet net;
   CHECK_THROWS_WITH_AS(quantization::prepare(net), doctest::Contains("call eval() first"), Error);
