@@ -1,5 +1,6 @@
 // libFuzzer target: loading a safetensors checkpoint (header length, JSON header, offsets, dtypes, data,
-// metadata checksums, quantization parameters) and then loading it into a module. Every input must load or raise nabla::Error.
+// metadata checksums, quantization parameters) and then loading it into a module. Every input must load or raise
+// nabla::Error.
 #include <nabla/nabla.hpp>
 
 #include "fuzz_files.hpp"
