@@ -573,9 +573,10 @@ Tensor quantized_convolution(const Tensor& input, const Tensor& weight, const Te
   check_quantization_params(output_scale, output_zero_point, kUInt8, who.c_str());
   Geometry g = resolve(input, weight, bias, params, dims, who);
   g.dtype = g.input_dtype = kUInt8;
-  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0)
-    return quantize_per_tensor(degenerate(g, input, weight.dequantize(), bias).detach(), output_scale,
-                               output_zero_point, kUInt8);
+  if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) {  // no sums: the bias alone, as the float conv
+    const Tensor y = degenerate(g, input, weight.dequantize(), bias).detach();
+    return quantize_per_tensor(params.relu ? relu(y) : y, output_scale, output_zero_point, kUInt8);
+  }
 
   const onednn::Requantization requant(input, weight, bias, output_scale, output_zero_point, params.relu);
   onednn::Key key = family_key(g, bias.defined(), params);

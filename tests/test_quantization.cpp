@@ -236,6 +236,14 @@ TEST_CASE("the int8 kernels refuse what they cannot run, naming it") {
                        doctest::Contains("symmetric weights"), Error);
   CHECK_THROWS_WITH_AS(quantized_convolution(x, w, {}, p, 2, 0.1, 256, "conv2d"),
                        doctest::Contains("above upper bound"), Error);
+  // No input channels: the bias alone (relu'd when fused), as the float conv gives it.
+  ConvParams relu = p;
+  relu.relu = true;
+  const Tensor none = quantize_per_tensor(ones({1, 0, 4, 4}), 0.1, 0, kUInt8);
+  const Tensor w0 = quantize_per_channel(ones({2, 0, 3, 3}), {0.1, 0.1}, {0, 0}, 0, kInt8);
+  const Tensor b = from_vector(std::vector<float>{-0.5f, 0.7f}, {2});
+  CHECK(quantized_convolution(none, w0, b, relu, 2, 0.1, 10, "conv2d").dequantize().sum({2, 3}).to_vector<float>() ==
+        std::vector<float>{0.f, 0.7f * 4});
   const Tensor wl = quantize_per_channel(ones({3, 5}), {0.1, 0.1, 0.1}, {0, 0, 0}, 0, kInt8);
   CHECK_THROWS_WITH_AS(quantized_linear(quantize_per_tensor(ones({2, 4}), 0.1, 0, kUInt8), wl, {}, 0.1, 0),
                        doctest::Contains("expected input of shape (*, 5)"), Error);
