@@ -70,7 +70,6 @@ class LayerQuantization {
   const Tensor& weight() const { return weight_; }  // int8, per channel
   double output_scale() const { return output_.scales[0]; }
   int64_t output_zero_point() const { return output_.zero_points[0]; }
-  const std::string& name() const { return name_; }
 
  private:
   QConfig qconfig_;
