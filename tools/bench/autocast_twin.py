@@ -9,10 +9,10 @@ Dev-time only.
     /usr/bin/python3 tools/bench/autocast_twin.py ../shared/reference/mnist_reference.py --threads 2 --what train
 """
 import functools
-import importlib.util
-import sys
 
 import torch
+
+from twins import load_reference
 
 
 def autocast(fn):
@@ -24,11 +24,7 @@ def autocast(fn):
 
 
 def main():
-    path = sys.argv[1]
-    spec = importlib.util.spec_from_file_location("reference", path)
-    reference = importlib.util.module_from_spec(spec)
-    sys.argv = [path] + sys.argv[2:]
-    spec.loader.exec_module(reference)
+    reference = load_reference()
     if hasattr(reference, "Net"):  # mnist_reference.py's model class
         reference.Net.forward = autocast(reference.Net.forward)
     if hasattr(reference, "make_model"):  # mobilenet_reference.py's nn.Sequential

@@ -9,12 +9,12 @@ Dev-time only.
     /usr/bin/python3 tools/bench/quantized_twin.py ../shared/reference/mnist_reference.py --threads 2 --what infer
 """
 import functools
-import importlib.util
-import sys
 
 import torch
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+from twins import load_reference
 
 
 def quantized(model):
@@ -28,11 +28,7 @@ def quantized(model):
 
 
 def main():
-    path = sys.argv[1]
-    spec = importlib.util.spec_from_file_location("reference", path)
-    reference = importlib.util.module_from_spec(spec)
-    sys.argv = [path] + sys.argv[2:]
-    spec.loader.exec_module(reference)
+    reference = load_reference()
     make = reference.make  # (model, optimizer[, scheduler]) in both reference scripts
 
     @functools.wraps(make)

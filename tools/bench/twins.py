@@ -4,10 +4,12 @@ the median over rounds of each round's ratio (as speedups: above 1 means Nabla i
 variables this environment sets for old OpenBLAS builds are unset; "tuned" adds GLIBC_TUNABLES, which keeps
 glibc from mapping every large tensor afresh."""
 import argparse
+import importlib.util
 import os
 import re
 import statistics
 import subprocess
+import sys
 
 TUNED = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2000000000"
 
@@ -22,6 +24,17 @@ def parse_args():
     parser.add_argument("--bf16", action="store_true", help="both under bfloat16 autocast (autocast_twin.py)")
     parser.add_argument("--int8", action="store_true", help="inference quantized to int8 (quantized_twin.py)")
     return parser.parse_args()
+
+
+def load_reference():
+    """For the twin wrappers: the reference script named by sys.argv[1], loaded as a module with its own command
+    line (sys.argv[2:]) in place, so that the wrapper can patch it before calling its main()."""
+    path = sys.argv[1]
+    spec = importlib.util.spec_from_file_location("reference", path)
+    reference = importlib.util.module_from_spec(spec)
+    sys.argv = [path] + sys.argv[2:]
+    spec.loader.exec_module(reference)
+    return reference
 
 
 def twin_command(reference, args):
