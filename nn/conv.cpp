@@ -142,23 +142,28 @@ Tensor ConvNd<D>::forward_relu(const Tensor& input) {
 template <size_t D>
 Tensor ConvNd<D>::run(const Tensor& input, bool relu) {
   const auto& quantized = this->quantization_state();
-  if (!quantized) return float_run(input.defined() && input.is_quantized() ? input.dequantize() : input, relu);
-  if (!quantized->converted()) return quantized->observe(input, [&](const Tensor& x) { return float_run(x, relu); });
+  if (!quantized)
+    return float_run(input.defined() && input.is_quantized() ? input.dequantize() : input, weight, bias, relu);
+  relu = relu || quantized->relu();
+  if (!quantized->converted())
+    return quantized->observe(input, [&](const Tensor& x) {
+      return float_run(x, quantized->float_weight(weight), quantized->bias(bias), relu);
+    });
   ConvParams params = params_;
   params.relu = relu;
-  return quantized_convolution(quantized->input(input), quantized->weight(), bias, params, D, quantized->output_scale(),
-                               quantized->output_zero_point(), who_);
+  return quantized_convolution(quantized->input(input), quantized->weight(), quantized->bias(bias), params, D,
+                               quantized->output_scale(), quantized->output_zero_point(), who_);
 }
 
 template <size_t D>
-Tensor ConvNd<D>::float_run(const Tensor& input, bool relu) {
+Tensor ConvNd<D>::float_run(const Tensor& input, const Tensor& w, const Tensor& b, bool relu) {
   ConvParams params = params_;
   params.relu = relu;
-  if (mode_pads_.empty()) return convolution_with_checked_params(input, weight, bias, params, D, who_);
+  if (mode_pads_.empty()) return convolution_with_checked_params(input, w, b, params, D, who_);
   check_rank(who_, input, D, "conv");  // before the pad, so a rank error is reported as one
   params.padding_mode.clear();
   params.padding.assign(D, 0);
-  return convolution_with_checked_params(pad(input, mode_pads_, options.padding_mode), weight, bias, params, D, who_);
+  return convolution_with_checked_params(pad(input, mode_pads_, options.padding_mode), w, b, params, D, who_);
 }
 
 template <size_t D>

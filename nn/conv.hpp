@@ -72,7 +72,7 @@ class ConvNd : public Layer<ConvNd<D>> {
 
  private:
   Tensor run(const Tensor& input, bool relu);  // in int8 once quantization::convert has converted the layer
-  Tensor float_run(const Tensor& input, bool relu);
+  Tensor float_run(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu);
 
   std::string who_;           // "Conv2d(3->16, k=5)", for messages
   ConvParams params_;         // as the conv op takes them

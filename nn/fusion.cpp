@@ -8,16 +8,28 @@
 
 namespace nabla::nn::utils {
 
+std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const Tensor& conv_bias, const NormBase& bn,
+                                               const std::string& who) {
+  NABLA_CHECK(!bn.is_training(), who, ": Fusion only for eval! Call eval() on the ", bn.name(), " first");
+  NABLA_CHECK(bn.options.track_running_stats, who, ": the ", bn.name(),
+              " has no running statistics (track_running_stats = false normalises with each batch's own)");
+  const int64_t out = conv_weight.size(0);
+  NABLA_CHECK(bn.options.num_features == out, who, ": ", bn.name(), " has ", bn.options.num_features,
+              " features but the conv has ", out, " output channels");
+  NoGradGuard no_grad;
+  const Tensor gamma = bn.weight.defined() ? bn.weight : ones({out});
+  const Tensor beta = bn.bias.defined() ? bn.bias : zeros({out});
+  const Tensor scale = gamma / sqrt(bn.running_var + bn.options.eps);
+  Shape per_channel(static_cast<size_t>(conv_weight.dim()), 1);
+  per_channel[0] = out;
+  const Tensor bias = conv_bias.defined() ? conv_bias : zeros({out});
+  return {conv_weight * scale.reshape(per_channel), (bias - bn.running_mean) * scale + beta};
+}
+
 template <size_t D>
 ConvNd<D> fuse_conv_bn_eval(const ConvNd<D>& conv, const BatchNormNd<D>& bn) {
-  NABLA_CHECK(!conv.is_training() && !bn.is_training(),
-              "fuse_conv_bn_eval: Fusion only for eval! Call eval() on "
-              "both modules first");
-  NABLA_CHECK(bn.options.track_running_stats,
-              "fuse_conv_bn_eval: the BatchNorm has no running statistics "
-              "(track_running_stats = false normalises with each batch's own)");
-  NABLA_CHECK(bn.options.num_features == conv.options.out_channels, "fuse_conv_bn_eval: ", bn.name(), " has ",
-              bn.options.num_features, " features but the conv has ", conv.options.out_channels, " output channels");
+  NABLA_CHECK(!conv.is_training(), "fuse_conv_bn_eval: Fusion only for eval! Call eval() on both modules first");
+  const auto [weight, bias] = fuse_conv_bn_weights(conv.weight, conv.bias, bn, "fuse_conv_bn_eval");
   ConvOptions<D> options = conv.options;
   options.bias = true;
   const RngState rng = get_rng_state();  // building the conv draws its initial weights: leave the stream as it was
@@ -25,15 +37,8 @@ ConvNd<D> fuse_conv_bn_eval(const ConvNd<D>& conv, const BatchNormNd<D>& bn) {
   set_rng_state(rng);
   fused.eval();
   NoGradGuard no_grad;
-  const int64_t out = conv.options.out_channels;
-  const Tensor gamma = bn.weight.defined() ? bn.weight : ones({out});
-  const Tensor beta = bn.bias.defined() ? bn.bias : zeros({out});
-  const Tensor scale = gamma / sqrt(bn.running_var + bn.options.eps);
-  Shape per_channel(static_cast<size_t>(conv.weight.dim()), 1);
-  per_channel[0] = out;
-  fused.weight.copy_(conv.weight * scale.reshape(per_channel));
-  const Tensor bias = conv.bias.defined() ? conv.bias : zeros({out});
-  fused.bias.copy_((bias - bn.running_mean) * scale + beta);
+  fused.weight.copy_(weight);
+  fused.bias.copy_(bias);
   return fused;
 }
 

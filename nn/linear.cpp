@@ -39,8 +39,8 @@ Tensor Linear::forward(const Tensor& input) {
   if (!quantized) return linear(input.is_quantized() ? input.dequantize() : input, weight, bias);
   if (!quantized->converted())
     return quantized->observe(input, [&](const Tensor& x) { return linear(x, weight, bias); });
-  return quantized_linear(quantized->input(input), quantized->weight(), bias, quantized->output_scale(),
-                          quantized->output_zero_point());
+  return quantized_linear(quantized->input(input), quantized->weight(), quantized->bias(bias),
+                          quantized->output_scale(), quantized->output_zero_point());
 }
 
 std::string Linear::extra_repr() const {

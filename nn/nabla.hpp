@@ -23,6 +23,7 @@
 #include "nabla/nn/depthwise_separable.hpp"
 #include "nabla/core/distributed.hpp"
 #include "nabla/nn/embedding.hpp"
+#include "nabla/nn/float_functional.hpp"
 #include "nabla/nn/fold.hpp"
 #include "nabla/nn/functional.hpp"
 #include "nabla/nn/fusion.hpp"

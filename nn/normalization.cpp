@@ -3,6 +3,7 @@
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
+#include "nabla/nn/quantization.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/normalization.hpp"
 #include "nabla/ops/sync_batch_norm.hpp"
@@ -110,6 +111,10 @@ Tensor BatchNormNd<D>::forward_relu(const Tensor& input) {
 
 template <size_t D>
 Tensor BatchNormNd<D>::run(const Tensor& input, bool relu) {
+  // Folded into the conv before it by quantization::prepare: that conv computes the norm (and the ReLU, when it was
+  // fused too). A float BatchNorm after int8 layers reads their values.
+  if (const auto& folded = this->quantization_state()) return relu && !folded->relu() ? nabla::relu(input) : input;
+  if (input.defined() && input.is_quantized()) return run(input.dequantize(), relu);
   if constexpr (D == 1)
     this->check_rank(input, {2, 3});
   else

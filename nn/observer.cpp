@@ -19,16 +19,15 @@ bool per_channel(QScheme scheme) {
   return scheme == QScheme::PerChannelAffine || scheme == QScheme::PerChannelSymmetric;
 }
 
-// x's values as a contiguous float32 tensor outside the graph (a bfloat16 one is widened).
-Tensor observed(const Tensor& x, const char* who) {
+}  // namespace
+
+Tensor Observer::float_values(const Tensor& x, const char* who) {
   NABLA_CHECK(x.defined() && (x.dtype() == kFloat32 || x.dtype() == kBFloat16), who,
               ": observes float32 (or bfloat16) tensors, got ",
               x.defined() ? std::string(x.is_quantized() ? "a quantized " : "") + dtype_name(x.dtype())
                           : std::string("an undefined tensor"));
-  return x.dtype() == kFloat32 ? x.detach() : x.detach().to(kFloat32);
+  return (x.dtype() == kFloat32 ? x.detach() : x.detach().to(kFloat32)).contiguous();
 }
-
-}  // namespace
 
 Observer::Observer(const ObserverOptions& o) : options(o) {
   NABLA_CHECK(o.dtype == kUInt8 || o.dtype == kInt8,
@@ -74,7 +73,7 @@ MinMaxObserver::MinMaxObserver(const ObserverOptions& o)
 
 Tensor MinMaxObserver::forward(const Tensor& x) {
   if (x.defined() && x.numel() == 0) return x;  // as PyTorch: an empty batch changes nothing
-  const Tensor values = observed(x, "MinMaxObserver");
+  const Tensor values = float_values(x, "MinMaxObserver");
   NoGradGuard no_grad;
   min_val = std::min(min_val, values.min().item<float>());
   max_val = std::max(max_val, values.max().item<float>());
@@ -95,7 +94,7 @@ PerChannelMinMaxObserver::PerChannelMinMaxObserver(const ObserverOptions& o) : O
 
 Tensor PerChannelMinMaxObserver::forward(const Tensor& x) {
   if (x.defined() && x.numel() == 0) return x;
-  const Tensor values = observed(x, "PerChannelMinMaxObserver");
+  const Tensor values = float_values(x, "PerChannelMinMaxObserver");
   NABLA_CHECK(options.ch_axis >= 0 && options.ch_axis < values.dim(), "PerChannelMinMaxObserver: ch_axis ",
               options.ch_axis, " is out of range for a tensor of shape ", shape_str(values.shape()));
   const int64_t channels = values.size(options.ch_axis);

@@ -30,9 +30,13 @@ class Observer {
   Tensor operator()(const Tensor& x) { return forward(x); }
   // The scale and zero point (per channel: one each per channel) for what was observed. Throws when nothing was.
   virtual QParams calculate_qparams() const = 0;
+  // Whether forward has seen any value yet.
+  virtual bool observed() const = 0;
   const ObserverOptions options;
 
  protected:
+  // x's values as a contiguous float32 tensor outside the graph (a bfloat16 one is widened); who names the observer.
+  static Tensor float_values(const Tensor& x, const char* who);
   // PyTorch's _calculate_qparams: from the observed minima and maxima (with 0 always inside the range).
   QParams qparams_for(const std::vector<float>& min_vals, const std::vector<float>& max_vals) const;
 };
@@ -43,7 +47,30 @@ class MinMaxObserver : public Observer {
   explicit MinMaxObserver(const ObserverOptions& options = {});
   Tensor forward(const Tensor& x) override;
   QParams calculate_qparams() const override;
+  bool observed() const override { return min_val <= max_val; }
   float min_val, max_val;  // +inf and -inf until something is observed
+};
+
+// A histogram of all values seen, whose range the scale covers only as far as it pays: calculate_qparams drops
+// outlying bins while that lowers the L2 error of quantizing the histogram (torch.ao.quantization.HistogramObserver,
+// the activation observer of PyTorch's default qconfigs). Per tensor only. Batches with a wider range than the
+// histogram so far re-bin it (upsampled by upsample_rate, as PyTorch does). One difference, on purpose: PyTorch 1.13
+// truncates the histogram's range to integers (torch.histc(..., min=int(min_val), ...)), dropping the values
+// beyond them; Nabla bins over the observed range, as PyTorch does since 2.0.
+class HistogramObserver : public Observer {
+ public:
+  explicit HistogramObserver(const ObserverOptions& options = {}, int64_t bins = 2048, int64_t upsample_rate = 128);
+  Tensor forward(const Tensor& x) override;
+  QParams calculate_qparams() const override;
+  bool observed() const override { return min_val <= max_val; }
+  const int64_t bins, upsample_rate;
+  float min_val, max_val;        // the histogram's range: +inf and -inf until something is observed
+  std::vector<float> histogram;  // bins counts (fractional once re-binned)
+
+ private:
+  void combine(const std::vector<float>& values, float min, float max);
+  std::pair<float, float> non_linear_param_search() const;
+  double quantization_error(int64_t start_bin, int64_t end_bin) const;
 };
 
 // Per slice along ch_axis (torch.ao.quantization.PerChannelMinMaxObserver): for weights, with qscheme
@@ -54,6 +81,7 @@ class PerChannelMinMaxObserver : public Observer {
                                                                       .qscheme = QScheme::PerChannelSymmetric});
   Tensor forward(const Tensor& x) override;
   QParams calculate_qparams() const override;
+  bool observed() const override { return !min_vals.empty(); }
   std::vector<float> min_vals, max_vals;  // empty until something is observed
 };
 

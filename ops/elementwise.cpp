@@ -4,9 +4,13 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
+#include <bit>
+
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/factory.hpp"
 #include "ops/kernels.h"
+#include "ops/onednn.h"
+#include "nabla/ops/quantize.hpp"
 #include "nabla/ops/reduction.hpp"
 
 namespace nabla {
@@ -53,6 +57,53 @@ Tensor add(const Tensor& a, const Tensor& b) {
         return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(g, sb) : Tensor()};
       },
       autograd::Saves::Nothing);
+}
+
+namespace {
+onednn::Recipe<dnnl::binary> quantized_add_recipe("quantized add");
+
+uint32_t bits(float v) { return std::bit_cast<uint32_t>(v); }
+}  // namespace
+
+// (q_a - z_a)·s_a + (q_b - z_b)·s_b = s·(q - z): q = q_a·s_a/s + q_b·s_b/s - (z_a·s_a + z_b·s_b)/s + z, and with
+// the ReLU at least z. oneDNN's binary scales each operand (attr scales), one linear and a clip post-op do the rest
+// in float32 (two linear post-ops in a row gave wrong u8 results on oneDNN 2.6); the u8 result rounds to nearest
+// even and saturates, as PyTorch's quantize.
+Tensor quantized_add(const Tensor& a, const Tensor& b, double scale, int64_t zero_point, bool relu) {
+  for (const Tensor* t : {&a, &b})
+    NABLA_CHECK(t->defined() && t->is_quantized() && t->dtype() == kUInt8 && t->qscheme() == QScheme::PerTensorAffine,
+                "quantized add: expected uint8 tensors quantized per tensor, got ",
+                t->defined() ? dtype_name(t->dtype()) : "an undefined tensor");
+  NABLA_CHECK(a.shape() == b.shape(), "quantized add: the operands' shapes must match, got ", shape_str(a.shape()),
+              " and ", shape_str(b.shape()), " (dequantize() them to add with broadcasting)");
+  check_quantization_params(scale, zero_point, kUInt8, "quantized add");
+  const QParams params{QScheme::PerTensorAffine, {scale}, {zero_point}, 0};
+  if (a.numel() == 0) return make_quantized(empty(a.shape(), kUInt8), params);
+  const float scale_a = static_cast<float>(a.q_scale() / scale), scale_b = static_cast<float>(b.q_scale() / scale);
+  const float shift = static_cast<float>(zero_point) -
+                      (scale_a * static_cast<float>(a.q_zero_point()) + scale_b * static_cast<float>(b.q_zero_point()));
+  dnnl::primitive_attr attr;
+  attr.set_scales(DNNL_ARG_SRC_0, 0, {scale_a});
+  attr.set_scales(DNNL_ARG_SRC_1, 0, {scale_b});
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, shift);
+  if (relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, static_cast<float>(zero_point), 255.f);
+  attr.set_post_ops(ops);
+  const Tensor x = onednn::dense(a.detach()), y = onednn::dense(b.detach());
+  const dnnl::memory::desc src = onednn::layout_of(x);  // b is read in a's layout
+  onednn::Key key("quantized add");
+  key << src << bits(scale_a) << bits(scale_b) << bits(shift) << static_cast<int64_t>(relu) << zero_point;
+  return onednn::guarded("quantized add", [&] {
+    onednn::Args args(quantized_add_recipe.get(key)->forward(
+        false,
+        [&](dnnl::prop_kind) {
+          return dnnl::binary::desc(dnnl::algorithm::binary_add, src, src, onednn::any_desc(a.shape(), kUInt8));
+        },
+        attr));
+    args.in(DNNL_ARG_SRC_0, x).in(DNNL_ARG_SRC_1, y).out(DNNL_ARG_DST, a.shape());
+    args.run();
+    return make_quantized(args.result(DNNL_ARG_DST), params);
+  });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {

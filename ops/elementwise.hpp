@@ -12,6 +12,9 @@ Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor add(const Tensor& a, double b);
+// PyTorch's quantized add (quantized::add, add_relu): a and b quantized uint8 per tensor, of one shape; their sum
+// (ReLU'd, with relu) quantized with scale and zero_point. Runs on oneDNN's u8 binary, in a's layout.
+Tensor quantized_add(const Tensor& a, const Tensor& b, double scale, int64_t zero_point, bool relu = false);
 Tensor mul(const Tensor& a, double b);
 Tensor rsub(const Tensor& a, double b);  // b - a
 Tensor rdiv(const Tensor& a, double b);  // b / a

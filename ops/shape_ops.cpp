@@ -11,6 +11,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/core/factory.hpp"
 #include "core/tensor_impl.h"
+#include "nabla/ops/quantize.hpp"
 #include "nabla/ops/reduction.hpp"
 
 namespace nabla {
@@ -316,6 +317,23 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
         return grads;
       },
       autograd::Saves::Nothing);
+}
+
+Tensor quantized_cat(const std::vector<Tensor>& tensors, int64_t dim, double scale, int64_t zero_point) {
+  check_quantization_params(scale, zero_point, kUInt8, "quantized cat");
+  bool same = true;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    NABLA_CHECK(t.defined() && t.is_quantized() && t.dtype() == kUInt8 && t.qscheme() == QScheme::PerTensorAffine,
+                "quantized cat: expected uint8 tensors quantized per tensor, got ",
+                t.defined() ? dtype_name(t.dtype()) : "an undefined tensor", " at position ", i);
+    same = same && t.q_scale() == scale && t.q_zero_point() == zero_point;
+  }
+  std::vector<Tensor> parts;
+  for (const Tensor& t : tensors) parts.push_back(same ? t.int_repr() : t.dequantize());
+  const QParams params{QScheme::PerTensorAffine, {scale}, {zero_point}, 0};
+  return same ? make_quantized(cat(parts, dim), params)
+              : quantize_per_tensor(cat(parts, dim), scale, zero_point, kUInt8);
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

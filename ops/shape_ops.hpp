@@ -20,6 +20,9 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // index: 1-D int64
 Tensor expand(const Tensor& x, const Shape& shape);  // -1 keeps a dim
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// PyTorch's quantized cat: tensors quantized uint8 per tensor, the result quantized with scale and zero_point (the
+// integers copied when an operand has those parameters, else its values quantized again).
+Tensor quantized_cat(const std::vector<Tensor>& tensors, int64_t dim, double scale, int64_t zero_point);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // (*, C·r², H, W) → (*, C, H·r, W·r): sub-pixel channels into space, and back.
 Tensor pixel_shuffle(const Tensor& x, int64_t upscale_factor);

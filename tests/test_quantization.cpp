@@ -294,24 +294,142 @@ TEST_CASE("prepare, calibrate, convert: a model runs in int8 close to its float3
   CHECK(y.dtype() == kUInt8);
 }
 
-TEST_CASE("prepare refuses a BatchNorm not folded into the conv before it") {
-  nn::Sequential model(nn::Conv2d({.in_channels = 1, .out_channels = 4, .kernel_size = 3}),
-                       nn::BatchNorm2d({.num_features = 4}), nn::ReLU());
-  model.eval();
-  CHECK_THROWS_WITH_AS(quantization::prepare(model), doctest::Contains("'1' (BatchNorm2d) follows the conv '0'"),
-                       Error);
-  nn::Sequential folded(nn::utils::fuse_conv_bn_eval(model.at<nn::Conv2d>(0), model.at<nn::BatchNorm2d>(1)),
-                        nn::ReLU());
-  folded.eval();
-  quantization::prepare(folded);
+TEST_CASE("prepare folds a Sequential's conv + BatchNorm (+ ReLU) into one int8 conv; the BatchNorm leaves the state") {
+  manual_seed(8);
+  nn::Sequential model(nn::Conv2d({.in_channels = 2, .out_channels = 4, .kernel_size = 3, .bias = false}),
+                       nn::BatchNorm2d({.num_features = 4}), nn::ReLU(),
+                       nn::Conv2d({.in_channels = 4, .out_channels = 3, .kernel_size = 3}),
+                       nn::BatchNorm2d({.num_features = 3}));
   NoGradGuard no_grad;
-  const Tensor x = randn({2, 1, 8, 8});
-  const Tensor reference = folded(x);
-  quantization::convert(folded);
-  const Tensor y = folded(x);  // conv + ReLU fused in int8: a uint8 result with zero point 0
+  for (size_t i : {1, 4}) {  // running statistics far from the identity
+    auto& bn = model.at<nn::BatchNorm2d>(i);
+    bn.running_mean.copy_(randn(bn.running_mean.shape()));
+    bn.running_var.copy_(rand(bn.running_var.shape()) + 0.5);
+    bn.weight.copy_(rand(bn.weight.shape()) + 0.5);
+  }
+  model.eval();
+  const Tensor x = randn({8, 2, 10, 10});
+  const Tensor reference = model(x);
+  quantization::prepare(model, {.activation_observer = quantization::ObserverKind::MinMax});
+  check_close(model(x), reference, 1e-5, 1e-5);  // folded, still float32: the same function
+  quantization::convert(model);
+  const Tensor y = model(x);
   CHECK(y.is_quantized());
-  CHECK(y.q_zero_point() == 0);
   check_close(y.dequantize(), reference, 2 * y.q_scale(), 0);
+  // The first conv's ReLU was fused: its output is observed (and quantized) from 0 up.
+  CHECK(model.at<nn::Conv2d>(0).quantization_state()->output_zero_point() == 0);
+  CHECK(model.at<nn::Conv2d>(3).quantization_state()->output_zero_point() != 0);
+  const StateDict state = quantization::state_dict(model);
+  CHECK(state.keys() == std::vector<std::string>{"0.weight", "0.bias", "0.scale", "0.zero_point", "0.input_scale",
+                                                 "0.input_zero_point", "3.weight", "3.bias", "3.scale", "3.zero_point",
+                                                 "3.input_scale", "3.input_zero_point"});
+  manual_seed(9);  // another model's own weights and statistics: what runs must come from the state
+  nn::Sequential other(nn::Conv2d({.in_channels = 2, .out_channels = 4, .kernel_size = 3, .bias = false}),
+                       nn::BatchNorm2d({.num_features = 4}), nn::ReLU(),
+                       nn::Conv2d({.in_channels = 4, .out_channels = 3, .kernel_size = 3}),
+                       nn::BatchNorm2d({.num_features = 3}));
+  other.eval();
+  quantization::prepare(other);
+  quantization::load_state_dict(other, state);
+  CHECK(integers_of(other(x)) == integers_of(y));
+}
+
+TEST_CASE("prepare folds the BatchNorms `fuse` names in a hand-written model, and refuses what it cannot fold") {
+  struct Model : nn::Layer<Model> {
+    Model() {
+      register_module("conv", conv);
+      register_module("bn", bn);
+      register_module("relu", relu);
+    }
+    nn::Conv2d conv{{.in_channels = 1, .out_channels = 2, .kernel_size = 3}};
+    nn::BatchNorm2d bn{{.num_features = 2}};
+    nn::ReLU relu;
+    Tensor forward(const Tensor& x) { return relu(bn(conv(x))); }
+  };
+  NoGradGuard no_grad;
+  const Tensor x = randn({4, 1, 6, 6});
+  Model model;
+  model.eval();
+  model.bn.running_mean.fill_(0.5);
+  const Tensor reference = model(x);
+  quantization::prepare(model, {}, {{"conv", "bn", "relu"}});
+  model(x);
+  quantization::convert(model);
+  const Tensor y = model(x);
+  CHECK(y.q_zero_point() == 0);  // observed after the ReLU
+  check_close(y.dequantize(), reference, 2 * y.q_scale(), 0);
+
+  const auto refused = [&](const std::vector<std::vector<std::string>>& fuse, const char* message, bool train = false) {
+    Model other;
+    if (!train) other.eval();
+    if (train) other.conv.eval();
+    CHECK_THROWS_WITH_AS(quantization::prepare(other, {}, fuse), doctest::Contains(message), Error);
+  };
+  refused({{"conv", "missing"}}, "fuse names 'missing', which is not a submodule");
+  refused({{"bn", "conv"}}, "'bn' is a BatchNorm2d, not a quantized conv");
+  refused({{"conv", "relu", "bn"}}, "'relu' is a ReLU, not a BatchNorm");
+  refused({{"conv"}}, "groups of a conv and a BatchNorm");
+  refused({{"conv", "bn"}}, "Fusion only for eval! Call eval() on the BatchNorm2d first", true);
+}
+
+TEST_CASE("HistogramObserver builds PyTorch's histogram and picks its range: the same scales and zero points") {
+  const auto cases = fixture_cases("quantization.txt", "histogram_");
+  REQUIRE(cases.size() == 6);
+  for (const auto& c : cases) {
+    const std::string kind = c.at("kind");
+    INFO(kind);
+    quantization::ObserverOptions options;
+    options.reduce_range = kind.find("reduce_range") != std::string::npos;
+    if (kind.find("qint8_symmetric") != std::string::npos) {
+      options.dtype = kInt8;
+      options.qscheme = QScheme::PerTensorSymmetric;
+    }
+    quantization::HistogramObserver observer(options);
+    for (int i = 0; c.count("x" + std::to_string(i)); ++i)
+      observer(tensor_of(c, "x" + std::to_string(i), "shape" + std::to_string(i)));
+    CHECK(observer.min_val == std::stof(c.at("min_val")));
+    CHECK(observer.max_val == std::stof(c.at("max_val")));
+    const auto expected = floats(c.at("histogram"));
+    REQUIRE(observer.histogram.size() == expected.size());
+    float worst = 0;
+    for (size_t i = 0; i < expected.size(); ++i)
+      worst = std::max(worst, std::fabs(observer.histogram[i] - expected[i]));
+    CHECK(worst <= 1e-4f);
+    const QParams q = observer.calculate_qparams();
+    CHECK(static_cast<float>(q.scales[0]) == static_cast<float>(std::stod(c.at("scales"))));
+    CHECK(q.zero_points[0] == std::stoll(c.at("zero_points")));
+  }
+  quantization::HistogramObserver observer;
+  CHECK_THROWS_WITH_AS(observer.calculate_qparams(), doctest::Contains("nothing was observed"), Error);
+  CHECK_THROWS_WITH_AS(observer(full({3}, std::nan(""))), doctest::Contains("NaN"), Error);
+  CHECK_THROWS_WITH_AS(quantization::HistogramObserver({.qscheme = QScheme::PerChannelAffine}),
+                       doctest::Contains("per tensor only"), Error);
+  observer(full({4}, 2.0));  // one value: a range of 1 either side, as torch.histc
+  CHECK(observer.histogram[1024] == 4);
+}
+
+TEST_CASE("quantized add and cat: within one step of the float ops' results quantized") {
+  manual_seed(10);
+  const Tensor a = randn({2, 3, 4, 5}), b = randn({2, 3, 4, 5}) * 2;
+  const Tensor qa = quantize_per_tensor(a, 0.02, 120, kUInt8), qb = quantize_per_tensor(b, 0.05, 90, kUInt8);
+  for (const auto& [relu, zero_point] : {std::pair{false, 100}, std::pair{true, 0}, std::pair{true, 30}}) {
+    INFO(relu << " " << zero_point);
+    const Tensor sum = quantized_add(qa, qb, 0.06, zero_point, relu);
+    const Tensor values = qa.dequantize() + qb.dequantize();
+    const Tensor expected = quantize_per_tensor(relu ? nabla::relu(values) : values, 0.06, zero_point, kUInt8);
+    const auto got = integers_of(sum), want = integers_of(expected);
+    int64_t worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+    CHECK(worst <= 1);
+  }
+  // cat: the same parameters copy the integers; others requantize.
+  const Tensor same = quantized_cat({qa, qa}, 1, 0.02, 120);
+  CHECK(same.int_repr().to_vector<uint8_t>() == cat({qa.int_repr(), qa.int_repr()}, 1).to_vector<uint8_t>());
+  const Tensor mixed = quantized_cat({qa, qb}, 0, 0.05, 100);
+  CHECK(integers_of(mixed) ==
+        integers_of(quantize_per_tensor(cat({qa.dequantize(), qb.dequantize()}, 0), 0.05, 100, kUInt8)));
+  CHECK_THROWS_WITH_AS(quantized_add(qa, qb.narrow(0, 0, 1), 0.1, 0), doctest::Contains("shapes must match"), Error);
+  CHECK_THROWS_WITH_AS(quantized_cat({qa, a}, 0, 0.1, 0), doctest::Contains("at position 1"), Error);
 }
 
 TEST_CASE("prepare refuses a model in training mode; convert names a layer calibration never reached") {
@@ -374,7 +492,9 @@ TEST_CASE("prepare and convert choose PyTorch's eager convert's parameters; the 
   NoGradGuard no_grad;
   for (auto& [key, tensor] : model.state_dict()) tensor.copy_(from_vector(floats(c.at(key)), tensor.shape()));
   model.eval();
-  quantization::prepare(model, quantization::get_default_qconfig("onednn"));
+  quantization::QConfig qconfig = quantization::get_default_qconfig("onednn");
+  qconfig.activation_observer = quantization::ObserverKind::MinMax;  // as the fixture's
+  quantization::prepare(model, qconfig);
   model(from_vector(floats(c.at("calibration")), {16, 1, 6, 6}));
   quantization::convert(model);
   const StateDict state = quantization::state_dict(model);
@@ -387,4 +507,56 @@ TEST_CASE("prepare and convert choose PyTorch's eager convert's parameters; the 
   CHECK(state["fc.scale"].item<float>() == doctest::Approx(std::stod(c.at("fc_scale"))).epsilon(1e-6));
   CHECK(state["fc.zero_point"].item<int64_t>() == std::stoll(c.at("fc_zero_point")));
   check_integers(model(from_vector(floats(c.at("test")), {4, 1, 6, 6})), c.at("y"), 1, "eager_convert");
+}
+
+TEST_CASE("BatchNorms folded, FloatFunctional add_relu and cat, histogram observers: PyTorch's eager convert") {
+  const auto cases = fixture_cases("quantization.txt", "eager_bn_convert");
+  REQUIRE(cases.size() == 1);
+  const auto& c = cases[0];
+  struct Model : nn::Layer<Model> {
+    Model() {
+      register_module("conv1", conv1);
+      register_module("bn1", bn1);
+      register_module("relu1", relu1);
+      register_module("conv2", conv2);
+      register_module("bn2", bn2);
+      register_module("skip", skip);
+      register_module("join", join);
+      register_module("fc", fc);
+    }
+    nn::Conv2d conv1{{.in_channels = 1, .out_channels = 4, .kernel_size = 3, .padding = 1}};
+    nn::BatchNorm2d bn1{{.num_features = 4}};
+    nn::ReLU relu1;
+    nn::Conv2d conv2{{.in_channels = 4, .out_channels = 4, .kernel_size = 3, .padding = 1, .bias = false}};
+    nn::BatchNorm2d bn2{{.num_features = 4}};
+    nn::FloatFunctional skip, join;
+    nn::Linear fc{{.in_features = 8 * 6 * 6, .out_features = 5}};
+    Tensor forward(const Tensor& x) {
+      const Tensor h = relu1(bn1(conv1(x)));
+      const Tensor s = skip.add_relu(h, bn2(conv2(h)));
+      return fc(join.cat({h, s}, 1).flatten(1));
+    }
+  } model;
+  NoGradGuard no_grad;
+  for (auto& [key, tensor] : model.state_dict())
+    if (c.count(key)) tensor.copy_(from_vector(floats(c.at(key)), tensor.shape()));
+  model.eval();
+  quantization::prepare(model, quantization::get_default_qconfig("onednn"),
+                        {{"conv1", "bn1", "relu1"}, {"conv2", "bn2"}});
+  model(from_vector(floats(c.at("calibration")), {16, 1, 6, 6}));
+  quantization::convert(model);
+  const StateDict state = quantization::state_dict(model);
+  CHECK(state["conv1.input_scale"].item<float>() == static_cast<float>(std::stod(c.at("input_scale"))));
+  CHECK(state["conv1.input_zero_point"].item<int64_t>() == std::stoll(c.at("input_zero_point")));
+  check_close(state["conv1.bias"], from_vector(floats(c.at("conv1_folded_bias")), {4}), 1e-6, 1e-6);
+  // Outputs observed from float computations summed in oneDNN's order, not PyTorch's: a histogram's bins, so the
+  // chosen range, may move by a bin's width.
+  for (const char* layer : {"conv1", "conv2", "skip", "join", "fc"}) {
+    INFO(layer);
+    const std::string name = layer;
+    CHECK(state[name + ".scale"].item<float>() == doctest::Approx(std::stod(c.at(name + "_scale"))).epsilon(2e-3));
+    CHECK(std::abs(state[name + ".zero_point"].item<int64_t>() - std::stoll(c.at(name + "_zero_point"))) <= 1);
+  }
+  CHECK(!state.contains("bn1.weight"));
+  check_integers(model(from_vector(floats(c.at("test")), {4, 1, 6, 6})), c.at("y"), 2, "eager_bn_convert");
 }
