@@ -34,6 +34,19 @@ std::unique_ptr<Observer> activation_observer(const QConfig& qconfig) {
 
 }  // namespace
 
+Tensor quantize_weight(const Tensor& weight, const ObserverOptions& options) {
+  if (options.qscheme == QScheme::PerTensorAffine || options.qscheme == QScheme::PerTensorSymmetric) {
+    MinMaxObserver observer(options);
+    observer(weight);
+    const QParams q = observer.calculate_qparams();
+    return quantize_per_tensor(weight, q.scales[0], q.zero_points[0], options.dtype);
+  }
+  PerChannelMinMaxObserver observer(options);
+  observer(weight);
+  const QParams q = observer.calculate_qparams();
+  return quantize_per_channel(weight, q.scales, q.zero_points, q.axis, options.dtype);
+}
+
 LayerQuantization::LayerQuantization(const QConfig& qconfig, std::string name, bool weighted)
     : qconfig_(qconfig),
       name_(std::move(name)),
@@ -54,10 +67,7 @@ void LayerQuantization::convert(const Tensor& weight) {
   converted_ = true;
   if (!weighted_) return;
   input_ = input_observer_->calculate_qparams();
-  PerChannelMinMaxObserver weight_observer(qconfig_.weight);
-  weight_observer(float_weight(weight));
-  const QParams w = weight_observer.calculate_qparams();
-  weight_ = quantize_per_channel(float_weight(weight), w.scales, w.zero_points, w.axis, qconfig_.weight.dtype);
+  weight_ = quantize_weight(float_weight(weight), qconfig_.weight);
 }
 
 std::vector<std::string> LayerQuantization::keys() const {

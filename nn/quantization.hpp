@@ -39,6 +39,10 @@ struct QConfig {
 // range reduced to 7 bits, for CPUs without VNNI); activations observed by histogram, weights per channel.
 QConfig get_default_qconfig(const std::string& backend = "onednn");
 
+// A weight quantized as convert quantizes it: observed (per output channel, with the qconfig's weight options),
+// then quantized with the scales and zero points that observer chose.
+Tensor quantize_weight(const Tensor& weight, const ObserverOptions& options = QConfig().weight);
+
 // Attaches observers to every Conv1d/2d/3d, Linear and FloatFunctional in model (in eval mode): until convert,
 // each runs in float32 and records the range of its input and output. BatchNorms are folded into the convs before
 // them: in Sequentials wherever a BatchNorm follows a conv (and a ReLU after it fuses into the conv), elsewhere as

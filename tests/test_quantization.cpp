@@ -156,11 +156,7 @@ namespace {
 std::pair<Tensor, Tensor> quantized_operands(const FixtureCase& c) {
   const Tensor x = quantize_per_tensor(tensor_of(c, "x", "xshape"), std::stod(c.at("in_scale")),
                                        std::stoll(c.at("in_zero_point")), kUInt8);
-  quantization::PerChannelMinMaxObserver observer;
-  const Tensor w = tensor_of(c, "w", "wshape");
-  observer(w);
-  const QParams p = observer.calculate_qparams();
-  return {x, quantize_per_channel(w, p.scales, p.zero_points, 0, kInt8)};
+  return {x, quantization::quantize_weight(tensor_of(c, "w", "wshape"))};
 }
 
 }  // namespace
@@ -559,4 +555,16 @@ TEST_CASE("BatchNorms folded, FloatFunctional add_relu and cat, histogram observ
   }
   CHECK(!state.contains("bn1.weight"));
   check_integers(model(from_vector(floats(c.at("test")), {4, 1, 6, 6})), c.at("y"), 2, "eager_bn_convert");
+}
+
+TEST_CASE("quantize_weight quantizes as convert does: per channel by default, per tensor when the qconfig says so") {
+  manual_seed(11);
+  const Tensor w = randn({4, 3, 3, 3});
+  const Tensor per_channel = quantization::quantize_weight(w);
+  CHECK(per_channel.qscheme() == QScheme::PerChannelAffine);
+  CHECK(per_channel.q_per_channel_scales().numel() == 4);
+  const Tensor per_tensor = quantization::quantize_weight(w, {.dtype = kInt8, .qscheme = QScheme::PerTensorSymmetric});
+  CHECK(per_tensor.qscheme() == QScheme::PerTensorAffine);
+  CHECK(per_tensor.q_zero_point() == 0);
+  check_close(per_tensor.dequantize(), w, per_tensor.q_scale() * 0.51, 0);  // half a step, and the top one clamped
 }

@@ -42,14 +42,6 @@ ConvParams params_of(int64_t dims, int64_t padding, int64_t groups) {
   return p;
 }
 
-// An int8 weight quantized per output channel, symmetric, as quantization::convert quantizes one.
-Tensor quantized_weight(const Tensor& w) {
-  quantization::PerChannelMinMaxObserver observer;
-  observer(w);
-  const QParams q = observer.calculate_qparams();
-  return quantize_per_channel(w, q.scales, q.zero_points, 0, kInt8);
-}
-
 // relu(conv1x1(r)) of `shape`: values in the layout a preceding conv leaves them (quantized: an int8 conv's).
 Tensor produced_by_a_conv(const Shape& shape, bool int8) {
   Shape identity{shape[1], shape[1]};
@@ -60,8 +52,8 @@ Tensor produced_by_a_conv(const Shape& shape, bool int8) {
   p.relu = true;
   const auto dims = static_cast<int64_t>(shape.size()) - 2;
   if (!int8) return convolution(rand(shape) - 0.5, eye, {}, p, dims, "bench");
-  return quantized_convolution(quantize_per_tensor(rand(shape) - 0.5, 1.0 / 255, 128, kUInt8), quantized_weight(eye),
-                               {}, p, dims, 1.0 / 255, 0, "bench");
+  return quantized_convolution(quantize_per_tensor(rand(shape) - 0.5, 1.0 / 255, 128, kUInt8),
+                               quantization::quantize_weight(eye), {}, p, dims, 1.0 / 255, 0, "bench");
 }
 
 double ms_per_call(const std::function<void()>& call, int iters) {
@@ -87,7 +79,7 @@ int main(int argc, char** argv) {
   for (const Spec& s : kLayers) {
     const auto dims = static_cast<int64_t>(s.x.size()) - 2;
     const ConvParams p = params_of(dims, s.padding, s.groups);
-    const Tensor w = rand(s.w) - 0.5, b = rand({s.w[0]}) - 0.5, wq = quantized_weight(w);
+    const Tensor w = rand(s.w) - 0.5, b = rand({s.w[0]}) - 0.5, wq = quantization::quantize_weight(w);
     const Tensor x = produced_by_a_conv(s.x, false), xq = produced_by_a_conv(s.x, true);
     std::vector<double> f32, int8, speedup;
     for (int r = 0; r < rounds; ++r) {
