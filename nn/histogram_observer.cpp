@@ -22,11 +22,11 @@ std::vector<float> histc(const float* values, int64_t n, int64_t bins, float min
     max += 1;
   }
   std::vector<float> counts(static_cast<size_t>(bins), 0.f);
-  const float width = max - min;
+  const float width = max - min;  // 0 when ±1 is lost in a huge value's rounding: every value is in bin 0
   for (int64_t i = 0; i < n; ++i) {
     const float v = values[i];
     if (!(v >= min && v <= max)) continue;
-    int64_t bin = static_cast<int64_t>((v - min) * static_cast<float>(bins) / width);
+    int64_t bin = width > 0 ? static_cast<int64_t>((v - min) * static_cast<float>(bins) / width) : 0;
     if (bin == bins) --bin;
     counts[static_cast<size_t>(bin)] += 1.f;
   }
@@ -92,8 +92,9 @@ Tensor HistogramObserver::forward(const Tensor& x) {
 void HistogramObserver::combine(const std::vector<float>& values, float min, float max) {
   const float upsampled_width = (max_val - min_val) / static_cast<float>(bins * upsample_rate);
   const float new_bins_width = static_cast<float>(bins) * upsampled_width;
-  const int64_t downsample_rate = checked_cast_to_int64(
-      std::ceil((max - min) / new_bins_width), "HistogramObserver: the ratio of the new range to the histogram's");
+  const int64_t downsample_rate = std::max<int64_t>(  // at least 1: the new range holds the old one
+      1, checked_cast_to_int64(std::ceil((max - min) / new_bins_width),
+                               "HistogramObserver: the ratio of the new range to the histogram's"));
   max += static_cast<float>(downsample_rate) * new_bins_width - (max - min);
   std::vector<float> combined = histc(values.data(), static_cast<int64_t>(values.size()), bins, min, max);
   if (min == min_val && max == max_val) {

@@ -402,6 +402,14 @@ TEST_CASE("HistogramObserver builds PyTorch's histogram and picks its range: the
                        doctest::Contains("per tensor only"), Error);
   observer(full({4}, 2.0));  // one value: a range of 1 either side, as torch.histc
   CHECK(observer.histogram[1024] == 4);
+  quantization::HistogramObserver extremes;  // ranges where float32 bins degenerate: no crash, finite parameters
+  extremes(full({3}, 1e30));
+  extremes(from_vector(std::vector<float>{-1e38f, 1e38f}, {2}));
+  extremes(full({2}, 1.0));
+  CHECK(std::isfinite(extremes.calculate_qparams().scales[0]));
+  quantization::HistogramObserver beyond;  // a range wider than float32's: a clear error
+  beyond(from_vector(std::vector<float>{-3e38f, 3e38f}, {2}));
+  CHECK_THROWS_WITH_AS(beyond(full({2}, 1.0)), doctest::Contains("HistogramObserver"), Error);
 }
 
 TEST_CASE("quantized add and cat: within one step of the float ops' results quantized") {
