@@ -10,9 +10,11 @@ Dev-time only: needs Debian's python3-torch, libopenblas0-openmp and dataset-fas
     /usr/bin/python3 tools/bench/mnist.py --build build --reference ../shared/reference --threads 2
 
 With --bf16, Nabla trains and infers under bfloat16 autocast and PyTorch under torch.autocast (tools/bench/
-autocast_twin.py); the ceiling stays the float32 one, so "vs ceiling" is then bfloat16 Nabla against float32 oneDNN.
+autocast_twin.py), and the ceiling is the bf16 network straight on oneDNN: its training step
+(onednn_mnist_bf16_train.cpp) and inference (onednn_mnist_reduced.cpp --dtype bf16); the batch-1 and batch-8 step
+rows (--what small) have no bf16 twin.
 With --int8 (inference only), Nabla's model is quantized by quantization::prepare/convert, PyTorch's by FX
-(tools/bench/quantized_twin.py), and the ceiling is the int8 network straight on oneDNN (onednn_mnist_int8.cpp).
+(tools/bench/quantized_twin.py), and the ceiling is the int8 network straight on oneDNN (onednn_mnist_reduced.cpp).
 """
 import argparse
 import os
@@ -64,12 +66,22 @@ def main():
         "pytorch_tuned": twin,
         "ceiling": [ceiling, "--threads", t, "--what", args.what] + (["--conv2-alg", "wino"] if args.winograd else []),
     }
+    bench = os.path.join(args.build, "tools", "bench")
     if args.int8:
-        runners["ceiling"] = [os.path.join(args.build, "tools", "bench", "onednn_mnist_int8"), "--threads", t]
+        runners["ceiling"] = [[os.path.join(bench, "onednn_mnist_reduced"), "--threads", t, "--dtype", "int8"]]
+    elif args.bf16 and ("train" in args.what or "infer" in args.what):  # the bf16 twins: training step, inference
+        runners["ceiling"] = ([[os.path.join(bench, "onednn_mnist_bf16_train"), "--threads", t]]
+                              if "train" in args.what else []) + \
+                             ([[os.path.join(bench, "onednn_mnist_reduced"), "--threads", t, "--dtype", "bf16"]]
+                              if "infer" in args.what else [])
     results = {name: [] for name in runners}
     for r in range(args.rounds):
         for name, command in runners.items():
-            results[name].append(measure(command, tuned if name == "pytorch_tuned" else env))
+            commands = command if isinstance(command[0], list) else [command]  # a ceiling may be two programs
+            merged = {}
+            for c in commands:
+                merged.update(measure(c, tuned if name == "pytorch_tuned" else env))
+            results[name].append(merged)
             print(f"round {r} {name}: " + ", ".join(f"{k[0]}@{k[1]}={v:g}" for k, v in sorted(results[name][-1].items())),
                   flush=True)
     others = ["pytorch", "pytorch_tuned", "ceiling"]

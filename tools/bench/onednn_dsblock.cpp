@@ -5,8 +5,6 @@
 // wants another layout (counted in the time). ReLUs are eltwise primitives in place (relu_use_dst_for_bwd),
 // or conv post-ops with --fuse-relu. Prints milliseconds per forward+backward.
 // Usage: onednn_dsblock ITERS [--fuse-relu]
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,15 +12,14 @@
 #include <functional>
 #include <vector>
 
+#include "raw_onednn.h"
+
 using namespace dnnl;
+using namespace raw;
 using dt = memory::data_type;
 using tag = memory::format_tag;
 
 namespace {
-
-engine eng(engine::kind::cpu, 0);
-stream strm(eng);
-std::vector<std::function<void()>> steps;  // the forward+backward, in order
 
 memory filled(const memory::desc& md, float scale) {
   memory m(md, eng);
@@ -30,15 +27,6 @@ memory filled(const memory::desc& md, float scale) {
   for (size_t i = 0; i < md.get_size() / sizeof(float); ++i)
     p[i] = scale * static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
   return m;
-}
-
-// `from` in layout `want`: itself, or a new memory plus a timed reorder step.
-memory in_layout(const memory& from, const memory::desc& want) {
-  if (from.get_desc() == want) return from;
-  memory to(want, eng);
-  reorder r(from, to);
-  steps.push_back([=, from = from]() mutable { r.execute(strm, from, to); });
-  return to;
 }
 
 struct Conv {
@@ -51,12 +39,7 @@ Conv make_conv(const memory::dims& src, const memory::dims& weights, const memor
                bool fuse_relu) {
   const memory::desc s(src, dt::f32, tag::any), w(weights, dt::f32, tag::any), d(dst, dt::f32, tag::any),
       b({dst[1]}, dt::f32, tag::x);
-  primitive_attr attr;
-  if (fuse_relu) {
-    post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
+  const primitive_attr attr = fuse_relu ? relu_post_op() : primitive_attr();
   const memory::dims strides{1, 1};
   convolution_forward::primitive_desc fwd(
       {prop_kind::forward_training, algorithm::convolution_direct, s, w, b, d, strides, pad, pad}, attr, eng);
