@@ -1,7 +1,8 @@
 // One conv layer (or the depthwise-separable block) forward+backward as it runs inside a network; driven by
 // tools/bench/layers.py side by side with raw oneDNN and PyTorch. Prints milliseconds per forward+backward.
-// Usage: bench_layers LAYER ITERS   (LAYER: a name from ../shared/reference/layers/torch_layers.py, dsblock for the
-// depthwise-separable block written with F:: calls, dsblock_fused for it as an nn::Sequential, ReLUs fused)
+// Usage: bench_layers LAYER ITERS [--bf16]   (LAYER: a name from ../shared/reference/layers/torch_layers.py, dsblock
+// for the depthwise-separable block written with F:: calls, dsblock_fused for it as an nn::Sequential, ReLUs fused;
+// --bf16: under bfloat16 autocast, the output gradient in bf16)
 //
 // "Inside a network": the layer's input comes from preceding ops (a ReLU of a conv of the same shape, so it
 // arrives in the layout that conv chose) and its output gradient from the following op's backward (a
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <map>
 #include <string>
 
@@ -83,8 +85,8 @@ double ms_per_step(const std::function<void()>& step, int iters) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: bench_layers LAYER ITERS\n");
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "--bf16")) {
+    std::fprintf(stderr, "usage: bench_layers LAYER ITERS [--bf16]\n");
     return 2;
   }
   const std::string name = argv[1];
@@ -122,6 +124,10 @@ int main(int argc, char** argv) {
     forward = [=](const Tensor& x) { return layer.run(x, w, b); };
   }
   const Tensor x = produced_by_onednn(input);
+  // --bf16: the layer under bfloat16 autocast; its float32 input (a leaf, so that it gets a gradient) cast to bf16
+  // in every step, as PyTorch's torch.autocast does with layers.py's input.
+  std::optional<AutocastGuard> bf16;
+  if (argc == 4) bf16.emplace(kBFloat16);
   Tensor grad;
   {
     NoGradGuard no_grad;

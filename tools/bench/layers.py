@@ -9,7 +9,12 @@ all four in turn, each in its own process after its own warm-up. Also the depthw
 Ratios are per round, then the median: oneDNN/Nabla (>= 0.90 is the target) and PyTorch/Nabla (> 1: Nabla leads).
 Dev-time only (Debian's python3-torch):
 
-    /usr/bin/python3 tools/bench/layers.py --build build --reference ../shared/reference --threads 2
+    /usr/bin/python3 tools/bench/layers.py --build build --reference ../shared/reference --threads 2 [--bf16|--int8]
+
+--bf16: Nabla's layers under bfloat16 autocast (bench_layers --bf16) and PyTorch's under torch.autocast, forward
+and backward; the raw oneDNN column stays float32. --int8 (inference): each conv layer's forward in float32 and in
+int8 in Nabla (tools/bench/bench_int8_layers, alternating in one process) beside PyTorch's quantized conv modules
+(torch.ao.nn.quantized, onednn engine, weights prepacked once, channels-last input), as installed and tuned.
 """
 import argparse
 import ctypes
@@ -32,10 +37,35 @@ def per_call_ms(step, iters):
     return (time.perf_counter() - start) * 1000 / iters
 
 
-def child_torch(reference, layer, iters):
-    """PyTorch: forward, then autograd.grad for input, weight and bias (torch_layers.py's TorchLayer)."""
+def child_torch_int8(reference, layer, iters):
+    """PyTorch's quantized conv module for the layer (onednn engine): forward of a quint8 channels-last input."""
+    import torch
+    import torch.ao.nn.quantized as nnq
+    sys.path.insert(0, os.path.join(reference, "layers"))
+    from torch_layers import LAYERS as SHAPES
+    torch.backends.quantized.engine = "onednn"
+    fn, xs, ws, kw = SHAPES[layer]
+    groups = kw.get("groups", 1)
+    module = {3: nnq.Conv1d, 4: nnq.Conv2d, 5: nnq.Conv3d}[len(xs)](ws[1] * groups, ws[0], tuple(ws[2:]),
+                                                                     padding=kw.get("padding", 0), groups=groups)
+    w = torch.rand(ws) - 0.5
+    scales = w.abs().flatten(1).amax(1) / 127.5
+    module.set_weight_bias(torch.quantize_per_channel(w, scales.double(), torch.zeros(ws[0], dtype=torch.long), 0,
+                                                      torch.qint8), torch.rand(ws[0]) - 0.5)
+    module.scale, module.zero_point = 1.0 / 255, 0
+    x = torch.quantize_per_tensor(torch.rand(xs) - 0.5, 1.0 / 255, 128, torch.quint8)
+    if len(xs) > 3:
+        x = x.contiguous(memory_format=torch.channels_last if len(xs) == 4 else torch.channels_last_3d)
+    with torch.no_grad():
+        return per_call_ms(lambda: module(x), iters)
+
+
+def child_torch(reference, layer, iters, bf16=False):
+    """PyTorch: forward, then autograd.grad for input, weight and bias (torch_layers.py's TorchLayer); with bf16,
+    the forward under torch.autocast and the output gradient in bfloat16."""
     import torch
     sys.path.insert(0, os.path.join(reference, "layers"))
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
     if layer.startswith("dsblock"):
         import torch.nn.functional as F
         g = torch.Generator().manual_seed(0)
@@ -44,13 +74,22 @@ def child_torch(reference, layer, iters):
         wd, bd, wp, bp = params
 
         def forward():
-            return F.relu(F.conv2d(F.relu(F.conv2d(x, wd, bd, padding=1, groups=64)), wp, bp))
+            with autocast:
+                return F.relu(F.conv2d(F.relu(F.conv2d(x, wd, bd, padding=1, groups=64)), wp, bp))
 
-        gy = torch.rand(forward().shape, generator=g)
+        gy = torch.rand(forward().shape, generator=g).to(forward().dtype)
         return per_call_ms(lambda: torch.autograd.grad(forward(), [x] + params, gy), iters)
     from torch_layers import TorchLayer
     t = TorchLayer(layer)
-    return per_call_ms(lambda: t.sample(1), iters)
+    if not bf16:
+        return per_call_ms(lambda: t.sample(1), iters)
+    gy = t.gy.to(torch.bfloat16)
+
+    def step():
+        with autocast:
+            y = t.fn(t.x, t.w, t.b, **t.kw)
+        torch.autograd.grad(y, (t.x, t.w, t.b), gy)
+    return per_call_ms(step, iters)
 
 
 def child_onednn(library, layer, iters):
@@ -80,14 +119,18 @@ def main():
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--layers", default=",".join(LAYERS + ["dsblock", "dsblock_fused"]))
+    parser.add_argument("--bf16", action="store_true", help="Nabla and PyTorch under bfloat16 autocast")
+    parser.add_argument("--int8", action="store_true", help="forward in int8: Nabla against PyTorch's quantized convs")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "LAYER", "ITERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, layer, iters = args.child
-        if kind == "torch":
+        if kind.startswith("torch"):
             import torch
             torch.set_num_threads(args.threads)
-            print(f"{child_torch(args.reference, layer, int(iters)):.4f}")
+            ms = child_torch_int8(args.reference, layer, int(iters)) if kind == "torch_int8" else \
+                child_torch(args.reference, layer, int(iters), bf16=kind == "torch_bf16")
+            print(f"{ms:.4f}")
         else:
             print(f"{child_onednn(os.path.join(args.build, 'libconv_bench.so'), layer, int(iters)):.4f}")
         return
@@ -103,14 +146,17 @@ def main():
     me = [sys.executable, os.path.abspath(__file__), "--build", args.build, "--reference", args.reference,
           "--threads", str(args.threads), "--child"]
     bench = os.path.join(args.build, "tools", "bench")
+    if args.int8:
+        return int8_rows(args, me, bench, base, tuned)
+    torch_kind = "torch_bf16" if args.bf16 else "torch"
     print(f"# {args.threads} threads, {args.iters} iterations per measurement, {args.rounds} rounds; ms per forward+backward")
     print("layer,round,nabla_ms,onednn_ms,torch_ms,torch_tuned_ms,onednn/nabla,torch/nabla,torch_tuned/nabla")
     summary = []
     for layer in args.layers.split(","):
         it = str(args.iters)
-        runners = {"nabla": ([os.path.join(bench, "bench_layers"), layer, it], base),
-                   "torch": (me + ["torch", layer, it], base),
-                   "torch_tuned": (me + ["torch", layer, it], tuned)}
+        runners = {"nabla": ([os.path.join(bench, "bench_layers"), layer, it] + (["--bf16"] if args.bf16 else []), base),
+                   "torch": (me + [torch_kind, layer, it], base),
+                   "torch_tuned": (me + [torch_kind, layer, it], tuned)}
         if layer.startswith("dsblock"):
             runners["onednn"] = ([os.path.join(bench, "onednn_dsblock"), it], base)
             runners["onednn_fused"] = ([os.path.join(bench, "onednn_dsblock"), it, "--fuse-relu"], base)
@@ -131,6 +177,29 @@ def main():
     for layer, m in summary:
         fused = f"   (fused-ReLU twin {m['onednn_fused']:.2f})" if "onednn_fused" in m else ""
         print(f"{layer:<10} {m['onednn']:>13.2f} {m['torch']:>14.2f} {m['torch_tuned']:>12.2f}{fused}")
+
+
+def int8_rows(args, me, bench, base, tuned):
+    """Each conv layer's forward: Nabla float32 and int8 (bench_int8_layers, its own alternating rounds), PyTorch's
+    quantized module as installed and tuned (one process per measurement, rounds alternating)."""
+    out = subprocess.run([os.path.join(bench, "bench_int8_layers"), str(args.iters), str(args.rounds)], env=base,
+                         check=True, capture_output=True, text=True).stdout
+    nabla = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[0] in LAYERS:
+            nabla[fields[0]] = (float(fields[1]), float(fields[2]), float(fields[3].rstrip("x")))
+    print(f"# {args.threads} threads, ms per forward; Nabla's from bench_int8_layers {args.iters} {args.rounds}")
+    print(f"{'layer':<10} {'f32':>8} {'int8':>8} {'int8 vs f32':>12} {'PyTorch':>9} {'tuned':>9} {'vs PyTorch':>11} "
+          f"{'vs tuned':>9}")
+    for layer in [name for name in LAYERS if name in nabla]:
+        it = str(args.iters)
+        torch_ms = [run(me + ["torch_int8", layer, it], base) for _ in range(args.rounds)]
+        tuned_ms = [run(me + ["torch_int8", layer, it], tuned) for _ in range(args.rounds)]
+        f32, int8, speedup = nabla[layer]
+        t, tt = statistics.median(torch_ms), statistics.median(tuned_ms)
+        print(f"{layer:<10} {f32:>8.3f} {int8:>8.3f} {speedup:>11.2f}x {t:>9.3f} {tt:>9.3f} {t / int8:>10.2f}x "
+              f"{tt / int8:>8.2f}x", flush=True)
 
 
 if __name__ == "__main__":
