@@ -51,7 +51,7 @@ LayerQuantization::LayerQuantization(const QConfig& qconfig, std::string name, b
     : qconfig_(qconfig),
       name_(std::move(name)),
       weighted_(weighted),
-      input_observer_(activation_observer(qconfig)),
+      input_observer_(weighted ? activation_observer(qconfig) : nullptr),  // a FloatFunctional's inputs come quantized
       output_observer_(activation_observer(qconfig)) {}
 
 void LayerQuantization::fold(const Tensor& weight, const Tensor& bias, bool relu) {

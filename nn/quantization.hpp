@@ -70,7 +70,7 @@ void load_state_dict(nn::Module& model, const StateDict& dict);
 class LayerQuantization {
  public:
   LayerQuantization(const QConfig& qconfig, std::string name, bool weighted = true);
-  // Calibration: runs the float layer on x, observing x and the result.
+  // Calibration: runs the float layer on x, observing x and the result (a Conv or Linear).
   template <class Run>
   Tensor observe(const Tensor& x, Run&& run) {
     (*input_observer_)(x);
