@@ -12,6 +12,7 @@
 #include "nabla/core/runtime.hpp"
 #include "nabla/core/shape.hpp"
 #include "nabla/core/tensor.hpp"
+#include "nabla/core/version.hpp"
 #include "nabla/nn/activation.hpp"
 #include "nabla/nn/checkpoint.hpp"
 #include "nabla/nn/clip_grad.hpp"

@@ -2,6 +2,7 @@
 #include <nabla/nabla.hpp>
 
 #include <iostream>
+#include <string>
 
 int main() {
   namespace F = nabla::nn::functional;
@@ -18,6 +19,7 @@ int main() {
     opt.step();
     (step == 0 ? first : last) = loss.item<float>();
   }
-  std::cout << lin << ": loss " << first << " -> " << last << "\n";
+  std::cout << "nabla " << nabla::version() << ", " << lin << ": loss " << first << " -> " << last << "\n";
+  if (std::string(nabla::version()) != NABLA_VERSION) return 1;  // headers and library from different installs
   return last < first ? 0 : 1;
 }
