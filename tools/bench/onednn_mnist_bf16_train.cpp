@@ -130,6 +130,32 @@ void gradients(Param& p, const memory& grad_w, const memory& grad_b) {
   p.grad_b = grad_b;
 }
 
+// A linear layer's backward: the gradient of its input (in src's layout, as the ops before it read it) and, into
+// p, the float32 weight and bias gradients.
+memory linear_backward(Param& p, const inner_product_forward::primitive_desc& fwd, const memory& src,
+                       const memory& diff_dst) {
+  const memory::dims w_dims = p.weight.get_desc().dims();
+  const memory::dim out = w_dims[0];
+  const inner_product_backward_data::primitive_desc data({src.get_desc(), fwd.weights_desc(), diff_dst.get_desc()}, eng,
+                                                         fwd);
+  const inner_product_backward_weights::primitive_desc weights(
+      {src.get_desc(), memory::desc(w_dims, dt::f32, tag::any), memory::desc({out}, dt::f32, tag::x),
+       diff_dst.get_desc()},
+      eng, fwd);
+  const memory diff_src(data.diff_src_desc(), eng), dw(weights.diff_weights_desc(), eng),
+      db(weights.diff_bias_desc(), eng);
+  const inner_product_backward_data data_p(data);
+  const inner_product_backward_weights weights_p(weights);
+  const memory w = p.bf16_weight;
+  steps.push_back([=] {
+    run(data_p, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}});
+    run(weights_p,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_DIFF_BIAS, db}});
+  });
+  gradients(p, dw, db);
+  return diff_src;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,7 +197,8 @@ int main(int argc, char** argv) {
   const convolution_forward c1p(c1f), c2p(c2f);
   const pooling_forward plp(plf);
   const inner_product_forward f1p(f1f), f2p(f2f);
-  steps.push_back([=] {
+  // The layers' Params live as long as main: the steps read them by reference (their Adam moments are large).
+  steps.push_back([=, &conv1, &conv2] {
     run(c1p,
         {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, conv1.bf16_weight}, {DNNL_ARG_BIAS, conv1.bias}, {DNNL_ARG_DST, c1}});
     run(c2p,
@@ -179,12 +206,12 @@ int main(int argc, char** argv) {
     run(plp, {{DNNL_ARG_SRC, c2}, {DNNL_ARG_DST, pooled}, {DNNL_ARG_WORKSPACE, pool_ws}});
   });
   dropout_step(pooled, 0.25f, 1);
-  steps.push_back([=] {
+  steps.push_back([=, &fc1] {
     run(f1p,
         {{DNNL_ARG_SRC, pooled}, {DNNL_ARG_WEIGHTS, fc1.bf16_weight}, {DNNL_ARG_BIAS, fc1.bias}, {DNNL_ARG_DST, h1}});
   });
   dropout_step(h1, 0.5f, 2);
-  steps.push_back([=] {
+  steps.push_back([=, &fc2] {
     run(f2p,
         {{DNNL_ARG_SRC, h1}, {DNNL_ARG_WEIGHTS, fc2.bf16_weight}, {DNNL_ARG_BIAS, fc2.bias}, {DNNL_ARG_DST, logits}});
   });
@@ -204,38 +231,10 @@ int main(int argc, char** argv) {
   });
 
   // ---- backward
-  const inner_product_backward_data::primitive_desc f2bd({any(h1d), f2f.weights_desc(), any(od)}, eng, f2f);
-  const memory dlogits = in_layout(dlogits_f32, f2bd.diff_dst_desc());
-  const inner_product_backward_weights::primitive_desc f2bw(
-      {f2f.src_desc(), any({10, 128}, dt::f32), bias_md(10), f2bd.diff_dst_desc()}, eng, f2f);
-  const memory dh1(f2bd.diff_src_desc(), eng), dw_fc2(f2bw.diff_weights_desc(), eng), db_fc2(bias_md(10), eng);
-  const inner_product_backward_data f2bdp(f2bd);
-  const inner_product_backward_weights f2bwp(f2bw);
-  steps.push_back([=] {
-    run(f2bdp, {{DNNL_ARG_DIFF_DST, dlogits}, {DNNL_ARG_WEIGHTS, fc2.bf16_weight}, {DNNL_ARG_DIFF_SRC, dh1}});
-    run(f2bwp, {{DNNL_ARG_SRC, h1},
-                {DNNL_ARG_DIFF_DST, dlogits},
-                {DNNL_ARG_DIFF_WEIGHTS, dw_fc2},
-                {DNNL_ARG_DIFF_BIAS, db_fc2}});
-  });
-  gradients(fc2, dw_fc2, db_fc2);
-  const memory dh1_in = in_layout(dh1, h1.get_desc());
-  dropout_step(dh1_in, 0.5f, 2, &h1);  // dropout's and the fused ReLU's backward
-
-  const inner_product_backward_data::primitive_desc f1bd({plf.dst_desc(), f1f.weights_desc(), h1.get_desc()}, eng, f1f);
-  const inner_product_backward_weights::primitive_desc f1bw(
-      {plf.dst_desc(), any({128, 64, 12, 12}, dt::f32), bias_md(128), h1.get_desc()}, eng, f1f);
-  const memory dpooled(f1bd.diff_src_desc(), eng), dw_fc1(f1bw.diff_weights_desc(), eng), db_fc1(bias_md(128), eng);
-  const inner_product_backward_data f1bdp(f1bd);
-  const inner_product_backward_weights f1bwp(f1bw);
-  steps.push_back([=] {
-    run(f1bdp, {{DNNL_ARG_DIFF_DST, dh1_in}, {DNNL_ARG_WEIGHTS, fc1.bf16_weight}, {DNNL_ARG_DIFF_SRC, dpooled}});
-    run(f1bwp, {{DNNL_ARG_SRC, pooled},
-                {DNNL_ARG_DIFF_DST, dh1_in},
-                {DNNL_ARG_DIFF_WEIGHTS, dw_fc1},
-                {DNNL_ARG_DIFF_BIAS, db_fc1}});
-  });
-  gradients(fc1, dw_fc1, db_fc1);
+  const memory dlogits = in_layout(dlogits_f32, memory::desc(od, dt::bf16, tag::nc));
+  const memory dh1 = linear_backward(fc2, f2f, h1, dlogits);
+  dropout_step(dh1, 0.5f, 2, &h1);  // dropout's and the fused ReLU's backward
+  const memory dpooled = linear_backward(fc1, f1f, pooled, dh1);
   dropout_step(dpooled, 0.25f, 1);
 
   const pooling_backward::primitive_desc plb({algorithm::pooling_max, c2f.dst_desc(), plf.dst_desc(), k2, k2, p0, p0},

@@ -64,6 +64,20 @@ primitive_attr attr_for(int channels, int src_zero_point, bool relu) {
   return attr;
 }
 
+// The step of primitive P (a conv or matmul) built from pd: its weights (user layout w_user, filled) reordered into
+// the pd's once, outside the timed steps; src read in the pd's layout; returns the result's memory.
+template <class P>
+memory with_weights(const typename P::primitive_desc& pd, const memory& src, const memory::desc& w_user) {
+  memory w(pd.weights_desc(), eng);
+  copy_into(filled(w_user, 1.f), w);
+  const memory x = in_layout(src, pd.src_desc()), b = filled(pd.bias_desc(), 1.f), y(pd.dst_desc(), eng);
+  const P p(pd);
+  steps.push_back([=] {
+    p.execute(strm, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}});
+  });
+  return y;
+}
+
 // conv k3 s1 p0 with ReLU (u8·s8 -> u8 or bf16 -> bf16); weights reordered once, outside the timed steps.
 memory conv(const memory& src, memory::dim oc, int src_zero_point) {
   const auto s = src.get_desc().dims();
@@ -79,14 +93,7 @@ memory conv(const memory& src, memory::dim oc, int src_zero_point) {
                                           {0, 0},
                                           {0, 0}},
                                          attr_for(static_cast<int>(oc), src_zero_point, true), eng);
-  memory w(pd.weights_desc(), eng);
-  copy_into(filled(w_user, 1.f), w);
-  const memory x = in_layout(src, pd.src_desc()), b = filled(pd.bias_desc(), 1.f), y(pd.dst_desc(), eng);
-  convolution_forward p(pd);
-  steps.push_back([=] {
-    p.execute(strm, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}});
-  });
-  return y;
+  return with_weights<convolution_forward>(pd, src, w_user);
 }
 
 // (rows, in) · (in, out) -> (rows, out) of dst_type, the ReLU fused when asked.
@@ -96,14 +103,7 @@ memory linear(const memory& src, memory::dim out, dt dst_type, bool relu) {
   matmul::primitive_desc pd({memory::desc(s, activations(), tag::ab), memory::desc(w_user.dims(), weights(), tag::any),
                              memory::desc({1, out}, dt::f32, tag::ab), memory::desc({s[0], out}, dst_type, tag::ab)},
                             attr_for(static_cast<int>(out), 0, relu), eng);
-  memory w(pd.weights_desc(), eng);
-  copy_into(filled(w_user, 1.f), w);
-  const memory x = in_layout(src, pd.src_desc()), b = filled(pd.bias_desc(), 1.f), y(pd.dst_desc(), eng);
-  matmul p(pd);
-  steps.push_back([=] {
-    p.execute(strm, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}});
-  });
-  return y;
+  return with_weights<matmul>(pd, src, w_user);
 }
 
 }  // namespace
