@@ -82,21 +82,21 @@ Tensor HistogramObserver::forward(const Tensor& x) {
     histogram = histc(data, values.numel(), bins, min, max);
     return x;
   }
-  combine(std::vector<float>(data, data + values.numel()), std::min(min, min_val), std::max(max, max_val));
+  combine(data, values.numel(), std::min(min, min_val), std::max(max, max_val));
   return x;
 }
 
 // HistogramObserver._adjust_min_max and _combine_histograms: the combined range is widened (at the top) to a whole
 // number of the old bins' upsampled widths, the old histogram spread evenly over its upsampled bins, summed into
 // the new bins, and added to the new values' histogram.
-void HistogramObserver::combine(const std::vector<float>& values, float min, float max) {
+void HistogramObserver::combine(const float* values, int64_t n, float min, float max) {
   const float upsampled_width = (max_val - min_val) / static_cast<float>(bins * upsample_rate);
   const float new_bins_width = static_cast<float>(bins) * upsampled_width;
   const int64_t downsample_rate = std::max<int64_t>(  // at least 1: the new range holds the old one
       1, checked_cast_to_int64(std::ceil((max - min) / new_bins_width),
                                "HistogramObserver: the ratio of the new range to the histogram's"));
   max += static_cast<float>(downsample_rate) * new_bins_width - (max - min);
-  std::vector<float> combined = histc(values.data(), static_cast<int64_t>(values.size()), bins, min, max);
+  std::vector<float> combined = histc(values, n, bins, min, max);
   if (min == min_val && max == max_val) {
     for (int64_t i = 0; i < bins; ++i) combined[i] += histogram[i];
   } else {

@@ -68,7 +68,7 @@ class HistogramObserver : public Observer {
   std::vector<float> histogram;  // bins counts (fractional once re-binned)
 
  private:
-  void combine(const std::vector<float>& values, float min, float max);
+  void combine(const float* values, int64_t n, float min, float max);  // n values into [min, max]
   std::pair<float, float> non_linear_param_search() const;
   double quantization_error(int64_t start_bin, int64_t end_bin) const;
 };
