@@ -205,6 +205,71 @@ Tensor pow(const Tensor& x, double exponent) {
   });
 }
 
+Tensor pow(const Tensor& x, const Tensor& exponent) {
+  if (promotes(x, exponent)) return pow(x.to(kFloat32), exponent.to(kFloat32));
+  Tensor y = binary("pow", x, exponent, [](const auto& a, const auto& b) { return xt::pow(a, b); });
+  return autograd::record("PowBackward1", y, {x, exponent},
+                          [x = x.detach(), e = exponent.detach(), y](const Tensor& g, const Needs& n) {
+                            // d/dx = e·x^(e-1), 0 where e = 0 (PyTorch's masking); d/de = y·log(x), 0 where x = 0
+                            const Tensor dx = n[0] ? where(e == 0.0, zeros({}), e * pow(x, e - 1.0)) : Tensor();
+                            const Tensor de = n[1] ? where(x == 0.0, zeros({}), y * log(x)) : Tensor();
+                            return Grads{n[0] ? sum_to_size(g * dx, x.shape()) : Tensor(),
+                                         n[1] ? sum_to_size(g * de, e.shape()) : Tensor()};
+                          });
+}
+
+Tensor erf(const Tensor& x) {
+  Tensor y = unary("erf", x, [](const auto& v) { return xt::erf(v); });
+  return autograd::record("ErfBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
+    return Grads{compute<float, float>(
+        g.shape(), kFloat32,
+        [](const auto& gv, const auto& xv) {
+          return gv * (1.1283791670955126f * xt::exp(-xv * xv));  // 2/sqrt(pi)·exp(-x²)
+        },
+        g, x)};
+  });
+}
+
+Tensor floor(const Tensor& x) {
+  Tensor y = unary("floor", x, [](const auto& v) { return xt::floor(v); });
+  return autograd::record(
+      "FloorBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{zeros_like(g)}; },
+      autograd::Saves::Nothing);
+}
+
+Tensor ceil(const Tensor& x) {
+  Tensor y = unary("ceil", x, [](const auto& v) { return xt::ceil(v); });
+  return autograd::record(
+      "CeilBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{zeros_like(g)}; },
+      autograd::Saves::Nothing);
+}
+
+namespace {
+// maximum (Larger) or minimum: the value that wins, NaN included; the gradient goes to the winner, half to
+// each operand on a tie.
+template <bool Larger>
+Tensor extremum(const char* op, const char* backward, const Tensor& a, const Tensor& b) {
+  if (promotes(a, b)) return extremum<Larger>(op, backward, a.to(kFloat32), b.to(kFloat32));
+  Tensor y = binary(op, a, b, [](const auto& x, const auto& z) {
+    if constexpr (Larger)
+      return xt::where(xt::isnan(x) || xt::isnan(z), x + z, xt::maximum(x, z));
+    else
+      return xt::where(xt::isnan(x) || xt::isnan(z), x + z, xt::minimum(x, z));
+  });
+  return autograd::record(backward, y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+    const auto share = [&](const Tensor& mine, const Tensor& other) {
+      const Tensor wins = where(Larger ? gt(mine, other) : lt(mine, other), ones({}), zeros({}));
+      return g * where(eq(mine, other), full({}, 0.5), wins);
+    };
+    return Grads{n[0] ? sum_to_size(share(a, b), a.shape()) : Tensor(),
+                 n[1] ? sum_to_size(share(b, a), b.shape()) : Tensor()};
+  });
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return extremum<true>("maximum", "MaximumBackward0", a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return extremum<false>("minimum", "MinimumBackward0", a, b); }
+
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
   NABLA_CHECK(min || max, "clamp: at least one of 'min' or 'max' must not be None");
   const float lo = min ? static_cast<float>(*min) : -INFINITY, hi = max ? static_cast<float>(*max) : INFINITY;

@@ -25,6 +25,13 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Tensor& exponent);  // broadcast; d/dexponent = x^exponent·log(x)
+Tensor erf(const Tensor& x);                          // the Gauss error function (GELU's parts in ONNX graphs)
+Tensor floor(const Tensor& x);                        // gradient zero, as PyTorch's
+Tensor ceil(const Tensor& x);
+// The larger (smaller) of a and b elementwise, broadcast; NaN wins; a tie splits the gradient in half, as PyTorch.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor relu(
     const Tensor& x);  // a vectorised pass in its input's layout, oneDNN's included; keeps NaN (ops/activation.cpp)

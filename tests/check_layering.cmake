@@ -5,7 +5,7 @@
 # included by ops/onednn.h alone; heavy headers stay out of public headers; the umbrella header only in nn/nabla.hpp's
 # readers (examples, tests, tools).
 set(rooms core autograd ops nn)
-set(heavy "oneapi/dnnl|xtensor/|spdlog/|mpi\\.h|nlohmann/|zlib\\.h|png\\.h|CLI/")
+set(heavy "oneapi/dnnl|xtensor/|spdlog/|mpi\\.h|nlohmann/|zlib\\.h|png\\.h|CLI/|onnx/|google/protobuf")
 set(errors "")
 
 function(room_index room out)

@@ -1,0 +1,64 @@
+#pragma once
+// ONNX in and out. nabla::onnx::load reads a model file (from torch.onnx.export, or from Nabla) into a module whose
+// forward runs the graph with Nabla's ops: printable, with a state_dict keyed by the file's initializer names and
+// parameters an optimizer can train.
+//
+//   auto model = nabla::onnx::load("mobilenet.onnx");   // inference mode, as the file describes it
+//   Tensor logits = model(images);
+//   model.train();                                      // fine-tune: BatchNorm on batch statistics, Dropout on
+//   optim::Adam adam(model.parameters(), {.lr = 1e-4});
+//
+// Everything is checked when the file is read: an operator, attribute or data type Nabla does not run is an
+// onnx::Unsupported (a nabla::Error) naming the node, the operator, the opset and the attribute; a damaged file
+// is a nabla::Error naming the file and what is wrong with it.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nabla/core/error.hpp"
+#include "nabla/nn/module.hpp"
+
+namespace nabla::onnx {
+
+// What Nabla cannot run (an operator, an attribute value, a data type), as opposed to a damaged file.
+class Unsupported : public Error {
+ public:
+  using Error::Error;
+};
+
+// A loaded ONNX graph as a module. Copies share the graph and the tensors, like every module.
+class Model : public nn::Layer<Model> {
+ public:
+  // The graph's outputs for its inputs, in the file's order (inputs that have initializers are optional: left out,
+  // they keep the initializer's value).
+  std::vector<Tensor> forward(const std::vector<Tensor>& inputs);
+  // A graph with one input and one output.
+  Tensor forward(const Tensor& input);
+
+  const std::vector<std::string>& input_names() const;
+  const std::vector<std::string>& output_names() const;
+  int64_t opset() const;  // of the default ("ai.onnx") domain
+  // How many nodes of each operator the graph holds ({"Conv": 7, "Relu": 6, ...}), after fusion when
+  // `fused` (a Conv + Relu pair counts as one "Conv+Relu").
+  std::map<std::string, int64_t> op_counts(bool fused = false) const;
+
+  std::string name() const override { return "OnnxModel"; }
+  std::string extra_repr() const override;
+
+ private:
+  struct Graph;
+  std::shared_ptr<Graph> graph_;
+  friend Model parse(const std::string& bytes, const std::string& file);
+};
+
+// Reads an ONNX model file (.onnx). Throws nabla::Error naming the file when it cannot be read or is not a valid
+// model, onnx::Unsupported when it uses what Nabla does not run.
+Model load(const std::string& path);
+// The same from the file's bytes; `file` names them in errors.
+Model parse(const std::string& bytes, const std::string& file = "<bytes>");
+
+// A tensor stored as an ONNX TensorProto (the .pb files of ONNX's test data sets, onnx.numpy_helper's format).
+Tensor load_tensor(const std::string& path);
+
+}  // namespace nabla::onnx
