@@ -45,7 +45,9 @@ void for_each_element(const IndexMaps& maps, const Shape& in_strides, Fn fn) {
 }  // namespace
 
 Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::string& mode, double value) {
-  kernels::check_float(input, "pad");
+  NABLA_CHECK(input.defined() && (input.dtype() == kFloat32 || input.dtype() == kInt64 || input.dtype() == kBool),
+              "pad: expected a float32, int64 or bool tensor, got ",
+              input.defined() ? dtype_name(input.dtype()) : "none");
   NABLA_CHECK(mode == "constant" || mode == "reflect" || mode == "replicate" || mode == "circular",
               "pad: Unrecognised padding mode '", mode, "'; expected constant, reflect, replicate or circular");
   NABLA_CHECK(pads.size() % 2 == 0, "pad: Padding length must be divisible by 2, got ", pads.size(), " values");
@@ -83,11 +85,11 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
                 " resulted in a negative output size at dimension ", d);
     out_shape.push_back(out_size);
   }
-  check_allocatable(out_shape, kFloat32, "pad");  // before the index maps, which are as long as the output dims
+  check_allocatable(out_shape, input.dtype(), "pad");  // before the index maps, which are as long as the output dims
   // An empty result needs no maps (one of its dims could still be 2^40 long).
   if (numel(out_shape) == 0)
     return autograd::record(
-        "PadBackward0", zeros(out_shape), {input},
+        "PadBackward0", zeros(out_shape, input.dtype()), {input},
         [shape = input.shape()](const Tensor&, const autograd::Needs&) { return autograd::Grads{zeros(shape)}; },
         autograd::Saves::Nothing);
   for (int64_t d = 0; d < rank; ++d) {
@@ -96,11 +98,16 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   }
   const Tensor x = input.detach().contiguous();
   const Shape in_strides = x.strides();
-  Tensor y = empty(out_shape);
-  const float* px = x.data_ptr<float>();
-  float* py = y.data_ptr<float>();
-  const auto fill = static_cast<float>(value);
-  for_each_element(maps, in_strides, [&](int64_t o, int64_t i) { py[o] = i < 0 ? fill : px[i]; });
+  Tensor y = empty(out_shape, input.dtype());
+  visit(input.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, int64_t> || std::is_same_v<T, bool>) {
+      const T* px = x.const_data_ptr<T>();
+      T* py = y.data_ptr<T>();
+      const T fill = convert<T>(value);
+      for_each_element(maps, in_strides, [&](int64_t o, int64_t i) { py[o] = i < 0 ? fill : px[i]; });
+    }
+  });
   return autograd::record(
       "PadBackward0", y, {input},
       [maps, in_strides, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {

@@ -9,7 +9,7 @@
 namespace nabla {
 
 // mode: "constant" (negative pads crop), "reflect" (pads < the dim's size), "replicate", or
-// "circular" (pads <= the dim's size).
+// "circular" (pads <= the dim's size). float32 (differentiable), int64 or bool.
 Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::string& mode = "constant",
            double value = 0.0);
 

@@ -70,6 +70,21 @@ Builder unary(Tensor (*op)(const Tensor&)) {
   return [op](NodeReader& node) { return unary_kernel(op, node.where()); };
 }
 
+// Neg and Abs: Nabla's op on floats, the integer one on int64.
+Builder signed_unary(Tensor (*op)(const Tensor&), int64_t (*int_op)(int64_t)) {
+  return [op, int_op](NodeReader& node) -> Kernel {
+    return [op, int_op, where = node.where()](const std::vector<Tensor>& in, const RunContext&) {
+      const Tensor& x = required(in, 0, where);
+      if (x.dtype() != kInt64) return std::vector<Tensor>{op(x)};
+      return std::vector<Tensor>{integer_map(
+          {x}, kInt64, [int_op](const auto& p, int64_t i) { return int_op(p[0][i]); }, where)};
+    };
+  };
+}
+
+int64_t int_neg(int64_t a) { return wrapping_sub(0, a); }
+int64_t int_abs(int64_t a) { return a < 0 ? int_neg(a) : a; }
+
 Builder comparison(Tensor (*op)(const Tensor&, const Tensor&)) {
   return [op](NodeReader& node) -> Kernel {
     return [op, where = node.where()](const std::vector<Tensor>& in, const RunContext&) {
@@ -105,7 +120,15 @@ int64_t int_min(int64_t a, int64_t b) { return std::min(a, b); }
 Kernel pow_kernel(NodeReader& node) {
   return [where = node.where()](const std::vector<Tensor>& in, const RunContext&) {
     const Tensor &x = required(in, 0, where), &e = required(in, 1, where);
-    NABLA_CHECK(x.dtype() == kFloat32, where, ": the base must be float, got ", dtype_name(x.dtype()));
+    if (x.dtype() == kInt64) {  // the result keeps the base's integer type, truncated toward zero
+      const Shape shape = broadcast_shapes(x.shape(), e.shape(), where.c_str());
+      const std::vector<int64_t> base = x.expand(shape).contiguous().to_vector<int64_t>();
+      const std::vector<double> exponent = e.expand(shape).contiguous().to(kFloat64).to_vector<double>();
+      std::vector<int64_t> out(base.size());
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] = convert<int64_t>(std::pow(static_cast<double>(base[i]), exponent[i]));
+      return std::vector<Tensor>{from_vector(out, shape)};
+    }
     if (e.numel() == 1 && !e.requires_grad() && e.dim() <= x.dim())  // x^p: sqrt for 0.5, as PyTorch
       return std::vector<Tensor>{pow(x, static_cast<double>(e.to(kFloat32).contiguous().const_data_ptr<float>()[0]))
                                      .reshape(broadcast_shapes(x.shape(), e.shape(), "Pow"))};
@@ -199,11 +222,16 @@ Builder reduction(const std::string& op) {
 Builder arg_extreme(bool larger) {
   return [larger](NodeReader& node) -> Kernel {
     const int64_t axis = node.i("axis", 0);
-    const bool keepdims = node.i("keepdims", 1) != 0;
-    if (node.i("select_last_index", 0) != 0) node.unsupported("select_last_index=1 is not supported");
-    return [larger, axis, keepdims, where = node.where()](const std::vector<Tensor>& in, const RunContext&) {
+    const bool keepdims = node.i("keepdims", 1) != 0, last = node.i("select_last_index", 0) != 0;
+    return [larger, axis, keepdims, last, where = node.where()](const std::vector<Tensor>& in, const RunContext&) {
       const Tensor& x = required(in, 0, where);
-      return std::vector<Tensor>{argmax(larger ? x : neg(x), axis, keepdims)};
+      const Tensor v = larger ? x : neg(x);
+      if (!last) return std::vector<Tensor>{argmax(v, axis, keepdims)};
+      // The last of equal extremes: the first in the reversed axis, counted from the end.
+      const int64_t d = wrap_dim(axis, x.dim(), where.c_str()), size = x.size(d);
+      const Tensor first = argmax(v.index_select(d, arange(static_cast<double>(size - 1), -1.0, -1.0)), d, keepdims);
+      return std::vector<Tensor>{integer_map(
+          {first}, kInt64, [size](const auto& p, int64_t i) { return size - 1 - p[0][i]; }, where)};
     };
   };
 }
@@ -224,8 +252,8 @@ void register_math_ops(Registry& r) {
   r["Sqrt"] = unary(sqrt);
   r["Exp"] = unary(exp);
   r["Log"] = unary(log);
-  r["Abs"] = unary(abs);
-  r["Neg"] = unary(neg);
+  r["Abs"] = signed_unary(abs, int_abs);
+  r["Neg"] = signed_unary(neg, int_neg);
   r["Floor"] = unary(floor);
   r["Ceil"] = unary(ceil);
   r["Erf"] = unary(erf);

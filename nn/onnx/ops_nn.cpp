@@ -150,7 +150,7 @@ Kernel conv_transpose_kernel(NodeReader& node) {
       for (size_t i = 0; i < input.size(); ++i) {
         const int64_t want = target.empty() ? input[i] * s[i] : target[i];
         const int64_t total = full[i] + output_padding[i] - want;
-        const int64_t half = total / 2;
+        const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // Python's total // 2, as ONNX specifies
         begin[i] = window.auto_pad == "SAME_UPPER" ? half : total - half;
         end[i] = total - begin[i];
       }
@@ -181,6 +181,30 @@ Kernel conv_transpose_kernel(NodeReader& node) {
 
 // ---- pooling
 
+// One pool over x (float32), its ONNX pads made symmetric for oneDNN: -inf (max) or zero padding first when they are
+// not; an average that leaves the padding out divides by the pooled share of real elements.
+Tensor pooled(const Window& window, bool max, bool ceil_mode, bool count_include_pad, const Tensor& x,
+              const std::string& where) {
+  const int64_t dims = spatial_dims(x, where);
+  NABLA_CHECK(static_cast<int64_t>(window.kernel_shape.size()) == dims, where, ": kernel_shape needs ", dims,
+              " values");
+  auto [begin, end] = window.padding(spatial(x), window.kernel_shape, where);
+  PoolParams params{max,       window.kernel_shape, window.stride(dims), begin, window.dilation(dims),
+                    ceil_mode, count_include_pad};
+  bool fits = begin == end;  // PyTorch's pools take symmetric pads of at most half the kernel
+  for (size_t i = 0; fits && i < begin.size(); ++i) fits = 2 * begin[i] <= window.kernel_shape[i];
+  if (fits) return pool(x, params, dims, where);
+  params.padding.assign(begin.size(), 0);
+  const std::vector<int64_t> pads = torch_pads(begin, end);
+  if (max) return pool(nabla::pad(x, pads, "constant", -INFINITY), params, dims, where);
+  params.count_include_pad = true;
+  const Tensor sums = pool(nabla::pad(x, pads), params, dims, where);
+  if (count_include_pad) return sums;
+  Shape ones_shape(static_cast<size_t>(x.dim()), 1);
+  std::copy(x.shape().begin() + 2, x.shape().end(), ones_shape.begin() + 2);
+  return sums / pool(nabla::pad(ones(ones_shape), pads), params, dims, where);
+}
+
 Kernel pool_kernel(NodeReader& node, bool max) {
   const Window window(node);
   const bool ceil_mode = node.i("ceil_mode", 0) != 0;
@@ -190,26 +214,12 @@ Kernel pool_kernel(NodeReader& node, bool max) {
   if (max && node.output_used(1)) node.unsupported("the Indices output is not supported");
   if (window.kernel_shape.empty()) node.invalid("kernel_shape is required");
   return [window, max, ceil_mode, count_include_pad, where = node.where()](const Tensors& in, const RunContext&) {
-    Tensor x = required(in, 0, where);
-    const int64_t dims = spatial_dims(x, where);
-    NABLA_CHECK(static_cast<int64_t>(window.kernel_shape.size()) == dims, where, ": kernel_shape needs ", dims,
-                " values");
-    auto [begin, end] = window.padding(spatial(x), window.kernel_shape, where);
-    PoolParams params{max,       window.kernel_shape, window.stride(dims), begin, window.dilation(dims),
-                      ceil_mode, count_include_pad};
-    bool fits = begin == end;  // PyTorch's pools take symmetric pads of at most half the kernel
-    for (size_t i = 0; fits && i < begin.size(); ++i) fits = 2 * begin[i] <= window.kernel_shape[i];
-    if (fits) return Tensors{pool(x, params, dims, where)};
-    params.padding.assign(begin.size(), 0);
-    const std::vector<int64_t> pads = torch_pads(begin, end);
-    if (max) return Tensors{pool(nabla::pad(x, pads, "constant", -INFINITY), params, dims, where)};
-    params.count_include_pad = true;
-    const Tensor sums = pool(nabla::pad(x, pads), params, dims, where);
-    if (count_include_pad) return Tensors{sums};
-    // Average over the input's elements alone: the padded mean divided by the share of real elements in the window.
-    Shape ones_shape(static_cast<size_t>(x.dim()), 1);
-    std::copy(x.shape().begin() + 2, x.shape().end(), ones_shape.begin() + 2);
-    return Tensors{sums / pool(nabla::pad(ones(ones_shape), pads), params, dims, where)};
+    const Tensor& x = required(in, 0, where);
+    if (x.dtype() != kInt64 || !max) return Tensors{pooled(window, max, ceil_mode, count_include_pad, x, where)};
+    // Integers are pooled in float32: exact while they fit its 24-bit mantissa.
+    for (int64_t v : x.contiguous().to_vector<int64_t>())
+      NABLA_CHECK(v > -(int64_t{1} << 24) && v < (int64_t{1} << 24), where, ": integers beyond 2^24 cannot be pooled");
+    return Tensors{pooled(window, max, ceil_mode, count_include_pad, x.to(kFloat32), where).to(kInt64)};
   };
 }
 
@@ -237,15 +247,25 @@ Kernel batch_norm_kernel(NodeReader& node) {
   const bool training_mode = node.i("training_mode", 0) != 0;
   if (node.opset() < 9 && node.i("spatial", 1) != 1) node.unsupported("spatial=0 is not supported");
   if (node.opset() < 7 && node.i("is_test", 0) == 0) node.unsupported("is_test=0 is not supported");
-  for (size_t k = 1; k < node.outputs(); ++k)
-    if (node.output_used(k))
-      node.unsupported(
-          "the running-statistics outputs are not supported (in train() Nabla updates the running mean "
-          "and variance in place)");
-  return [eps, momentum, training_mode, where = node.where()](const Tensors& in, const RunContext& context) {
+  const bool statistics = node.output_used(1) || node.output_used(2);
+  if (statistics && !training_mode) node.invalid("running-statistics outputs need training_mode=1");
+  return [eps, momentum, training_mode, statistics, where = node.where()](const Tensors& in,
+                                                                          const RunContext& context) {
+    const Tensor &x = required(in, 0, where), &running_mean = required(in, 3, where),
+                 &running_var = required(in, 4, where);
     BatchNormFuncOptions options{required(in, 1, where), required(in, 2, where), context.training || training_mode,
                                  1.0 - momentum, eps};
-    return Tensors{batch_norm(required(in, 0, where), required(in, 3, where), required(in, 4, where), options)};
+    if (!statistics) return Tensors{batch_norm(x, running_mean, running_var, options)};
+    // ONNX's training outputs: the running statistics updated with the batch's (biased) mean and variance, as new
+    // tensors; the inputs stay as they are.
+    Shape dims{0}, channel_shape(static_cast<size_t>(x.dim()), 1);
+    for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+    channel_shape[1] = x.size(1);
+    const Tensor batch_mean = mean(x, dims), centred = x - batch_mean.reshape(channel_shape);
+    const Tensor batch_var = mean(centred * centred, dims);
+    const Tensor y = batch_norm(x, running_mean.clone(), running_var.clone(), options);
+    return Tensors{y, running_mean * momentum + batch_mean * (1.0 - momentum),
+                   running_var * momentum + batch_var * (1.0 - momentum)};
   };
 }
 
@@ -264,8 +284,8 @@ Kernel layer_norm_kernel(NodeReader& node) {
   const int64_t axis = node.i("axis", -1);
   const float eps = node.f("epsilon", 1e-5f);
   if (node.i("stash_type", 1) != 1) node.unsupported("stash_type other than 1 (float) is not supported");
-  if (node.output_used(1) || node.output_used(2)) node.unsupported("the Mean and InvStdDev outputs are not supported");
-  return [axis, eps, where = node.where()](const Tensors& in, const RunContext&) {
+  const bool statistics = node.output_used(1) || node.output_used(2);
+  return [axis, eps, statistics, where = node.where()](const Tensors& in, const RunContext&) {
     const Tensor& x = required(in, 0, where);
     const int64_t a = wrap_dim(axis, x.dim(), where.c_str());
     const Shape normalized(x.shape().begin() + a, x.shape().end());
@@ -273,7 +293,15 @@ Kernel layer_norm_kernel(NodeReader& node) {
     options.weight = required(in, 1, where).expand(normalized);
     if (in.size() > 2 && in[2].defined()) options.bias = in[2].expand(normalized);
     options.eps = eps;
-    return Tensors{layer_norm(x, normalized, options)};
+    Tensors out{layer_norm(x, normalized, options)};
+    if (statistics) {  // ONNX's Mean and InvStdDev outputs, over the normalized dims kept as 1s
+      Shape dims;
+      for (int64_t d = a; d < x.dim(); ++d) dims.push_back(d);
+      const Tensor m = mean(x, dims, true), centred = x - m;
+      out.push_back(m);
+      out.push_back(rdiv(sqrt(mean(centred * centred, dims, true) + static_cast<double>(eps)), 1.0));
+    }
+    return out;
   };
 }
 
@@ -311,13 +339,17 @@ Kernel dropout_kernel(NodeReader& node) {
   const float ratio_attr = node.opset() < 12 ? node.f("ratio", 0.5f) : 0.5f;
   if (node.opset() < 7) node.i("is_test", 0);
   node.ignore("seed");
-  if (node.output_used(1)) node.unsupported("the mask output is not supported");
-  return [ratio_attr, where = node.where()](const Tensors& in, const RunContext& context) {
+  const bool mask = node.output_used(1);
+  return [ratio_attr, mask, where = node.where()](const Tensors& in, const RunContext& context) {
     const Tensor& x = required(in, 0, where);
     const float ratio =
         in.size() > 1 && in[1].defined() ? in[1].to(kFloat32).contiguous().to_vector<float>().at(0) : ratio_attr;
     const bool training = context.training || (in.size() > 2 && in[2].defined() && in[2].to(kBool).item<bool>());
-    return Tensors{training && ratio > 0.f ? dropout(x, ratio, true) : x};
+    const bool active = training && ratio > 0.f;
+    if (!mask) return Tensors{active ? dropout(x, ratio, true) : x};
+    if (!active) return Tensors{x, ones(x.shape(), kBool)};
+    const Tensor keep = rand(x.shape()) >= static_cast<double>(ratio);
+    return Tensors{nabla::where(keep, x * (1.0 / (1.0 - ratio)), 0.0), keep};
   };
 }
 
@@ -410,6 +442,7 @@ Kernel pad_kernel(NodeReader& node) {
 struct ResizeMode {
   std::string mode;  // "nearest" or "linear"
   bool align_corners = false;
+  bool pytorch_half_pixel = false;  // half-pixel, but an output of one element reads the input's first
 };
 
 Kernel resize_from(const ResizeMode& resize, size_t scales_input, size_t sizes_input, std::vector<float> scales_attr,
@@ -436,7 +469,17 @@ Kernel resize_from(const ResizeMode& resize, size_t scales_input, size_t sizes_i
                   ": scales must be 1 for N and C and given for every dim, got ", scales.size(), " values");
       options.scale_factor.assign(scales.begin() + 2, scales.end());
     }
-    return Tensors{interpolate(x, options)};
+    Tensor source = x;
+    if (resize.pytorch_half_pixel)
+      for (size_t i = 0; i < options.size.size() + options.scale_factor.size(); ++i) {
+        const auto d = static_cast<int64_t>(i) + 2;
+        const bool single =
+            options.size.empty() ? std::floor(x.size(d) * options.scale_factor[i]) == 1 : options.size[i] == 1;
+        if (!single) continue;
+        source = source.narrow(d, 0, 1);
+        if (!options.scale_factor.empty()) options.scale_factor[i] = 1.0;
+      }
+    return Tensors{interpolate(source, options)};
   };
 }
 
@@ -455,6 +498,7 @@ Kernel resize_kernel(NodeReader& node) {
                        nearest_mode + "' is not supported (Nabla has PyTorch's: asymmetric with floor)");
   } else if (mode == "linear") {
     resize.align_corners = transform == "align_corners";
+    resize.pytorch_half_pixel = transform == "pytorch_half_pixel";
     if (transform != "align_corners" && transform != "half_pixel" && transform != "pytorch_half_pixel")
       node.unsupported("linear resizing with coordinate_transformation_mode '" + transform + "' is not supported");
   } else {
