@@ -27,6 +27,14 @@ class Unsupported : public Error {
   using Error::Error;
 };
 
+// A graph input as the file declares it.
+struct ValueInfo {
+  std::string name;
+  Dtype dtype = kFloat32;
+  std::vector<int64_t> shape;  // -1 for a symbolic dim (a dynamic batch); empty when the file gives no shape
+  bool optional = false;       // it has an initializer, which is used when the input is left out
+};
+
 // A loaded ONNX graph as a module. Copies share the graph and the tensors, like every module.
 class Model : public nn::Layer<Model> {
  public:
@@ -36,6 +44,7 @@ class Model : public nn::Layer<Model> {
   // A graph with one input and one output.
   Tensor forward(const Tensor& input);
 
+  const std::vector<ValueInfo>& inputs() const;
   const std::vector<std::string>& input_names() const;
   const std::vector<std::string>& output_names() const;
   int64_t opset() const;  // of the default ("ai.onnx") domain

@@ -4,6 +4,7 @@
 // conv primitive with the ReLU as its post-op, as nn::Sequential fuses them.
 #include <onnx/checker.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <unordered_map>
@@ -20,11 +21,8 @@ using detail::RunContext;
 
 struct Model::Graph {
   struct Input {
-    std::string name;
     int slot = -1;
-    Dtype dtype = kFloat32;
-    std::vector<int64_t> dims;  // -1: symbolic (a dynamic batch)
-    Tensor initializer;         // its default, when the file gives one
+    Tensor initializer;  // its default, when the file gives one
   };
   struct Step {
     std::string op, where;
@@ -35,6 +33,7 @@ struct Model::Graph {
   std::string file;
   int64_t opset = 0;
   std::vector<Input> inputs;
+  std::vector<ValueInfo> input_infos;
   std::vector<std::string> input_names, output_names;
   std::vector<int> output_slots;
   std::vector<std::pair<int, Tensor>> constants;  // initializers (the module's tensors) and Constant nodes
@@ -85,7 +84,9 @@ Model parse(const std::string& bytes, const std::string& file) {
   try {
     ::onnx::checker::check_model(proto);
   } catch (const std::exception& e) {
-    throw Error("onnx::load: " + file + " is not a valid ONNX model: " + e.what());
+    std::string why = e.what();  // the checker's messages span lines
+    std::replace(why.begin(), why.end(), '\n', ' ');
+    throw Error("onnx::load: " + file + " is not a valid ONNX model: " + why);
   }
   Model model;
   auto graph = std::make_shared<Model::Graph>();
@@ -119,17 +120,20 @@ Model parse(const std::string& bytes, const std::string& file) {
     initializers[init.name()] = t;
   }
   for (const auto& value : g.input()) {
-    Model::Graph::Input input;
-    input.name = value.name();
+    ValueInfo info;
+    info.name = value.name();
     const auto& type = value.type();
     if (!type.has_tensor_type())
       throw Unsupported("onnx::load: " + file + ": input '" + value.name() + "' is not a tensor");
-    input.dtype = detail::dtype_from_onnx(type.tensor_type().elem_type(), "onnx::load: input '" + value.name() + "'");
+    info.dtype = detail::dtype_from_onnx(type.tensor_type().elem_type(), "onnx::load: input '" + value.name() + "'");
     for (const auto& dim : type.tensor_type().shape().dim())
-      input.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+      info.shape.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+    Model::Graph::Input input;
     if (auto it = initializers.find(value.name()); it != initializers.end()) input.initializer = it->second;
+    info.optional = input.initializer.defined();
     input.slot = new_slot(value.name());
     graph->input_names.push_back(value.name());
+    graph->input_infos.push_back(std::move(info));
     graph->inputs.push_back(std::move(input));
   }
   for (const auto& [name, tensor] : initializers)
@@ -139,12 +143,26 @@ Model parse(const std::string& bytes, const std::string& file) {
   std::unordered_map<std::string, const ::onnx::NodeProto*> producer;
   for (const auto& node : g.node())
     for (const auto& out : node.output()) producer[out] = &node;
-  std::unordered_map<const ::onnx::NodeProto*, bool> fused_into_conv, conv_with_relu;
+  std::unordered_map<const ::onnx::NodeProto*, bool> passed_through, conv_with_relu;
   for (const auto& node : g.node()) {
     if (node.op_type() != "Relu" || node.input_size() != 1) continue;
     const auto it = producer.find(node.input(0));
     if (it == producer.end() || it->second->op_type() != "Conv" || readers[node.input(0)] != 1) continue;
-    fused_into_conv[&node] = conv_with_relu[it->second] = true;
+    passed_through[&node] = conv_with_relu[it->second] = true;
+  }
+  // torch.onnx.export's isinf/isnan cast float to DOUBLE first: where IsInf/IsNaN alone read the cast, float32 gives
+  // the same answer, and the cast is skipped.
+  std::unordered_map<std::string, int> special_readers;
+  for (const auto& node : g.node())
+    if ((node.op_type() == "IsInf" || node.op_type() == "IsNaN") && node.input_size() == 1)
+      ++special_readers[node.input(0)];
+  for (const auto& node : g.node()) {
+    if (node.op_type() != "Cast" || node.input_size() != 1 || node.output_size() != 1) continue;
+    const auto& to = node.attribute();
+    const bool to_double = std::any_of(
+        to.begin(), to.end(), [](const auto& a) { return a.name() == "to" && a.i() == ::onnx::TensorProto::DOUBLE; });
+    if (to_double && to.size() == 1 && special_readers[node.output(0)] == readers[node.output(0)])
+      passed_through[&node] = true;
   }
 
   for (int index = 0; index < g.node_size(); ++index) {
@@ -164,7 +182,7 @@ Model parse(const std::string& bytes, const std::string& file) {
                   "', which no graph input, initializer or earlier node produces (a dangling input, or a cycle)");
       step.inputs.push_back(it->second);
     }
-    if (fused_into_conv.count(&node)) {  // its output is the conv's, with the ReLU applied
+    if (passed_through.count(&node)) {  // its output is its input: a ReLU the conv applies, a skipped cast
       NABLA_CHECK(node.output_size() == 1 && !node.output(0).empty(), "onnx::load: ", where, " needs one output");
       NABLA_CHECK(!slot_of.count(node.output(0)), "onnx::load: ", file, ": value '", node.output(0),
                   "' is defined twice");
@@ -225,21 +243,22 @@ std::vector<Tensor> Model::forward(const std::vector<Tensor>& inputs) {
   std::vector<Tensor> values(static_cast<size_t>(g.slots));
   for (const auto& [slot, tensor] : g.constants) values[static_cast<size_t>(slot)] = tensor;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
-    const Graph::Input& spec = g.inputs[i];
+    const ValueInfo& spec = g.input_infos[i];
     const Tensor& given = i < inputs.size() ? inputs[i] : Tensor();
+    const size_t slot = static_cast<size_t>(g.inputs[i].slot);
     if (!given.defined()) {
-      NABLA_CHECK(spec.initializer.defined(), "OnnxModel: input '", spec.name, "' is required");
-      values[static_cast<size_t>(spec.slot)] = spec.initializer;
+      NABLA_CHECK(spec.optional, "OnnxModel: input '", spec.name, "' is required");
+      values[slot] = g.inputs[i].initializer;
       continue;
     }
-    bool fits = given.dim() == static_cast<int64_t>(spec.dims.size()) || spec.dims.empty();
-    for (size_t d = 0; fits && d < spec.dims.size(); ++d)
-      fits = spec.dims[d] < 0 || spec.dims[d] == given.size(static_cast<int64_t>(d));
-    NABLA_CHECK(fits, "OnnxModel: input '", spec.name, "' expected shape ", dims_str(spec.dims), " (? is free), got ",
+    bool fits = given.dim() == static_cast<int64_t>(spec.shape.size()) || spec.shape.empty();
+    for (size_t d = 0; fits && d < spec.shape.size(); ++d)
+      fits = spec.shape[d] < 0 || spec.shape[d] == given.size(static_cast<int64_t>(d));
+    NABLA_CHECK(fits, "OnnxModel: input '", spec.name, "' expected shape ", dims_str(spec.shape), " (? is free), got ",
                 shape_str(given.shape()));
     NABLA_CHECK(given.dtype() == spec.dtype, "OnnxModel: input '", spec.name, "' expected ", dtype_name(spec.dtype),
                 ", got ", dtype_name(given.dtype()));
-    values[static_cast<size_t>(spec.slot)] = given;
+    values[slot] = given;
   }
   const RunContext context{is_training()};
   std::vector<Tensor> step_inputs;
@@ -266,6 +285,7 @@ Tensor Model::forward(const Tensor& input) {
   return forward(std::vector<Tensor>{input}).at(0);
 }
 
+const std::vector<ValueInfo>& Model::inputs() const { return graph_->input_infos; }
 const std::vector<std::string>& Model::input_names() const { return graph_->input_names; }
 const std::vector<std::string>& Model::output_names() const { return graph_->output_names; }
 int64_t Model::opset() const { return graph_->opset; }

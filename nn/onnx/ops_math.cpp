@@ -236,6 +236,19 @@ Builder arg_extreme(bool larger) {
   };
 }
 
+Kernel is_inf_kernel(NodeReader& node) {
+  const bool negative = node.i("detect_negative", 1) != 0, positive = node.i("detect_positive", 1) != 0;
+  return unary_kernel(
+      [negative, positive](const Tensor& x) {
+        const Tensor plus = x == INFINITY, minus = x == -INFINITY;
+        return negative && positive ? logical_or(plus, minus)
+               : negative           ? minus
+               : positive           ? plus
+                                    : zeros(x.shape(), kBool);
+      },
+      node.where());
+}
+
 Kernel cast_kernel(NodeReader& node) {
   const Dtype to = dtype_from_onnx(static_cast<int32_t>(node.i("to", 0)), node.where());
   return unary_kernel([to](const Tensor& x) { return x.to(to); }, node.where());
@@ -281,6 +294,8 @@ void register_math_ops(Registry& r) {
   r["ArgMax"] = arg_extreme(true);
   r["ArgMin"] = arg_extreme(false);
   r["Cast"] = cast_kernel;
+  r["IsInf"] = is_inf_kernel;
+  r["IsNaN"] = [](NodeReader& node) { return unary_kernel([](const Tensor& x) { return x != x; }, node.where()); };
   r["Identity"] = [](NodeReader& node) { return unary_kernel([](const Tensor& x) { return x; }, node.where()); };
 }
 
