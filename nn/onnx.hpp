@@ -1,7 +1,7 @@
 #pragma once
 // ONNX in and out. nabla::onnx::load reads a model file (from torch.onnx.export, or from Nabla) into a module whose
 // forward runs the graph with Nabla's ops: printable, with a state_dict keyed by the file's initializer names and
-// parameters an optimizer can train.
+// parameters an optimizer can train. export_model traces one forward of a module and writes it as an ONNX file.
 //
 //   auto model = nabla::onnx::load("mobilenet.onnx");   // inference mode, as the file describes it
 //   Tensor logits = model(images);
@@ -11,6 +11,7 @@
 // Everything is checked when the file is read: an operator, attribute or data type Nabla does not run is an
 // onnx::Unsupported (a nabla::Error) naming the node, the operator, the opset and the attribute; a damaged file
 // is a nabla::Error naming the file and what is wrong with it.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,5 +70,35 @@ Model parse(const std::string& bytes, const std::string& file = "<bytes>");
 
 // A tensor stored as an ONNX TensorProto (the .pb files of ONNX's test data sets, onnx.numpy_helper's format).
 Tensor load_tensor(const std::string& path);
+
+// ---- export (nn/onnx/export.cpp)
+
+struct ExportOptions {
+  int64_t opset = 17;                       // 13 to 17
+  bool dynamic_batch = true;                // the inputs' and outputs' first dim symbolic ("batch")
+  std::vector<std::string> input_names{};   // default input, input_1, ...
+  std::vector<std::string> output_names{};  // default output, output_1, ...
+  // A conv whose output only an eval-mode BatchNorm reads becomes one Conv with the norm folded into its weight and
+  // bias (initializers "<conv>.weight_bn_folded", "<conv>.bias_bn_folded"), as torch.onnx.export writes it.
+  bool fold_batch_norm = true;
+};
+
+// Runs `forward` once on `example_inputs` with the module in eval mode (its mode is restored after), traces the ops
+// it runs and writes them to `path` as an ONNX model: parameters and buffers as initializers under their state_dict
+// names. The model passes ONNX's shape inference and checker before it is written (atomically: a failed export
+// leaves any previous file). An op ONNX cannot express, or a value computed outside Nabla's ops, is a nabla::Error
+// naming it.
+void export_model(nn::Module& module, const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& forward,
+                  const std::vector<Tensor>& example_inputs, const std::string& path,
+                  const ExportOptions& options = {});
+
+// A module whose forward takes one tensor (or several) and returns one.
+template <class M>
+requires requires(M& m, const Tensor& x) { m.forward(x); }
+void export_model(M& module, const Tensor& example_input, const std::string& path, const ExportOptions& options = {}) {
+  export_model(
+      module, [&](const std::vector<Tensor>& in) { return std::vector<Tensor>{module.forward(in.at(0))}; },
+      {example_input}, path, options);
+}
 
 }  // namespace nabla::onnx

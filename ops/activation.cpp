@@ -2,6 +2,7 @@
 // written in its own layout, so a ReLU between two oneDNN ops costs no reorder. It is one vectorised pass
 // of our own, not oneDNN's eltwise primitive, whose ReLU turns NaN into 0 where PyTorch's keeps it.
 #include "nabla/ops/activation.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <bit>
 #include <cmath>
@@ -92,10 +93,12 @@ Tensor quantized_relu(const Tensor& input) {
 }  // namespace
 
 Tensor relu(const Tensor& input) {
-  if (input.defined() && input.is_quantized()) return quantized_relu(input);
+  trace::Scope scope("relu", {input});
+  if (input.defined() && input.is_quantized()) return scope.output(quantized_relu(input));
   kernels::check_floating(input, "relu");
-  if (input.numel() == 0) return input * 1.0;  // no oneDNN memory of no elements: its reorders divide by zero
-  if (input.dim() == 0) return relu(input.reshape({1})).reshape({});  // oneDNN describes no 0-d memory
+  if (input.numel() == 0)
+    return scope.output(input * 1.0);  // no oneDNN memory of no elements: its reorders divide by zero
+  if (input.dim() == 0) return scope.output(relu(input.reshape({1})).reshape({}));  // oneDNN describes no 0-d memory
   const Tensor x = onednn::dense(input.detach());
   const dnnl::memory::desc layout = onednn::layout_of(x);
   const onednn::Held src = onednn::read_as(x, layout);
@@ -109,7 +112,7 @@ Tensor relu(const Tensor& input) {
     onednn::mark_finite(out);  // as what it is made from (a conv's next decision)
   else if (!nan)
     onednn::mark_nan_free(out);
-  return detail::record_relu(input, out);
+  return scope.output(detail::record_relu(input, out));
 }
 
 }  // namespace nabla
@@ -172,49 +175,55 @@ float min_nan(float a, float b) { return a != a || a < b ? a : b; }
 }  // namespace
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  trace::Scope scope("leaky_relu", {x}, [&] { return trace::Attributes{{"negative_slope", negative_slope}}; });
   const auto slope = static_cast<float>(negative_slope);
-  return pointwise(
+  return scope.output(pointwise(
       x, "LeakyReluBackward0", std::fabs(slope) <= 1.f, [slope](float v) { return v > 0.f ? v : v * slope; },
-      [slope](float v, float g) { return v > 0.f ? g : g * slope; });
+      [slope](float v, float g) { return v > 0.f ? g : g * slope; }));
 }
 
 Tensor elu(const Tensor& x, double alpha) {
+  trace::Scope scope("elu", {x}, [&] { return trace::Attributes{{"alpha", alpha}}; });
   const auto a = static_cast<float>(alpha);
-  return pointwise(
+  return scope.output(pointwise(
       x, "EluBackward0", std::isfinite(a), [a](float v) { return v <= 0.f ? std::expm1(v) * a : v; },
-      [a](float v, float g) { return v <= 0.f ? g * a * std::exp(v) : g; });
+      [a](float v, float g) { return v <= 0.f ? g * a * std::exp(v) : g; }));
 }
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  trace::Scope scope("hardtanh", {x}, [&] { return trace::Attributes{{"min_val", min_val}, {"max_val", max_val}}; });
   NABLA_CHECK(max_val >= min_val, "hardtanh: max_val (", max_val, ") must be at least min_val (", min_val, ")");
   const auto lo = static_cast<float>(min_val), hi = static_cast<float>(max_val);
-  return pointwise(
+  return scope.output(pointwise(
       x, "HardtanhBackward0", std::isfinite(lo) && std::isfinite(hi),
       [lo, hi](float v) { return min_nan(max_nan(v, lo), hi); },
-      [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.f : g; });
+      [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.f : g; }));
 }
 
 Tensor hardswish(const Tensor& x) {
-  return pointwise(
+  trace::Scope scope("hardswish", {x});
+  return scope.output(pointwise(
       x, "HardswishBackward0", true, [](float v) { return v * min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
       [](float v, float g) { return v < -3.f   ? 0.f
                                     : v <= 3.f ? g * (v / 3.f + 0.5f)
-                                               : g; });
+                                               : g; }));
 }
 
 Tensor hardsigmoid(const Tensor& x) {
-  return pointwise(
+  trace::Scope scope("hardsigmoid", {x});
+  return scope.output(pointwise(
       x, "HardsigmoidBackward0", true, [](float v) { return min_nan(max_nan(v + 3.f, 0.f), 6.f) / 6.f; },
-      [](float v, float g) { return v > -3.f && v < 3.f ? g / 6.f : 0.f; });
+      [](float v, float g) { return v > -3.f && v < 3.f ? g / 6.f : 0.f; }));
 }
 
 Tensor mish(const Tensor& x) {
-  return pointwise(
+  trace::Scope scope("mish", {x});
+  return scope.output(pointwise(
       x, "MishBackward0", true, [](float v) { return v * std::tanh(std::log1p(std::exp(v))); },
       [](float v, float g) {
         const float t = std::tanh(std::log1p(std::exp(v))), s = 1.f / (1.f + std::exp(-v));
         return g * (t + v * s * (1.f - t * t));
-      });
+      }));
 }
 
 }  // namespace nabla
@@ -267,35 +276,50 @@ namespace nabla {
 using Alg = dnnl::algorithm;
 
 Tensor selu(const Tensor& x) {
+  trace::Scope scope("selu", {x});
   constexpr double kAlpha = 1.6732632423543772848170429916717, kScale = 1.0507009873554804934193349852946;
-  return elu(x, kAlpha) * kScale;
+  return scope.output(elu(x, kAlpha) * kScale);
 }
 
 Tensor celu(const Tensor& x, double alpha) {
+  trace::Scope scope("celu", {x}, [&] { return trace::Attributes{{"alpha", alpha}}; });
   NABLA_CHECK(alpha != 0, "celu: ZeroDivisionError: alpha cannot be 0");
-  return elu(x * (1.0 / alpha), 1.0) * alpha;
+  return scope.output(elu(x * (1.0 / alpha), 1.0) * alpha);
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
+  trace::Scope scope("gelu", {x}, [&] { return trace::Attributes{{"approximate", approximate}}; });
   NABLA_CHECK(approximate == "none" || approximate == "tanh",
               "gelu: approximate argument must be either none or tanh, ", "got '", approximate, "'");
-  return eltwise(x, approximate == "tanh" ? Alg::eltwise_gelu_tanh : Alg::eltwise_gelu_erf, 0.f, 0.f, "GeluBackward0");
+  return scope.output(
+      eltwise(x, approximate == "tanh" ? Alg::eltwise_gelu_tanh : Alg::eltwise_gelu_erf, 0.f, 0.f, "GeluBackward0"));
 }
 
-Tensor silu(const Tensor& x) { return eltwise(x, Alg::eltwise_swish, 1.f, 0.f, "SiluBackward0"); }
-Tensor logsigmoid(const Tensor& x) { return eltwise(x, Alg::eltwise_logsigmoid, 0.f, 0.f, "LogSigmoidBackward0"); }
+Tensor silu(const Tensor& x) {
+  trace::Scope scope("silu", {x});
+  return scope.output(eltwise(x, Alg::eltwise_swish, 1.f, 0.f, "SiluBackward0"));
+}
+Tensor logsigmoid(const Tensor& x) {
+  trace::Scope scope("logsigmoid", {x});
+  return scope.output(eltwise(x, Alg::eltwise_logsigmoid, 0.f, 0.f, "LogSigmoidBackward0"));
+}
 
 Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
+  trace::Scope scope("softplus", {x}, [&] { return trace::Attributes{{"beta", beta}, {"threshold", threshold}}; });
   const Tensor scaled = x * beta;
   const Tensor soft = eltwise(scaled, Alg::eltwise_soft_relu, 0.f, 0.f, "SoftplusBackward0") * (1.0 / beta);
-  return where(scaled > threshold, x, soft);
+  return scope.output(where(scaled > threshold, x, soft));
 }
 
-Tensor softsign(const Tensor& x) { return x / (abs(x) + 1.0); }
+Tensor softsign(const Tensor& x) {
+  trace::Scope scope("softsign", {x});
+  return scope.output(x / (abs(x) + 1.0));
+}
 
 Tensor prelu(const Tensor& x, const Tensor& weight) {
+  trace::Scope scope("prelu", {x, weight});
   kernels::check_float(x, "prelu");
   const int64_t channels = x.dim() >= 2 ? x.size(1) : 1;  // a 1-D input is one channel, as in PyTorch
   NABLA_CHECK(weight.defined() && weight.dim() <= 1, "prelu: weight must be a vector (num_parameters)");
@@ -304,7 +328,7 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
               " and channel size = ", channels, ".");
   Shape shape(static_cast<size_t>(x.dim()), 1);
   if (weight.numel() > 1) shape[1] = channels;
-  return where(x > 0.0, x, x * weight.reshape(shape));
+  return scope.output(where(x > 0.0, x, x * weight.reshape(shape)));
 }
 
 Tensor softmin(const Tensor& x, int64_t dim) { return softmax(-x, dim); }

@@ -1,6 +1,7 @@
 // Convolution and transposed convolution: PyTorch's checks, then oneDNN's (de)convolution
 // primitives for the forward and both backward passes, recorded right below the forward.
 #include "nabla/ops/conv.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -467,12 +468,22 @@ namespace {
 
 Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                            int64_t dims, const std::string& who) {
+  trace::Scope scope("convolution", {input, weight, bias}, [&] {
+    return trace::Attributes{{"stride", params.stride},
+                             {"padding", params.padding},
+                             {"padding_mode", params.padding_mode},
+                             {"dilation", params.dilation},
+                             {"groups", params.groups},
+                             {"transposed", int64_t{params.transposed}},
+                             {"output_padding", params.output_padding},
+                             {"relu", int64_t{params.relu}}};
+  });
   if (input.dim() == dims + 1)
-    return convolution_checked(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0);
+    return scope.output(convolution_checked(input.unsqueeze(0), weight, bias, params, dims, who).squeeze(0));
   if (params.transposed) {
     for (int64_t d = 0; d < dims; ++d)
       if (params.padding[d] - params.output_padding[d] + params.stride[d] <= 0 && params.output_padding[d] > 0)
-        return transposed_with_unreachable_tail(input, weight, bias, params, dims, who);
+        return scope.output(transposed_with_unreachable_tail(input, weight, bias, params, dims, who));
   }
   Geometry g = resolve(input, weight, bias, params, dims, who);
   g.dtype = params.transposed ? kFloat32 : autocast::lower_precision_dtype();
@@ -484,7 +495,7 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
   Tensor y;
   if (g.batch == 0 || g.in_channels == 0 || g.out_channels == 0) {
     y = degenerate(g, input, weight, bias);
-    return params.relu ? relu(y) : y;
+    return scope.output(params.relu ? relu(y) : y);
   }
   y = onednn::guarded(who, [&] { return on_onednn(g, input, weight, bias, run_params, who); });
   // Finite operands (a fused ReLU ran only on those) make a finite output, unless it overflows: marked, the next
@@ -496,7 +507,7 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
   if (run_params.relu ||
       (input_finite && !onednn::has_non_finite(weight) && (!bias.defined() || !onednn::has_non_finite(bias))))
     onednn::mark_finite(y);
-  return relu_after ? relu(y) : y;
+  return scope.output(relu_after ? relu(y) : y);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // and splits across threads with no shared state; one 64-bit seed per call comes from the global
 // generator, so results are reproducible under manual_seed and independent of the thread count.
 #include "nabla/ops/dropout.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <omp.h>
 
@@ -67,26 +68,28 @@ Tensor masked(const Tensor& x, uint64_t seed, uint32_t threshold, float scale) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
+  trace::Scope scope("dropout", {x}, [&] { return trace::Attributes{{"training", int64_t{training}}}; });
   NABLA_CHECK(p >= 0.0 && p <= 1.0, "dropout probability has to be between 0 and 1, but got ", p);
-  if (!training && x.is_quantized()) return x;  // evaluation: the identity, for quantized values too
+  if (!training && x.is_quantized()) return scope.output(x);  // evaluation: the identity, for quantized values too
   kernels::check_floating(x, "dropout");
-  if (!training || p == 0.0) return x;
-  if (p == 1.0) return x * 0.0;
+  if (!training || p == 0.0) return scope.output(x);
+  if (p == 1.0) return scope.output(x * 0.0);
   const uint64_t seed = random::next_u64();
   const auto threshold = static_cast<uint32_t>(std::ldexp(p, 32) > 4294967295.0 ? 4294967295.0 : std::ldexp(p, 32));
   const auto scale = static_cast<float>(1.0 / (1.0 - p));
-  return autograd::record(
+  return scope.output(autograd::record(
       "NativeDropoutBackward0", masked(x.detach(), seed, threshold, scale), {x},
       [seed, threshold, scale](const Tensor& g, const autograd::Needs&) {
         return autograd::Grads{masked(g, seed, threshold, scale)};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 // The kept-or-scaled multipliers (0 or 1/(1-p)) of a dropout of ones: channel and alpha dropout draw theirs here.
 Tensor dropout_mask(const Shape& shape, double p) { return dropout(ones(shape), p, true); }
 
 Tensor feature_dropout(const Tensor& x, int64_t dims, double p, bool training) {
+  trace::Scope scope("dropout", {x}, [&] { return trace::Attributes{{"training", int64_t{training}}}; });
   const std::string who = "dropout" + std::to_string(dims) + "d";
   kernels::check_float(x, who.c_str());
   NABLA_CHECK(p >= 0.0 && p <= 1.0, who, ": dropout probability has to be between 0 and 1, but got ", p);
@@ -95,23 +98,24 @@ Tensor feature_dropout(const Tensor& x, int64_t dims, double p, bool training) {
               " exists to provide channel-wise dropout "
               "on inputs with ",
               dims, " spatial dimension(s), a channel dimension, and an optional batch dimension");
-  if (!training || p == 0.0 || x.numel() == 0) return x;
+  if (!training || p == 0.0 || x.numel() == 0) return scope.output(x);
   Shape mask(static_cast<size_t>(x.dim()), 1);  // one draw per (sample, channel), broadcast over the spatial dims
   const int64_t channel_dim = x.dim() - dims - 1;
   for (int64_t d = 0; d <= channel_dim; ++d) mask[d] = x.size(d);
-  return x * dropout_mask(mask, p);
+  return scope.output(x * dropout_mask(mask, p));
 }
 
 Tensor alpha_dropout(const Tensor& x, double p, bool training) {
+  trace::Scope scope("dropout", {x}, [&] { return trace::Attributes{{"training", int64_t{training}}}; });
   kernels::check_float(x, "alpha_dropout");
   NABLA_CHECK(p >= 0.0 && p <= 1.0, "alpha_dropout: dropout probability has to be between 0 and 1, but got ", p);
-  if (!training || p == 0.0 || x.numel() == 0) return x;
-  if (p == 1.0) return x * 0.0;
+  if (!training || p == 0.0 || x.numel() == 0) return scope.output(x);
+  if (p == 1.0) return scope.output(x * 0.0);
   // PyTorch's: keep ~ Bernoulli(1 - p); y = x·keep·a + (keep - 1)·α·a + α·a·p, α SELU's saturation.
   constexpr double kAlpha = 1.7580993408473766;
   const double a = 1.0 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
   const Tensor keep = gt(dropout_mask(x.shape(), p), scalar_tensor(0.0)).to(kFloat32);
-  return x * (keep * a) + ((keep - 1.0) * (kAlpha * a) + kAlpha * a * p);
+  return scope.output(x * (keep * a) + ((keep - 1.0) * (kAlpha * a) + kAlpha * a * p));
 }
 
 }  // namespace nabla

@@ -1,5 +1,6 @@
 // Elementwise ops: each forward, then right below it the backward it records.
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
@@ -49,14 +50,15 @@ bool promotes(const Tensor& a, const Tensor& b) {
 // ---- arithmetic: gradients of broadcast operands are summed back to their shapes
 
 Tensor add(const Tensor& a, const Tensor& b) {
-  if (promotes(a, b)) return add(a.to(kFloat32), b.to(kFloat32));
+  trace::Scope scope("add", {a, b});
+  if (promotes(a, b)) return scope.output(add(a.to(kFloat32), b.to(kFloat32)));
   Tensor y = binary("add", a, b, [](const auto& x, const auto& z) { return x + z; });
-  return autograd::record(
+  return scope.output(autograd::record(
       "AddBackward0", y, {a, b},
       [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
         return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(g, sb) : Tensor()};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 namespace {
@@ -107,127 +109,146 @@ Tensor quantized_add(const Tensor& a, const Tensor& b, double scale, int64_t zer
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  if (promotes(a, b)) return sub(a.to(kFloat32), b.to(kFloat32));
+  trace::Scope scope("sub", {a, b});
+  if (promotes(a, b)) return scope.output(sub(a.to(kFloat32), b.to(kFloat32)));
   Tensor y = binary("sub", a, b, [](const auto& x, const auto& z) { return x - z; });
-  return autograd::record(
+  return scope.output(autograd::record(
       "SubBackward0", y, {a, b},
       [sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
         return Grads{n[0] ? sum_to_size(g, sa) : Tensor(), n[1] ? sum_to_size(neg(g), sb) : Tensor()};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  if (promotes(a, b)) return mul(a.to(kFloat32), b.to(kFloat32));
+  trace::Scope scope("mul", {a, b});
+  if (promotes(a, b)) return scope.output(mul(a.to(kFloat32), b.to(kFloat32)));
   Tensor y = binary("mul", a, b, [](const auto& x, const auto& z) { return x * z; });
-  return autograd::record("MulBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
-    return Grads{n[0] ? sum_to_size(g * b, a.shape()) : Tensor(), n[1] ? sum_to_size(g * a, b.shape()) : Tensor()};
-  });
+  return scope.output(
+      autograd::record("MulBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+        return Grads{n[0] ? sum_to_size(g * b, a.shape()) : Tensor(), n[1] ? sum_to_size(g * a, b.shape()) : Tensor()};
+      }));
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  if (promotes(a, b)) return div(a.to(kFloat32), b.to(kFloat32));
+  trace::Scope scope("div", {a, b});
+  if (promotes(a, b)) return scope.output(div(a.to(kFloat32), b.to(kFloat32)));
   Tensor y = binary("div", a, b, [](const auto& x, const auto& z) { return x / z; });
-  return autograd::record("DivBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
-    return Grads{n[0] ? sum_to_size(g / b, a.shape()) : Tensor(),
-                 n[1] ? sum_to_size(neg(g * a / (b * b)), b.shape()) : Tensor()};
-  });
+  return scope.output(
+      autograd::record("DivBackward0", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
+        return Grads{n[0] ? sum_to_size(g / b, a.shape()) : Tensor(),
+                     n[1] ? sum_to_size(neg(g * a / (b * b)), b.shape()) : Tensor()};
+      }));
 }
 
 Tensor add(const Tensor& a, double b) {
+  trace::Scope scope("add_scalar", {a}, [&] { return trace::Attributes{{"value", b}}; });
   const auto s = static_cast<float>(b);
   Tensor y = unary("add", a, [s](const auto& x) { return x + s; });
-  return autograd::record(
-      "AddBackward0", y, {a}, [](const Tensor& g, const Needs&) { return Grads{g}; }, autograd::Saves::Nothing);
+  return scope.output(autograd::record(
+      "AddBackward0", y, {a}, [](const Tensor& g, const Needs&) { return Grads{g}; }, autograd::Saves::Nothing));
 }
 
 Tensor mul(const Tensor& a, double b) {
+  trace::Scope scope("mul_scalar", {a}, [&] { return trace::Attributes{{"value", b}}; });
   const auto s = static_cast<float>(b);
   Tensor y = unary("mul", a, [s](const auto& x) { return x * s; });
-  return autograd::record(
-      "MulBackward0", y, {a}, [b](const Tensor& g, const Needs&) { return Grads{g * b}; }, autograd::Saves::Nothing);
+  return scope.output(autograd::record(
+      "MulBackward0", y, {a}, [b](const Tensor& g, const Needs&) { return Grads{g * b}; }, autograd::Saves::Nothing));
 }
 
 Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
 
 Tensor rdiv(const Tensor& a, double b) {
+  trace::Scope scope("rdiv_scalar", {a}, [&] { return trace::Attributes{{"value", b}}; });
   const auto s = static_cast<float>(b);
   Tensor y = unary("div", a, [s](const auto& x) { return s / x; });
-  return autograd::record("DivBackward1", y, {a}, [a = a.detach(), y](const Tensor& g, const Needs&) {
+  return scope.output(autograd::record("DivBackward1", y, {a}, [a = a.detach(), y](const Tensor& g, const Needs&) {
     return Grads{neg(g * y / a)};  // d(b/a) = -b/a^2 = -y/a
-  });
+  }));
 }
 
 // ---- math functions
 
 Tensor neg(const Tensor& x) {
+  trace::Scope scope("neg", {x});
   Tensor y = unary("neg", x, [](const auto& v) { return -v; });
-  return autograd::record(
-      "NegBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{neg(g)}; }, autograd::Saves::Nothing);
+  return scope.output(autograd::record(
+      "NegBackward0", y, {x}, [](const Tensor& g, const Needs&) { return Grads{neg(g)}; }, autograd::Saves::Nothing));
 }
 
 Tensor exp(const Tensor& x) {
+  trace::Scope scope("exp", {x});
   Tensor y = unary("exp", x, [](const auto& v) { return xt::exp(v); });
-  return autograd::record("ExpBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g * y}; });
+  return scope.output(
+      autograd::record("ExpBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g * y}; }));
 }
 
 Tensor log(const Tensor& x) {
+  trace::Scope scope("log", {x});
   Tensor y = unary("log", x, [](const auto& v) { return xt::log(v); });
-  return autograd::record("LogBackward0", y, {x},
-                          [x = x.detach()](const Tensor& g, const Needs&) { return Grads{g / x}; });
+  return scope.output(autograd::record("LogBackward0", y, {x},
+                                       [x = x.detach()](const Tensor& g, const Needs&) { return Grads{g / x}; }));
 }
 
 Tensor sqrt(const Tensor& x) {
+  trace::Scope scope("sqrt", {x});
   Tensor y = unary("sqrt", x, [](const auto& v) { return xt::sqrt(v); });
-  return autograd::record("SqrtBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g / (y * 2.0)}; });
+  return scope.output(
+      autograd::record("SqrtBackward0", y, {x}, [y](const Tensor& g, const Needs&) { return Grads{g / (y * 2.0)}; }));
 }
 
 Tensor abs(const Tensor& x) {
+  trace::Scope scope("abs", {x});
   Tensor y = unary("abs", x, [](const auto& v) { return xt::abs(v); });
-  return autograd::record("AbsBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
+  return scope.output(autograd::record("AbsBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
     // g·sign(x), with PyTorch's sign(NaN) = 0
     const auto signed_g = [](const auto& gv, const auto& xv) {
       return xt::where(xv > 0.f, gv, xt::where(xv < 0.f, -gv, 0.f));
     };
     return Grads{compute<float, float>(g.shape(), kFloat32, signed_g, g, x)};
-  });
+  }));
 }
 
 Tensor pow(const Tensor& x, double exponent) {
+  trace::Scope scope("pow_scalar", {x}, [&] { return trace::Attributes{{"value", exponent}}; });
   const auto p = static_cast<float>(exponent);
   // PyTorch takes x^0.5 and x^-0.5 as sqrt and rsqrt: (-inf)^0.5 is NaN there, where std::pow gives inf.
   Tensor y = exponent == 0.5    ? unary("pow", x, [](const auto& v) { return xt::sqrt(v); })
              : exponent == -0.5 ? unary("pow", x, [](const auto& v) { return 1.f / xt::sqrt(v); })
                                 : unary("pow", x, [p](const auto& v) { return xt::pow(v, p); });
-  return autograd::record("PowBackward0", y, {x}, [x = x.detach(), exponent](const Tensor& g, const Needs&) {
-    if (exponent == 0.0) return Grads{zeros_like(g)};
-    return Grads{g * pow(x, exponent - 1.0) * exponent};
-  });
+  return scope.output(
+      autograd::record("PowBackward0", y, {x}, [x = x.detach(), exponent](const Tensor& g, const Needs&) {
+        if (exponent == 0.0) return Grads{zeros_like(g)};
+        return Grads{g * pow(x, exponent - 1.0) * exponent};
+      }));
 }
 
 Tensor pow(const Tensor& x, const Tensor& exponent) {
-  if (promotes(x, exponent)) return pow(x.to(kFloat32), exponent.to(kFloat32));
+  trace::Scope scope("pow", {x, exponent});
+  if (promotes(x, exponent)) return scope.output(pow(x.to(kFloat32), exponent.to(kFloat32)));
   Tensor y = binary("pow", x, exponent, [](const auto& a, const auto& b) { return xt::pow(a, b); });
-  return autograd::record("PowBackward1", y, {x, exponent},
-                          [x = x.detach(), e = exponent.detach(), y](const Tensor& g, const Needs& n) {
-                            // d/dx = e·x^(e-1), 0 where e = 0 (PyTorch's masking); d/de = y·log(x), 0 where x = 0
-                            const Tensor dx = n[0] ? where(e == 0.0, zeros({}), e * pow(x, e - 1.0)) : Tensor();
-                            const Tensor de = n[1] ? where(x == 0.0, zeros({}), y * log(x)) : Tensor();
-                            return Grads{n[0] ? sum_to_size(g * dx, x.shape()) : Tensor(),
-                                         n[1] ? sum_to_size(g * de, e.shape()) : Tensor()};
-                          });
+  return scope.output(autograd::record(
+      "PowBackward1", y, {x, exponent}, [x = x.detach(), e = exponent.detach(), y](const Tensor& g, const Needs& n) {
+        // d/dx = e·x^(e-1), 0 where e = 0 (PyTorch's masking); d/de = y·log(x), 0 where x = 0
+        const Tensor dx = n[0] ? where(e == 0.0, zeros({}), e * pow(x, e - 1.0)) : Tensor();
+        const Tensor de = n[1] ? where(x == 0.0, zeros({}), y * log(x)) : Tensor();
+        return Grads{n[0] ? sum_to_size(g * dx, x.shape()) : Tensor(),
+                     n[1] ? sum_to_size(g * de, e.shape()) : Tensor()};
+      }));
 }
 
 Tensor erf(const Tensor& x) {
+  trace::Scope scope("erf", {x});
   Tensor y = unary("erf", x, [](const auto& v) { return xt::erf(v); });
-  return autograd::record("ErfBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
+  return scope.output(autograd::record("ErfBackward0", y, {x}, [x = x.detach()](const Tensor& g, const Needs&) {
     return Grads{compute<float, float>(
         g.shape(), kFloat32,
         [](const auto& gv, const auto& xv) {
           return gv * (1.1283791670955126f * xt::exp(-xv * xv));  // 2/sqrt(pi)·exp(-x²)
         },
         g, x)};
-  });
+  }));
 }
 
 Tensor floor(const Tensor& x) {
@@ -267,40 +288,52 @@ Tensor extremum(const char* op, const char* backward, const Tensor& a, const Ten
 }
 }  // namespace
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum<true>("maximum", "MaximumBackward0", a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum<false>("minimum", "MinimumBackward0", a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  trace::Scope scope("maximum", {a, b});
+  return scope.output(extremum<true>("maximum", "MaximumBackward0", a, b));
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  trace::Scope scope("minimum", {a, b});
+  return scope.output(extremum<false>("minimum", "MinimumBackward0", a, b));
+}
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  trace::Scope scope("clamp", {x}, [&] {
+    return trace::Attributes{{"min", min.value_or(-INFINITY)}, {"max", max.value_or(INFINITY)}};
+  });
   NABLA_CHECK(min || max, "clamp: at least one of 'min' or 'max' must not be None");
   const float lo = min ? static_cast<float>(*min) : -INFINITY, hi = max ? static_cast<float>(*max) : INFINITY;
   Tensor y = unary("clamp", x, [lo, hi](const auto& v) {
     return xt::where(xt::isnan(v), v, xt::minimum(xt::maximum(v, lo), hi));  // NaN stays NaN, as in PyTorch
   });
-  return autograd::record("ClampBackward1", y, {x}, [x = x.detach(), lo, hi](const Tensor& g, const Needs&) {
-    return Grads{compute<float, float>(g.shape(), kFloat32, [lo, hi](const auto& gv, const auto& xv) {
-      return xt::where(xv >= lo && xv <= hi, gv, 0.f);
-    }, g, x)};
-  });
+  return scope.output(
+      autograd::record("ClampBackward1", y, {x}, [x = x.detach(), lo, hi](const Tensor& g, const Needs&) {
+        return Grads{compute<float, float>(
+            g.shape(), kFloat32,
+            [lo, hi](const auto& gv, const auto& xv) { return xt::where(xv >= lo && xv <= hi, gv, 0.f); }, g, x)};
+      }));
 }
 
 // ---- activations
 
 Tensor sigmoid(const Tensor& x) {
+  trace::Scope scope("sigmoid", {x});
   Tensor y = unary("sigmoid", x, [](const auto& v) { return 1.f / (1.f + xt::exp(-v)); });
-  return autograd::record("SigmoidBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
+  return scope.output(autograd::record("SigmoidBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
     return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
       return gv * yv * (1.f - yv);
     }, g, y)};
-  });
+  }));
 }
 
 Tensor tanh(const Tensor& x) {
+  trace::Scope scope("tanh", {x});
   Tensor y = unary("tanh", x, [](const auto& v) { return xt::tanh(v); });
-  return autograd::record("TanhBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
+  return scope.output(autograd::record("TanhBackward0", y, {x}, [y](const Tensor& g, const Needs&) {
     return Grads{compute<float, float>(g.shape(), kFloat32, [](const auto& gv, const auto& yv) {
       return gv * (1.f - yv * yv);
     }, g, y)};
-  });
+  }));
 }
 
 // ---- selection
@@ -321,10 +354,11 @@ Tensor dense_operand(const Tensor& t, const Shape& shape) {
 }  // namespace
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  trace::Scope scope("where", {condition, a, b});
   check_bool(condition, "where");
   kernels::check_floating(a, "where");
   kernels::check_floating(b, "where");
-  if (promotes(a, b)) return where(condition, a.to(kFloat32), b.to(kFloat32));
+  if (promotes(a, b)) return scope.output(where(condition, a.to(kFloat32), b.to(kFloat32)));
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor y = empty(shape, a.dtype());
   kernels::visit_floating(a.dtype(), [&](auto zero) {  // float, or bfloat16's raw bits (a selection is exact)
@@ -353,12 +387,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     else
       run(array(pa), array(pb));
   });
-  return autograd::record("WhereBackward0", y, {a, b},
-                          [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
-                            const Tensor zero = zeros({}, g.dtype());
-                            return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
-                                         n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
-                          });
+  return scope.output(autograd::record(
+      "WhereBackward0", y, {a, b}, [c = condition, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& n) {
+        const Tensor zero = zeros({}, g.dtype());
+        return Grads{n[0] ? sum_to_size(where(c, g, zero), sa) : Tensor(),
+                     n[1] ? sum_to_size(where(c, zero, g), sb) : Tensor()};
+      }));
 }
 
 // A number takes the tensor's dtype, as a Python scalar does in PyTorch.
@@ -380,12 +414,15 @@ namespace {
 
 template <class F>
 Tensor compare(const char* op, const Tensor& a, const Tensor& b, F&& f) {
+  trace::Scope scope(op, {a, b});
   NABLA_CHECK(a.defined() && b.defined(), op, ": got an undefined tensor");
   NABLA_CHECK(a.dtype() == b.dtype(), op, ": both operands need the same dtype, got ", dtype_name(a.dtype()), " and ",
               dtype_name(b.dtype()));
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-  if (a.dtype() == kBFloat16) return compare(op, a.to(kFloat32), b.to(kFloat32), f);  // exact: bf16 ⊂ float
-  return visit(a.dtype(), [&](auto zero) { return compute<bool, decltype(zero)>(shape, kBool, f, a, b); });
+  if (a.dtype() == kBFloat16)
+    return scope.output(compare(op, a.to(kFloat32), b.to(kFloat32), f));  // exact: bf16 ⊂ float
+  return scope.output(
+      visit(a.dtype(), [&](auto zero) { return compute<bool, decltype(zero)>(shape, kBool, f, a, b); }));
 }
 
 // A number compared with a tensor takes the tensor's dtype, as in PyTorch.
@@ -412,11 +449,16 @@ Tensor ne(const Tensor& a, const Tensor& b) {
   return compare("ne", a, b, [](const auto& x, const auto& y) { return xt::not_equal(x, y); });
 }
 Tensor logical_and(const Tensor& a, const Tensor& b) {
+  trace::Scope scope("logical_and", {a, b});
   NABLA_CHECK(a.defined() && b.defined(), "logical_and: got an undefined tensor");
-  return compute<bool, bool>(broadcast_shapes(a.shape(), b.shape(), "logical_and"), kBool,
-                             [](const auto& x, const auto& y) { return x && y; }, a.to(kBool), b.to(kBool));
+  return scope.output(compute<bool, bool>(
+      broadcast_shapes(a.shape(), b.shape(), "logical_and"), kBool, [](const auto& x, const auto& y) { return x && y; },
+      a.to(kBool), b.to(kBool)));
 }
-Tensor logical_not(const Tensor& a) { return eq(a.to(kBool), scalar_tensor(0, kBool)); }
+Tensor logical_not(const Tensor& a) {
+  trace::Scope scope("logical_not", {a});
+  return scope.output(eq(a.to(kBool), scalar_tensor(0, kBool)));
+}
 
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }

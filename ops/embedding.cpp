@@ -1,5 +1,6 @@
 // Embedding: forward copies rows; backward adds each output row's gradient into its weight row.
 #include "nabla/ops/embedding.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <cstring>
 
@@ -10,6 +11,7 @@
 namespace nabla {
 
 Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  trace::Scope scope("embedding", {indices, weight});
   kernels::check_float(weight, "embedding");
   NABLA_CHECK(weight.dim() == 2, "embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), got ",
               shape_str(weight.shape()));
@@ -32,7 +34,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   const float* pw = w.data_ptr<float>();
   float* py = y.data_ptr<float>();
   for (size_t k = 0; k < idx.size(); ++k) std::memcpy(py + k * dim, pw + idx[k] * dim, sizeof(float) * dim);
-  return autograd::record(
+  return scope.output(autograd::record(
       "EmbeddingBackward0", y, {weight},
       [idx, rows, dim, padding_idx](const Tensor& g, const autograd::Needs&) {
         Tensor gw = zeros({rows, dim});
@@ -47,7 +49,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
         }
         return autograd::Grads{gw};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 }  // namespace nabla

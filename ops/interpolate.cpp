@@ -1,6 +1,7 @@
 // interpolate: oneDNN's resampling where it computes PyTorch's numbers (linear modes without align_corners when
 // PyTorch's scale is in/out; nearest for whole-number upscaling), our own loops otherwise; each with its backward.
 #include "nabla/ops/interpolate.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <array>
 #include <cmath>
@@ -128,6 +129,9 @@ Tensor interpolate_on_onednn(const Tensor& input, dnnl::algorithm algorithm, con
 }  // namespace
 
 Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
+  trace::Scope scope("interpolate", {input}, [&] {
+    return trace::Attributes{{"mode", o.mode}, {"align_corners", int64_t{o.align_corners.value_or(false)}}};
+  });
   const char* who = "interpolate";
   kernels::check_float(input, who);
   NABLA_CHECK(input.dim() >= 3 && input.dim() <= 5, who, ": expected a 3-D, 4-D or 5-D input (N, C, *spatial), got ",
@@ -186,7 +190,7 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
     grid.taps[slot] = taps(grid.in[slot], grid.out[slot], scales[static_cast<size_t>(d)], linear, align);
   }
   for (size_t slot = 0; slot < static_cast<size_t>(3 - dims); ++slot) grid.taps[slot] = taps(1, 1, {}, false, false);
-  if (input.numel() == 0) return zeros(out_shape);
+  if (input.numel() == 0) return scope.output(zeros(out_shape));
   // oneDNN computes src = (dst + 0.5)·in/out - 0.5: PyTorch's linear coordinates when its scale is in/out, and
   // its nearest ones for whole-number upscaling.
   bool onednn_matches = !align;
@@ -199,9 +203,9 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
     onednn_matches &= linear ? scale_is_ratio : out % in == 0 && scale_is_ratio;
   }
   if (onednn_matches)
-    return interpolate_on_onednn(
-        input, linear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest, out_shape);
-  return interpolate_by_loops(input, grid, out_shape);
+    return scope.output(interpolate_on_onednn(
+        input, linear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest, out_shape));
+  return scope.output(interpolate_by_loops(input, grid, out_shape));
 }
 
 }  // namespace nabla

@@ -1,5 +1,6 @@
 // matmul and linear on oneDNN's matmul primitive: forward, then the backward each records.
 #include "nabla/ops/linear.hpp"
+#include "nabla/core/trace.hpp"
 
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
@@ -145,6 +146,7 @@ Tensor mm(const Tensor& a_in, const Tensor& b_in) {
 }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  trace::Scope scope("matmul", {a_in, b_in});
   const auto [a, b] = operands(a_in, b_in, "matmul");
   // torch.matmul: a 1-D left operand is a row, a 1-D right operand a column, removed afterwards.
   const Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a, b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
@@ -170,10 +172,11 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   }
   if (a.dim() == 1) c = c.squeeze(-2);
   if (b.dim() == 1) c = c.squeeze(-1);
-  return c;
+  return scope.output(c);
 }
 
 Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bias) {
+  trace::Scope scope("linear", {input_in, weight_in, bias});
   NABLA_CHECK(weight_in.defined() && weight_in.dim() == 2,
               "linear: expected a 2-D weight (out_features, in_features), "
               "got ",
@@ -194,17 +197,17 @@ Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bia
   Tensor y = (few_rows ? inner_product_forward(x.contiguous(), w, bias.defined() ? bias.detach().contiguous() : bias)
                        : product(x, swap_last(weight), bias))
                  .reshape(out_shape);
-  return autograd::record("AddmmBackward0", y, {input, weight, bias},
-                          [x, w, few_rows, has_bias = bias.defined(), x_shape = input.shape(), out](const Tensor& g,
-                                                                                                     const Needs& n) {
-    const Tensor g2 = g.reshape({-1, out});
-    const auto input_grad = [&] {
-      return few_rows ? inner_product_input_grad(g2.contiguous(), w, has_bias) : product(g2, w);
-    };
-    return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
-                 n[1] ? product(swap_last(g2), x) : Tensor(),
-                 n[2] ? sum(g2.to(kFloat32), {0}) : Tensor()};  // the bias stays float32 under autocast
-  });
+  return scope.output(autograd::record(
+      "AddmmBackward0", y, {input, weight, bias},
+      [x, w, few_rows, has_bias = bias.defined(), x_shape = input.shape(), out](const Tensor& g, const Needs& n) {
+        const Tensor g2 = g.reshape({-1, out});
+        const auto input_grad = [&] {
+          return few_rows ? inner_product_input_grad(g2.contiguous(), w, has_bias) : product(g2, w);
+        };
+        return Grads{n[0] ? input_grad().reshape(x_shape) : Tensor(),  // skipped for a first layer
+                     n[1] ? product(swap_last(g2), x) : Tensor(),
+                     n[2] ? sum(g2.to(kFloat32), {0}) : Tensor()};  // the bias stays float32 under autocast
+      }));
 }
 
 Tensor quantized_linear(const Tensor& input, const Tensor& weight, const Tensor& bias, double output_scale,

@@ -3,6 +3,7 @@
 // a batch norm of the input regrouped as (1, N·groups, ·), then the per-channel affine, as PyTorch does them.
 // Each forward records its backward right below it.
 #include "nabla/ops/normalization.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -253,13 +254,18 @@ bool divides_by_positive(const BatchNormFuncOptions& o, const Tensor& stats_var)
 // zero_invstd_rule: PyTorch's batch and instance norms' (batch_norm_by_definition); its group norm has none.
 Tensor batch_norm_checked(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                           const BatchNormFuncOptions& o, bool relu, bool zero_invstd_rule = true) {
+  trace::Scope scope("batch_norm", {input, o.weight, o.bias, running_mean, running_var}, [&] {
+    return trace::Attributes{
+        {"training", int64_t{o.training}}, {"eps", o.eps}, {"momentum", o.momentum}, {"relu", int64_t{relu}}};
+  });
   if (input.numel() == 0) {
     const Tensor y = empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
-    return relu ? nabla::relu(y) : y;
+    return scope.output(relu ? nabla::relu(y) : y);
   }
   if (input.dim() > 5) {  // oneDNN's primitive takes up to 3 spatial dims: fold the rest into one
     const Tensor folded = input.reshape({input.size(0), input.size(1), -1});
-    return batch_norm_checked(folded, running_mean, running_var, o, relu, zero_invstd_rule).reshape(input.shape());
+    return scope.output(
+        batch_norm_checked(folded, running_mean, running_var, o, relu, zero_invstd_rule).reshape(input.shape()));
   }
   const Tensor stats_mean = o.training ? Tensor() : running_mean, stats_var = o.training ? Tensor() : running_var;
   const bool finite_operands = onednn::known_finite({input, o.weight, o.bias, stats_mean, stats_var});
@@ -268,7 +274,7 @@ Tensor batch_norm_checked(const Tensor& input, const Tensor& running_mean, const
   const Tensor y = batch_norm_on_onednn(input, running_mean, running_var, o, fused, zero_invstd_rule);
   // Finite operands make a finite output: the next conv's fusion decision then needs no scan.
   if (fused || (finite_operands && positive)) onednn::mark_finite(y);
-  return relu && !fused ? nabla::relu(y) : y;
+  return scope.output(relu && !fused ? nabla::relu(y) : y);
 }
 }  // namespace
 
@@ -285,6 +291,9 @@ Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Te
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const LayerNormFuncOptions& o) {
+  trace::Scope scope("layer_norm", {input, o.weight, o.bias}, [&] {
+    return trace::Attributes{{"normalized_shape", normalized_shape}, {"eps", o.eps}};
+  });
   const std::string who = "layer_norm";
   kernels::check_floating(input, who.c_str());
   NABLA_CHECK(!normalized_shape.empty(), who,
@@ -299,11 +308,14 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Laye
                 " to be of same shape as normalized_shape, but got ", what, " of shape ", shape_str(t.shape()),
                 " and normalized_shape = ", shape_str(normalized_shape));
   const int64_t features = numel(normalized_shape);
-  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeLayerNormBackward0");
-  return layer_norm_on_onednn(input, input.numel() / features, features, o);
+  if (input.numel() == 0) return scope.output(empty_norm(input, o.weight, o.bias, "NativeLayerNormBackward0"));
+  return scope.output(layer_norm_on_onednn(input, input.numel() / features, features, o));
 }
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOptions& o) {
+  trace::Scope scope("group_norm", {input, o.weight, o.bias}, [&] {
+    return trace::Attributes{{"num_groups", num_groups}, {"eps", o.eps}};
+  });
   const std::string who = "group_norm";
   kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() >= 2, who, ": Expected at least 2 dimensions for input tensor but received ", input.dim());
@@ -315,7 +327,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOp
     NABLA_CHECK(!t.defined() || (t.dim() == 1 && t.numel() == channels), who, ": Expected ", what,
                 " to be a vector of size equal to the number of channels in input, but got ", what, " of shape ",
                 shape_str(t.shape()), " and input of shape ", shape_str(input.shape()));
-  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeGroupNormBackward0");
+  if (input.numel() == 0) return scope.output(empty_norm(input, o.weight, o.bias, "NativeGroupNormBackward0"));
   // PyTorch refuses only a single value in all: (N·C/G) · spatial = 1.
   Shape sizes{batch * channels / num_groups, num_groups};
   sizes.insert(sizes.end(), input.shape().begin() + 2, input.shape().end());
@@ -325,10 +337,13 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const GroupNormFuncOp
   const Tensor grouped = input.reshape({1, batch * num_groups, -1});
   const Tensor normalised =
       batch_norm_checked(grouped, {}, {}, {.training = true, .eps = o.eps}, false, false).reshape(input.shape());
-  return channel_affine(normalised, o.weight, o.bias);
+  return scope.output(channel_affine(normalised, o.weight, o.bias));
 }
 
 Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
+  trace::Scope scope("instance_norm", {input, o.weight, o.bias, o.running_mean, o.running_var}, [&] {
+    return trace::Attributes{{"use_input_stats", int64_t{o.use_input_stats}}, {"eps", o.eps}};
+  });
   const std::string who = "instance_norm";
   kernels::check_floating(input, who.c_str());
   NABLA_CHECK(input.dim() >= 3, who, ": expected input of shape (N, C, *) with spatial dims, got ",
@@ -341,7 +356,7 @@ Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
   if (o.use_input_stats)
     NABLA_CHECK(input.numel() / std::max<int64_t>(batch * channels, 1) != 1 || input.numel() == 0,
                 "Expected more than 1 spatial element when training, got input size ", shape_str(input.shape()));
-  if (input.numel() == 0) return empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0");
+  if (input.numel() == 0) return scope.output(empty_norm(input, o.weight, o.bias, "NativeBatchNormBackward0"));
   // Each (sample, channel) is one channel of a batch norm over a batch of one; the running statistics are
   // repeated per sample, and their update is the mean over the samples' updates (PyTorch's instance_norm).
   const auto repeated = [&](const Tensor& t) {
@@ -357,7 +372,7 @@ Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
     if (o.running_mean.defined()) Tensor(o.running_mean).copy_(mean.reshape({batch, channels}).mean({0}));
     if (o.running_var.defined()) Tensor(o.running_var).copy_(var.reshape({batch, channels}).mean({0}));
   }
-  return channel_affine(normalised, o.weight, o.bias);
+  return scope.output(channel_affine(normalised, o.weight, o.bias));
 }
 
 }  // namespace nabla

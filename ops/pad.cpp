@@ -1,6 +1,7 @@
 // pad: every mode is one index map per dim (output position → input position, or -1 for the fill
 // value); the forward gathers through the maps and the backward scatters back through them.
 #include "nabla/ops/pad.hpp"
+#include "nabla/core/trace.hpp"
 
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/error.hpp"
@@ -45,6 +46,9 @@ void for_each_element(const IndexMaps& maps, const Shape& in_strides, Fn fn) {
 }  // namespace
 
 Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::string& mode, double value) {
+  trace::Scope scope("pad", {input}, [&] {
+    return trace::Attributes{{"pads", pads}, {"mode", mode}, {"value", value}};
+  });
   NABLA_CHECK(input.defined() && (input.dtype() == kFloat32 || input.dtype() == kInt64 || input.dtype() == kBool),
               "pad: expected a float32, int64 or bool tensor, got ",
               input.defined() ? dtype_name(input.dtype()) : "none");
@@ -88,10 +92,10 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   check_allocatable(out_shape, input.dtype(), "pad");  // before the index maps, which are as long as the output dims
   // An empty result needs no maps (one of its dims could still be 2^40 long).
   if (numel(out_shape) == 0)
-    return autograd::record(
+    return scope.output(autograd::record(
         "PadBackward0", zeros(out_shape, input.dtype()), {input},
         [shape = input.shape()](const Tensor&, const autograd::Needs&) { return autograd::Grads{zeros(shape)}; },
-        autograd::Saves::Nothing);
+        autograd::Saves::Nothing));
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t k = rank - 1 - d;
     maps.push_back(index_map(input.size(d), k < padded_dims ? pads[2 * k] : 0, out_shape[d], mode));
@@ -108,7 +112,7 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
       for_each_element(maps, in_strides, [&](int64_t o, int64_t i) { py[o] = i < 0 ? fill : px[i]; });
     }
   });
-  return autograd::record(
+  return scope.output(autograd::record(
       "PadBackward0", y, {input},
       [maps, in_strides, in_shape = input.shape()](const Tensor& g, const autograd::Needs&) {
         Tensor gx = zeros(in_shape);
@@ -120,7 +124,7 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
         });
         return autograd::Grads{gx};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 }  // namespace nabla

@@ -1,6 +1,7 @@
 // Pooling: max/avg on oneDNN's pooling_v2 primitives, adaptive pooling as loops; each forward with
 // the backward it records right below.
 #include "nabla/ops/pooling.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <algorithm>
 #include <array>
@@ -230,10 +231,19 @@ Tensor pool(const Tensor& input, const PoolParams& p, int64_t dims, const std::s
 }
 
 Tensor pool_with_checked_params(const Tensor& input, const PoolParams& p, int64_t dims, const std::string& who) {
+  trace::Scope scope("pool", {input}, [&] {
+    return trace::Attributes{{"max", int64_t{p.max}},
+                             {"kernel", p.kernel},
+                             {"stride", p.stride},
+                             {"padding", p.padding},
+                             {"dilation", p.dilation},
+                             {"ceil_mode", int64_t{p.ceil_mode}},
+                             {"count_include_pad", int64_t{p.count_include_pad}}};
+  });
   check_rank(input, dims, who);
   const bool unbatched = input.dim() == dims + 1;
   const Tensor y = pool_batched(unbatched ? input.unsqueeze(0) : input, p, dims, who);
-  return unbatched ? y.squeeze(0) : y;
+  return scope.output(unbatched ? y.squeeze(0) : y);
 }
 
 namespace {
@@ -333,6 +343,9 @@ Tensor pool_windows(const Tensor& input, const PoolParams& p, const PoolParams& 
 }  // namespace
 
 Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who) {
+  trace::Scope scope("adaptive_pool", {input}, [&] {
+    return trace::Attributes{{"max", int64_t{max}}, {"output_size", output_size}};
+  });
   check_rank(input, dims, who);
   NABLA_CHECK(static_cast<int64_t>(output_size.size()) == dims, who, ": output_size must have ", dims,
               " elements, got ", shape_str(output_size));
@@ -362,12 +375,12 @@ Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, in
     const Tensor y = onednn::guarded(who, [&] {
       return pool_on_onednn(input, dnnl::algorithm::pooling_avg_exclude_padding, p, no_pad, no_pad, output_size, node);
     });
-    return input.is_quantized() ? make_quantized(y, input.qparams()) : y;
+    return scope.output(input.is_quantized() ? make_quantized(y, input.qparams()) : y);
   }
   if (input.is_quantized())  // by loops, on the values
-    return quantize_per_tensor(adaptive_pool(input.dequantize(), output_size, max, dims, who), input.q_scale(),
-                               input.q_zero_point(), input.dtype());
-  return pool_by_loops(input, windows_of(input, output_size), output_size, max, node);
+    return scope.output(quantize_per_tensor(adaptive_pool(input.dequantize(), output_size, max, dims, who),
+                                            input.q_scale(), input.q_zero_point(), input.dtype()));
+  return scope.output(pool_by_loops(input, windows_of(input, output_size), output_size, max, node));
 }
 
 // ---- the rank-specific spellings

@@ -1,5 +1,6 @@
 // Reductions: each forward, then the backward it records.
 #include "nabla/ops/reduction.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -151,22 +152,24 @@ Tensor extreme_all(const char* op, const Tensor& x, bool is_max) {
 Tensor sum(const Tensor& x) { return sum(x, {}, false); }
 
 Tensor sum(const Tensor& x, const Shape& dims_in, bool keepdim) {
+  trace::Scope scope("sum", {x}, [&] { return trace::Attributes{{"dims", dims_in}, {"keepdim", int64_t{keepdim}}}; });
   NABLA_CHECK(x.defined(), "sum: got an undefined tensor");
   const Shape dims = normalize_dims(dims_in, x.dim(), "sum");
   const Shape out_shape = reduced_shape(x.shape(), dims, keepdim);
   // bfloat16 (autocast's) sums in float32 and rounds once, as PyTorch's kernel.
-  if (x.dtype() == kBFloat16) return sum(x.to(kFloat32), dims_in, keepdim).to(kBFloat16);
-  if (x.dtype() != kFloat32) return sum_kernel<int64_t>(x.to(kInt64), dims, out_shape, kInt64);
+  if (x.dtype() == kBFloat16) return scope.output(sum(x.to(kFloat32), dims_in, keepdim).to(kBFloat16));
+  if (x.dtype() != kFloat32) return scope.output(sum_kernel<int64_t>(x.to(kInt64), dims, out_shape, kInt64));
   Tensor y = x.dim() == 0 ? x.clone() : sum_kernel<float>(x, dims, out_shape, kFloat32);
-  return autograd::record(
+  return scope.output(autograd::record(
       "SumBackward1", y, {x},
       [x_shape = x.shape(), dims](const Tensor& g, const Needs&) { return Grads{spread(g, x_shape, dims)}; },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 Tensor mean(const Tensor& x, const Shape& dims_in, bool keepdim) {
+  trace::Scope scope("mean", {x}, [&] { return trace::Attributes{{"dims", dims_in}, {"keepdim", int64_t{keepdim}}}; });
   NABLA_CHECK(x.defined() && (x.dtype() == kFloat32 || x.dtype() == kBFloat16),
               "mean(): could not infer output dtype. Input dtype must be a "
               "floating point dtype. Got: ",
@@ -174,23 +177,31 @@ Tensor mean(const Tensor& x, const Shape& dims_in, bool keepdim) {
   const Shape dims = normalize_dims(dims_in, x.dim(), "mean");
   double count = 1;  // a double, as huge dims beside a 0 would overflow an int64 (the mean is then NaN)
   for (int64_t d : dims) count *= x.dim() == 0 ? 1 : static_cast<double>(x.shape()[d]);
-  return sum(x, dims_in, keepdim) * (1.0 / count);
+  return scope.output(sum(x, dims_in, keepdim) * (1.0 / count));
 }
 
 Tensor max(const Tensor& x) { return extreme_all("max", x, true); }
 Tensor min(const Tensor& x) { return extreme_all("min", x, false); }
 
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
-  return extreme("max", "MaxBackward0", x, dim, keepdim, [](float a, float b) { return a > b; });
+  trace::Scope scope("max_dim", {x}, [&] { return trace::Attributes{{"dim", dim}, {"keepdim", int64_t{keepdim}}}; });
+  auto result = extreme("max", "MaxBackward0", x, dim, keepdim, [](float a, float b) { return a > b; });
+  scope.outputs({std::get<0>(result), std::get<1>(result)});
+  return result;
 }
 
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
-  return extreme("min", "MinBackward0", x, dim, keepdim, [](float a, float b) { return a < b; });
+  trace::Scope scope("min_dim", {x}, [&] { return trace::Attributes{{"dim", dim}, {"keepdim", int64_t{keepdim}}}; });
+  auto result = extreme("min", "MinBackward0", x, dim, keepdim, [](float a, float b) { return a < b; });
+  scope.outputs({std::get<0>(result), std::get<1>(result)});
+  return result;
 }
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  trace::Scope scope("argmax", {x}, [&] { return trace::Attributes{{"dim", dim}, {"keepdim", int64_t{keepdim}}}; });
   const Tensor values = x.defined() && x.is_quantized() ? x.dequantize() : x.detach();  // an int8 model's logits
-  return std::get<1>(extreme("argmax", "unused", values, dim, keepdim, [](float a, float b) { return a > b; }));
+  return scope.output(
+      std::get<1>(extreme("argmax", "unused", values, dim, keepdim, [](float a, float b) { return a > b; })));
 }
 
 Tensor logsumexp(const Tensor& x, const Shape& dims_in, bool keepdim) {

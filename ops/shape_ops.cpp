@@ -1,5 +1,6 @@
 // Views and shape ops: each forward, then the backward it records.
 #include "nabla/ops/shape_ops.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -65,33 +66,37 @@ Shape infer_shape(const Shape& requested, int64_t count, const char* op) {
 }  // namespace
 
 Tensor view(const Tensor& x, const Shape& requested) {
+  trace::Scope scope("reshape", {x});
   check_defined(x, "view");
   const Shape shape = infer_shape(requested, x.numel(), "view");
   NABLA_CHECK(x.is_contiguous(), "view: view size ", shape_str(shape), " is not compatible with input tensor's size ",
               shape_str(x.shape()), " and stride ", shape_str(x.strides()),
               " (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   Tensor y = make_view(x, shape, contiguous_strides(shape), x.storage_offset());
-  return autograd::record("ViewBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
+  return scope.output(autograd::record("ViewBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing));
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
+  trace::Scope scope("reshape", {x});
   check_defined(x, "reshape");
-  return view(x.contiguous(), infer_shape(shape, x.numel(), "reshape"));
+  return scope.output(view(x.contiguous(), infer_shape(shape, x.numel(), "reshape")));
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  trace::Scope scope("flatten", {x}, [&] { return trace::Attributes{{"start_dim", start_dim}, {"end_dim", end_dim}}; });
   check_defined(x, "flatten");
-  if (x.dim() == 0) return x.reshape({1});
+  if (x.dim() == 0) return scope.output(x.reshape({1}));
   const int64_t start = wrap_dim(start_dim, x.dim(), "flatten"), end = wrap_dim(end_dim, x.dim(), "flatten");
   NABLA_CHECK(start <= end, "flatten: start_dim (", start_dim, ") cannot come after end_dim (", end_dim, ")");
   Shape shape(x.shape().begin(), x.shape().begin() + start);
   shape.push_back(
       std::accumulate(x.shape().begin() + start, x.shape().begin() + end + 1, int64_t{1}, std::multiplies<>()));
   shape.insert(shape.end(), x.shape().begin() + end + 1, x.shape().end());
-  return x.reshape(shape);
+  return scope.output(x.reshape(shape));
 }
 
 Tensor permute(const Tensor& x, const Shape& dims) {
+  trace::Scope scope("permute", {x}, [&] { return trace::Attributes{{"dims", dims}}; });
   check_defined(x, "permute");
   NABLA_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), "permute(sparse_coo): number of dimensions in the tensor "
               "input does not match the length of the desired ordering of dimensions i.e. input.dim() = ", x.dim(),
@@ -105,21 +110,23 @@ Tensor permute(const Tensor& x, const Shape& dims) {
     strides[i] = x.strides()[d];
   }
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record(
+  return scope.output(autograd::record(
       "PermuteBackward0", y, {x}, [inverse](const Tensor& g, const Needs&) { return Grads{g.permute(inverse)}; },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  trace::Scope scope("transpose", {x}, [&] { return trace::Attributes{{"dim0", dim0}, {"dim1", dim1}}; });
   check_defined(x, "transpose");
-  if (x.dim() == 0) return x;
+  if (x.dim() == 0) return scope.output(x);
   Shape dims(x.dim());
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[wrap_dim(dim0, x.dim(), "transpose")], dims[wrap_dim(dim1, x.dim(), "transpose")]);
-  return permute(x, dims);
+  return scope.output(permute(x, dims));
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  trace::Scope scope("unsqueeze", {x}, [&] { return trace::Attributes{{"dim", dim}}; });
   check_defined(x, "unsqueeze");
   const int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze");
   Shape shape = x.shape(), strides = x.strides();
@@ -130,10 +137,12 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("UnsqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
+  return scope.output(
+      autograd::record("UnsqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing));
 }
 
 Tensor squeeze(const Tensor& x) {
+  trace::Scope scope("squeeze", {x});
   check_defined(x, "squeeze");
   Shape shape, strides;
   for (int64_t d = 0; d < x.dim(); ++d)
@@ -142,22 +151,26 @@ Tensor squeeze(const Tensor& x) {
       strides.push_back(x.strides()[d]);
     }
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("SqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
+  return scope.output(autograd::record("SqueezeBackward0", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing));
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
+  trace::Scope scope("squeeze", {x}, [&] { return trace::Attributes{{"dim", dim}}; });
   check_defined(x, "squeeze");
-  if (x.dim() == 0) return x;
+  if (x.dim() == 0) return scope.output(x);
   const int64_t d = wrap_dim(dim, x.dim(), "squeeze");
-  if (x.shape()[d] != 1) return x;
+  if (x.shape()[d] != 1) return scope.output(x);
   Shape shape = x.shape(), strides = x.strides();
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("SqueezeBackward1", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing);
+  return scope.output(autograd::record("SqueezeBackward1", y, {x}, reshape_back(x.shape()), autograd::Saves::Nothing));
 }
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  trace::Scope scope("slice", {x}, [&] {
+    return trace::Attributes{{"dim", dim}, {"start", start}, {"end", end}, {"step", step}};
+  });
   check_defined(x, "slice");
   NABLA_CHECK(x.dim() > 0, "slice: cannot be applied to a 0-dim tensor");
   NABLA_CHECK(step > 0, "slice: step must be positive, got ", step);
@@ -168,13 +181,16 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   shape[d] = (hi - lo + step - 1) / step;
   strides[d] *= step;
   Tensor y = make_view(x, shape, strides, x.storage_offset() + lo * x.strides()[d]);
-  return autograd::record(
+  return scope.output(autograd::record(
       "SliceBackward0", y, {x},
       scatter_into(x.shape(), [d, lo, hi, step](const Tensor& gx) { return gx.slice(d, lo, hi, step); }),
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  trace::Scope scope("slice", {x}, [&] {
+    return trace::Attributes{{"dim", dim}, {"start", start}, {"end", start + length}, {"step", int64_t{1}}};
+  });
   check_defined(x, "narrow");
   NABLA_CHECK(x.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
   const int64_t d = wrap_dim(dim, x.dim(), "narrow"), size = x.shape()[d];
@@ -183,10 +199,11 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   const int64_t s = start < 0 ? start + size : start;
   NABLA_CHECK(length >= 0 && s + length <= size, "narrow: start (", s, ") + length (", length,
               ") exceeds dimension size (", size, ") of shape ", shape_str(x.shape()));
-  return slice(x, d, s, s + length);
+  return scope.output(slice(x, d, s, s + length));
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  trace::Scope scope("select", {x}, [&] { return trace::Attributes{{"dim", dim}, {"index", index}}; });
   check_defined(x, "select");
   NABLA_CHECK(x.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
   const int64_t d = wrap_dim(dim, x.dim(), "select"), size = x.shape()[d];
@@ -197,12 +214,13 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
   Tensor y = make_view(x, shape, strides, x.storage_offset() + i * x.strides()[d]);
-  return autograd::record("SelectBackward0", y, {x},
-                          scatter_into(x.shape(), [d, i](const Tensor& gx) { return gx.select(d, i); }),
-                          autograd::Saves::Nothing);
+  return scope.output(autograd::record("SelectBackward0", y, {x},
+                                       scatter_into(x.shape(), [d, i](const Tensor& gx) { return gx.select(d, i); }),
+                                       autograd::Saves::Nothing));
 }
 
 Tensor expand(const Tensor& x, const Shape& requested) {
+  trace::Scope scope("expand", {x});
   check_defined(x, "expand");
   const int64_t rank = static_cast<int64_t>(requested.size()), lead = rank - x.dim();
   NABLA_CHECK(lead >= 0, "expand: the number of sizes provided (", rank, ") must be greater or equal to the number "
@@ -226,13 +244,14 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   }
   numel(shape);  // a nabla::Error when the element count overflows
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record(
+  return scope.output(autograd::record(
       "ExpandBackward0", y, {x},
       [x_shape = x.shape()](const Tensor& g, const Needs&) { return Grads{sum_to_size(g, x_shape)}; },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  trace::Scope scope("index_select", {x, index}, [&] { return trace::Attributes{{"dim", dim}}; });
   check_defined(x, "index_select");
   NABLA_CHECK(index.defined() && index.dtype() == kInt64 && index.dim() <= 1, "index_select(): Expected a 1-D int64 "
               "index, got ", index.defined() ? dtype_name(index.dtype()) : "undefined", " of shape ",
@@ -258,7 +277,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     for (int64_t k = 0; k < n; ++k) {
       std::memcpy(dst + (o * n + k) * bytes, src + (o * size + idx[k]) * bytes, bytes);
     }
-  return autograd::record(
+  return scope.output(autograd::record(
       "IndexSelectBackward0", y, {x},
       [x_shape = x.shape(), idx, outer, inner, size](const Tensor& g, const Needs&) {
         Tensor gx = zeros(x_shape);  // rows picked twice get both gradients
@@ -272,10 +291,11 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
           }
         return Grads{gx};
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  trace::Scope scope("cat", tensors, [&] { return trace::Attributes{{"dim", dim}}; });
   NABLA_CHECK(!tensors.empty(), "cat(): expected a non-empty list of Tensors");
   const Tensor& first = tensors.front();
   check_defined(first, "cat");
@@ -308,7 +328,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
       offset += t.shape()[d];
     }
   }
-  return autograd::record(
+  return scope.output(autograd::record(
       "CatBackward0", y, tensors,
       [d, offsets, sizes](const Tensor& g, const Needs& n) {
         Grads grads(n.size());
@@ -316,7 +336,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
           if (n[i]) grads[i] = g.narrow(d, offsets[i], sizes[i]);
         return grads;
       },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor quantized_cat(const std::vector<Tensor>& tensors, int64_t dim, double scale, int64_t zero_point) {
@@ -349,30 +369,32 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor Tensor::clone() const {
+  trace::Scope scope("clone", {*this});
   Tensor out = empty(shape(), dtype());
   out.copy_(*this);
   out.impl()->qparams = impl()->qparams;
-  return autograd::record(
+  return scope.output(autograd::record(
       "CloneBackward0", out, {*this}, [](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g}; },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 // Differentiable between floating dtypes, as PyTorch's: the gradient comes back in the source's dtype.
 Tensor Tensor::to(Dtype target) const {
+  trace::Scope scope("to", {*this}, [&] { return trace::Attributes{{"dtype", int64_t{static_cast<int>(target)}}}; });
   NABLA_CHECK(!is_quantized(), "to(", dtype_name(target),
               "): Copying from quantized Tensor to non-quantized Tensor is "
               "not allowed, please use dequantize to get a float Tensor from a quantized Tensor");
-  if (dtype() == target) return *this;
+  if (dtype() == target) return scope.output(*this);
   Tensor out = empty(shape(), target);
   {
     NoGradGuard no_grad;
     out.copy_(*this);
   }
-  if (!is_floating_point(dtype()) || !is_floating_point(target)) return out;
-  return autograd::record(
+  if (!is_floating_point(dtype()) || !is_floating_point(target)) return scope.output(out);
+  return scope.output(autograd::record(
       "ToCopyBackward0", out, {*this},
       [source = dtype()](const Tensor& g, const autograd::Needs&) { return autograd::Grads{g.to(source)}; },
-      autograd::Saves::Nothing);
+      autograd::Saves::Nothing));
 }
 
 Tensor Tensor::reshape(const Shape& shape) const { return nabla::reshape(*this, shape); }
@@ -417,6 +439,7 @@ Shape batch_then(const Tensor& x, std::initializer_list<int64_t> order) {
 }  // namespace
 
 Tensor pixel_shuffle(const Tensor& x, int64_t r) {
+  trace::Scope scope("pixel_shuffle", {x}, [&] { return trace::Attributes{{"upscale_factor", r}}; });
   check_defined(x, "pixel_shuffle");
   NABLA_CHECK(x.dim() >= 3, "pixel_shuffle expects input to have at least 3 dimensions, but got input with ", x.dim(),
               " dimension(s)");
@@ -431,10 +454,11 @@ Tensor pixel_shuffle(const Tensor& x, int64_t r) {
   const char* what = "pixel_shuffle: the output size";
   const Shape out = with_batch(x, {out_c, checked_mul(h, r, what), checked_mul(w, r, what)});
   const Tensor y = x.reshape(with_batch(x, {out_c, r, r, h, w})).permute(batch_then(x, {0, 3, 1, 4, 2}));
-  return y.reshape(out);
+  return scope.output(y.reshape(out));
 }
 
 Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
+  trace::Scope scope("pixel_unshuffle", {x}, [&] { return trace::Attributes{{"downscale_factor", r}}; });
   check_defined(x, "pixel_unshuffle");
   NABLA_CHECK(x.dim() >= 3, "pixel_unshuffle expects input to have at least 3 dimensions, but got input with ", x.dim(),
               " dimension(s)");
@@ -446,7 +470,7 @@ Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
               h, " and input.size(-1)=", w, " with downscale_factor=", r);
   const int64_t out_c = checked_mul(c, checked_mul(r, r, "pixel_unshuffle"), "pixel_unshuffle: the output channels");
   const Tensor y = x.reshape(with_batch(x, {c, h / r, r, w / r, r})).permute(batch_then(x, {0, 2, 4, 1, 3}));
-  return y.reshape(with_batch(x, {out_c, h / r, w / r}));
+  return scope.output(y.reshape(with_batch(x, {out_c, h / r, w / r})));
 }
 
 }  // namespace nabla

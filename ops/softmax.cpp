@@ -1,6 +1,7 @@
 // softmax and log_softmax on oneDNN's softmax_v2 primitives; the backward uses the forward's pd as
 // its hint and needs only the forward output.
 #include "nabla/ops/softmax.hpp"
+#include "nabla/core/trace.hpp"
 
 #include <array>
 #include <cmath>
@@ -103,11 +104,13 @@ Tensor softmax_family(const char* op, const char* node, dnnl::algorithm algorith
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  return softmax_family("softmax", "SoftmaxBackward0", dnnl::algorithm::softmax_accurate, x, dim);
+  trace::Scope scope("softmax", {x}, [&] { return trace::Attributes{{"dim", dim}}; });
+  return scope.output(softmax_family("softmax", "SoftmaxBackward0", dnnl::algorithm::softmax_accurate, x, dim));
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  return softmax_family("log_softmax", "LogSoftmaxBackward0", dnnl::algorithm::softmax_log, x, dim);
+  trace::Scope scope("log_softmax", {x}, [&] { return trace::Attributes{{"dim", dim}}; });
+  return scope.output(softmax_family("log_softmax", "LogSoftmaxBackward0", dnnl::algorithm::softmax_log, x, dim));
 }
 
 Tensor Tensor::softmax(int64_t dim) const { return nabla::softmax(*this, dim); }

@@ -126,6 +126,18 @@ inline void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f
   }
 }
 
+// The largest |a - b| over the largest |b|.
+inline double relative_difference(const Tensor& a, const Tensor& b) {
+  REQUIRE(a.shape() == b.shape());
+  const std::vector<float> x = a.contiguous().to_vector<float>(), y = b.contiguous().to_vector<float>();
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(x[i]) - y[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(y[i])));
+  }
+  return diff / std::max(scale, 1e-30);
+}
+
 // A file name in the temporary folder, unique to this process: <tmp>/nabla_test_<pid>_<name>.
 inline std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nabla_test_" + std::to_string(::getpid()) + "_" + name)).string();

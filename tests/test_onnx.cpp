@@ -42,18 +42,6 @@ Counts count(const std::string& category, const std::set<std::string>& expected 
   return c;
 }
 
-// The largest |a - b| over the largest |b|.
-double relative_difference(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<float> x = a.contiguous().to_vector<float>(), y = b.contiguous().to_vector<float>();
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(x[i]) - y[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(y[i])));
-  }
-  return diff / std::max(scale, 1e-30);
-}
-
 }  // namespace
 
 TEST_CASE("ONNX's backend suite: the supported node tests pass with ONNX's tolerances, the counts do not regress") {
@@ -78,9 +66,9 @@ TEST_CASE("the four reference twins exported by torch.onnx.export give PyTorch's
     const Tensor x = onnx::load_tensor(onnx_fixture(name) + "/test_data_set_0/input_0.pb");
     const Tensor expected = onnx::load_tensor(onnx_fixture(name) + "/test_data_set_0/output_0.pb");
     NoGradGuard no_grad;
-    CHECK(relative_difference(model(x), expected) < 1e-4);
+    CHECK(test::relative_difference(model(x), expected) < 1e-4);
     // The batch dim is symbolic: one sample alone gives its row.
-    CHECK(relative_difference(model(x.narrow(0, 2, 1)), expected.narrow(0, 2, 1)) < 1e-4);
+    CHECK(test::relative_difference(model(x.narrow(0, 2, 1)), expected.narrow(0, 2, 1)) < 1e-4);
   }
 }
 
@@ -116,7 +104,7 @@ TEST_CASE("an imported model trains: its gradients are those of the same network
   for (const auto& [name, p] : a) {
     CAPTURE(name);
     REQUIRE(p.grad().defined());
-    CHECK(relative_difference(p.grad(), b.find(name)->grad()) < 1e-4);
+    CHECK(test::relative_difference(p.grad(), b.find(name)->grad()) < 1e-4);
   }
   // And an optimizer step on the imported parameters lowers the loss.
   optim::SGD sgd(imported.parameters(), {.lr = 0.05});
@@ -137,7 +125,7 @@ TEST_CASE("in train() an imported model's BatchNorm uses batch statistics and up
   generator.train();
   manual_seed(1);
   (void)generator(randn({16, 64, 1, 1}));
-  CHECK(relative_difference(buffers.values().front(), mean_before) > 1e-3);
+  CHECK(test::relative_difference(buffers.values().front(), mean_before) > 1e-3);
 }
 
 TEST_CASE("what Nabla cannot run is an onnx::Unsupported naming the node, the operator, the opset and the attribute") {

@@ -44,10 +44,10 @@ struct Model::Graph {
 
 namespace {
 
-// Float initializers that feed these inputs are state, not weights: buffers, outside parameters().
+// Float initializers that feed these inputs are state or settings, not weights: buffers, outside parameters().
 bool is_buffer_input(const std::string& op, int index) {
-  return (op == "BatchNormalization" && (index == 3 || index == 4)) ||
-         ((op == "Resize") && (index == 1 || index == 2)) || (op == "Upsample" && index == 1);
+  return (op == "BatchNormalization" && (index == 3 || index == 4)) || (op == "Resize" && index >= 1) ||
+         (op == "Upsample" && index == 1) || ((op == "Pad" || op == "Clip") && index >= 1);
 }
 
 // Registers `tensor` under a dotted initializer name ("features.0.weight") as PyTorch's module tree would hold it:
