@@ -17,6 +17,7 @@
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/onnx_export.hpp"
 #include "dcgan/gan.hpp"
 #include "mnist/net.hpp"
 
@@ -25,7 +26,7 @@ using namespace nabla;
 namespace {
 
 struct TrainOptions {
-  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, classifier;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, classifier, onnx_path;
   int epochs = 5, threads = 0;
   int64_t batch_size = 128, limit = 0, score_samples = 10000;
   double lr = 2e-4;
@@ -138,6 +139,7 @@ int train(const TrainOptions& o) {
   const std::string csv = o.save_dir.empty() ? "" : o.save_dir + "/losses.csv";
   for (int epoch = first_epoch; !o.save_dir.empty() && epoch <= o.epochs; ++epoch)  // refused now, not after training
     check_writable_file(samples_path(o.save_dir, epoch), "dcgan train");
+  if (!o.onnx_path.empty()) check_writable_file(o.onnx_path, "dcgan train");
   if (!csv.empty()) {
     check_writable_file(csv, "dcgan train");
     check_writable_file(checkpoint_path(o.save_dir), "dcgan train");
@@ -187,6 +189,7 @@ int train(const TrainOptions& o) {
     std::cout << "wrote " << picture << "\n";
   }
   if (!o.save_dir.empty()) std::cout << "saved " << o.save_dir << "/{checkpoint.safetensors, losses.csv}\n";
+  examples::export_onnx(gan.generator, grid_noise.narrow(0, 0, 1), o.onnx_path);  // noise in, images out
   return 0;
 }
 
@@ -241,6 +244,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train_command->add_option("--threads", t.threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
   train_command->add_option("--save", t.save_dir, "folder for the sample pictures, losses.csv and checkpoint");
+  examples::add_export_onnx_option(*train_command, t.onnx_path);
   train_command->add_option("--resume", t.resume, "continue from this checkpoint");
   train_command->add_option("--classifier", t.classifier,
                             "the MNIST example's checkpoint, to score samples (tools/run-example mnist --epochs 2)");

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "common/checkpoint.hpp"
+#include "common/onnx_export.hpp"
 #include "common/cli.hpp"
 #include "common/quantize.hpp"
 #include "common/report.hpp"
@@ -56,7 +57,7 @@ Evaluation evaluate(Net& model, const data::Mnist& test, int64_t batch_size, boo
 
 int main(int argc, char** argv) {
   CLI::App app{"Trains the pytorch/examples MNIST CNN on an MNIST-format data set with Nabla."};
-  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv, onnx_path;
   int epochs = 3, threads = 0;
   int64_t batch_size = 64, test_batch_size = 1000, limit = 0;
   double lr = 1e-3;
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   app.add_flag("--int8", int8,
                "after training, quantize to int8 (calibrated on 1,000 training images) and evaluate "
                "beside float32: accuracy and speed");
+  examples::add_export_onnx_option(app, onnx_path);
   app.add_flag("--winograd", winograd, "run conv2 with oneDNN's Winograd algorithm: faster, less exact");
   CLI11_PARSE(app, argc, argv);
 
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
     if (checkpoint && !examples::restore_rng_state(*checkpoint))
       out << "note: " << resume << " has no random generator states for " << distributed::world_size()
           << " rank(s): dropout is reseeded, so this run will differ from an uninterrupted one\n";
+    if (!onnx_path.empty() && lead) check_writable_file(onnx_path, "mnist");
     if (!save_dir.empty() && lead) {
       std::filesystem::create_directories(save_dir);
       check_writable_file(save_dir + "/checkpoint.safetensors", "mnist");  // refused now, not after an epoch
@@ -188,6 +191,7 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       out << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+    if (lead) examples::export_onnx(model, test.images.narrow(0, 0, 1), onnx_path);
     if (int8)
       examples::report_int8(
           model, [&] { return evaluate(model, test, test_batch_size, false).accuracy; },

@@ -14,6 +14,7 @@
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/onnx_export.hpp"
 #include "common/quantize.hpp"
 #include "common/report.hpp"
 #include "mobilenet/net.hpp"
@@ -66,7 +67,7 @@ void evaluate_int8(nn::Sequential& model, const data::Mnist& train, const data::
 
 int main(int argc, char** argv) {
   CLI::App app{"Trains a depthwise-separable CNN (MobileNet v1 style) on an MNIST-format data set with Nabla."};
-  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv, onnx_path;
   int epochs = 5, threads = 0;
   int64_t batch_size = 128, test_batch_size = 1000, limit = 0;
   double lr = 2e-3;
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed for the initial weights, dropout and shuffling")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: OpenMP's default)")->check(examples::kThreads);
   app.add_option("--save", save_dir, "folder for checkpoint.safetensors, metrics.csv and training_curve.svg");
+  examples::add_export_onnx_option(app, onnx_path);
   app.add_option("--resume", resume, "continue from this checkpoint");
   app.add_option("--log-csv", log_csv, "metrics CSV path (default: <save>/metrics.csv)");
   app.add_option("--limit", limit, "train on the first N images only (smoke tests)")->check(CLI::NonNegativeNumber);
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
       examples::restore_rng_state(checkpoint);  // exact resume (an older checkpoint: the generator as seeded)
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
+    if (!onnx_path.empty()) check_writable_file(onnx_path, "mobilenet");
     if (!save_dir.empty()) {
       std::filesystem::create_directories(save_dir);
       check_writable_file(save_dir + "/checkpoint.safetensors", "mobilenet");  // refused now, not after an epoch
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
     }
     if (!save_dir.empty())
       std::cout << "saved " << save_dir << "/{checkpoint.safetensors, metrics.csv, training_curve.svg}\n";
+    examples::export_onnx(model, test.images.narrow(0, 0, 1), onnx_path);
     if (int8) evaluate_int8(model, train, test, test_batch_size);
   } catch (const std::exception& e) {  // nabla::Error, or the file system's (a --save path that is a file)
     std::cerr << "error: " << e.what() << "\n";

@@ -139,7 +139,8 @@ Model parse(const std::string& bytes, const std::string& file) {
   for (const auto& [name, tensor] : initializers)
     if (!slot_of.count(name)) graph->constants.emplace_back(new_slot(name), tensor);
 
-  // Conv → Relu pairs where the Relu is the conv's only reader: one primitive with a ReLU post-op.
+  // Conv → Relu and BatchNormalization → Relu pairs where the Relu is the only reader: one primitive with a ReLU
+  // post-op, as nn::Sequential runs them.
   std::unordered_map<std::string, const ::onnx::NodeProto*> producer;
   for (const auto& node : g.node())
     for (const auto& out : node.output()) producer[out] = &node;
@@ -147,7 +148,11 @@ Model parse(const std::string& bytes, const std::string& file) {
   for (const auto& node : g.node()) {
     if (node.op_type() != "Relu" || node.input_size() != 1) continue;
     const auto it = producer.find(node.input(0));
-    if (it == producer.end() || it->second->op_type() != "Conv" || readers[node.input(0)] != 1) continue;
+    if (it == producer.end() || readers[node.input(0)] != 1) continue;
+    if (it->second->op_type() != "Conv" && it->second->op_type() != "BatchNormalization") continue;
+    const auto& outputs = it->second->output();
+    if (std::any_of(outputs.begin() + 1, outputs.end(), [&](const std::string& o) { return readers.count(o); }))
+      continue;  // a BatchNormalization's statistics are read too: the norm runs alone
     passed_through[&node] = conv_with_relu[it->second] = true;
   }
   // torch.onnx.export's isinf/isnan cast float to DOUBLE first: where IsInf/IsNaN alone read the cast, float32 gives

@@ -46,7 +46,7 @@ class NodeReader {
   bool output_used(size_t index) const { return index < outputs_used_.size() && outputs_used_[index]; }
   const std::string& where() const { return where_; }  // "node 'conv1' (Conv, opset 17)"
 
-  // The fusion pass's decision: this node (a Conv) applies the Relu that follows it.
+  // The fusion pass's decision: this node (a Conv or BatchNormalization) applies the Relu that follows it.
   bool fuse_relu = false;
 
   [[noreturn]] void unsupported(const std::string& what) const;  // onnx::Unsupported "where: what"

@@ -247,15 +247,17 @@ Kernel batch_norm_kernel(NodeReader& node) {
   const bool training_mode = node.i("training_mode", 0) != 0;
   if (node.opset() < 9 && node.i("spatial", 1) != 1) node.unsupported("spatial=0 is not supported");
   if (node.opset() < 7 && node.i("is_test", 0) == 0) node.unsupported("is_test=0 is not supported");
-  const bool statistics = node.output_used(1) || node.output_used(2);
+  const bool statistics = node.output_used(1) || node.output_used(2), relu = node.fuse_relu;
   if (statistics && !training_mode) node.invalid("running-statistics outputs need training_mode=1");
-  return [eps, momentum, training_mode, statistics, where = node.where()](const Tensors& in,
-                                                                          const RunContext& context) {
+  return [eps, momentum, training_mode, statistics, relu, where = node.where()](const Tensors& in,
+                                                                                const RunContext& context) {
     const Tensor &x = required(in, 0, where), &running_mean = required(in, 3, where),
                  &running_var = required(in, 4, where);
     BatchNormFuncOptions options{required(in, 1, where), required(in, 2, where), context.training || training_mode,
                                  1.0 - momentum, eps};
-    if (!statistics) return Tensors{batch_norm(x, running_mean, running_var, options)};
+    if (!statistics)
+      return Tensors{relu ? batch_norm_relu(x, running_mean, running_var, options)
+                          : batch_norm(x, running_mean, running_var, options)};
     // ONNX's training outputs: the running statistics updated with the batch's (biased) mean and variance, as new
     // tensors; the inputs stay as they are.
     Shape dims{0}, channel_shape(static_cast<size_t>(x.dim()), 1);
@@ -316,10 +318,10 @@ Kernel gemm_kernel(NodeReader& node) {
     const Tensor c = in.size() > 2 ? in[2] : Tensor();
     NABLA_CHECK(a.dim() == 2 && b.dim() == 2, where, ": A and B must be matrices, got ", shape_str(a.shape()), " and ",
                 shape_str(b.shape()));
-    // nn.Linear's form (x·Wᵀ + b), one oneDNN inner product.
-    if (alpha == 1.f && (beta == 1.f || !c.defined()) && !trans_a && trans_b && (!c.defined() || c.dim() == 1))
-      return Tensors{linear(a, b, c.defined() && c.numel() == b.size(0) ? c : Tensor()) +
-                     (c.defined() && c.numel() != b.size(0) ? c : zeros({}))};
+    // nn.Linear's form (x·Wᵀ + b, b one per output), one oneDNN inner product.
+    if (alpha == 1.f && (beta == 1.f || !c.defined()) && !trans_a && trans_b &&
+        (!c.defined() || (c.dim() == 1 && c.numel() == b.size(0))))
+      return Tensors{linear(a, b, c)};
     Tensor y = matmul(trans_a ? a.t() : a, trans_b ? b.t() : b);
     if (alpha != 1.f) y = y * static_cast<double>(alpha);
     if (c.defined() && beta != 0.f) y = y + (beta == 1.f ? c : c * static_cast<double>(beta));
