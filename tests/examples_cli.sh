@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # MobileNet and DCGAN end to end on a subset of Fashion-MNIST: MobileNet trains an epoch, resumes for a second
 # and leaves its files; a tiny MNIST classifier is trained, the DCGAN trains an epoch scored with it, then
-# `score` and `generate` work from its checkpoint; a missing checkpoint is refused by name.
-# Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR
+# `score` and `generate` work from its checkpoint; a missing checkpoint is refused by name. The resumed MobileNet is
+# exported to ONNX, which the onnx example describes, evaluates (the same accuracy) and fine-tunes.
+# Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR ONNX
 set -euo pipefail
-mobilenet=$1 dcgan=$2 mnist=$3 work=$4
+mobilenet=$1 dcgan=$2 mnist=$3 work=$4 onnx=$5
 rm -rf "$work" && mkdir -p "$work"
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
@@ -12,8 +13,16 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a
 grep -q "depthwise-separable blocks: 8.3x fewer parameters" "$work/mobilenet.log"
 grep -q "^epoch 1: " "$work/mobilenet.log"
 "$mobilenet" --threads 2 --epochs 2 --limit 1024 --save "$work/mobilenet" --quiet \
-  --resume "$work/mobilenet/checkpoint.safetensors" > "$work/mobilenet_resume.log"
+  --resume "$work/mobilenet/checkpoint.safetensors" --export-onnx "$work/mobilenet.onnx" > "$work/mobilenet_resume.log"
 grep -q "resumed from .* after epoch 1" "$work/mobilenet_resume.log" && grep -q "^epoch 2: " "$work/mobilenet_resume.log"
+grep -q "^exported $work/mobilenet.onnx" "$work/mobilenet_resume.log"
+"$onnx" info "$work/mobilenet.onnx" > "$work/onnx_info.log"
+grep -q "operators (as run, fused): Conv+Relu×11 Flatten×1 Gemm×1 GlobalAveragePool×1" "$work/onnx_info.log"
+accuracy=$(grep -oE "test accuracy [0-9.]+%" "$work/mobilenet_resume.log" | tail -1)
+"$onnx" run "$work/mobilenet.onnx" --threads 2 > "$work/onnx_run.log"
+grep -q "^$accuracy on 10000 images" "$work/onnx_run.log"  # the file computes what the model did
+"$onnx" finetune "$work/mobilenet.onnx" --threads 2 --limit 512 --quiet --save "$work/tuned.onnx" > "$work/tune.log"
+grep -qE "^epoch 1: train loss [0-9.]+, test accuracy [0-9.]+%" "$work/tune.log" && test -s "$work/tuned.onnx"
 [ "$(wc -l < "$work/mobilenet/metrics.csv")" -eq 3 ]  # header + epochs 1 and 2
 test -s "$work/mobilenet/training_curve.svg"
 
@@ -62,4 +71,4 @@ refused "grid.png.*directory" "$dcgan" generate --model "$work/dcgan/checkpoint.
 refused "losses.csv.*directory" "$dcgan" train --epochs 1 --limit 256 --save "$work/dirs2" --quiet
 [ -z "$(find "$work/dirs" "$work/dirs2" -name '*.tmp*')" ]  # no temporary left behind
 [ ! -e "$work/dirs/sample_0000.png" ]                        # refused before anything was written
-echo "examples CLI: mobilenet trains and resumes, dcgan trains, scores and generates; hostile flags are refused"
+echo "examples CLI: mobilenet trains, resumes and exports to ONNX (described, run, fine-tuned); dcgan trains, scores and generates; hostile flags are refused"

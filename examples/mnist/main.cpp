@@ -129,11 +129,11 @@ int main(int argc, char** argv) {
     if (checkpoint && !examples::restore_rng_state(*checkpoint))
       out << "note: " << resume << " has no random generator states for " << distributed::world_size()
           << " rank(s): dropout is reseeded, so this run will differ from an uninterrupted one\n";
-    if (!onnx_path.empty() && lead) check_writable_file(onnx_path, "mnist");
     if (!save_dir.empty() && lead) {
       std::filesystem::create_directories(save_dir);
       check_writable_file(save_dir + "/checkpoint.safetensors", "mnist");  // refused now, not after an epoch
     }
+    if (!onnx_path.empty() && lead) check_writable_file(onnx_path, "mnist");
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
     examples::MetricsLog metrics(lead ? log_csv : "", lead && !save_dir.empty() ? save_dir + "/training_curve.svg" : "",
                                  "MNIST CNN (Nabla)", first_epoch);

@@ -124,11 +124,11 @@ int main(int argc, char** argv) {
       examples::restore_rng_state(checkpoint);  // exact resume (an older checkpoint: the generator as seeded)
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
     }
-    if (!onnx_path.empty()) check_writable_file(onnx_path, "mobilenet");
     if (!save_dir.empty()) {
       std::filesystem::create_directories(save_dir);
       check_writable_file(save_dir + "/checkpoint.safetensors", "mobilenet");  // refused now, not after an epoch
     }
+    if (!onnx_path.empty()) check_writable_file(onnx_path, "mobilenet");
     if (log_csv.empty() && !save_dir.empty()) log_csv = save_dir + "/metrics.csv";
     examples::MetricsLog metrics(log_csv, save_dir.empty() ? "" : save_dir + "/training_curve.svg", "MobileNet (Nabla)",
                                  first_epoch);

@@ -319,12 +319,12 @@ int train(const TrainOptions& o) {
   TextCNN& model = *t.model;
   optim::Adam optimizer(model.parameters(), {.lr = o.lr});
   std::cout << model << "\n";
-  if (!o.onnx_path.empty()) check_writable_file(o.onnx_path, "text_classifier train");
   if (!o.save_dir.empty()) {
     std::filesystem::create_directories(o.save_dir);
     for (const char* name : {"/checkpoint.safetensors", "/metrics.csv", "/training_curve.svg"})
       check_writable_file(o.save_dir + name, "text_classifier train");  // refused now, not after an epoch
   }
+  if (!o.onnx_path.empty()) check_writable_file(o.onnx_path, "text_classifier train");
 
   std::vector<examples::EpochMetrics> history;
   ShuffleStream shuffle(o.seed);
