@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The text classifier's command line end to end: train three epochs on the small three-class TSV (and export it to ONNX),
-# evaluate the checkpoint, predict from arguments and from a raw mail on stdin, and refuse a
+# The text classifier's command line end to end: train three epochs on the small three-class TSV (and export it
+# to ONNX), evaluate the checkpoint, predict from arguments and from a raw mail on stdin, and refuse a
 # malformed TSV with its file and line. Usage: text_classifier_cli.sh BINARY FIXTURES WORKDIR
 set -euo pipefail
 bin=$1 fixtures=$2 work=$3
