@@ -153,6 +153,14 @@ TEST_CASE("damaged and hostile ONNX files are errors naming the file, never cras
   CHECK_THROWS_WITH_AS(onnx::load(hostile + "missing_output.onnx"),
                        doctest::Contains("graph output 'y' is never produced"), Error);
   CHECK_THROWS_WITH_AS(onnx::load(hostile + "absent.onnx"), doctest::Contains("absent.onnx"), Error);
+  CHECK_THROWS_WITH_AS(onnx::load(hostile + "bad_auto_pad.onnx"),
+                       doctest::Contains("bad_auto_pad.onnx: node #0 (AveragePool, opset 17): auto_pad 'BOGUS' is not "
+                                         "one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"),
+                       Error);
+  CHECK_THROWS_WITH_AS(onnx::load(hostile + "bad_ceil_mode.onnx"),
+                       doctest::Contains("bad_ceil_mode.onnx is not a valid ONNX model: Mismatched attribute type in "
+                                         "' : ceil_mode'"),
+                       Error);
 
   // Every truncation and a few hundred byte flips of a real model: an error or a model, never a crash.
   const std::string bytes = read_file(onnx_fixture("mobilenet") + "/model.onnx", "test");

@@ -10,7 +10,7 @@ backend tests do, test_data_set_0/input_0.pb and output_0.pb: a batch of 4 and P
   - dcgan: dcgan_reference.py's generator (ConvTranspose, BatchNorm, ReLU, Tanh)
 and hostile models written with onnx.helper (tests/fixtures/onnx/hostile/): a node reading a value nothing produces,
 two nodes in a cycle, an initializer whose shape overflows, one whose data is shorter than its shape, a graph output
-nothing produces.
+nothing produces, an AveragePool whose auto_pad is no ONNX value, one whose ceil_mode is a float.
 
 Dev-time only:  /usr/bin/python3 tools/make_onnx_fixtures.py [../shared/reference]
 """
@@ -75,6 +75,14 @@ def hostile():
     short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0" * 8)
     save("short_data", [helper.make_node("Add", ["x", "w"], ["y"])], [short])
     save("missing_output", [helper.make_node("Relu", ["x"], ["z"])])
+    x4 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])
+    y4 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 2, 2])
+    for name, attributes in (("bad_auto_pad", {"auto_pad": "BOGUS"}), ("bad_ceil_mode", {"ceil_mode": 1.5})):
+        node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], **attributes)
+        graph = helper.make_graph([node], name, [x4], [y4])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        with open(os.path.join(folder, name + ".onnx"), "wb") as f:
+            f.write(model.SerializeToString())
 
 
 def main():

@@ -70,9 +70,10 @@ void register_initializer(nn::Module& root, const std::string& name, const Tenso
     module->register_buffer(parts.back(), tensor);
 }
 
-std::string node_where(const ::onnx::NodeProto& node, size_t index, int64_t opset) {
+// "model.onnx: node 'conv1' (Conv, opset 17)": how load-time and run-time errors name a node.
+std::string node_where(const std::string& file, const ::onnx::NodeProto& node, size_t index, int64_t opset) {
   const std::string name = node.name().empty() ? "#" + std::to_string(index) : "'" + node.name() + "'";
-  return "node " + name + " (" + node.op_type() + ", opset " + std::to_string(opset) + ")";
+  return file + ": node " + name + " (" + node.op_type() + ", opset " + std::to_string(opset) + ")";
 }
 
 }  // namespace
@@ -172,7 +173,7 @@ Model parse(const std::string& bytes, const std::string& file) {
 
   for (int index = 0; index < g.node_size(); ++index) {
     const auto& node = g.node(index);
-    const std::string where = node_where(node, static_cast<size_t>(index), graph->opset);
+    const std::string where = node_where(file, node, static_cast<size_t>(index), graph->opset);
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw Unsupported(where + ": operators of domain '" + node.domain() + "' are not supported");
     ++graph->op_counts[node.op_type()];

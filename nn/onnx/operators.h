@@ -44,7 +44,7 @@ class NodeReader {
   bool has_input(size_t index) const { return index < inputs() && !node_.input(static_cast<int>(index)).empty(); }
   size_t outputs() const { return outputs_used_.size(); }
   bool output_used(size_t index) const { return index < outputs_used_.size() && outputs_used_[index]; }
-  const std::string& where() const { return where_; }  // "node 'conv1' (Conv, opset 17)"
+  const std::string& where() const { return where_; }  // "model.onnx: node 'conv1' (Conv, opset 17)"
 
   // The fusion pass's decision: this node (a Conv or BatchNormalization) applies the Relu that follows it.
   bool fuse_relu = false;
