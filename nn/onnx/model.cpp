@@ -58,6 +58,9 @@ void register_initializer(nn::Module& root, const std::string& name, const Tenso
   std::istringstream in(name);
   while (std::getline(in, part, '.')) parts.push_back(part.empty() ? "_" : part);
   if (parts.empty()) parts.push_back("_");
+  // Module trees are walked recursively (state_dict, printing): a hostile name must not nest them without bound.
+  NABLA_CHECK(parts.size() <= 64, "onnx::load: initializer '", name.substr(0, 80), "...' nests ", parts.size(),
+              " levels of modules; at most 64 are supported");
   nn::Module* module = &root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     auto children = module->named_children();
