@@ -16,14 +16,22 @@ std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const 
   const int64_t out = conv_weight.size(0);
   NABLA_CHECK(bn.options.num_features == out, who, ": ", bn.name(), " has ", bn.options.num_features,
               " features but the conv has ", out, " output channels");
+  return fuse_conv_bn_weights(conv_weight, conv_bias, bn.running_mean, bn.running_var, bn.options.eps, bn.weight,
+                              bn.bias);
+}
+
+std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const Tensor& conv_bias,
+                                               const Tensor& running_mean, const Tensor& running_var, double eps,
+                                               const Tensor& bn_weight, const Tensor& bn_bias) {
   NoGradGuard no_grad;
-  const Tensor gamma = bn.weight.defined() ? bn.weight : ones({out});
-  const Tensor beta = bn.bias.defined() ? bn.bias : zeros({out});
-  const Tensor scale = gamma / sqrt(bn.running_var + bn.options.eps);
+  const int64_t out = conv_weight.size(0);
+  const Tensor gamma = bn_weight.defined() ? bn_weight : ones({out});
+  const Tensor beta = bn_bias.defined() ? bn_bias : zeros({out});
+  const Tensor scale = gamma / sqrt(running_var + eps);
   Shape per_channel(static_cast<size_t>(conv_weight.dim()), 1);
   per_channel[0] = out;
   const Tensor bias = conv_bias.defined() ? conv_bias : zeros({out});
-  return {conv_weight * scale.reshape(per_channel), (bias - bn.running_mean) * scale + beta};
+  return {conv_weight * scale.reshape(per_channel), (bias - running_mean) * scale + beta};
 }
 
 template <size_t D>

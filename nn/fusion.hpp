@@ -13,6 +13,11 @@ namespace nabla::nn::utils {
 // + β. bn must be in eval mode with running statistics; `who` names the caller in errors.
 std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const Tensor& conv_bias, const NormBase& bn,
                                                const std::string& who = "fuse_conv_bn_weights");
+// The same from the norm's tensors, in PyTorch's order (bn_weight, bn_bias undefined: 1 and 0). Computed without
+// recording a graph.
+std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const Tensor& conv_bias,
+                                               const Tensor& running_mean, const Tensor& running_var, double eps,
+                                               const Tensor& bn_weight, const Tensor& bn_bias);
 
 // A new conv (with a bias) computing bn(conv(x)) with the weights above. Both must be in eval mode; neither is
 // changed.

@@ -152,6 +152,19 @@ TEST_CASE("every layer family round-trips through ONNX with the same outputs and
                seq(nn::Conv2d({.in_channels = 4, .out_channels = 5, .kernel_size = 3, .bias = false}),
                    nn::BatchNorm2d({.num_features = 5}), nn::ReLU()),
                x2);
+  {  // kept in the file (fold_batch_norm = false): the import folds it itself for inference, trains it as a norm
+    nn::Sequential block(nn::Conv2d({.in_channels = 4, .out_channels = 5, .kernel_size = 3, .bias = false}),
+                         nn::BatchNorm2d({.num_features = 5}), nn::ReLU());
+    block.apply([](nn::Module& m) {
+      for (const auto& [name, buffer] : m.named_buffers(false))
+        if (name == "running_var") Tensor(buffer).uniform_(0.5, 2.0);
+    });
+    onnx::Model imported = round_trip(block, x2, "conv_bn_kept", {.fold_batch_norm = false});
+    CHECK(imported.op_counts(true) == std::map<std::string, int64_t>{{"Conv+BatchNormalization+Relu", 1}});
+    imported.train();
+    block.train();
+    CHECK(relative_difference(imported(x2), block(x2)) < 1e-5);  // batch statistics
+  }
   check_family("pools",
                seq(nn::MaxPool2d({.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true}),
                    nn::AvgPool2d({.kernel_size = 2, .padding = 1, .count_include_pad = false})),

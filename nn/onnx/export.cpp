@@ -17,6 +17,7 @@
 #include "nabla/core/file.hpp"
 #include "nabla/core/trace.hpp"
 #include "nabla/core/version.hpp"
+#include "nabla/nn/fusion.hpp"
 #include "nabla/nn/onnx.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nn/onnx/proto.h"
@@ -325,19 +326,11 @@ bool Exporter::folds_into_next(const std::vector<Event>& events, size_t i) const
          bn.inputs.at(3).defined() && bn.inputs.at(4).defined();
 }
 
-// bn(conv(x)) = conv'(x): W' = W · γ/√(var + ε) per output channel, b' = (b - mean) · γ/√(var + ε) + β.
+// bn(conv(x)) = conv'(x), with nn::utils::fuse_conv_bn_weights.
 void Exporter::fold_conv_bn(const Event& conv, const Event& bn) {
-  NoGradGuard no_grad;
   const Tensor &w = conv.inputs.at(1), &b = conv.inputs.at(2);
-  const Tensor &mean = bn.inputs.at(3), &var = bn.inputs.at(4);
-  const int64_t channels = w.size(0);
-  const Tensor gamma = bn.inputs.at(1).defined() ? bn.inputs.at(1) : ones({channels});
-  const Tensor beta = bn.inputs.at(2).defined() ? bn.inputs.at(2) : zeros({channels});
-  const Tensor scale = gamma / sqrt(var + attribute<double>(bn, "eps"));
-  Shape channel_shape(static_cast<size_t>(w.dim()), 1);
-  channel_shape[0] = channels;
-  const Tensor folded_w = w * scale.reshape(channel_shape);
-  const Tensor folded_b = ((b.defined() ? b : zeros({channels})) - mean) * scale + beta;
+  const auto [folded_w, folded_b] = nn::utils::fuse_conv_bn_weights(
+      w, b, bn.inputs.at(3), bn.inputs.at(4), attribute<double>(bn, "eps"), bn.inputs.at(1), bn.inputs.at(2));
   const auto base = [&](const Tensor& t) {
     const auto it = state_names_.find(t.impl());
     if (it == state_names_.end()) return "folded_" + std::to_string(folded_++) + "_";

@@ -174,6 +174,24 @@ Model parse(const std::string& bytes, const std::string& file) {
       passed_through[&node] = true;
   }
 
+  // Conv → BatchNormalization (inference mode) where the norm alone reads the conv: one step, folded in eval mode
+  // (detail::conv_batch_norm_kernel).
+  std::unordered_map<const ::onnx::NodeProto*, const ::onnx::NodeProto*> norm_after;  // a conv → its norm
+  for (const auto& node : g.node()) {
+    if (node.op_type() != "BatchNormalization" || node.input_size() != 5) continue;
+    const auto it = producer.find(node.input(0));
+    if (it == producer.end() || it->second->op_type() != "Conv" || readers[node.input(0)] != 1) continue;
+    bool apart = false;  // a norm in training mode, or one whose statistics outputs are read, runs on its own
+    for (const auto& a : node.attribute()) apart = apart || (a.name() == "training_mode" && a.i() != 0);
+    for (int k = 1; k < node.output_size(); ++k) apart = apart || readers.count(node.output(k));
+    if (!apart) norm_after[it->second] = &node;
+  }
+  struct PendingConv {
+    std::vector<int> inputs;  // x, W, b (-1: none)
+    Kernel plain, with_relu;
+  };
+  std::unordered_map<const ::onnx::NodeProto*, PendingConv> conv_before;  // by the norm that takes the conv in
+
   for (int index = 0; index < g.node_size(); ++index) {
     const auto& node = g.node(index);
     const std::string where = node_where(file, node, static_cast<size_t>(index), graph->opset);
@@ -207,7 +225,23 @@ Model parse(const std::string& bytes, const std::string& file) {
     step.kernel = (*builder)(reader);
     reader.check_all_read();
     for (const auto& name : node.output()) step.outputs.push_back(name.empty() ? -1 : new_slot(name));
-    ++graph->fused_op_counts[reader.fuse_relu ? node.op_type() + "+Relu" : node.op_type()];
+    if (const auto norm = norm_after.find(&node); norm != norm_after.end()) {  // runs inside its norm's step
+      NodeReader with_relu(node, graph->opset, where, used);
+      with_relu.fuse_relu = conv_with_relu.count(norm->second) > 0;
+      step.inputs.resize(3, -1);
+      conv_before[norm->second] = {step.inputs, step.kernel, (*builder)(with_relu)};
+      continue;
+    }
+    std::string fused = node.op_type();
+    if (const auto conv = conv_before.find(&node); conv != conv_before.end()) {
+      NodeReader settings(node, graph->opset, where, used);
+      step.inputs.erase(step.inputs.begin());
+      step.inputs.insert(step.inputs.begin(), conv->second.inputs.begin(), conv->second.inputs.end());
+      step.kernel = detail::conv_batch_norm_kernel(conv->second.plain, conv->second.with_relu, std::move(step.kernel),
+                                                   settings.f("epsilon", 1e-5f));
+      fused = "Conv+" + fused;
+    }
+    ++graph->fused_op_counts[reader.fuse_relu ? fused + "+Relu" : fused];
     if (node.op_type() == "Constant") {  // evaluated once, here
       graph->constants.emplace_back(step.outputs.at(0), step.kernel({}, RunContext{}).at(0));
       continue;

@@ -72,6 +72,13 @@ void register_shape_ops(Registry& registry);
 // The builder of op_type in the default domain, or null.
 const Builder* find_builder(const std::string& op_type);
 
+// A Conv whose output only an inference-mode BatchNormalization reads, as one step: inputs x, W, b (or undefined),
+// then the norm's scale, B, mean, var. In eval mode, when no gradient is wanted, one conv (`conv_relu`: with the
+// ReLU the norm would apply) on the norm folded into the weight and bias (nn::utils::fuse_conv_bn_weights, computed
+// once per version of those six tensors), as nn::utils::fuse_conv_bn_eval makes a hand-written model's; else the two
+// one after the other.
+Kernel conv_batch_norm_kernel(Kernel conv, Kernel conv_relu, Kernel norm, float eps);
+
 // ---- helpers the builders share
 
 // An input that must be there (names the node and the input when it is not).

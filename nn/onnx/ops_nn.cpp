@@ -2,9 +2,13 @@
 // MatMul, Dropout, Softmax, the activations, Pad, Resize/Upsample, DepthToSpace/SpaceToDepth. ONNX gives padding as
 // begin and end per dim; when they differ (SAME_UPPER, asymmetric pads) the input is padded first, or a transposed
 // conv's output cropped, so that oneDNN still runs one symmetric primitive.
+#include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "nabla/core/factory.hpp"
+#include "nabla/core/grad_mode.hpp"
+#include "nabla/nn/fusion.hpp"
 #include "nabla/ops/activation.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
@@ -546,6 +550,35 @@ Kernel space_to_depth_kernel(NodeReader& node) {
 }
 
 }  // namespace
+
+Kernel conv_batch_norm_kernel(Kernel conv, Kernel conv_relu, Kernel norm, float eps) {
+  struct Folded {
+    std::mutex mutex;
+    std::vector<std::pair<const void*, uint64_t>> key;  // the six tensors and their versions
+    Tensor weight, bias;
+  };
+  auto folded = std::make_shared<Folded>();
+  return [conv, conv_relu, norm, eps, folded](const Tensors& in, const RunContext& context) {
+    const Tensors conv_in(in.begin(), in.begin() + 3), statistics(in.begin() + 3, in.end());
+    const bool gradients = autograd::is_grad_enabled() && std::any_of(in.begin() + 1, in.end(), [](const Tensor& t) {
+                             return t.defined() && t.requires_grad();
+                           });
+    if (context.training || gradients) {
+      Tensors norm_in{conv(conv_in, context).at(0)};
+      norm_in.insert(norm_in.end(), statistics.begin(), statistics.end());
+      return norm(norm_in, context);
+    }
+    std::vector<std::pair<const void*, uint64_t>> key;
+    for (auto t = in.begin() + 1; t != in.end(); ++t) key.emplace_back(t->impl(), t->defined() ? t->version() : 0);
+    std::lock_guard lock(folded->mutex);
+    if (key != folded->key) {
+      std::tie(folded->weight, folded->bias) =
+          nn::utils::fuse_conv_bn_weights(in.at(1), in.at(2), in.at(5), in.at(6), eps, in.at(3), in.at(4));
+      folded->key = std::move(key);
+    }
+    return conv_relu({in.at(0), folded->weight, folded->bias}, context);
+  };
+}
 
 void register_nn_ops(Registry& r) {
   r["Conv"] = conv_kernel;
