@@ -106,7 +106,7 @@ Model parse(const std::string& bytes, const std::string& file) {
   };
   // Which values are read (by a node or as a graph output), and how the initializers are used.
   std::unordered_map<std::string, int> readers;
-  std::unordered_map<std::string, bool> state_only;  // an initializer read only as BatchNorm statistics (or scales)
+  std::unordered_map<std::string, bool> state_only;  // an initializer read only as statistics or settings
   for (const auto& node : g.node())
     for (int k = 0; k < node.input_size(); ++k) {
       ++readers[node.input(k)];
