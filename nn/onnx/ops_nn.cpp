@@ -55,6 +55,9 @@ struct Window {
     const Shape s = stride(dims), d = dilation(dims);
     NABLA_CHECK(static_cast<int64_t>(s.size()) == dims && static_cast<int64_t>(d.size()) == dims, where,
                 ": strides and dilations need ", dims, " values");
+    check_window_sizes(where, "strides", s);  // bounded, so that the SAME arithmetic below cannot overflow
+    check_window_sizes(where, "dilations", d);
+    check_window_sizes(where, "kernel_shape", kernel);
     Shape begin(in.size(), 0), end(in.size(), 0);
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       for (size_t i = 0; i < in.size(); ++i) {
@@ -145,6 +148,16 @@ Kernel conv_transpose_kernel(NodeReader& node) {
     NABLA_CHECK(static_cast<int64_t>(s.size()) == dims && static_cast<int64_t>(d.size()) == dims, where,
                 ": strides and dilations need ", dims, " values");
     const Shape output_padding = output_padding_attr.empty() ? Shape(input.size(), 0) : output_padding_attr;
+    NABLA_CHECK(output_padding.size() == input.size() &&
+                    (output_shape.empty() || static_cast<int64_t>(output_shape.size()) >= dims),
+                where, ": output_padding and output_shape need ", dims, " values");
+    for (const auto& [name, values] : {std::pair{"strides", s},
+                                       {"dilations", d},
+                                       {"output_padding", output_padding},
+                                       {"output_shape", Shape(output_shape)}}) {
+      check_window_sizes(where, name, values);  // bounded, so that the size arithmetic below cannot overflow
+      for (int64_t v : values) NABLA_CHECK(v >= 0, where, ": ", name, " must not be negative");
+    }
     Shape begin(input.size(), 0), end(input.size(), 0), full(input.size()), size(input.size());
     for (size_t i = 0; i < input.size(); ++i) full[i] = s[i] * (input[i] - 1) + (kernel[i] - 1) * d[i] + 1;
     const bool same = window.auto_pad == "SAME_UPPER" || window.auto_pad == "SAME_LOWER";
