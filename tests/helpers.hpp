@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 #include <xtensor/xnpy.hpp>
+#include <zlib.h>
 
 namespace nabla::test {
 
@@ -136,6 +137,23 @@ inline double relative_difference(const Tensor& a, const Tensor& b) {
     scale = std::max(scale, std::abs(static_cast<double>(y[i])));
   }
   return diff / std::max(scale, 1e-30);
+}
+
+// The bytes of a gzipped fixture (tests/fixtures/onnx/<twin>/model.onnx.gz: kept small in the repository).
+inline std::string gunzip(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  REQUIRE_MESSAGE(file != nullptr, "missing fixture " << path);
+  std::string bytes;
+  char buffer[1 << 16];
+  for (int n; (n = gzread(file, buffer, sizeof buffer)) > 0;) bytes.append(buffer, static_cast<size_t>(n));
+  gzclose(file);
+  return bytes;
+}
+
+// PyTorch's export of a reference twin (tools/make_onnx_fixtures.py), loaded.
+inline onnx::Model torch_twin(const std::string& name) {
+  const std::string path = std::string(NABLA_FIXTURES) + "/onnx/" + name + "/model.onnx.gz";
+  return onnx::parse(gunzip(path), path);
 }
 
 // A file name in the temporary folder, unique to this process: <tmp>/nabla_test_<pid>_<name>.

@@ -62,7 +62,7 @@ TEST_CASE("ONNX's backend suite: the supported node tests pass with ONNX's toler
 TEST_CASE("the four reference twins exported by torch.onnx.export give PyTorch's outputs within 1e-4") {
   for (const char* name : {"mnist", "text", "mobilenet", "dcgan"}) {
     CAPTURE(name);
-    onnx::Model model = onnx::load(onnx_fixture(name) + "/model.onnx");
+    onnx::Model model = test::torch_twin(name);
     const Tensor x = onnx::load_tensor(onnx_fixture(name) + "/test_data_set_0/input_0.pb");
     const Tensor expected = onnx::load_tensor(onnx_fixture(name) + "/test_data_set_0/output_0.pb");
     NoGradGuard no_grad;
@@ -73,7 +73,7 @@ TEST_CASE("the four reference twins exported by torch.onnx.export give PyTorch's
 }
 
 TEST_CASE("an imported model is a module: state_dict under the initializers' names, Conv+Relu fused, printable") {
-  onnx::Model model = onnx::load(onnx_fixture("mnist") + "/model.onnx");
+  onnx::Model model = test::torch_twin("mnist");
   const StateDict state = model.state_dict();
   CHECK(state.keys() == std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                                                  "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
@@ -91,7 +91,7 @@ TEST_CASE("an imported model is a module: state_dict under the initializers' nam
 }
 
 TEST_CASE("an imported model trains: its gradients are those of the same network written with Nabla's layers") {
-  onnx::Model imported = onnx::load(onnx_fixture("mnist") + "/model.onnx");
+  onnx::Model imported = test::torch_twin("mnist");
   Net native;
   native.load_state_dict(imported.state_dict());
   native.eval();  // as the import: dropout would draw different masks in the two
@@ -118,7 +118,7 @@ TEST_CASE("an imported model trains: its gradients are those of the same network
 }
 
 TEST_CASE("in train() an imported model's BatchNorm uses batch statistics and updates its running buffers") {
-  onnx::Model generator = onnx::load(onnx_fixture("dcgan") + "/model.onnx");
+  onnx::Model generator = test::torch_twin("dcgan");
   CHECK(generator.op_counts(true).at("BatchNormalization+Relu") == 2);  // one oneDNN primitive each
   const StateDict buffers = generator.named_buffers();
   REQUIRE(!buffers.keys().empty());
@@ -163,7 +163,7 @@ TEST_CASE("damaged and hostile ONNX files are errors naming the file, never cras
                        Error);
 
   // Every truncation and a few hundred byte flips of a real model: an error or a model, never a crash.
-  const std::string bytes = read_file(onnx_fixture("mobilenet") + "/model.onnx", "test");
+  const std::string bytes = test::gunzip(onnx_fixture("mobilenet") + "/model.onnx.gz");
   const Tensor x = randn({2, 1, 28, 28});
   int errors = 0;
   for (size_t length = 0; length < bytes.size(); length += bytes.size() / 97 + 1) {

@@ -14,8 +14,6 @@ using test::relative_difference;
 
 namespace {
 
-std::string onnx_fixture(const std::string& name) { return std::string(NABLA_FIXTURES) + "/onnx/" + name; }
-
 // Exports `model` traced on x, checks ONNX's checker passed (export_model runs it) and that the file, imported back,
 // gives the model's outputs within 1e-5; returns the imported model.
 template <class M>
@@ -30,9 +28,7 @@ onnx::Model round_trip(M& model, const Tensor& x, const std::string& name, const
   return imported;
 }
 
-std::map<std::string, int64_t> torch_op_counts(const std::string& twin) {
-  return onnx::load(onnx_fixture(twin) + "/model.onnx").op_counts();
-}
+std::map<std::string, int64_t> torch_op_counts(const std::string& twin) { return test::torch_twin(twin).op_counts(); }
 
 }  // namespace
 
