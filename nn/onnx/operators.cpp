@@ -96,4 +96,8 @@ Kernel unary_kernel(std::function<Tensor(const Tensor&)> fn, std::string where) 
   };
 }
 
+Builder unary_builder(std::function<Tensor(const Tensor&)> fn) {
+  return [fn = std::move(fn)](NodeReader& node) { return unary_kernel(fn, node.where()); };
+}
+
 }  // namespace nabla::onnx::detail

@@ -87,5 +87,7 @@ const Tensor& required(const std::vector<Tensor>& inputs, size_t index, const st
 std::vector<int64_t> int_values(const Tensor& tensor, const std::string& what, const std::string& where);
 // A one-output kernel from a function of the inputs.
 Kernel unary_kernel(std::function<Tensor(const Tensor&)> fn, std::string where);
+// The builder of an operator that is such a function and has no attributes (Relu, Sqrt, Identity, ...).
+Builder unary_builder(std::function<Tensor(const Tensor&)> fn);
 
 }  // namespace nabla::onnx::detail

@@ -66,10 +66,6 @@ int64_t checked_div(int64_t a, int64_t b) {
   return b == -1 ? wrapping_sub(0, a) : a / b;
 }
 
-Builder unary(Tensor (*op)(const Tensor&)) {
-  return [op](NodeReader& node) { return unary_kernel(op, node.where()); };
-}
-
 // Neg and Abs: Nabla's op on floats, the integer one on int64.
 Builder signed_unary(Tensor (*op)(const Tensor&), int64_t (*int_op)(int64_t)) {
   return [op, int_op](NodeReader& node) -> Kernel {
@@ -262,17 +258,15 @@ void register_math_ops(Registry& r) {
   r["Mul"] = arithmetic(mul, wrapping_mul);
   r["Div"] = arithmetic(div, checked_div);
   r["Pow"] = pow_kernel;
-  r["Sqrt"] = unary(sqrt);
-  r["Exp"] = unary(exp);
-  r["Log"] = unary(log);
+  r["Sqrt"] = unary_builder(sqrt);
+  r["Exp"] = unary_builder(exp);
+  r["Log"] = unary_builder(log);
   r["Abs"] = signed_unary(abs, int_abs);
   r["Neg"] = signed_unary(neg, int_neg);
-  r["Floor"] = unary(floor);
-  r["Ceil"] = unary(ceil);
-  r["Erf"] = unary(erf);
-  r["Reciprocal"] = [](NodeReader& node) {
-    return unary_kernel([](const Tensor& x) { return rdiv(x, 1.0); }, node.where());
-  };
+  r["Floor"] = unary_builder(floor);
+  r["Ceil"] = unary_builder(ceil);
+  r["Erf"] = unary_builder(erf);
+  r["Reciprocal"] = unary_builder([](const Tensor& x) { return rdiv(x, 1.0); });
   r["Clip"] = clip_kernel;
   r["Sum"] = variadic(add, wrapping_add, false);
   r["Mean"] = variadic(add, wrapping_add, true);
@@ -286,7 +280,7 @@ void register_math_ops(Registry& r) {
   r["And"] = comparison(logical_and);
   r["Or"] = comparison(logical_or);
   r["Xor"] = comparison(logical_xor);
-  r["Not"] = unary(logical_not);
+  r["Not"] = unary_builder(logical_not);
   r["Where"] = where_kernel;
   for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
                          "ReduceLogSum", "ReduceLogSumExp"})
@@ -295,8 +289,8 @@ void register_math_ops(Registry& r) {
   r["ArgMin"] = arg_extreme(false);
   r["Cast"] = cast_kernel;
   r["IsInf"] = is_inf_kernel;
-  r["IsNaN"] = [](NodeReader& node) { return unary_kernel([](const Tensor& x) { return x != x; }, node.where()); };
-  r["Identity"] = [](NodeReader& node) { return unary_kernel([](const Tensor& x) { return x; }, node.where()); };
+  r["IsNaN"] = unary_builder([](const Tensor& x) { return x != x; });
+  r["Identity"] = unary_builder([](const Tensor& x) { return x; });
 }
 
 }  // namespace nabla::onnx::detail

@@ -608,20 +608,18 @@ void register_nn_ops(Registry& r) {
   r["Dropout"] = dropout_kernel;
   r["Softmax"] = softmax_family(false);
   r["LogSoftmax"] = softmax_family(true);
-  r["Relu"] = [](NodeReader& node) { return unary_kernel(relu, node.where()); };
+  r["Relu"] = unary_builder(relu);
   r["LeakyRelu"] = with_alpha(leaky_relu, 0.01f);
   r["Elu"] = with_alpha(elu, 1.f);
   r["Celu"] = with_alpha(celu, 1.f);
   r["Selu"] = selu_kernel;
   r["PRelu"] = prelu_kernel;
-  r["Sigmoid"] = [](NodeReader& node) { return unary_kernel(sigmoid, node.where()); };
-  r["Tanh"] = [](NodeReader& node) { return unary_kernel(nabla::tanh, node.where()); };
+  r["Sigmoid"] = unary_builder(sigmoid);
+  r["Tanh"] = unary_builder(nabla::tanh);
   r["HardSigmoid"] = hard_sigmoid_kernel;
-  r["HardSwish"] = [](NodeReader& node) { return unary_kernel(hardswish, node.where()); };
-  r["Softplus"] = [](NodeReader& node) {
-    return unary_kernel([](const Tensor& x) { return softplus(x); }, node.where());
-  };
-  r["Softsign"] = [](NodeReader& node) { return unary_kernel(softsign, node.where()); };
+  r["HardSwish"] = unary_builder(hardswish);
+  r["Softplus"] = unary_builder([](const Tensor& x) { return softplus(x); });
+  r["Softsign"] = unary_builder(softsign);
   r["Pad"] = pad_kernel;
   r["Resize"] = resize_kernel;
   r["Upsample"] = upsample_kernel;
