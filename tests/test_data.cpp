@@ -111,22 +111,27 @@ TEST_CASE("load_mnist reads any MNIST-format folder and normalises the images") 
 
 TEST_CASE("DataLoader batches in order, shuffles reproducibly per epoch, and can drop the last batch") {
   const Tensor x = arange(10, kFloat32).reshape({10, 1}), y = arange(10);
+  const auto batches_of = [](const auto& loader, int64_t epoch) {
+    std::vector<std::pair<Tensor, Tensor>> batches;
+    for (auto& batch : loader.epoch(epoch)) batches.push_back(batch);
+    return batches;
+  };
   data::DataLoader plain(x, y, {.batch_size = 4});
-  const auto batches = plain.epoch(0);
+  const auto batches = batches_of(plain, 0);
   REQUIRE(batches.size() == 3);
-  CHECK(batches[0].targets.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3});
-  CHECK(batches[2].targets.to_vector<int64_t>() == std::vector<int64_t>{8, 9});
-  CHECK(batches[2].inputs.shape() == Shape{2, 1});
+  CHECK(batches[0].second.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3});
+  CHECK(batches[2].second.to_vector<int64_t>() == std::vector<int64_t>{8, 9});
+  CHECK(batches[2].first.shape() == Shape{2, 1});
   data::DataLoader dropping(x, y, {.batch_size = 4, .drop_last = true});
   CHECK(dropping.num_batches() == 2);
   data::DataLoader shuffled(x, y, {.batch_size = 10, .shuffle = true, .seed = 7});
-  const auto first = shuffled.epoch(0)[0].targets.to_vector<int64_t>();
+  const auto first = batches_of(shuffled, 0)[0].second.to_vector<int64_t>();
   CHECK(first != y.to_vector<int64_t>());
-  CHECK(shuffled.epoch(0)[0].targets.to_vector<int64_t>() == first);    // same seed and epoch: same order
-  CHECK(shuffled.epoch(1)[0].targets.to_vector<int64_t>() != first);    // a new order each epoch
+  CHECK(batches_of(shuffled, 0)[0].second.to_vector<int64_t>() == first);  // same seed and epoch: same order
+  CHECK(batches_of(shuffled, 1)[0].second.to_vector<int64_t>() != first);  // a new order each epoch
   auto sorted = first;
   std::sort(sorted.begin(), sorted.end());
-  CHECK(sorted == y.to_vector<int64_t>());                              // a permutation
+  CHECK(sorted == y.to_vector<int64_t>());  // a permutation
   CHECK_THROWS_WITH_AS(data::DataLoader(x, arange(9), {.batch_size = 4}),
                        doctest::Contains("same size along dim 0, got [10, 1] and [9]"), Error);
   CHECK_THROWS_WITH_AS(data::DataLoader(x, y, {.batch_size = 0}),

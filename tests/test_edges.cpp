@@ -29,7 +29,7 @@ TEST_CASE("size arithmetic on user-given sizes is checked, not overflowed") {
 TEST_CASE("a DataLoader batch as large as INT64_MAX is one batch of everything") {
   data::DataLoader loader(randn({10, 2}), zeros({10}, kInt64), {.batch_size = INT64_MAX, .shuffle = true});
   CHECK(loader.num_batches() == 1);
-  CHECK(loader.epoch(0)[0].inputs.size(0) == 10);
+  CHECK(loader.epoch(0).begin()->first.size(0) == 10);
   data::DataLoader dropping(randn({10, 2}), zeros({10}, kInt64), {.batch_size = INT64_MAX, .drop_last = true});
   CHECK(dropping.num_batches() == 0);
 }

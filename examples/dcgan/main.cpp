@@ -157,7 +157,7 @@ int train(const TrainOptions& o) {
     const auto order = loader.order(epoch);
     double d_sum = 0, g_sum = 0;
     for (int64_t i = 0; i < loader.num_batches(); ++i) {
-      const auto losses = gan.step(loader.batch(order, i).inputs, o.bf16);
+      const auto losses = gan.step(loader.batch(order, i).first, o.bf16);
       d_sum += losses.discriminator;
       g_sum += losses.generator;
       if (!o.quiet) {

@@ -1,50 +1,277 @@
 #pragma once
-// DataLoader: mini-batches of a tensor data set (inputs and targets indexed along dim 0), in order or
-// shuffled with its own seeded generator, optionally dropping the last partial batch.
+// DataLoader: mini-batches of any data set (torch.utils.data.DataLoader), streamed. With num_workers > 0, worker
+// threads load and collate batches ahead of the training loop, at most num_workers × prefetch_factor at a time;
+// batches still arrive in order.
 //
-//   data::DataLoader loader(train.images, train.labels, {.batch_size = 64, .shuffle = true, .seed = 1});
-//   for (int epoch = 0; epoch < 3; ++epoch)
-//     for (const auto& [x, y] : loader.epoch(epoch)) { ... }
+//   data::DataLoader loader(datasets::ImageFolder("train", {.transform = augment}),
+//                           {.batch_size = 64, .shuffle = true, .num_workers = 2, .seed = 1});
+//   for (int epoch = 0; epoch < 5; ++epoch)
+//     for (auto& [images, labels] : loader.epoch(epoch)) { ... }
+//
+// Deterministic: the order comes from (seed, epoch), and each sample's random augmentations from its own generator
+// seeded from (seed, epoch, index) (data::sample_generator()), so the batches are the same whatever num_workers is.
+// A sample that fails to load ends the epoch with a nabla::Error naming it; leaving a loop early, or dropping the
+// epoch, stops the workers (they finish the batch in hand, no more).
+#include <concepts>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/core/tensor.hpp"
+#include "nabla/nn/data/collate.hpp"
+#include "nabla/nn/data/dataset.hpp"
+#include "nabla/nn/data/generator.hpp"
+#include "nabla/nn/data/worker_pool.hpp"
 
 namespace nabla::data {
 
 struct DataLoaderOptions {
   int64_t batch_size = 1;
   bool shuffle = false;
-  bool drop_last = false;
-  uint64_t seed = 0;  // with the epoch number, decides the order when shuffling
-  // The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle and seed.
+  // The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle.
   std::function<std::vector<int64_t>(int64_t epoch)> sampler{};
+  int64_t num_workers = 0;  // threads loading batches; 0: in the iterating thread
+  bool drop_last = false;
+  uint64_t seed = 0;  // with the epoch, decides the shuffled order and every sample's random augmentations
+  std::optional<int64_t> prefetch_factor{};  // batches loaded ahead per worker (2 when unset); needs num_workers > 0
+  bool persistent_workers = false;           // keep the threads between epochs; needs num_workers > 0
 };
 
-struct Batch {
-  Tensor inputs;
-  Tensor targets;
+// A data set read by index (size() and get(i)), or as a stream (stream(epoch)), as torch.utils.data tells them apart.
+template <class D>
+concept MapStyleDataset = requires(const D& d, int64_t i) {
+  { d.size() } -> std::convertible_to<int64_t>;
+  d.get(i);
+};
+template <class D>
+concept StreamDataset = requires(const D& d, int64_t epoch) {
+  *d.stream(epoch)();
 };
 
+namespace detail {
+// Checks the options once and returns the prefetch depth (0 without workers).
+int64_t check_loader_options(const DataLoaderOptions& options, bool stream);
+// The order of an epoch without a sampler: 0..size-1, shuffled from (seed, epoch) if asked.
+std::vector<int64_t> epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch);
+void check_sampled_indices(const std::vector<int64_t>& order, int64_t size);
+// Inside a catch: throws a nabla::Error naming the sample (its index, or its position in a stream) and the epoch.
+[[noreturn]] void rethrow_sample_error(const char* what, int64_t index, int64_t epoch);
+
+template <class D>
+struct SampleOf {
+  using type = std::remove_cvref_t<decltype(std::declval<const D&>().get(int64_t{}))>;
+};
+template <StreamDataset D>
+struct SampleOf<D> {
+  using type = std::remove_cvref_t<decltype(*std::declval<const D&>().stream(int64_t{})())>;
+};
+
+// A stream read by several workers: batch k is read only after batch k - 1, so batches keep the stream's order, and
+// the batches' collation runs in parallel.
+template <class Sample>
+struct StreamTurns {
+  std::function<std::optional<Sample>()> next;
+  std::mutex mutex;
+  std::condition_variable turn;
+  int64_t next_batch = 0, position = 0;  // whose turn it is; samples read so far
+  bool ended = false;
+};
+}  // namespace detail
+
+template <class D, class Collate = DefaultCollate>
+requires MapStyleDataset<D> || StreamDataset<D>
 class DataLoader {
  public:
-  DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& options);
+  using Sample = typename detail::SampleOf<D>::type;
+  using Batch = std::remove_cvref_t<std::invoke_result_t<const Collate&, const std::vector<Sample>&>>;
+  static constexpr bool kStream = StreamDataset<D>;
 
-  // The batches of one epoch, in that epoch's order.
-  std::vector<Batch> epoch(int64_t epoch_index) const;
-  // Batch `index` of an epoch whose order is `order` (see order()): for loops that stream.
-  Batch batch(const std::vector<int64_t>& order, int64_t index) const;
-  std::vector<int64_t> order(int64_t epoch_index) const;
-  int64_t num_batches() const;
-  int64_t size() const { return inputs_.size(0); }  // the data set's
-  int64_t num_samples() const;                      // an epoch's (the sampler's share)
+  DataLoader(D dataset, const DataLoaderOptions& options = {}, Collate collate = {})
+      : options(options),
+        dataset_(std::make_shared<const D>(std::move(dataset))),
+        collate_(std::move(collate)),
+        depth_(detail::check_loader_options(options, kStream)) {
+    if constexpr (!kStream)
+      if (options.sampler) sampler_samples_ = static_cast<int64_t>(options.sampler(0).size());  // once: may shuffle
+    if (options.persistent_workers) pool_ = std::make_shared<detail::WorkerPool>(options.num_workers, depth_);
+  }
+  // The loader of two tensors indexed along dim 0, as before data sets: DataLoader(images, labels, {...}).
+  DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& options) requires std::is_same_v<D, TensorDataset>
+      : DataLoader(TensorDataset(std::move(inputs), std::move(targets)), options) {}
 
-  DataLoaderOptions options;
+  class Epoch;
+  // The batches of one epoch, loaded as the loop asks for them.
+  Epoch epoch(int64_t epoch_index) const { return Epoch(*this, epoch_index); }
+
+  // The sample indices of an epoch, in the order they are batched.
+  std::vector<int64_t> order(int64_t epoch_index) const requires(!kStream) {
+    if (!options.sampler) return detail::epoch_order(size(), options.shuffle, options.seed, epoch_index);
+    std::vector<int64_t> order = options.sampler(epoch_index);
+    detail::check_sampled_indices(order, size());
+    return order;
+  }
+  // Batch `index` of an epoch whose order is `order`, loaded in this thread.
+  Batch batch(const std::vector<int64_t>& order, int64_t index, int64_t epoch_index = 0) const requires(!kStream) {
+    NABLA_CHECK(index >= 0 && index < batches_in(order.size()), "DataLoader: batch ", index, " is out of range (",
+                batches_in(order.size()), " batches)");
+    const auto begin = order.begin() + index * options.batch_size;  // index < batches: no overflow
+    const std::vector<int64_t> indices(begin, begin + std::min<int64_t>(options.batch_size, order.end() - begin));
+    if constexpr (std::is_same_v<Collate, DefaultCollate> && requires { dataset_->get_batch(indices); }) {
+      return dataset_->get_batch(indices);
+    } else {
+      std::vector<Sample> samples;
+      samples.reserve(indices.size());
+      for (int64_t i : indices) {
+        sample_generator() = Generator::for_sample(options.seed, epoch_index, i);
+        try {
+          samples.push_back(dataset_->get(i));
+        } catch (...) {
+          detail::rethrow_sample_error("sample", i, epoch_index);
+        }
+      }
+      return collate_(samples);
+    }
+  }
+
+  int64_t num_batches() const requires(!kStream) { return batches_in(num_samples()); }  // len(loader)
+  int64_t size() const requires(!kStream) { return dataset_->size(); }                  // the data set's
+  int64_t num_samples() const requires(!kStream) { return options.sampler ? sampler_samples_ : size(); }
+  const D& dataset() const { return *dataset_; }
+  // The most batches ever loaded ahead at once by the persistent workers (tests check the memory bound with it).
+  int64_t max_batches_in_flight() const { return pool_ ? pool_->max_in_flight() : 0; }
+
+  const DataLoaderOptions options;
 
  private:
-  Tensor inputs_, targets_;
-  int64_t sampler_samples_ = 0;  // an epoch's length when options.sampler is set
+  int64_t batches_in(size_t samples) const {
+    const auto n = static_cast<int64_t>(samples), b = options.batch_size;
+    return n / b + (!options.drop_last && n % b != 0);  // not (n + b - 1) / b: b may be INT64_MAX
+  }
+
+  // The next batch of a stream (whose turn is `index`), or nothing once it has ended.
+  std::optional<Batch> stream_batch(detail::StreamTurns<Sample>& s, int64_t index, int64_t epoch_index) const {
+    std::vector<Sample> samples;
+    {
+      std::unique_lock lock(s.mutex);
+      s.turn.wait(lock, [&] { return s.next_batch == index; });
+      try {
+        while (!s.ended && static_cast<int64_t>(samples.size()) < options.batch_size) {
+          sample_generator() = Generator::for_sample(options.seed, epoch_index, s.position);
+          std::optional<Sample> sample = s.next();
+          if (!sample)
+            s.ended = true;
+          else
+            samples.push_back(std::move(*sample)), ++s.position;
+        }
+      } catch (...) {
+        s.ended = true;
+        ++s.next_batch;
+        s.turn.notify_all();
+        detail::rethrow_sample_error("stream sample", s.position, epoch_index);
+      }
+      ++s.next_batch;
+    }
+    s.turn.notify_all();
+    const bool partial = static_cast<int64_t>(samples.size()) < options.batch_size;
+    if (samples.empty() || (partial && options.drop_last)) return std::nullopt;
+    return collate_(samples);
+  }
+
+  std::shared_ptr<const D> dataset_;
+  Collate collate_;
+  int64_t depth_ = 0, sampler_samples_ = 0;
+  std::shared_ptr<detail::WorkerPool> pool_;  // persistent workers
+};
+
+DataLoader(Tensor, Tensor, const DataLoaderOptions&)->DataLoader<TensorDataset>;
+
+// One pass over the data: an input range of batches. Neither copied nor moved (its workers write into it); take it
+// from loader.epoch(e) straight into a range-for or an `auto` variable.
+template <class D, class Collate>
+requires MapStyleDataset<D> || StreamDataset<D>
+class DataLoader<D, Collate>::Epoch {
+ public:
+  Epoch(const DataLoader& loader, int64_t epoch_index) : loader_(loader) {
+    if constexpr (kStream) {
+      auto turns = std::make_shared<detail::StreamTurns<Sample>>();
+      turns->next = loader.dataset_->stream(epoch_index);
+      count_ = INT64_MAX;  // until the stream ends
+      make_ = [&loader, turns, epoch_index](int64_t index) { return loader.stream_batch(*turns, index, epoch_index); };
+    } else {
+      auto order = std::make_shared<const std::vector<int64_t>>(loader.order(epoch_index));
+      count_ = loader.batches_in(order->size());
+      make_ = [&loader, order, epoch_index](int64_t index) -> std::optional<Batch> {
+        return loader.batch(*order, index, epoch_index);
+      };
+    }
+  }
+  Epoch(const Epoch&) = delete;
+  Epoch& operator=(const Epoch&) = delete;
+  ~Epoch() {
+    if (pool_) pool_->stop();  // before the slots the workers write into go away
+  }
+
+  class iterator {
+   public:
+    using value_type = Batch;
+    using difference_type = std::ptrdiff_t;
+    Batch& operator*() const { return *epoch_->current_; }
+    Batch* operator->() const { return &*epoch_->current_; }
+    iterator& operator++() {
+      epoch_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return !epoch_->current_; }
+
+   private:
+    friend class Epoch;
+    explicit iterator(Epoch* epoch) : epoch_(epoch) {}
+    Epoch* epoch_;
+  };
+
+  iterator begin() {
+    NABLA_CHECK(!started_, "DataLoader: an epoch can be iterated once; ask the loader for epoch(e) again");
+    started_ = true;
+    if (loader_.depth_ > 0 && count_ > 0) {
+      pool_ = loader_.pool_ ? loader_.pool_
+                            : std::make_shared<detail::WorkerPool>(loader_.options.num_workers, loader_.depth_);
+      slots_.resize(static_cast<size_t>(loader_.depth_));
+      pool_->start(count_, [this](int64_t index, int64_t slot) { slots_[static_cast<size_t>(slot)] = make_(index); });
+    }
+    advance();
+    return iterator(this);
+  }
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  void advance() {
+    current_.reset();
+    if (next_ >= count_ || ended_) return;
+    if (!pool_) {
+      current_ = make_(next_++);
+    } else {
+      auto& slot = slots_[static_cast<size_t>(pool_->next())];
+      current_ = std::move(slot);
+      slot.reset();
+      pool_->release();
+      ++next_;
+    }
+    ended_ = !current_;  // a stream's end
+  }
+
+  const DataLoader& loader_;
+  std::function<std::optional<Batch>(int64_t index)> make_;
+  int64_t count_ = 0, next_ = 0;
+  bool started_ = false, ended_ = false;
+  std::shared_ptr<detail::WorkerPool> pool_;
+  std::vector<std::optional<Batch>> slots_;
+  std::optional<Batch> current_;
 };
 
 }  // namespace nabla::data

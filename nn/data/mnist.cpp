@@ -31,11 +31,12 @@ void read_exactly(const GzFile& in, const std::string& path, void* out, size_t s
     if (got < 0) {
       int code = 0;
       const char* message = gzerror(in.file, &code);
-      detail::fail("read_idx: '", path, "' is corrupt at byte offset ", offset + done, " (", what, "): ", message);
+      nabla::detail::fail("read_idx: '", path, "' is corrupt at byte offset ", offset + done, " (", what,
+                          "): ", message);
     }
     if (got == 0)
-      detail::fail("read_idx: '", path, "' is truncated: reading ", what, ", the file ends at byte offset ",
-                   offset + done);
+      nabla::detail::fail("read_idx: '", path, "' is truncated: reading ", what, ", the file ends at byte offset ",
+                          offset + done);
     done += static_cast<size_t>(got);
   }
 }
@@ -82,25 +83,49 @@ Tensor read_idx(const std::string& path) {
 }
 
 namespace {
+
 std::string find_file(const std::string& folder, const std::string& stem) {
   for (const char* suffix : {"", ".gz"})
     if (std::filesystem::exists(folder + "/" + stem + suffix)) return folder + "/" + stem + suffix;
-  detail::fail("load_mnist: no '", stem, "' or '", stem, ".gz' in '", folder,
-               "'; point at a folder of MNIST-format IDX files (e.g. /usr/share/datasets/fashion-mnist)");
+  nabla::detail::fail("load_mnist: no '", stem, "' or '", stem, ".gz' in '", folder,
+                      "'; point at a folder of MNIST-format IDX files (e.g. /usr/share/datasets/fashion-mnist)");
 }
-}  // namespace
 
-Mnist load_mnist(const std::string& folder, const MnistOptions& options) {
-  const std::string split = options.train ? "train" : "t10k";
+// The split's images (N, rows, columns) and labels (N) as read_idx gives them, checked against each other.
+std::pair<Tensor, Tensor> read_split(const std::string& folder, bool train, const char* who) {
+  const std::string split = train ? "train" : "t10k";
   const std::string images_path = find_file(folder, split + "-images-idx3-ubyte");
   const std::string labels_path = find_file(folder, split + "-labels-idx1-ubyte");
   const Tensor images = read_idx(images_path), labels = read_idx(labels_path);
-  NABLA_CHECK(images.dim() == 3, "load_mnist: '", images_path, "' holds a ", images.dim(), "-D array ",
+  NABLA_CHECK(images.dim() == 3, who, ": '", images_path, "' holds a ", images.dim(), "-D array ",
               shape_str(images.shape()), "; expected images (N, rows, columns)");
-  NABLA_CHECK(labels.dim() == 1 && labels.size(0) == images.size(0), "load_mnist: '", labels_path, "' holds ",
+  NABLA_CHECK(labels.dim() == 1 && labels.size(0) == images.size(0), who, ": '", labels_path, "' holds ",
               shape_str(labels.shape()), " but '", images_path, "' holds ", images.size(0), " images");
+  return {images, labels};
+}
+
+}  // namespace
+
+Mnist load_mnist(const std::string& folder, const MnistOptions& options) {
+  const auto [images, labels] = read_split(folder, options.train, "load_mnist");
   const Tensor scaled = images.to(kFloat32).unsqueeze(1) * (1.0 / 255.0);
   return {(scaled - options.mean) * (1.0 / options.std), labels};
 }
 
 }  // namespace nabla::data
+
+namespace nabla::datasets {
+
+MNIST::MNIST(const std::string& root, MNISTOptions options) : transform_(std::move(options.transform)) {
+  auto [images, labels] = data::read_split(root, options.train, "MNIST");
+  images_ = images.to(kUInt8).unsqueeze(1).contiguous();
+  labels_ = labels.to_vector<int64_t>();
+}
+
+MNIST::Sample MNIST::get(int64_t index) const {
+  data::detail::check_index("MNIST", index, size());
+  const Tensor image = images_.select(0, index).clone();  // its own storage: a transform may write into it
+  return {transform_ ? transform_(image) : image, labels_[static_cast<size_t>(index)]};
+}
+
+}  // namespace nabla::datasets

@@ -1,9 +1,13 @@
 #pragma once
 // MNIST-format data sets (IDX files, plain or gzip-compressed): the original digits, Fashion-MNIST,
 // or any folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "nabla/core/tensor.hpp"
+#include "nabla/nn/data/dataset.hpp"
 
 namespace nabla::data {
 
@@ -29,3 +33,28 @@ struct Mnist {
 Mnist load_mnist(const std::string& folder, const MnistOptions& options = {});
 
 }  // namespace nabla::data
+
+namespace nabla::datasets {
+
+struct MNISTOptions {
+  bool train = true;
+  std::function<Tensor(const Tensor&)> transform{};
+};
+
+// torchvision.datasets.MNIST over a folder of IDX files (MNIST, Fashion-MNIST): sample i is (transform(image), label)
+// with the image a uint8 (1, 28, 28) tensor, as read_image gives a grey PNG (ToTensor makes it float in [0, 1]).
+class MNIST : public data::Dataset<std::pair<Tensor, int64_t>> {
+ public:
+  explicit MNIST(const std::string& root, MNISTOptions options = {});
+  int64_t size() const override { return images_.size(0); }
+  Sample get(int64_t index) const override;
+  const Tensor& data() const { return images_; }  // uint8 (N, 1, 28, 28)
+  const std::vector<int64_t>& targets() const { return labels_; }
+
+ private:
+  Tensor images_;
+  std::vector<int64_t> labels_;
+  std::function<Tensor(const Tensor&)> transform_;
+};
+
+}  // namespace nabla::datasets
