@@ -166,3 +166,40 @@ TEST_CASE("the MNIST network trains on a Fashion-MNIST subset: the loss falls") 
   CHECK(late < 0.6 * early);     // clearly lower after 300 steps
   CHECK(late < 0.9);
 }
+
+TEST_CASE("the MNIST example trains to the same numbers on the streaming DataLoader as on the batches of before") {
+  const data::Mnist train = data::load_mnist("/usr/share/datasets/fashion-mnist", {.train = true});
+  const Tensor images = train.images.narrow(0, 0, 640), labels = train.labels.narrow(0, 0, 640);
+  // Before data sets: the epoch's order (seed, epoch), cut into batches by index_select.
+  const auto losses_of = [&](bool streaming, int64_t workers) {
+    manual_seed(1);
+    Net model;
+    optim::Adam optimizer(model.parameters(), {.lr = 1e-3});
+    data::DataLoader loader(images, labels, {.batch_size = 64, .shuffle = true, .num_workers = workers, .seed = 1});
+    std::vector<float> losses;
+    const auto step = [&](const Tensor& x, const Tensor& y) {
+      optimizer.zero_grad();
+      const Tensor loss = F::nll_loss(model(x), y);
+      loss.backward();
+      optimizer.step();
+      losses.push_back(loss.item<float>());
+    };
+    for (int64_t epoch = 1; epoch <= 2; ++epoch) {
+      if (streaming) {
+        for (auto& [x, y] : loader.epoch(epoch)) step(x, y);
+        continue;
+      }
+      const auto order = data::detail::epoch_order(640, true, 1, epoch);
+      for (int64_t b = 0; b < 10; ++b) {
+        const Tensor idx =
+            from_vector(std::vector<int64_t>(order.begin() + 64 * b, order.begin() + 64 * (b + 1)), {64});
+        step(images.index_select(0, idx), labels.index_select(0, idx));
+      }
+    }
+    return losses;
+  };
+  const auto before = losses_of(false, 0);
+  REQUIRE(before.size() == 20);
+  CHECK(losses_of(true, 0) == before);
+  CHECK(losses_of(true, 2) == before);
+}

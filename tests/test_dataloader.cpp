@@ -250,3 +250,36 @@ TEST_CASE("the tensor DataLoader gives the batches it gave before data sets, wit
     CHECK(b[i].first.to_vector<float>() == a[i].first.to_vector<float>());
   }
 }
+
+TEST_CASE("loading data leaves the global random stream (initial weights, dropout) where it was") {
+  Pictures pictures;
+  pictures.transform = augment();
+  manual_seed(11);
+  const float expected = rand({1}).item<float>();
+  for (int64_t workers : {0, 2}) {
+    manual_seed(11);
+    data::DataLoader loader(pictures, {.batch_size = 8, .shuffle = true, .num_workers = workers});
+    CHECK(all_batches(loader, 0).size() == 5);
+    CHECK(rand({1}).item<float>() == expected);
+  }
+}
+
+TEST_CASE("a batch_sampler gives each epoch's batches as index lists, loaded and collated in that order") {
+  Pictures pictures;
+  pictures.count = 9;
+  int64_t calls = 0;
+  const auto sampler = [&](int64_t epoch) {
+    ++calls;
+    return std::vector<std::vector<int64_t>>{{8, 0}, {static_cast<int64_t>(epoch)}, {1, 2, 3, 4}};
+  };
+  data::DataLoader loader(pictures, {.num_workers = 2, .batch_sampler = sampler});
+  CHECK(calls == 0);  // not drawn ahead: a sampler with its own random stream keeps its sequence
+  auto epoch = loader.epoch(5);
+  CHECK(epoch.size() == 3);
+  std::vector<std::vector<int64_t>> labels;
+  for (auto& [x, y] : epoch) labels.push_back(y.to_vector<int64_t>());
+  CHECK(labels == std::vector<std::vector<int64_t>>{{2, 0}, {2}, {1, 2, 0, 1}});
+  CHECK_THROWS_WITH_AS(loader.num_batches(), doctest::Contains("ask loader.epoch(e).size()"), Error);
+  CHECK_THROWS_WITH_AS(data::DataLoader(pictures, {.batch_size = 4, .batch_sampler = sampler}),
+                       doctest::Contains("batch_sampler option is mutually exclusive with batch_size"), Error);
+}

@@ -64,9 +64,8 @@ TEST_CASE("MobileNet: a short training run lowers the loss; the folded network c
                           {.batch_size = 32, .shuffle = true, .seed = 3});
   std::vector<double> losses;
   for (int64_t epoch = 0; losses.size() < 200; ++epoch) {
-    const auto order = loader.order(epoch);
-    for (int64_t i = 0; i < loader.num_batches() && losses.size() < 200; ++i) {
-      const auto [x, y] = loader.batch(order, i);
+    for (auto& [x, y] : loader.epoch(epoch)) {
+      if (losses.size() == 200) break;
       optimizer.zero_grad();
       const Tensor loss = F::cross_entropy(model(x), y);
       loss.backward();

@@ -151,11 +151,9 @@ int main(int argc, char** argv) {
       ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), show ? std::cout : std::clog,
                       show ? 100 : 1 << 30, "img");
       const auto start = std::chrono::steady_clock::now();
-      const auto order = loader.order(epoch);
       double loss_sum = 0;
-      int64_t seen = 0;
-      for (int64_t i = 0; i < loader.num_batches(); ++i) {
-        const auto [x, y] = loader.batch(order, i);
+      int64_t seen = 0, step = 0;
+      for (auto& [x, y] : loader.epoch(epoch)) {
         optimizer.zero_grad();
         Tensor loss;
         {
@@ -167,7 +165,7 @@ int main(int argc, char** argv) {
         const float value = loss.item<float>();
         loss_sum += value * static_cast<double>(x.size(0));
         seen += x.size(0);
-        if (show) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+        if (show) bar.update(++step, seen, "loss " + std::to_string(value).substr(0, 6));
       }
       Tensor totals = from_vector(std::vector<float>{static_cast<float>(loss_sum), static_cast<float>(seen)}, {2});
       distributed::all_reduce(totals);  // over every rank's images

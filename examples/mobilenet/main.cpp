@@ -5,12 +5,15 @@
 //
 //   mobilenet --epochs 5 --save runs/mobilenet      # trains, evaluates, checkpoints after each epoch
 //   mobilenet --resume runs/mobilenet/checkpoint.safetensors --epochs 8
+//   mobilenet --image-folder data/fashion-png --augment   # PNG/JPEG files (image_folder writes them), augmented
 #include <CLI/CLI.hpp>
 #include <nabla/nabla.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
+#include <optional>
 
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
@@ -63,18 +66,53 @@ void evaluate_int8(nn::Sequential& model, const data::Mnist& train, const data::
       [&] { examples::calibrate(folded, train.images, 1000, batch_size); }, test.size(), "img");
 }
 
+using Samples = data::Dataset<std::pair<Tensor, int64_t>>;
+
+// The pipeline of a training image read from a file: augmented (a random 28 × 28 crop of the image padded by 2, and a
+// random horizontal flip) or not, then scaled to [0, 1] and normalised as the IDX files are.
+transforms::Transform image_transform(bool augment) {
+  std::vector<transforms::Transform> steps;
+  if (augment) {
+    steps.push_back(transforms::RandomCrop({.size = {28}, .padding = {2}}));
+    steps.push_back(transforms::RandomHorizontalFlip());
+  }
+  steps.push_back(transforms::ToTensor());
+  steps.push_back(transforms::Normalize({.mean = {0.2860}, .std = {0.3530}}));
+  return transforms::Compose(steps);
+}
+
+// The first `limit` samples (all when 0) of a data set as tensors, loaded by worker threads: an image folder's test
+// split, and the calibration images for --int8.
+data::Mnist to_tensors(std::shared_ptr<const Samples> samples, int64_t limit, int64_t workers) {
+  const int64_t n = limit > 0 ? std::min(limit, samples->size()) : samples->size();
+  std::vector<int64_t> first(static_cast<size_t>(n));
+  std::iota(first.begin(), first.end(), 0);
+  data::DataLoader loader(data::Subset(std::move(samples), first), {.batch_size = 1000, .num_workers = workers});
+  std::vector<Tensor> images, labels;
+  for (auto& [x, y] : loader.epoch(0)) images.push_back(x), labels.push_back(y);
+  return {cat(images), cat(labels)};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Trains a depthwise-separable CNN (MobileNet v1 style) on an MNIST-format data set with Nabla."};
-  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv, onnx_path;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_dir, resume, log_csv, onnx_path, image_folder;
   int epochs = 5, threads = 0;
-  int64_t batch_size = 128, test_batch_size = 1000, limit = 0;
+  int64_t batch_size = 128, test_batch_size = 1000, limit = 0, workers = 2;
   double lr = 2e-3;
   uint64_t seed = 1;
-  bool quiet = false, bf16 = false, int8 = false;
+  bool quiet = false, bf16 = false, int8 = false, augment = false;
   app.add_option("--data", data_dir, "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
       ->capture_default_str();
+  app.add_option("--image-folder", image_folder,
+                 "read the images from files instead: <dir>/{train,test}/<class>/*.png|jpg (as image_folder writes "
+                 "them), decoded by worker threads")
+      ->check(CLI::ExistingDirectory);
+  app.add_flag("--augment", augment, "random 28x28 crops of the images padded by 2, and horizontal flips");
+  app.add_option("--workers", workers, "threads loading images (--image-folder, --augment)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--epochs", epochs, "epochs to train (in total, when resuming)")
       ->capture_default_str()
       ->check(examples::kEpochs);
@@ -100,26 +138,61 @@ int main(int argc, char** argv) {
 
   try {
     if (threads > 0) set_num_threads(threads);
-    const data::Mnist train = data::load_mnist(data_dir, {.train = true});
-    const data::Mnist test = data::load_mnist(data_dir, {.train = false});
-    const int64_t train_size = limit > 0 ? std::min(limit, train.size()) : train.size();
-    std::cout << "data: " << train_size << " training and " << test.size() << " test images from " << data_dir << ", "
-              << get_num_threads() << " threads\n";
+    // Training images: the IDX files in memory, or samples loaded (and augmented) by worker threads, from image
+    // files or from the IDX files. Test images: in memory either way.
+    std::shared_ptr<const Samples> samples;
+    data::Mnist train, test;
+    if (!image_folder.empty()) {
+      const auto folder = [&](const char* split, bool augmented) {
+        return std::make_shared<const datasets::ImageFolder>(
+            image_folder + "/" + split,
+            datasets::ImageFolderOptions{.transform = image_transform(augmented), .mode = io::ImageReadMode::GRAY});
+      };
+      samples = folder("train", augment);
+      test = to_tensors(folder("test", false), 0, workers);
+      if (int8) train = to_tensors(folder("train", false), 1000, workers);  // calibration images
+    } else {
+      train = data::load_mnist(data_dir, {.train = true});
+      test = data::load_mnist(data_dir, {.train = false});
+      if (augment)
+        samples = std::make_shared<const datasets::MNIST>(
+            data_dir, datasets::MNISTOptions{.train = true, .transform = image_transform(true)});
+    }
+    const int64_t train_total = samples ? samples->size() : train.size();
+    const int64_t train_size = limit > 0 ? std::min(limit, train_total) : train_total;
+    std::cout << "data: " << train_size << " training and " << test.size() << " test images from "
+              << (image_folder.empty() ? data_dir : image_folder) << (augment ? ", augmented" : "") << ", "
+              << get_num_threads() << " threads";
+    if (samples) std::cout << ", " << workers << " loader threads";
+    std::cout << "\n";
 
     manual_seed(seed);
     nn::Sequential model = mobilenet::make_model();
     std::cout << model << "\n\n" << mobilenet::to_string(mobilenet::summarize()) << "\n";
-    data::DataLoader loader(train.images.narrow(0, 0, train_size), train.labels.narrow(0, 0, train_size),
-                            {.batch_size = batch_size, .shuffle = true, .seed = seed});
+    const data::DataLoaderOptions loading{.batch_size = batch_size, .shuffle = true, .seed = seed};
+    // An image folder lists its files class by class: --limit takes a random subset, not the first classes.
+    std::vector<int64_t> subset = data::Generator(seed).randperm(train_total);
+    subset.resize(static_cast<size_t>(train_size));
+    std::optional<data::DataLoader<data::TensorDataset>> in_memory;
+    std::optional<data::DataLoader<data::Subset<Samples::Sample>>> streaming;
+    if (samples) {
+      auto threaded = loading;
+      threaded.num_workers = workers;
+      threaded.persistent_workers = workers > 0;
+      streaming.emplace(data::Subset(samples, subset), threaded);
+    } else {
+      in_memory.emplace(train.images.narrow(0, 0, train_size), train.labels.narrow(0, 0, train_size), loading);
+    }
+    const int64_t batches = samples ? streaming->num_batches() : in_memory->num_batches();
     optim::Adam optimizer(model.parameters(), {.lr = lr});
     // size-checked: epochs is at most kMaxEpochs, the batches at most the images
-    optim::lr_scheduler::CosineAnnealingLR schedule(optimizer, epochs * loader.num_batches());
+    optim::lr_scheduler::CosineAnnealingLR schedule(optimizer, epochs * batches);
     int first_epoch = 1;
     if (!resume.empty()) {
       const examples::Checkpoint checkpoint = examples::load_checkpoint(resume, "mobilenet");
       model.load_state_dict(checkpoint.part("model"));
       optimizer.load_state_dict(checkpoint.part("optimizer"));
-      schedule.step(checkpoint.epoch * loader.num_batches());  // where the cosine was after that many steps
+      schedule.step(checkpoint.epoch * batches);               // where the cosine was after that many steps
       first_epoch = checkpoint.epoch + 1;                      // size-checked: below kMaxEpochs
       examples::restore_rng_state(checkpoint);  // exact resume (an older checkpoint: the generator as seeded)
       std::cout << "resumed from " << resume << " after epoch " << checkpoint.epoch << "\n";
@@ -134,27 +207,31 @@ int main(int argc, char** argv) {
                                  first_epoch);
 
     for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
-      ProgressBar bar("epoch " + std::to_string(epoch), loader.num_batches(), std::cout, quiet ? 1 << 30 : 100, "img");
+      ProgressBar bar("epoch " + std::to_string(epoch), batches, std::cout, quiet ? 1 << 30 : 100, "img");
       const auto start = std::chrono::steady_clock::now();
-      const auto order = loader.order(epoch);
       double loss_sum = 0;
-      int64_t seen = 0;
-      for (int64_t i = 0; i < loader.num_batches(); ++i) {
-        const auto [x, y] = loader.batch(order, i);
-        optimizer.zero_grad();
-        Tensor loss;
-        {
-          AutocastGuard autocast(kBFloat16, bf16);  // the forward only, as PyTorch recommends
-          loss = F::cross_entropy(model(x), y);
+      int64_t seen = 0, step = 0;
+      const auto train_on = [&](auto& loader) {
+        for (auto& [x, y] : loader.epoch(epoch)) {
+          optimizer.zero_grad();
+          Tensor loss;
+          {
+            AutocastGuard autocast(kBFloat16, bf16);  // the forward only, as PyTorch recommends
+            loss = F::cross_entropy(model(x), y);
+          }
+          loss.backward();
+          optimizer.step();
+          schedule.step();
+          const float value = loss.item<float>();
+          loss_sum += value * static_cast<double>(x.size(0));
+          seen += x.size(0);
+          if (!quiet) bar.update(++step, seen, "loss " + std::to_string(value).substr(0, 6));
         }
-        loss.backward();
-        optimizer.step();
-        schedule.step();
-        const float value = loss.item<float>();
-        loss_sum += value * static_cast<double>(x.size(0));
-        seen += x.size(0);
-        if (!quiet) bar.update(i + 1, seen, "loss " + std::to_string(value).substr(0, 6));
-      }
+      };
+      if (streaming)
+        train_on(*streaming);
+      else
+        train_on(*in_memory);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double train_loss = loss_sum / static_cast<double>(seen);
       if (!quiet) bar.finish("loss " + std::to_string(train_loss).substr(0, 6));

@@ -35,15 +35,32 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
-// A split, tokenized once: each text's tokens, then (once the vocabulary is known) its token ids.
-struct Dataset {
+// A split read from a TSV file, tokenized once: each text's tokens, then (once the vocabulary is known) its token
+// ids. Sample i is (the text's token ids, its label).
+struct Dataset : data::Dataset<std::pair<std::vector<int64_t>, int64_t>> {
   std::vector<std::vector<std::string>> tokens;
   std::vector<std::vector<int64_t>> ids;
   std::vector<int64_t> targets;
-  int64_t size() const { return static_cast<int64_t>(targets.size()); }
+  int64_t size() const override { return static_cast<int64_t>(targets.size()); }
+  Sample get(int64_t i) const override { return {ids.at(static_cast<size_t>(i)), targets.at(static_cast<size_t>(i))}; }
   void encode(const Vocabulary& vocab) {
     ids.clear();
     for (const auto& t : tokens) ids.push_back(vocab.ids(t));
+  }
+};
+
+// The DataLoader's collate for texts: the token ids padded to the batch's longest text (at most seq tokens), and
+// the labels.
+struct PadToLongest {
+  int64_t seq;
+  std::pair<Tensor, Tensor> operator()(const std::vector<Dataset::Sample>& samples) const {
+    std::vector<const std::vector<int64_t>*> docs;
+    std::vector<int64_t> targets;
+    for (const auto& [ids, target] : samples) {
+      docs.push_back(&ids);
+      targets.push_back(target);
+    }
+    return {pad_batch(docs, seq), from_vector(targets, {static_cast<int64_t>(samples.size())})};
   }
 };
 
@@ -64,13 +81,9 @@ Dataset tokenize_split(const std::vector<Example>& examples, const std::map<std:
 
 // The texts `rows` as a batch, trimmed to its longest text (at most seq tokens).
 std::pair<Tensor, Tensor> make_batch(const Dataset& data, const std::vector<int64_t>& rows, int64_t seq) {
-  std::vector<const std::vector<int64_t>*> docs;
-  std::vector<int64_t> targets;
-  for (int64_t i : rows) {
-    docs.push_back(&data.ids[i]);
-    targets.push_back(data.targets[i]);
-  }
-  return {pad_batch(docs, seq), from_vector(targets, {static_cast<int64_t>(rows.size())})};
+  std::vector<Dataset::Sample> samples;
+  for (int64_t i : rows) samples.push_back(data.get(i));
+  return PadToLongest{seq}(samples);
 }
 
 // The epoch orders come from their own random stream seeded with --seed, as the reference's
@@ -299,11 +312,13 @@ int train(const TrainOptions& o) {
   t.classes.assign(labels.begin(), labels.end());
   std::map<std::string, int64_t> class_ids;
   for (size_t i = 0; i < t.classes.size(); ++i) class_ids[t.classes[i]] = static_cast<int64_t>(i);
-  Dataset train_set = tokenize_split(train_examples, class_ids, train_path);
+  Dataset train_tokens = tokenize_split(train_examples, class_ids, train_path);
   Dataset test_set = tokenize_split(test_examples, class_ids, test_path);
-  t.vocab = Vocabulary::build(train_set.tokens, o.vocab);
-  train_set.encode(t.vocab);
+  t.vocab = Vocabulary::build(train_tokens.tokens, o.vocab);
+  train_tokens.encode(t.vocab);
   test_set.encode(t.vocab);
+  const auto train = std::make_shared<const Dataset>(std::move(train_tokens));
+  const Dataset& train_set = *train;
   t.seq = o.seq;
   std::cout << "data: " << train_set.size() << " training and " << test_set.size() << " test texts, "
             << t.classes.size() << " classes (" << join(t.classes, ',') << "), vocabulary " << t.vocab.size()
@@ -328,17 +343,20 @@ int train(const TrainOptions& o) {
 
   std::vector<examples::EpochMetrics> history;
   ShuffleStream shuffle(o.seed);
+  // The epochs' batches as epoch_batches draws them (bucketed by length), padded by PadToLongest.
+  data::DataLoader loader(
+      train, {.batch_sampler = [&](int64_t) { return epoch_batches(*train, o.batch_size, o.seq, o.bucket, shuffle); }},
+      PadToLongest{o.seq});
   Evaluation result;
   double elapsed = 0;  // training and evaluation, as the reference counts its seconds
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    const auto batches = epoch_batches(train_set, o.batch_size, o.seq, o.bucket, shuffle);
-    ProgressBar bar("epoch " + std::to_string(epoch), static_cast<int64_t>(batches.size()),
-                    o.quiet ? std::clog : std::cout, o.quiet ? 1 << 30 : 10, "texts");
+    auto batches = loader.epoch(epoch);
+    ProgressBar bar("epoch " + std::to_string(epoch), batches.size(), o.quiet ? std::clog : std::cout,
+                    o.quiet ? 1 << 30 : 10, "texts");
     double loss_sum = 0;
-    int64_t seen = 0;
-    for (size_t b = 0; b < batches.size(); ++b) {
-      const auto [x, y] = make_batch(train_set, batches[b], o.seq);
+    int64_t seen = 0, step = 0;
+    for (auto& [x, y] : batches) {
       optimizer.zero_grad();
       Tensor loss;
       {
@@ -350,7 +368,7 @@ int train(const TrainOptions& o) {
       const float value = loss.item<float>();
       loss_sum += value * static_cast<double>(x.size(0));
       seen += x.size(0);
-      if (!o.quiet) bar.update(static_cast<int64_t>(b) + 1, seen, "loss " + std::to_string(value).substr(0, 6));
+      if (!o.quiet) bar.update(++step, seen, "loss " + std::to_string(value).substr(0, 6));
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double train_loss = loss_sum / static_cast<double>(seen);

@@ -17,6 +17,11 @@ int64_t check_loader_options(const DataLoaderOptions& o, bool stream) {
   NABLA_CHECK(!stream || (!o.shuffle && !o.sampler),
               "DataLoader with IterableDataset: expected unspecified shuffle "
               "and sampler options (a stream is read in its own order)");
+  NABLA_CHECK(
+      !o.batch_sampler || (o.batch_size == 1 && !o.shuffle && !o.sampler && !o.drop_last),
+      "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last");
+  NABLA_CHECK(!stream || !o.batch_sampler,
+              "DataLoader with IterableDataset: expected unspecified batch_sampler option");
   NABLA_CHECK(!o.sampler || !o.shuffle,
               "DataLoader: sampler option is mutually exclusive with shuffle "
               "(a sampler decides the order: shuffle inside it, as DistributedSampler does)");

@@ -40,6 +40,9 @@ struct DataLoaderOptions {
   uint64_t seed = 0;  // with the epoch, decides the shuffled order and every sample's random augmentations
   std::optional<int64_t> prefetch_factor{};  // batches loaded ahead per worker (2 when unset); needs num_workers > 0
   bool persistent_workers = false;           // keep the threads between epochs; needs num_workers > 0
+  // The batches of an epoch as lists of indices (e.g. texts of similar length together); replaces batch_size,
+  // shuffle, sampler and drop_last. Called once per epoch, in epoch order, from the thread that asks for it.
+  std::function<std::vector<std::vector<int64_t>>(int64_t epoch)> batch_sampler{};
 };
 
 // A data set read by index (size() and get(i)), or as a stream (stream(epoch)), as torch.utils.data tells them apart.
@@ -92,10 +95,14 @@ class DataLoader {
   static constexpr bool kStream = StreamDataset<D>;
 
   DataLoader(D dataset, const DataLoaderOptions& options = {}, Collate collate = {})
+      : DataLoader(std::make_shared<const D>(std::move(dataset)), options, std::move(collate)) {}
+  // A data set shared with others (loaders, the program), not copied.
+  DataLoader(std::shared_ptr<const D> dataset, const DataLoaderOptions& options = {}, Collate collate = {})
       : options(options),
-        dataset_(std::make_shared<const D>(std::move(dataset))),
+        dataset_(std::move(dataset)),
         collate_(std::move(collate)),
         depth_(detail::check_loader_options(options, kStream)) {
+    NABLA_CHECK(dataset_ != nullptr, "DataLoader: the data set is null");
     if constexpr (!kStream)
       if (options.sampler) sampler_samples_ = static_cast<int64_t>(options.sampler(0).size());  // once: may shuffle
     if (options.persistent_workers) pool_ = std::make_shared<detail::WorkerPool>(options.num_workers, depth_);
@@ -120,14 +127,18 @@ class DataLoader {
     NABLA_CHECK(index >= 0 && index < batches_in(order.size()), "DataLoader: batch ", index, " is out of range (",
                 batches_in(order.size()), " batches)");
     const auto begin = order.begin() + index * options.batch_size;  // index < batches: no overflow
-    const std::vector<int64_t> indices(begin, begin + std::min<int64_t>(options.batch_size, order.end() - begin));
+    return load(std::vector<int64_t>(begin, begin + std::min<int64_t>(options.batch_size, order.end() - begin)),
+                epoch_index);
+  }
+  // The samples `indices` as a batch, loaded in this thread.
+  Batch load(const std::vector<int64_t>& indices, int64_t epoch_index = 0) const requires(!kStream) {
     if constexpr (std::is_same_v<Collate, DefaultCollate> && requires { dataset_->get_batch(indices); }) {
       return dataset_->get_batch(indices);
     } else {
       std::vector<Sample> samples;
       samples.reserve(indices.size());
       for (int64_t i : indices) {
-        sample_generator() = Generator::for_sample(options.seed, epoch_index, i);
+        set_sample_generator(Generator::for_sample(options.seed, epoch_index, i));
         try {
           samples.push_back(dataset_->get(i));
         } catch (...) {
@@ -138,7 +149,13 @@ class DataLoader {
     }
   }
 
-  int64_t num_batches() const requires(!kStream) { return batches_in(num_samples()); }  // len(loader)
+  // len(loader); with a batch_sampler, each epoch's own: loader.epoch(e).size().
+  int64_t num_batches() const requires(!kStream) {
+    NABLA_CHECK(!options.batch_sampler,
+                "DataLoader: with a batch_sampler, the number of batches is each epoch's: "
+                "ask loader.epoch(e).size()");
+    return batches_in(num_samples());
+  }
   int64_t size() const requires(!kStream) { return dataset_->size(); }                  // the data set's
   int64_t num_samples() const requires(!kStream) { return options.sampler ? sampler_samples_ : size(); }
   const D& dataset() const { return *dataset_; }
@@ -161,7 +178,7 @@ class DataLoader {
       s.turn.wait(lock, [&] { return s.next_batch == index; });
       try {
         while (!s.ended && static_cast<int64_t>(samples.size()) < options.batch_size) {
-          sample_generator() = Generator::for_sample(options.seed, epoch_index, s.position);
+          set_sample_generator(Generator::for_sample(options.seed, epoch_index, s.position));
           std::optional<Sample> sample = s.next();
           if (!sample)
             s.ended = true;
@@ -202,6 +219,14 @@ class DataLoader<D, Collate>::Epoch {
       turns->next = loader.dataset_->stream(epoch_index);
       count_ = INT64_MAX;  // until the stream ends
       make_ = [&loader, turns, epoch_index](int64_t index) { return loader.stream_batch(*turns, index, epoch_index); };
+    } else if (loader.options.batch_sampler) {
+      auto batches =
+          std::make_shared<const std::vector<std::vector<int64_t>>>(loader.options.batch_sampler(epoch_index));
+      for (const auto& indices : *batches) detail::check_sampled_indices(indices, loader.size());
+      count_ = static_cast<int64_t>(batches->size());
+      make_ = [&loader, batches, epoch_index](int64_t index) -> std::optional<Batch> {
+        return loader.load(batches->at(static_cast<size_t>(index)), epoch_index);
+      };
     } else {
       auto order = std::make_shared<const std::vector<int64_t>>(loader.order(epoch_index));
       count_ = loader.batches_in(order->size());
@@ -248,6 +273,7 @@ class DataLoader<D, Collate>::Epoch {
     return iterator(this);
   }
   std::default_sentinel_t end() const { return {}; }
+  int64_t size() const requires(!kStream) { return count_; }  // the epoch's batches
 
  private:
   void advance() {

@@ -71,10 +71,15 @@ std::vector<int64_t> Generator::randperm(int64_t n) {
   return order;
 }
 
-Generator& sample_generator() {
-  thread_local std::optional<Generator> generator;
-  if (!generator) generator.emplace(random::next_u64());
-  return *generator;
+namespace {
+thread_local std::optional<Generator> current;
 }
+
+Generator& sample_generator() {
+  if (!current) current.emplace(random::next_u64());
+  return *current;
+}
+
+void set_sample_generator(const Generator& generator) { current = generator; }
 
 }  // namespace nabla::data

@@ -31,5 +31,8 @@ class Generator {
 // The current thread's generator. A DataLoader sets it before loading each sample; outside a loader it starts from
 // a seed drawn from Nabla's global generator (nabla::manual_seed) the first time a thread uses it.
 Generator& sample_generator();
+// Replaces the current thread's generator (without drawing from the global one, as a first sample_generator() would:
+// loading data leaves the model's random stream alone).
+void set_sample_generator(const Generator& generator);
 
 }  // namespace nabla::data
