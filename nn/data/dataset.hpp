@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,9 @@ class Subset : public Dataset<SampleType> {
   std::shared_ptr<const Dataset<SampleType>> dataset_;
   std::vector<int64_t> indices_;
 };
+
+template <class D>
+Subset(std::shared_ptr<D>, std::vector<int64_t>) -> Subset<typename std::remove_const_t<D>::Sample>;
 
 // Data sets one after the other (torch.utils.data.ConcatDataset).
 template <class SampleType>

@@ -72,7 +72,8 @@ Tensor convert_image_dtype(const Tensor& image, Dtype dtype) {
   float* dst = out.data_ptr<float>();
   // uint8 → float: / 255; float → uint8: × (255 + 1 − 1e-3), truncated, so that 1.0 is 255 and bins are equal.
   const bool to_unit = dtype == kFloat32;
-  for (int64_t i = 0; i < image.numel(); ++i) dst[i] = to_unit ? src[i] / 255.f : src[i] * 255.999f;
+  const int64_t n = image.numel();
+  for (int64_t i = 0; i < n; ++i) dst[i] = to_unit ? src[i] / 255.f : src[i] * 255.999f;
   return cast_back(out, dtype);
 }
 

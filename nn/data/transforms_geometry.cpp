@@ -63,7 +63,8 @@ Tensor from_float(const Tensor& image, Dtype dtype) {
   const Tensor rounded = empty(image.shape(), kFloat32);
   const float* in = image.const_data_ptr<float>();
   float* out = rounded.data_ptr<float>();
-  for (int64_t i = 0; i < image.numel(); ++i) out[i] = std::nearbyint(in[i]);  // torch.round: half to even
+  const int64_t n = image.numel();
+  for (int64_t i = 0; i < n; ++i) out[i] = std::nearbyint(in[i]);  // torch.round: half to even
   return rounded.to(dtype);
 }
 
