@@ -204,6 +204,30 @@ TEST_CASE("DistributedSampler: disjoint equal shards covering the data, reshuffl
   CHECK(loader.num_samples() == static_cast<int64_t>(epoch0.size()));
 }
 
+TEST_CASE("the streaming DataLoader with a DistributedSampler: each rank loads its share, no sample twice") {
+  // 24 samples, each its own index, loaded by 2 worker threads per rank and augmented (a random flip).
+  struct Indices : data::Dataset<std::pair<Tensor, int64_t>> {
+    int64_t size() const override { return 24; }
+    Sample get(int64_t i) const override {
+      const Tensor image = full({1, 1, 2}, static_cast<double>(i)).to(kUInt8);
+      return {transforms::RandomHorizontalFlip()(image), i};
+    }
+  };
+  data::DataLoader loader(
+      Indices{}, {.batch_size = 5, .sampler = data::DistributedSampler(24, {.seed = 4}), .num_workers = 2, .seed = 4});
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    std::vector<int64_t> mine;
+    for (auto& [x, y] : loader.epoch(epoch))
+      for (int64_t i : y.to_vector<int64_t>()) mine.push_back(i);
+    CHECK(static_cast<int64_t>(mine.size()) == 24 / world());
+    CHECK(mine == data::DistributedSampler(24, {.seed = 4})(epoch));  // the sampler's order, batched
+    std::vector<int> seen(24, 0);
+    for (const auto& t : dist::all_gather(from_vector(mine, {static_cast<int64_t>(mine.size())})))
+      for (int64_t i : t.to_vector<int64_t>()) ++seen[static_cast<size_t>(i)];
+    for (int count : seen) CHECK(count == 1);  // 24 divides evenly over 2 and 4 ranks: no padding, no overlap
+  }
+}
+
 TEST_CASE("BatchNorm's running statistics are broadcast from rank 0 before each forward") {
   struct WithNorm : nn::Layer<WithNorm> {
     nn::Linear fc{{.in_features = 4, .out_features = 3}};
