@@ -2,10 +2,11 @@
 # MobileNet and DCGAN end to end on a subset of Fashion-MNIST: MobileNet trains an epoch, resumes for a second
 # and leaves its files; a tiny MNIST classifier is trained, the DCGAN trains an epoch scored with it, then
 # `score` and `generate` work from its checkpoint; a missing checkpoint is refused by name. The resumed MobileNet is
-# exported to ONNX, which the onnx example describes, evaluates (the same accuracy) and fine-tunes.
-# Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR ONNX
+# exported to ONNX, which the onnx example describes, evaluates (the same accuracy) and fine-tunes. Fashion-MNIST
+# written as an image folder (PNG, JPEG) trains the MobileNet through the streaming loader with augmentation.
+# Usage: examples_cli.sh MOBILENET DCGAN MNIST WORKDIR ONNX IMAGE_FOLDER
 set -euo pipefail
-mobilenet=$1 dcgan=$2 mnist=$3 work=$4 onnx=$5
+mobilenet=$1 dcgan=$2 mnist=$3 work=$4 onnx=$5 image_folder=$6
 rm -rf "$work" && mkdir -p "$work"
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
@@ -25,6 +26,15 @@ grep -q "^$accuracy on 10000 images" "$work/onnx_run.log"  # the file computes w
 grep -qE "^epoch 1: train loss [0-9.]+, test accuracy [0-9.]+%" "$work/tune.log" && test -s "$work/tuned.onnx"
 [ "$(wc -l < "$work/mobilenet/metrics.csv")" -eq 3 ]  # header + epochs 1 and 2
 test -s "$work/mobilenet/training_curve.svg"
+
+"$image_folder" --out "$work/png" --limit 300 > "$work/image_folder.log"
+[ "$(find "$work/png/train" -name '*.png' | wc -l)" -eq 300 ] && is_png "$work/png/test/9_Ankle_boot/0.png"
+"$image_folder" --out "$work/jpeg" --limit 20 --format jpeg > /dev/null
+[ "$(head -c 3 "$work/jpeg/train/5_Sandal/8.jpg" | od -An -tx1 | tr -d ' \n')" = "ffd8ff" ]
+"$mobilenet" --threads 2 --epochs 1 --image-folder "$work/png" --augment --workers 2 --quiet > "$work/folder.log"
+grep -q "^data: 300 training and 300 test images from $work/png, augmented, 2 threads, 2 loader threads" \
+  "$work/folder.log"
+grep -q "^epoch 1: " "$work/folder.log"
 
 # The MNIST example starts MPI (a world of one), whose kept buffers LeakSanitizer would report, as in the
 # distributed tests: no leak check for it alone.
