@@ -120,6 +120,18 @@ TEST_CASE("leaving an epoch early stops the workers: no hang, and the rest of th
   pictures.count = 8;
   data::DataLoader small(pictures, {.batch_size = 4, .num_workers = 2, .persistent_workers = true});
   CHECK(all_batches(small, 2).size() == 2);
+  // Persistent workers serve one epoch at a time: an older epoch still held is told so, and dropping it later
+  // leaves the newer one running.
+  auto older = small.epoch(3);
+  auto it = older.begin();
+  {
+    auto newer = small.epoch(4);
+    auto n = newer.begin();
+    CHECK_THROWS_WITH_AS(++it, doctest::Contains("moved on to a newer epoch of the same loader"), Error);
+    ++n;
+    CHECK(n != std::default_sentinel);
+  }
+  CHECK(all_batches(small, 5).size() == 2);
 }
 
 TEST_CASE("a sample that fails to load ends the epoch with an error naming it, whatever thread loaded it") {

@@ -238,7 +238,7 @@ class DataLoader<D, Collate>::Epoch {
   Epoch(const Epoch&) = delete;
   Epoch& operator=(const Epoch&) = delete;
   ~Epoch() {
-    if (pool_) pool_->stop();  // before the slots the workers write into go away
+    if (pool_) pool_->stop(run_);  // before the slots the workers write into go away
   }
 
   class iterator {
@@ -267,7 +267,8 @@ class DataLoader<D, Collate>::Epoch {
       pool_ = loader_.pool_ ? loader_.pool_
                             : std::make_shared<detail::WorkerPool>(loader_.options.num_workers, loader_.depth_);
       slots_.resize(static_cast<size_t>(loader_.depth_));
-      pool_->start(count_, [this](int64_t index, int64_t slot) { slots_[static_cast<size_t>(slot)] = make_(index); });
+      run_ = pool_->start(count_,
+                          [this](int64_t index, int64_t slot) { slots_[static_cast<size_t>(slot)] = make_(index); });
     }
     advance();
     return iterator(this);
@@ -282,10 +283,10 @@ class DataLoader<D, Collate>::Epoch {
     if (!pool_) {
       current_ = make_(next_++);
     } else {
-      auto& slot = slots_[static_cast<size_t>(pool_->next())];
+      auto& slot = slots_[static_cast<size_t>(pool_->next(run_))];
       current_ = std::move(slot);
       slot.reset();
-      pool_->release();
+      pool_->release(run_);
       ++next_;
     }
     ended_ = !current_;  // a stream's end
@@ -293,7 +294,7 @@ class DataLoader<D, Collate>::Epoch {
 
   const DataLoader& loader_;
   std::function<std::optional<Batch>(int64_t index)> make_;
-  int64_t count_ = 0, next_ = 0;
+  int64_t count_ = 0, next_ = 0, run_ = 0;
   bool started_ = false, ended_ = false;
   std::shared_ptr<detail::WorkerPool> pool_;
   std::vector<std::optional<Batch>> slots_;

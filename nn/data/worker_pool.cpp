@@ -20,7 +20,7 @@ struct WorkerPool::State {
   std::condition_variable work_ready, item_done, idle;
   // The run: items [0, count); `claimed` items have been handed to workers, `taken` released by the consumer.
   Job make;
-  int64_t count = 0, claimed = 0, taken = 0, running = 0, max_in_flight = 0;
+  int64_t run = 0, count = 0, claimed = 0, taken = 0, running = 0, max_in_flight = 0;
   bool quitting = false;
   std::vector<char> done;  // per slot: the item is made
   std::vector<std::exception_ptr> errors;
@@ -82,11 +82,13 @@ WorkerPool::~WorkerPool() {
   for (auto& thread : state_->threads) thread.join();
 }
 
-void WorkerPool::start(int64_t count, Job make) {
+int64_t WorkerPool::start(int64_t count, Job make) {
   State& s = *state_;
+  int64_t run = 0;
   {
     std::unique_lock lock(s.mutex);
     s.stop_run(lock);
+    run = ++s.run;
     s.make = std::move(make);
     s.count = count;
     s.claimed = s.taken = 0;
@@ -94,11 +96,15 @@ void WorkerPool::start(int64_t count, Job make) {
     std::fill(s.errors.begin(), s.errors.end(), nullptr);
   }
   s.work_ready.notify_all();
+  return run;
 }
 
-int64_t WorkerPool::next() {
+int64_t WorkerPool::next(int64_t run) {
   State& s = *state_;
   std::unique_lock lock(s.mutex);
+  NABLA_CHECK(run == s.run,
+              "DataLoader: this epoch's persistent workers have moved on to a newer epoch of the same "
+              "loader; iterate one epoch at a time (or use persistent_workers = false)");
   NABLA_CHECK(s.taken < s.claimed || s.can_claim(), "DataLoader: no batch is left in this epoch");
   const int64_t slot = s.taken % s.depth;
   s.item_done.wait(lock, [&] { return s.done[static_cast<size_t>(slot)] != 0; });
@@ -109,19 +115,20 @@ int64_t WorkerPool::next() {
   return slot;
 }
 
-void WorkerPool::release() {
+void WorkerPool::release(int64_t run) {
   State& s = *state_;
   {
     std::lock_guard lock(s.mutex);
+    if (run != s.run) return;
     s.done[static_cast<size_t>(s.taken % s.depth)] = 0;
     ++s.taken;
   }
   s.work_ready.notify_all();
 }
 
-void WorkerPool::stop() {
+void WorkerPool::stop(int64_t run) {
   std::unique_lock lock(state_->mutex);
-  state_->stop_run(lock);
+  if (run == state_->run) state_->stop_run(lock);
 }
 
 int64_t WorkerPool::depth() const { return state_->depth; }

@@ -20,14 +20,16 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Starts making items 0..count-1; a run still going is stopped first (see stop()).
-  void start(int64_t count, Job make);
-  // Blocks until the next item in order is made and returns its slot; rethrows the exception its job threw.
-  int64_t next();
+  // Starts making items 0..count-1 and returns the run's id; a run still going is stopped first (see stop()).
+  int64_t start(int64_t count, Job make);
+  // Blocks until the next item of `run` in order is made and returns its slot; rethrows the exception its job threw.
+  // An error if a newer run has replaced `run` (persistent workers serve one epoch at a time).
+  int64_t next(int64_t run);
   // The consumer is done with the item next() returned: its slot may be reused.
-  void release();
-  // Stops the current run: no new item is begun, and this returns once no job is running (slots are free to go).
-  void stop();
+  void release(int64_t run);
+  // Stops `run` if it is the current one: no new item is begun, and this returns once no job is running (slots are
+  // free to go). A newer run is left alone.
+  void stop(int64_t run);
 
   int64_t depth() const;
   // The most items ever made or being made and not yet released at once (the memory bound, for tests).
