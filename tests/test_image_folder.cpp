@@ -1,5 +1,7 @@
 // Image files (io::read_image, encode/write) and datasets::ImageFolder against PIL and torchvision 0.14
 // (tools/make_data_fixtures.py): the pixels ImageFolder's default loader gives, and its classes and sample list.
+#include <zlib.h>
+
 #include <filesystem>
 
 #include "helpers.hpp"
@@ -69,6 +71,7 @@ TEST_CASE("encode_png and encode_jpeg round-trip through decode_image") {
 }
 
 TEST_CASE("damaged and foreign image files are errors naming the file and where decoding stopped") {
+  const int64_t memory_limit_before = memory_limit();
   const std::string png = read_file(kImages + "rgb.png", "test"), jpeg = read_file(kImages + "colour.jpg", "test");
   CHECK_THROWS_WITH_AS(io::decode_image(png.substr(0, 60), io::ImageReadMode::RGB, "cut.png"),
                        doctest::Contains("'cut.png': damaged PNG at byte"), Error);
@@ -81,6 +84,20 @@ TEST_CASE("damaged and foreign image files are errors naming the file and where 
   CHECK_THROWS_WITH_AS(io::decode_image("GIF89a....", io::ImageReadMode::RGB, "a.gif"),
                        doctest::Contains("'a.gif': not a PNG or JPEG file"), Error);
   CHECK_THROWS_WITH_AS(io::read_image(kImages + "missing.png"), doctest::Contains("missing.png"), Error);
+  // A header claiming 60,000 × 60,000 RGBA pixels (14 GB) in a 100-byte file: refused before any allocation.
+  std::string forged = png;
+  const auto be32 = [&](size_t at, uint32_t v) {
+    for (int k = 0; k < 4; ++k) forged[at + static_cast<size_t>(k)] = static_cast<char>(v >> (24 - 8 * k));
+  };
+  be32(16, 60000);
+  be32(20, 60000);
+  forged[25] = 6;  // RGBA
+  be32(29, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(forged.data() + 12), 17)));
+  set_memory_limit(int64_t{1} << 30);
+  CHECK_THROWS_WITH_AS(io::decode_image(forged, io::ImageReadMode::UNCHANGED, "huge.png"),
+                       doctest::Contains("decode_image: 'huge.png': a uint8 tensor of shape [2, 4, 60000, 60000]"),
+                       Error);
+  set_memory_limit(memory_limit_before);
 }
 
 TEST_CASE("ImageFolder finds torchvision's classes and samples, in torchvision's order") {

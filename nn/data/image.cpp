@@ -85,6 +85,12 @@ Pixels from_chw(const Tensor& image, const char* who, std::initializer_list<int6
   return p;
 }
 
+// A header's size is checked against memory before its pixels are allocated: a forged or decompression-bomb file
+// is an error, not an allocation of gigabytes. (A decoded image needs its pixels twice: interleaved, then CHW.)
+void check_pixels(const Pixels& p, const std::string& name) {
+  check_allocatable({2, p.channels, p.height, p.width}, kUInt8, "decode_image: '" + name + "'");
+}
+
 // ---- PNG (libpng). Its errors longjmp: each libpng call sits in a function with only trivially destructible
 // locals, behind its own setjmp.
 
@@ -139,6 +145,7 @@ Pixels decode_png(std::string_view bytes, const std::string& name) {
   Pixels p;
   bool ok = info && png_header(png, info, &reader, &p);
   if (ok) {
+    check_pixels(p, name);
     p.data.resize(static_cast<size_t>(p.height * p.width * p.channels));
     std::vector<png_bytep> rows(static_cast<size_t>(p.height));
     for (int64_t y = 0; y < p.height; ++y)
@@ -186,6 +193,7 @@ Pixels decode_jpeg(std::string_view bytes, int64_t channels, const std::string& 
   // A colour file read as grey is decoded to RGB first and converted as PIL does (not libjpeg's own Y channel).
   Pixels p{height, width, grey_file ? 1 : 3, {}};
   if (channels == 1 && grey_file) p.channels = 1;
+  check_pixels(p, name);
   p.data.resize(static_cast<size_t>(p.height * p.width * p.channels));
   const int status = tjDecompress2(tj.get(), data, bytes.size(), p.data.data(), width, 0, height,
                                    p.channels == 1 ? TJPF_GRAY : TJPF_RGB, TJFLAG_STOPONWARNING);
