@@ -141,5 +141,7 @@ TEST_CASE("ImageFolder loads, converts and transforms each sample, and says what
   CHECK_THROWS_WITH_AS(datasets::ImageFolder(root.string()),
                        doctest::Contains("Found no valid file for the classes trousers"), Error);
   CHECK_THROWS_WITH_AS(datasets::ImageFolder((root / "nowhere").string()), doctest::Contains("is not a folder"), Error);
+  std::filesystem::create_directory_symlink(root / "trousers", root / "trousers" / "loop");  // a cycle
+  CHECK_THROWS_WITH_AS(datasets::ImageFolder(root.string()), doctest::Contains("ImageFolder: cannot list"), Error);
   std::filesystem::remove_all(root);
 }

@@ -22,9 +22,14 @@ bool has_extension(const std::string& name, const std::vector<std::string>& exte
 // i.e. the files ordered by (folder path, file name).
 std::vector<std::string> class_files(const fs::path& folder, const std::vector<std::string>& extensions) {
   std::vector<std::pair<std::string, std::string>> found;
-  for (const auto& entry : fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink)) {
-    if (entry.is_directory() || !has_extension(entry.path().filename().string(), extensions)) continue;
-    found.emplace_back(entry.path().parent_path().string(), entry.path().filename().string());
+  try {
+    for (const auto& entry :
+         fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink)) {
+      if (entry.is_directory() || !has_extension(entry.path().filename().string(), extensions)) continue;
+      found.emplace_back(entry.path().parent_path().string(), entry.path().filename().string());
+    }
+  } catch (const fs::filesystem_error& e) {  // an unreadable folder, a symbolic link loop
+    nabla::detail::fail("ImageFolder: cannot list '", folder.string(), "': ", e.what());
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> paths;
