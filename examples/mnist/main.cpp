@@ -139,8 +139,10 @@ int main(int argc, char** argv) {
                                  "MNIST CNN (Nabla)", first_epoch);
 
     data::DataLoaderOptions loading{.batch_size = batch_size, .shuffle = true, .seed = seed};
-    if (distributed::world_size() > 1)  // each rank its share, reshuffled every epoch the same way on all ranks
+    if (distributed::world_size() > 1) {  // each rank its share, reshuffled every epoch the same way on all ranks
+      loading.shuffle = false;             // the sampler shuffles (PyTorch refuses both)
       loading.sampler = data::DistributedSampler(train_images.size(0), {.seed = seed});
+    }
     data::DataLoader loader(train_images, train_labels, loading);
     // Each batch's gradients are averaged across the ranks: they must all take the same number of steps.
     distributed::check_same_across_ranks(loader.num_batches(),
