@@ -66,14 +66,18 @@ Tensor convert_image_dtype(const Tensor& image, Dtype dtype) {
   NABLA_CHECK(dtype == kUInt8 || dtype == kFloat32, "convert_image_dtype: converts between uint8 and float32, not to ",
               dtype_name(dtype));
   if (image.dtype() == dtype) return image;
-  const Tensor in = detail::to_float(image);
+  const Tensor in = image.contiguous();
   Tensor out = empty(image.shape(), kFloat32);
-  const float* src = in.const_data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  // uint8 → float: / 255; float → uint8: × (255 + 1 − 1e-3), truncated, so that 1.0 is 255 and bins are equal.
-  const bool to_unit = dtype == kFloat32;
   const int64_t n = image.numel();
-  for (int64_t i = 0; i < n; ++i) dst[i] = to_unit ? src[i] / 255.f : src[i] * 255.999f;
+  if (dtype == kFloat32) {  // uint8 → float: / 255
+    const uint8_t* src = in.const_data_ptr<uint8_t>();
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.f;
+    return out;
+  }
+  // float → uint8: × (255 + 1 − 1e-3), truncated, so that 1.0 is 255 and the 256 bins are equal.
+  const float* src = in.const_data_ptr<float>();
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] * 255.999f;
   return cast_back(out, dtype);
 }
 

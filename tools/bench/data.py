@@ -57,7 +57,7 @@ def main():
     parser.add_argument("--png", required=True, help="image folder of PNGs (its train/ split is read)")
     parser.add_argument("--jpeg", required=True, help="image folder of JPEGs")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--images", type=int, default=10000)
+    parser.add_argument("--images", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--train-images", type=int, default=60000, help="images of the MobileNet training runs")
     parser.add_argument("--skip-loader", action="store_true", help="only the training comparison")
@@ -66,7 +66,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     for name, folder in () if args.skip_loader else (("PNG", args.png), ("JPEG", args.jpeg)):
         root = os.path.join(folder, "train")
-        common = ["--root", root, "--workers", str(args.workers), "--images", str(args.images), "--repeats", "1"]
+        common = ["--root", root, "--workers", str(args.workers), "--images", str(args.images), "--repeats", "3"]
         print(f"\n== {name}: {root}")
         side_by_side([os.path.join(args.build, "tools", "bench", "bench_data")] + common,
                      ["/usr/bin/python3", os.path.join(here, "data_twin.py")] + common,
