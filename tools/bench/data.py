@@ -18,16 +18,30 @@ import subprocess
 from twins import side_by_side
 
 
-def train_run(command):
-    """(training images/s, peak RSS in MB) of one example run: its "epoch 1: ... N img/s" line and wait4's maxrss."""
+def run_with_rss(command):
+    """(stdout, peak RSS in MB) of one program run: wait4's maxrss for that child alone."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    rate = float(re.search(r"^epoch 1: .* ([\d.]+) img/s$", out, re.M).group(1))
-    return rate, usage.ru_maxrss / 1024
+    return out, usage.ru_maxrss / 1024
+
+
+def train_run(command):
+    """(training images/s, peak RSS in MB) of one example run: its "epoch 1: ... N img/s" line."""
+    out, rss = run_with_rss(command)
+    return float(re.search(r"^epoch 1: .* ([\d.]+) img/s$", out, re.M).group(1)), rss
+
+
+def loader_memory(args):
+    """The loader alone (bench_data, decode + augment + collate) over 10,000 and 60,000 files: its peak RSS."""
+    for images in (10000, 60000):
+        _, rss = run_with_rss([os.path.join(args.build, "tools", "bench", "bench_data"), "--root",
+                               os.path.join(args.png, "train"), "--images", str(images), "--repeats", "1",
+                               "--workers", str(args.workers)])
+        print(f"loader alone, {images} PNG files: peak RSS {rss:.0f} MB")
 
 
 def training(args):
@@ -73,6 +87,8 @@ def main():
                      args.workers, args.rounds,
                      [(f"{name} decode+augment+collate img/s", "augment_imgs_per_s", "128"),
                       (f"{name} decode+collate img/s", "decode_imgs_per_s", "128")])
+    if not args.skip_loader:
+        loader_memory(args)
     if not args.skip_training:
         training(args)
 
