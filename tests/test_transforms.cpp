@@ -139,6 +139,10 @@ TEST_CASE("transforms reject images they cannot work on, naming the transform an
                        doctest::Contains("hue values should be between [-0.5, 0.5]"), Error);
   CHECK_THROWS_WITH_AS(transforms::RandomRotation({.degrees = {-3}}), doctest::Contains("must be positive"), Error);
   CHECK_THROWS_WITH_AS(F::to_tensor(zeros({1, 2, 2})), doctest::Contains("ToTensor: expected a uint8 image"), Error);
+  // A degenerate warp samples far outside the image: zeros, computed without overflowing a cast.
+  const Tensor far = F::affine(ones({3, 4, 5}), 0, {0, 0}, 1e-30, {0, 0}, transforms::InterpolationMode::BILINEAR);
+  CHECK(far.abs().sum().item<float>() == 0);
+  CHECK(F::rotate(ones({1, 4, 5}), std::nan("")).shape() == Shape{1, 4, 5});
 }
 
 TEST_CASE("a random transform is the functional call with the parameters its get_params drew") {

@@ -1,6 +1,7 @@
 // transforms::functional's geometry: crop, pad, flips, resize and the affine warps behind rotate and affine, each
 // as torchvision 0.14 computes it on tensors (resize is F.interpolate, the warps are F.grid_sample with
 // align_corners=False), in float32 in the same order of operations, so the pixels are torchvision's.
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -204,7 +205,10 @@ Tensor warp(const Tensor& image, const std::array<double, 6>& matrix, int64_t ow
     for (int64_t x = 0; x < ow; ++x) {
       const float gx0 = static_cast<float>(x) - static_cast<float>(ow) * 0.5f + 0.5f;
       const float gx = gx0 * t[0][0] + gy0 * t[0][1] + t[0][2], gy = gx0 * t[1][0] + gy0 * t[1][1] + t[1][2];
-      const float ix = ((gx + 1.f) * w - 1.f) / 2.f, iy = ((gy + 1.f) * h - 1.f) / 2.f;
+      // Beyond a pixel outside the image a source point samples only zeros: clamped there, the casts stay defined
+      // for any matrix (a scale of 1e-30, a NaN angle).
+      const auto bounded = [](float v, float size) { return std::isnan(v) ? -2.f : std::clamp(v, -2.f, size + 1.f); };
+      const float ix = bounded(((gx + 1.f) * w - 1.f) / 2.f, w), iy = bounded(((gy + 1.f) * h - 1.f) / 2.f, h);
       // Up to four source pixels and weights; those outside weigh nothing (zeros padding).
       int64_t px[4], py[4];
       float wt[4];
