@@ -138,10 +138,23 @@ bool png_rows(png_structp png, png_bytepp rows) {
   return true;
 }
 
+// libpng's read structs, destroyed however decode_png is left (a size check may throw between libpng calls).
+struct PngRead {
+  png_structp png;
+  png_infop info;
+  explicit PngRead(PngReader* reader)
+      : png(png_create_read_struct(PNG_LIBPNG_VER_STRING, reader, keep_message, nullptr)),
+        info(png ? png_create_info_struct(png) : nullptr) {}
+  ~PngRead() { png_destroy_read_struct(&png, &info, nullptr); }
+  PngRead(const PngRead&) = delete;
+  PngRead& operator=(const PngRead&) = delete;
+};
+
 Pixels decode_png(std::string_view bytes, const std::string& name) {
   PngReader reader{bytes, 0, {}};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, keep_message, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  PngRead structs(&reader);
+  png_structp png = structs.png;
+  png_infop info = structs.info;
   Pixels p;
   bool ok = info && png_header(png, info, &reader, &p);
   if (ok) {
@@ -152,7 +165,6 @@ Pixels decode_png(std::string_view bytes, const std::string& name) {
       rows[static_cast<size_t>(y)] = &p.data[static_cast<size_t>(y * p.width * p.channels)];
     ok = png_rows(png, rows.data());
   }
-  png_destroy_read_struct(&png, &info, nullptr);
   NABLA_CHECK(ok, "decode_image: '", name, "': damaged PNG at byte ", reader.offset, ": ",
               reader.error.empty() ? "libpng could not start" : reader.error);
   return p;
