@@ -1,13 +1,14 @@
 #pragma once
-// nabla::Error and the one macro every check in the library goes through.
+/// @file
+/// nabla::Error and the one macro every check in the library goes through.
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 namespace nabla {
 
-// Every error Nabla raises on bad input: the message names the op or layer, the expected and the
-// actual shapes, and what to change.
+/// Every error Nabla raises on bad input: the message names the op or layer, the expected and the
+/// actual shapes, and what to change.
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -25,7 +26,8 @@ template <class... Parts>
 }  // namespace nabla
 
 // The message parts are only evaluated when the check fails.
-#define NABLA_CHECK(condition, ...)                          \
-  do {                                                       \
-    if (!(condition)) ::nabla::detail::fail(__VA_ARGS__);    \
+/// Throws nabla::Error with the message built from the arguments (streamed together) when `condition` is false.
+#define NABLA_CHECK(condition, ...)                       \
+  do {                                                    \
+    if (!(condition)) ::nabla::detail::fail(__VA_ARGS__); \
   } while (0)

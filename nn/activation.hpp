@@ -1,5 +1,6 @@
 #pragma once
-// Activation layers (ReLU, LeakyReLU, GELU, ..., Softmax, PReLU), Flatten, Dropout.
+/// @file
+/// Activation layers (ReLU, LeakyReLU, GELU, ..., Softmax, PReLU), Flatten, Dropout.
 #include <optional>
 
 #include "nabla/nn/module.hpp"
@@ -31,8 +32,8 @@ struct DropoutOptions {
 
 enum class DropoutKind { Elements, Channels1d, Channels2d, Channels3d, Alpha };
 
-// Active in training mode only (see Module::train/eval). Dropout zeroes elements, Dropout1d/2d/3d whole
-// channels, AlphaDropout keeps a SELU network's mean and variance.
+/// Active in training mode only (see Module::train/eval). Dropout zeroes elements, Dropout1d/2d/3d whole
+/// channels, AlphaDropout keeps a SELU network's mean and variance.
 template <DropoutKind Kind>
 class DropoutOf : public Layer<DropoutOf<Kind>> {
  public:
@@ -89,7 +90,7 @@ struct SELUOptions {
   NABLA_ACTIVATION_TRAITS(SELU);
 };
 struct GELUOptions {
-  std::string approximate = "none";  // or "tanh"
+  std::string approximate = "none";  ///< or "tanh"
   NABLA_ACTIVATION_TRAITS(GELU);
 };
 struct SiLUOptions {
@@ -129,7 +130,7 @@ struct TanhOptions {
 struct LogSigmoidOptions {
   NABLA_ACTIVATION_TRAITS(LogSigmoid);
 };
-// dim: as PyTorch, std::nullopt picks the legacy implicit dim (0 for 0-, 1- and 3-D input, else 1).
+/// dim: as PyTorch, std::nullopt picks the legacy implicit dim (0 for 0-, 1- and 3-D input, else 1).
 struct SoftmaxOptions {
   std::optional<int64_t> dim{};
   NABLA_ACTIVATION_TRAITS(Softmax);
@@ -170,7 +171,7 @@ struct PReLUOptions {
   double init = 0.25;
 };
 
-// x where positive, weight · x elsewhere; weight (num_parameters) learnt, one per channel or one shared.
+/// x where positive, weight · x elsewhere; weight (num_parameters) learnt, one per channel or one shared.
 class PReLU : public Layer<PReLU> {
  public:
   explicit PReLU(const PReLUOptions& options = {});

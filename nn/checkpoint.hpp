@@ -1,14 +1,15 @@
 #pragma once
-// Checkpoints in the safetensors format (an 8-byte little-endian header length, a JSON header of
-// name → {dtype, shape, data_offsets}, then the raw little-endian data), with PyTorch's key names:
-// weights move both ways with `safetensors.torch.save_file/load_file`.
-//
-// Saving writes a temporary file, flushes it to disk and renames it over the target, so a failed or
-// killed save never destroys the previous checkpoint (and the next save removes what a killed one left).
-// Loading checks every size and offset, that the tensors tile the data exactly, and bools: a truncated
-// or corrupt file raises nabla::Error naming the file and the byte offset. Files Nabla writes also carry
-// CRC-32s of their data and of their header text in the metadata ("nabla.crc32", "nabla.header_crc32"),
-// which load checks when present, so a flipped byte anywhere is caught; other tools ignore them.
+/// @file
+/// Checkpoints in the safetensors format (an 8-byte little-endian header length, a JSON header of
+/// name → {dtype, shape, data_offsets}, then the raw little-endian data), with PyTorch's key names:
+/// weights move both ways with `safetensors.torch.save_file/load_file`.
+///
+/// Saving writes a temporary file, flushes it to disk and renames it over the target, so a failed or
+/// killed save never destroys the previous checkpoint (and the next save removes what a killed one left).
+/// Loading checks every size and offset, that the tensors tile the data exactly, and bools: a truncated
+/// or corrupt file raises nabla::Error naming the file and the byte offset. Files Nabla writes also carry
+/// CRC-32s of their data and of their header text in the metadata ("nabla.crc32", "nabla.header_crc32"),
+/// which load checks when present, so a flipped byte anywhere is caught; other tools ignore them.
 #include <map>
 #include <string>
 

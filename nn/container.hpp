@@ -1,7 +1,8 @@
 #pragma once
-// nn::ModuleList and nn::ModuleDict: modules held in a list or under names, registered as children so that
-// their parameters, buffers, train()/eval() and state_dict keys ("layers.0.weight", "heads.cls.bias") are the
-// parent's, as in PyTorch. They have no forward: the parent decides how to call them.
+/// @file
+/// nn::ModuleList and nn::ModuleDict: modules held in a list or under names, registered as children so that
+/// their parameters, buffers, train()/eval() and state_dict keys ("layers.0.weight", "heads.cls.bias") are the
+/// parent's, as in PyTorch. They have no forward: the parent decides how to call them.
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ class ModuleList : public Module {
   size_t size() const { return children().size(); }
   bool empty() const { return size() == 0; }
   std::shared_ptr<Module> operator[](size_t index) const { return at(index); }
-  // The module at index as its type: layers.at<Linear>(0).weight.
+  /// The module at index as its type: layers.at<Linear>(0).weight.
   template <class M = Module>
   std::shared_ptr<M> at(size_t index) const {
     const auto all = children();
@@ -53,7 +54,7 @@ class ModuleDict : public Module {
  public:
   ModuleDict() = default;
 
-  // Adds (or replaces) the module under key.
+  /// Adds (or replaces) the module under key.
   template <class M>
   void insert(const std::string& key, M module) {
     register_module(key, std::make_shared<M>(std::move(module)));

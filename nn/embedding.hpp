@@ -1,5 +1,6 @@
 #pragma once
-// nn::Embedding: a lookup table of num_embeddings vectors of size embedding_dim.
+/// @file
+/// nn::Embedding: a lookup table of num_embeddings vectors of size embedding_dim.
 #include <optional>
 
 #include "nabla/nn/module.hpp"
@@ -9,7 +10,7 @@ namespace nabla::nn {
 struct EmbeddingOptions {
   int64_t num_embeddings = kRequired;
   int64_t embedding_dim = kRequired;
-  std::optional<int64_t> padding_idx{};  // its row starts at zero and gets no gradient; may be negative
+  std::optional<int64_t> padding_idx{};  ///< its row starts at zero and gets no gradient; may be negative
 };
 
 class Embedding : public Layer<Embedding> {

@@ -1,6 +1,7 @@
 #pragma once
-// nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
-// layers are built on, under the names torch.nn.functional uses.
+/// @file
+/// nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
+/// layers are built on, under the names torch.nn.functional uses.
 #include "nabla/ops/activation.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"

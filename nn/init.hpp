@@ -1,6 +1,7 @@
 #pragma once
-// nn::init: PyTorch's parameter initialisers, with its formulas and its random stream (the same
-// manual_seed gives the same values as torch.nn.init).
+/// @file
+/// nn::init: PyTorch's parameter initialisers, with its formulas and its random stream (the same
+/// manual_seed gives the same values as torch.nn.init).
 #include <utility>
 
 #include "nabla/core/tensor.hpp"
@@ -11,12 +12,12 @@ enum class FanMode { fan_in, fan_out };
 enum class Nonlinearity { linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
                           sigmoid, tanh, relu, leaky_relu, selu };
 
-// The recommended gain for a nonlinearity; `param` is leaky_relu's negative slope.
+/// The recommended gain for a nonlinearity; `param` is leaky_relu's negative slope.
 double calculate_gain(Nonlinearity nonlinearity, double param = 0.01);
-// (fan_in, fan_out) of a weight of shape (out, in, *kernel): (in·∏kernel, out·∏kernel).
+/// (fan_in, fan_out) of a weight of shape (out, in, *kernel): (in·∏kernel, out·∏kernel).
 std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor);
 
-// Each fills `tensor` in place (outside autograd) and returns it.
+/// Each fills `tensor` in place (outside autograd) and returns it.
 Tensor uniform_(Tensor tensor, double a = 0.0, double b = 1.0);
 Tensor normal_(Tensor tensor, double mean = 0.0, double std = 1.0);
 Tensor constant_(Tensor tensor, double value);

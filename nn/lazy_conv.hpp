@@ -1,16 +1,17 @@
 #pragma once
-// LazyConv1d/2d/3d and LazyConvTranspose1d/2d/3d: the conv layers without in_channels, which the
-// first input supplies ((N, C, ...) or unbatched (C, ...)), as torch.nn.LazyConv*d.
-//
-//   nn::LazyConv2d conv({.out_channels = 16, .kernel_size = 3, .padding = 1});
-//   auto y = conv(x);            // x (8, 3, 32, 32): now a Conv2d(3, 16, ...), initialised as one
-//   optim::SGD sgd(conv.parameters(), {.lr = 0.1});   // after the first forward, not before
-//
-// On materialisation the concrete layer (ConvNd/ConvTransposeNd) is built with the same options,
-// so it draws its initial values exactly as the eager layer would from the same RNG state; from
-// then on this module prints, saves and loads as that layer. load_state_dict on an unmaterialised
-// module takes in_channels from the loaded weight's shape. Copies of a lazy module share its state,
-// like every Module, so a copy registered in a parent materialises with it.
+/// @file
+/// LazyConv1d/2d/3d and LazyConvTranspose1d/2d/3d: the conv layers without in_channels, which the
+/// first input supplies ((N, C, ...) or unbatched (C, ...)), as torch.nn.LazyConv*d.
+///
+///   nn::LazyConv2d conv({.out_channels = 16, .kernel_size = 3, .padding = 1});
+///   auto y = conv(x);            // x (8, 3, 32, 32): now a Conv2d(3, 16, ...), initialised as one
+///   optim::SGD sgd(conv.parameters(), {.lr = 0.1});   // after the first forward, not before
+///
+/// On materialisation the concrete layer (ConvNd/ConvTransposeNd) is built with the same options,
+/// so it draws its initial values exactly as the eager layer would from the same RNG state; from
+/// then on this module prints, saves and loads as that layer. load_state_dict on an unmaterialised
+/// module takes in_channels from the loaded weight's shape. Copies of a lazy module share its state,
+/// like every Module, so a copy registered in a parent materialises with it.
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,7 @@
 
 namespace nabla::nn {
 
-// ConvOptions without in_channels.
+/// ConvOptions without in_channels.
 template <size_t D>
 struct LazyConvOptions {
   int64_t out_channels = kRequired;
@@ -33,7 +34,7 @@ struct LazyConvOptions {
   bool winograd = false;
 };
 
-// ConvTransposeOptions without in_channels.
+/// ConvTransposeOptions without in_channels.
 template <size_t D>
 struct LazyConvTransposeOptions {
   int64_t out_channels = kRequired;
@@ -47,7 +48,7 @@ struct LazyConvTransposeOptions {
   std::string padding_mode = "zeros";
 };
 
-// What a lazy layer becomes: its options and how to complete them.
+/// What a lazy layer becomes: its options and how to complete them.
 template <class Concrete>
 struct LazyTraits;
 
@@ -82,25 +83,25 @@ class LazyConv : public Layer<LazyConv<Concrete>> {
  public:
   using Options = typename Traits::Options;
 
-  // Checks every option that does not depend on in_channels, including out_channels % groups
-  // (which PyTorch's lazy layers leave to a confusing error at the first forward).
+  /// Checks every option that does not depend on in_channels, including out_channels % groups
+  /// (which PyTorch's lazy layers leave to a confusing error at the first forward).
   explicit LazyConv(const Options& options);
 
-  // Materialises from the input on the first call, then is the concrete layer's forward.
+  /// Materialises from the input on the first call, then is the concrete layer's forward.
   Tensor forward(const Tensor& input);
   Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size) requires(
-      LazyTraits<Concrete>::transposed);  // not Traits::: clang 14 cannot match that out of line
+      LazyTraits<Concrete>::transposed);  ///< not Traits::: clang 14 cannot match that out of line
   Tensor operator()(const Tensor& input) { return forward(input); }
-  // A template, so that clang's explicit instantiation of a non-transposed LazyConv skips it.
+  /// A template, so that clang's explicit instantiation of a non-transposed LazyConv skips it.
   template <bool Transposed = Traits::transposed>
   requires(Transposed) Tensor operator()(const Tensor& input, const std::vector<int64_t>& output_size) {
     return forward(input, output_size);
   }
 
   bool has_uninitialized_params() const;
-  // The layer this one became; an error before it has materialised.
+  /// The layer this one became; an error before it has materialised.
   Concrete& materialized() const;
-  // "LazyConv2d" until materialised, then the concrete name ("Conv2d").
+  /// "LazyConv2d" until materialised, then the concrete name ("Conv2d").
   std::string name() const override;
   std::string extra_repr() const override;
 
@@ -111,15 +112,15 @@ class LazyConv : public Layer<LazyConv<Concrete>> {
 
  private:
   void materialize(int64_t in_channels, const std::string& source);
-  Concrete& ready_for(const Tensor& input);  // materialises if needed; refuses a partly loaded layer
+  Concrete& ready_for(const Tensor& input);  ///< materialises if needed; refuses a partly loaded layer
 
   struct State {
     std::optional<Concrete> layer;
-    std::string load_gap;  // set when a load left some parameter uninitialized: forward refuses to run
+    std::string load_gap;  ///< set when a load left some parameter uninitialized: forward refuses to run
   };
   std::shared_ptr<State> state_ = std::make_shared<State>();
-  std::string who_;    // "LazyConv2d(?->16, k=3)"
-  ConvParams params_;  // for the repr before materialisation
+  std::string who_;    ///< "LazyConv2d(?->16, k=3)"
+  ConvParams params_;  ///< for the repr before materialisation
 };
 
 using LazyConv1d = LazyConv<Conv1d>;

@@ -1,5 +1,6 @@
 #pragma once
-// nn::Linear and nn::Identity.
+/// @file
+/// nn::Linear and nn::Identity.
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
@@ -10,7 +11,7 @@ struct LinearOptions {
   bool bias = true;
 };
 
-// y = x Wᵀ + b. weight: (out_features, in_features), bias: (out_features); PyTorch's init.
+/// y = x Wᵀ + b. weight: (out_features, in_features), bias: (out_features); PyTorch's init.
 class Linear : public Layer<Linear> {
  public:
   explicit Linear(const LinearOptions& options);

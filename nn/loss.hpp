@@ -1,6 +1,7 @@
 #pragma once
-// Loss layers, as torch.nn has them: each holds its options (PyTorch's, in its order) and calls the
-// functional loss of ops/loss.hpp; class weights are buffers (in the state_dict, not parameters).
+/// @file
+/// Loss layers, as torch.nn has them: each holds its options (PyTorch's, in its order) and calls the
+/// functional loss of ops/loss.hpp; class weights are buffers (in the state_dict, not parameters).
 #include "nabla/nn/module.hpp"
 #include "nabla/ops/loss.hpp"
 

@@ -1,7 +1,8 @@
 #pragma once
-// Padding layers over F::pad: ZeroPad1d/2d/3d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
-// ReplicationPad1d/2d/3d and CircularPad1d/2d/3d (PyTorch 2.1's names; 1.13 has circular only in F::pad).
-// padding: one number for every side, or (left, right[, top, bottom[, front, back]]) as PyTorch's.
+/// @file
+/// Padding layers over F::pad: ZeroPad1d/2d/3d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
+/// ReplicationPad1d/2d/3d and CircularPad1d/2d/3d (PyTorch 2.1's names; 1.13 has circular only in F::pad).
+/// padding: one number for every side, or (left, right[, top, bottom[, front, back]]) as PyTorch's.
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
@@ -10,7 +11,7 @@ enum class PadMode { Zero, Constant, Reflection, Replication, Circular };
 
 struct PadOptions {
   Sizes padding = kRequired;
-  double value = 0.0;  // ConstantPad's fill; the other modes ignore it
+  double value = 0.0;  ///< ConstantPad's fill; the other modes ignore it
 };
 
 template <size_t D, PadMode Mode>
@@ -24,7 +25,7 @@ class PadNd : public Layer<PadNd<D, Mode>> {
   PadOptions options;
 
  private:
-  std::vector<int64_t> pads_;  // 2·D numbers, last dim first, as F::pad takes them
+  std::vector<int64_t> pads_;  ///< 2·D numbers, last dim first, as F::pad takes them
 };
 
 using ZeroPad1d = PadNd<1, PadMode::Zero>;

@@ -1,18 +1,19 @@
 #pragma once
-// nn::DistributedDataParallel: data-parallel training over nabla::distributed, as torch's DDP. At construction
-// every rank's parameters and buffers are compared (names, shapes, dtypes, requires_grad: the same model
-// everywhere, or an error naming the first difference) and rank 0's are broadcast to every rank, frozen ones
-// included. During backward the gradients are grouped into buckets (reverse registration order, a small first
-// bucket, then up to bucket_cap_mb), and each bucket's all-reduce (average) starts as soon as its last gradient is
-// ready, while the rest of backward runs; the end of backward waits for all of them. The optimizer then steps on
-// the averaged gradients, the same on every rank.
-//
-//   nn::DistributedDataParallel ddp(Net{});
-//   loss = F::cross_entropy(ddp(x), y); loss.backward(); optimizer.step();   // optimizer over ddp.parameters()
-//
-// Ranks with different amounts of data (uneven inputs) train inside ddp.join(), as PyTorch's Join context:
-//
-//   { auto join = ddp.join(); for (auto& batch : my_batches) { ... } }  // ranks out of data shadow the others
+/// @file
+/// nn::DistributedDataParallel: data-parallel training over nabla::distributed, as torch's DDP. At construction
+/// every rank's parameters and buffers are compared (names, shapes, dtypes, requires_grad: the same model
+/// everywhere, or an error naming the first difference) and rank 0's are broadcast to every rank, frozen ones
+/// included. During backward the gradients are grouped into buckets (reverse registration order, a small first
+/// bucket, then up to bucket_cap_mb), and each bucket's all-reduce (average) starts as soon as its last gradient is
+/// ready, while the rest of backward runs; the end of backward waits for all of them. The optimizer then steps on
+/// the averaged gradients, the same on every rank.
+///
+///   nn::DistributedDataParallel ddp(Net{});
+///   loss = F::cross_entropy(ddp(x), y); loss.backward(); optimizer.step();   // optimizer over ddp.parameters()
+///
+/// Ranks with different amounts of data (uneven inputs) train inside ddp.join(), as PyTorch's Join context:
+///
+///   { auto join = ddp.join(); for (auto& batch : my_batches) { ... } }  // ranks out of data shadow the others
 #include <exception>
 #include <memory>
 #include <string>
@@ -23,31 +24,31 @@
 
 namespace nabla::nn {
 
-// How a bucket of gradients travels (PyTorch's register_comm_hook with its default hooks).
+/// How a bucket of gradients travels (PyTorch's register_comm_hook with its default hooks).
 enum class CommHook {
-  allreduce,      // float32 all-reduce, then divided by the ranks (the default)
-  bf16_compress,  // sent as bfloat16, half the bytes; partial sums in float32 (PyTorch's bf16_compress_hook)
+  allreduce,      ///< float32 all-reduce, then divided by the ranks (the default)
+  bf16_compress,  ///< sent as bfloat16, half the bytes; partial sums in float32 (PyTorch's bf16_compress_hook)
 };
 
 struct DistributedDataParallelOptions {
   double bucket_cap_mb = 25.0;
-  double first_bucket_mb = 1.0;   // the first bucket (the last layers' gradients) small, so its all-reduce starts early
-  bool broadcast_buffers = true;  // rank 0's buffers (BatchNorm statistics) to all ranks before each forward
-  // false: a parameter without a gradient in a backward is an error. true: a parameter no rank used keeps its
-  // gradient (undefined after zero_grad: optimizers skip it); one used on some ranks averages their gradients
-  // with zeros from the others.
+  double first_bucket_mb = 1.0;   ///< the first bucket (the last layers' gradients) small, so its all-reduce starts early
+  bool broadcast_buffers = true;  ///< rank 0's buffers (BatchNorm statistics) to all ranks before each forward
+  /// false: a parameter without a gradient in a backward is an error. true: a parameter no rank used keeps its
+  /// gradient (undefined after zero_grad: optimizers skip it); one used on some ranks averages their gradients
+  /// with zeros from the others.
   bool find_unused_parameters = false;
-  distributed::ProcessGroup process_group;  // the ranks that train together (default: the world)
+  distributed::ProcessGroup process_group;  ///< the ranks that train together (default: the world)
 };
 
 struct JoinOptions {
-  // true: gradients are divided by the group's size even when some ranks have joined (PyTorch's default);
-  // false: by the ranks still training.
+  /// true: gradients are divided by the group's size even when some ranks have joined (PyTorch's default);
+  /// false: by the ranks still training.
   bool divide_by_initial_world_size = true;
 };
 
 namespace detail {
-// The gradient bookkeeping of one DistributedDataParallel (nn/parallel.cpp).
+/// The gradient bookkeeping of one DistributedDataParallel (nn/parallel.cpp).
 class Reducer;
 std::shared_ptr<Reducer> make_reducer(Module& module, const DistributedDataParallelOptions& options);
 void before_forward(Reducer& reducer);
@@ -71,8 +72,8 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
     return module.forward(std::forward<Args>(args)...);
   }
 
-  // While the returned guard lives, backward only accumulates gradients locally (gradient accumulation); the
-  // first backward after it all-reduces what was accumulated.
+  /// While the returned guard lives, backward only accumulates gradients locally (gradient accumulation); the
+  /// first backward after it all-reduces what was accumulated.
   class NoSync {
    public:
     explicit NoSync(std::shared_ptr<detail::Reducer> reducer);
@@ -85,9 +86,9 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   };
   NoSync no_sync() { return NoSync(reducer_); }
 
-  // While the returned guard lives, this rank may run out of data before the others: when it ends, the rank
-  // shadows the others' collectives (its gradients zero) until every rank has ended its guard; then every rank
-  // takes the parameters of the rank that trained longest, so all end equal.
+  /// While the returned guard lives, this rank may run out of data before the others: when it ends, the rank
+  /// shadows the others' collectives (its gradients zero) until every rank has ended its guard; then every rank
+  /// takes the parameters of the rank that trained longest, so all end equal.
   class Join {
    public:
     Join(std::shared_ptr<detail::Reducer> reducer, const JoinOptions& options);
@@ -101,10 +102,10 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   };
   Join join(const JoinOptions& options = {}) { return Join(reducer_, options); }
 
-  // Sends gradients as the hook says (before the first backward; PyTorch's register_comm_hook).
+  /// Sends gradients as the hook says (before the first backward; PyTorch's register_comm_hook).
   void register_comm_hook(CommHook hook) { detail::set_comm_hook(*reducer_, hook); }
 
-  // The gradient bookkeeping, for instrumentation (nn/parallel_timeline.h: benchmarks and tests).
+  /// The gradient bookkeeping, for instrumentation (nn/parallel_timeline.h: benchmarks and tests).
   const detail::Reducer& reducer() const { return *reducer_; }
 
   M module;

@@ -1,6 +1,7 @@
 #pragma once
-// MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d: one N-d
-// template each over the functional ops, with PyTorch's options and repr.
+/// @file
+/// MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d: one N-d
+/// template each over the functional ops, with PyTorch's options and repr.
 #include "nabla/nn/module.hpp"
 #include "nabla/ops/pooling.hpp"
 

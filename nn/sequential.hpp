@@ -1,5 +1,6 @@
 #pragma once
-// nn::Sequential: modules applied in order, registered as children "0", "1", ...
+/// @file
+/// nn::Sequential: modules applied in order, registered as children "0", "1", ...
 #include <functional>
 #include <memory>
 #include <type_traits>
@@ -19,9 +20,9 @@ class Sequential : public Layer<Sequential> {
     (push_back(std::move(modules)), ...);
   }
 
-  // Appends a module with a forward(const Tensor&) -> Tensor. A ReLU right after a module that can apply it
-  // itself (a Conv's forward_relu: the ReLU as the conv primitive's post-op) is fused into it; the values,
-  // gradients and grad_fn are those of the two modules run one after the other.
+  /// Appends a module with a forward(const Tensor&) -> Tensor. A ReLU right after a module that can apply it
+  /// itself (a Conv's forward_relu: the ReLU as the conv primitive's post-op) is fused into it; the values,
+  /// gradients and grad_fn are those of the two modules run one after the other.
   template <class M>
   void push_back(M module) {
     auto child = std::make_shared<M>(std::move(module));
@@ -41,7 +42,7 @@ class Sequential : public Layer<Sequential> {
 
   Tensor forward(const Tensor& input);
   size_t size() const { return steps_->size(); }
-  // The i-th module, as its type: seq.at<Linear>(0).weight.
+  /// The i-th module, as its type: seq.at<Linear>(0).weight.
   template <class M>
   M& at(size_t index) {
     auto typed = std::dynamic_pointer_cast<M>(children().at(index));
@@ -52,8 +53,8 @@ class Sequential : public Layer<Sequential> {
 
  private:
   using Step = std::function<Tensor(const Tensor&)>;
-  // Shared between copies, like the registry. fused_with_relu_[i]: step i followed by a ReLU, when module i
-  // can fuse one (else empty).
+  /// Shared between copies, like the registry. fused_with_relu_[i]: step i followed by a ReLU, when module i
+  /// can fuse one (else empty).
   std::shared_ptr<std::vector<Step>> steps_ = std::make_shared<std::vector<Step>>();
   std::shared_ptr<std::vector<Step>> fused_with_relu_ = std::make_shared<std::vector<Step>>();
 };

@@ -1,5 +1,6 @@
 #pragma once
-// Upsample (over F::interpolate), PixelShuffle and PixelUnshuffle, as torch.nn has them.
+/// @file
+/// Upsample (over F::interpolate), PixelShuffle and PixelUnshuffle, as torch.nn has them.
 #include "nabla/nn/module.hpp"
 #include "nabla/ops/interpolate.hpp"
 
@@ -20,7 +21,7 @@ struct PixelShuffleOptions {
   int64_t upscale_factor = kRequired;
 };
 
-// (*, C·r², H, W) → (*, C, H·r, W·r).
+/// (*, C·r², H, W) → (*, C, H·r, W·r).
 class PixelShuffle : public Layer<PixelShuffle> {
  public:
   explicit PixelShuffle(const PixelShuffleOptions& options);
@@ -34,7 +35,7 @@ struct PixelUnshuffleOptions {
   int64_t downscale_factor = kRequired;
 };
 
-// (*, C, H·r, W·r) → (*, C·r², H, W).
+/// (*, C, H·r, W·r) → (*, C·r², H, W).
 class PixelUnshuffle : public Layer<PixelUnshuffle> {
  public:
   explicit PixelUnshuffle(const PixelUnshuffleOptions& options);

@@ -1,12 +1,13 @@
 #pragma once
-// Convolutions and transposed convolutions in 1-D, 2-D and 3-D, on oneDNN, with PyTorch's contract:
-// the same arguments, defaults, output shapes, errors and numbers as torch.nn.functional.conv*d.
-//
-//   auto y = F::conv2d(x, w, b, {.stride = 2, .padding = "same"});
-//   auto z = F::conv_transpose1d(x, w, {}, {.stride = 2, .output_padding = 1});
-//
-// Inputs are batched (N, C, *spatial) or unbatched (C, *spatial); weights are PyTorch's:
-// (out, in/groups, *kernel) for conv, (in, out/groups, *kernel) for conv_transpose.
+/// @file
+/// Convolutions and transposed convolutions in 1-D, 2-D and 3-D, on oneDNN, with PyTorch's contract:
+/// the same arguments, defaults, output shapes, errors and numbers as torch.nn.functional.conv*d.
+///
+///   auto y = F::conv2d(x, w, b, {.stride = 2, .padding = "same"});
+///   auto z = F::conv_transpose1d(x, w, {}, {.stride = 2, .output_padding = 1});
+///
+/// Inputs are batched (N, C, *spatial) or unbatched (C, *spatial); weights are PyTorch's:
+/// (out, in/groups, *kernel) for conv, (in, out/groups, *kernel) for conv_transpose.
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -15,8 +16,8 @@
 
 namespace nabla {
 
-// One integer per spatial dim, written as a single number (used for every dim) or a braced list:
-// `.kernel_size = 3`, `.kernel_size = {3, 5}`. The length is checked where the value is used.
+/// One integer per spatial dim, written as a single number (used for every dim) or a braced list:
+/// `.kernel_size = 3`, `.kernel_size = {3, 5}`. The length is checked where the value is used.
 template <size_t D>
 struct Dims {
   template <std::integral I>
@@ -26,7 +27,7 @@ struct Dims {
   std::vector<int64_t> values;
 };
 
-// Conv padding: numbers as Dims, or "valid" (none) or "same" (output size = input size, stride 1).
+/// Conv padding: numbers as Dims, or "valid" (none) or "same" (output size = input size, stride 1).
 template <size_t D>
 struct Padding {
   template <std::integral I>
@@ -36,7 +37,7 @@ struct Padding {
   Padding(const char* mode) : mode(mode) {}
   Padding(std::string mode) : mode(std::move(mode)) {}
   std::vector<int64_t> values;
-  std::string mode;  // "" when numeric
+  std::string mode;  ///< "" when numeric
 };
 
 template <size_t D>
@@ -47,9 +48,9 @@ struct ConvFuncOptions {
   int64_t groups = 1;
 };
 
-// Note PyTorch's order: output_padding and groups come before dilation.
-// padding also takes "valid" (0) and "same" (output = input · stride), which PyTorch lacks
-// (pytorch#80301): see conv_shape::transposed_same_padding.
+/// Note PyTorch's order: output_padding and groups come before dilation.
+/// padding also takes "valid" (0) and "same" (output = input · stride), which PyTorch lacks
+/// (pytorch#80301): see conv_shape::transposed_same_padding.
 template <size_t D>
 struct ConvTransposeFuncOptions {
   Dims<D> stride = 1;
@@ -76,62 +77,62 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor&
 
 struct ConvParams {
   Shape stride, dilation;
-  Shape padding;            // numeric padding per dim (each side); zeros when padding_mode is set
-  std::string padding_mode;  // "", "valid" or "same"
-  Shape output_padding;     // transposed only
+  Shape padding;            ///< numeric padding per dim (each side); zeros when padding_mode is set
+  std::string padding_mode;  ///< "", "valid" or "same"
+  Shape output_padding;     ///< transposed only
   int64_t groups = 1;
   bool transposed = false;
-  bool winograd = false;  // opt-in, conv only: see ConvOptions::winograd
-  // Conv only: relu(conv(x)) with the ReLU as the primitive's post-op (one pass over the output, not two),
-  // recorded as ConvolutionBackward0 then ReluBackward0. nn::Sequential sets it for a Conv followed by a ReLU.
+  bool winograd = false;  ///< opt-in, conv only: see ConvOptions::winograd
+  /// Conv only: relu(conv(x)) with the ReLU as the primitive's post-op (one pass over the output, not two),
+  /// recorded as ConvolutionBackward0 then ReluBackward0. nn::Sequential sets it for a Conv followed by a ReLU.
   bool relu = false;
 };
 
-// Checks what can be checked without an input (PyTorch's constructor checks plus the ones it
-// forgets: non-positive kernel, stride, dilation; negative padding; strings on transposed convs).
-// `who` names the caller in messages, e.g. "Conv2d(3->16, k=5)" or "conv2d".
+/// Checks what can be checked without an input (PyTorch's constructor checks plus the ones it
+/// forgets: non-positive kernel, stride, dilation; negative padding; strings on transposed convs).
+/// `who` names the caller in messages, e.g. "Conv2d(3->16, k=5)" or "conv2d".
 void validate_conv_params(const ConvParams& params, const Shape& kernel, const std::string& who);
 
-// The int8 convolution (PyTorch's quantized::conv2d; what quantization::convert's conv layers run): a uint8 input
-// quantized per tensor, an int8 weight quantized per output channel (or per tensor) with zero points 0, a float32
-// bias; the result uint8, quantized with output_scale and output_zero_point, with the ReLU fused when params.relu.
-// oneDNN's u8·s8 kernels (VNNI) with the requantization as per-channel output scales; the result stays in the
-// primitive's layout for the next int8 op. Inference only: no gradient.
+/// The int8 convolution (PyTorch's quantized::conv2d; what quantization::convert's conv layers run): a uint8 input
+/// quantized per tensor, an int8 weight quantized per output channel (or per tensor) with zero points 0, a float32
+/// bias; the result uint8, quantized with output_scale and output_zero_point, with the ReLU fused when params.relu.
+/// oneDNN's u8·s8 kernels (VNNI) with the requantization as per-channel output scales; the result stays in the
+/// primitive's layout for the next int8 op. Inference only: no gradient.
 Tensor quantized_convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                              int64_t dims, double output_scale, int64_t output_zero_point, const std::string& who);
 
-// The options in the rank-independent form, each Dims expanded to one value per spatial dim (with
-// PyTorch's message for a wrong length). The functional ops and the modules both go through these.
+/// The options in the rank-independent form, each Dims expanded to one value per spatial dim (with
+/// PyTorch's message for a wrong length). The functional ops and the modules both go through these.
 template <size_t D>
 ConvParams to_params(const ConvFuncOptions<D>& options, const std::string& who);
 template <size_t D>
 ConvParams to_params(const ConvTransposeFuncOptions<D>& options, const std::string& who);
 
-// input, weight, bias as in conv*d/conv_transpose*d; `dims` is the number of spatial dims.
+/// input, weight, bias as in conv*d/conv_transpose*d; `dims` is the number of spatial dims.
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& params,
                    int64_t dims, const std::string& who);
-// convolution() for params validated once already (a conv module's, in its constructor): checks only the tensors.
+/// convolution() for params validated once already (a conv module's, in its constructor): checks only the tensors.
 Tensor convolution_with_checked_params(const Tensor& input, const Tensor& weight, const Tensor& bias,
                                        const ConvParams& params, int64_t dims, const std::string& who);
 
-// Expands Dims to one value per spatial dim, with PyTorch's message for a wrong length.
+/// Expands Dims to one value per spatial dim, with PyTorch's message for a wrong length.
 std::vector<int64_t> expand_dims(const std::vector<int64_t>& values, int64_t dims, const char* name,
                                  const std::string& who);
 
 namespace conv_shape {
-// Per spatial dim. Conv: floor((in + pad_l + pad_r - dilation*(k-1) - 1) / stride) + 1.
+/// Per spatial dim. Conv: floor((in + pad_l + pad_r - dilation*(k-1) - 1) / stride) + 1.
 int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_l, int64_t pad_r, int64_t dilation);
-// Transposed: (in-1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
+/// Transposed: (in-1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
 int64_t transposed_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
                                int64_t output_padding);
-// 'same' padding: total dilation*(k-1), left floor(total/2), the rest on the right.
+/// 'same' padding: total dilation*(k-1), left floor(total/2), the rest on the right.
 std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation);
-// Transposed 'same' (TensorFlow's conv2d_transpose 'SAME': output = input · stride): what to crop
-// from each end of the full output (in-1)·stride + dilation·(k-1) + 1. The total to crop is
-// dilation·(k-1) + 1 - stride, split floor/ceil with the extra cropped on the right (the adjoint of
-// a 'same' conv, whose extra padding is on the right). When it is negative (stride larger than the
-// dilated kernel) nothing is cropped on the left and the output is extended on the right by
-// -total positions that no kernel tap reaches (they hold the bias).
+/// Transposed 'same' (TensorFlow's conv2d_transpose 'SAME': output = input · stride): what to crop
+/// from each end of the full output (in-1)·stride + dilation·(k-1) + 1. The total to crop is
+/// dilation·(k-1) + 1 - stride, split floor/ceil with the extra cropped on the right (the adjoint of
+/// a 'same' conv, whose extra padding is on the right). When it is negative (stride larger than the
+/// dilated kernel) nothing is cropped on the left and the output is extended on the right by
+/// -total positions that no kernel tap reaches (they hold the bias).
 std::pair<int64_t, int64_t> transposed_same_padding(int64_t kernel, int64_t stride, int64_t dilation);
 }  // namespace conv_shape
 

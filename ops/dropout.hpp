@@ -1,14 +1,15 @@
 #pragma once
-// Dropout: zeroes each element (or whole channel) with probability p during training and scales the rest by
-// 1/(1-p); alpha dropout for SELU networks.
+/// @file
+/// Dropout: zeroes each element (or whole channel) with probability p during training and scales the rest by
+/// 1/(1-p); alpha dropout for SELU networks.
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
 
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 
-// Whole channels: each (sample, channel) of an (N, C, *spatial) input, or channel of a (C, *spatial) one, is
-// zeroed with probability p (the rest scaled by 1/(1-p)); `dims` spatial dims (1, 2 or 3).
+/// Whole channels: each (sample, channel) of an (N, C, *spatial) input, or channel of a (C, *spatial) one, is
+/// zeroed with probability p (the rest scaled by 1/(1-p)); `dims` spatial dims (1, 2 or 3).
 Tensor feature_dropout(const Tensor& x, int64_t dims, double p = 0.5, bool training = true);
 inline Tensor dropout1d(const Tensor& x, double p = 0.5, bool training = true) {
   return feature_dropout(x, 1, p, training);
@@ -19,8 +20,8 @@ inline Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true) {
 inline Tensor dropout3d(const Tensor& x, double p = 0.5, bool training = true) {
   return feature_dropout(x, 3, p, training);
 }
-// For SELU networks: dropped elements are set to SELU's negative saturation and the result rescaled so that
-// mean and variance are kept.
+/// For SELU networks: dropped elements are set to SELU's negative saturation and the result rescaled so that
+/// mean and variance are kept.
 Tensor alpha_dropout(const Tensor& x, double p = 0.5, bool training = true);
 
 }  // namespace nabla

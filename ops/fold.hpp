@@ -1,24 +1,25 @@
 #pragma once
-// Unfold (im2col) and Fold (col2im) in 1-D, 2-D and 3-D: torch.nn.functional.unfold/fold, extended
-// past PyTorch's two spatial dims.
-//
-//   auto cols = F::unfold(x, {.kernel_size = 3, .padding = 1});          // x (N, C, H, W): 2-D, as PyTorch
-//   auto cols1 = F::unfold(x1, {.kernel_size = {5}, .stride = {2}});     // x1 (N, C, W): 1-D
-//   auto y = F::fold(cols3, {.output_size = {8, 8, 8}, .kernel_size = 2}); // 3-D
-//
-// The number of spatial dims is the length of kernel_size (unfold) or output_size (fold); a single
-// number means 2-D, which is what it means in PyTorch. The other sizes are one number for every dim
-// or one per dim.
-//
-// unfold: (N, C, *spatial) or (C, *spatial) → (N, C·∏kernel, L), L the number of sliding blocks;
-// each column is one block, its rows channel-major then kernel offsets in row-major order.
-// fold: (N, C·∏kernel, L) or (C·∏kernel, L) → (N, C, *output_size), summing overlapping blocks; the
-// adjoint of unfold, so fold(unfold(x)) == x · fold(unfold(ones)).
+/// @file
+/// Unfold (im2col) and Fold (col2im) in 1-D, 2-D and 3-D: torch.nn.functional.unfold/fold, extended
+/// past PyTorch's two spatial dims.
+///
+///   auto cols = F::unfold(x, {.kernel_size = 3, .padding = 1});          // x (N, C, H, W): 2-D, as PyTorch
+///   auto cols1 = F::unfold(x1, {.kernel_size = {5}, .stride = {2}});     // x1 (N, C, W): 1-D
+///   auto y = F::fold(cols3, {.output_size = {8, 8, 8}, .kernel_size = 2}); // 3-D
+///
+/// The number of spatial dims is the length of kernel_size (unfold) or output_size (fold); a single
+/// number means 2-D, which is what it means in PyTorch. The other sizes are one number for every dim
+/// or one per dim.
+///
+/// unfold: (N, C, *spatial) or (C, *spatial) → (N, C·∏kernel, L), L the number of sliding blocks;
+/// each column is one block, its rows channel-major then kernel offsets in row-major order.
+/// fold: (N, C·∏kernel, L) or (C·∏kernel, L) → (N, C, *output_size), summing overlapping blocks; the
+/// adjoint of unfold, so fold(unfold(x)) == x · fold(unfold(ones)).
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
 
-// PyTorch's argument order: kernel_size, dilation, padding, stride.
+/// PyTorch's argument order: kernel_size, dilation, padding, stride.
 struct UnfoldOptions {
   Sizes kernel_size = kRequired;
   Sizes dilation = 1;
@@ -27,7 +28,7 @@ struct UnfoldOptions {
 };
 
 struct FoldOptions {
-  Sizes output_size = kRequired;  // the spatial size of the output
+  Sizes output_size = kRequired;  ///< the spatial size of the output
   Sizes kernel_size = kRequired;
   Sizes dilation = 1;
   Sizes padding = 0;
@@ -37,8 +38,8 @@ struct FoldOptions {
 Tensor unfold(const Tensor& input, const UnfoldOptions& options);
 Tensor fold(const Tensor& input, const FoldOptions& options);
 
-// The checks that need no input (sizes per dim, positive kernel/stride/dilation, non-negative
-// padding): the modules run them at construction.
+/// The checks that need no input (sizes per dim, positive kernel/stride/dilation, non-negative
+/// padding): the modules run them at construction.
 void validate(const UnfoldOptions& options);
 void validate(const FoldOptions& options);
 

@@ -1,16 +1,17 @@
 #pragma once
-// Matrix products on oneDNN: matmul (torch.matmul's rules for 1-D, 2-D and batched operands) and
-// linear (y = x Wᵀ + b over the last dim of x).
+/// @file
+/// Matrix products on oneDNN: matmul (torch.matmul's rules for 1-D, 2-D and batched operands) and
+/// linear (y = x Wᵀ + b over the last dim of x).
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
 
 Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor mm(const Tensor& a, const Tensor& b);  // 2-D only
+Tensor mm(const Tensor& a, const Tensor& b);  ///< 2-D only
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
-// The int8 linear (PyTorch's quantized::linear): a uint8 input quantized per tensor, an int8 (out, in) weight
-// quantized per output feature (or per tensor) with zero points 0, a float32 bias; the result uint8, quantized with
-// output_scale and output_zero_point, relu'd when asked. oneDNN's u8·s8 matmul; inference only.
+/// The int8 linear (PyTorch's quantized::linear): a uint8 input quantized per tensor, an int8 (out, in) weight
+/// quantized per output feature (or per tensor) with zero points 0, a float32 bias; the result uint8, quantized with
+/// output_scale and output_zero_point, relu'd when asked. oneDNN's u8·s8 matmul; inference only.
 Tensor quantized_linear(const Tensor& input, const Tensor& weight, const Tensor& bias, double output_scale,
                         int64_t output_zero_point, bool relu = false);
 

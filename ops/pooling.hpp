@@ -1,7 +1,8 @@
 #pragma once
-// Pooling in 1-D, 2-D and 3-D, with torch.nn.functional's arguments and output sizes:
-// max_pool*d and avg_pool*d on oneDNN (the forward's workspace kept for the backward),
-// adaptive_avg_pool*d and adaptive_max_pool*d as direct loops.
+/// @file
+/// Pooling in 1-D, 2-D and 3-D, with torch.nn.functional's arguments and output sizes:
+/// max_pool*d and avg_pool*d on oneDNN (the forward's workspace kept for the backward),
+/// adaptive_avg_pool*d and adaptive_max_pool*d as direct loops.
 #include <vector>
 
 #include "nabla/core/tensor.hpp"
@@ -12,7 +13,7 @@ namespace nabla {
 template <size_t D>
 struct MaxPoolOptions {
   Dims<D> kernel_size = kRequired;
-  Dims<D> stride = std::vector<int64_t>{};        // empty: kernel_size, as in PyTorch
+  Dims<D> stride = std::vector<int64_t>{};        ///< empty: kernel_size, as in PyTorch
   Dims<D> padding = 0;
   Dims<D> dilation = 1;
   bool ceil_mode = false;
@@ -21,7 +22,7 @@ struct MaxPoolOptions {
 template <size_t D>
 struct AvgPoolOptions {
   Dims<D> kernel_size = kRequired;
-  Dims<D> stride = std::vector<int64_t>{};        // empty: kernel_size
+  Dims<D> stride = std::vector<int64_t>{};        ///< empty: kernel_size
   Dims<D> padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
@@ -33,7 +34,7 @@ Tensor max_pool3d(const Tensor& input, const MaxPoolOptions<3>& options);
 Tensor avg_pool1d(const Tensor& input, const AvgPoolOptions<1>& options);
 Tensor avg_pool2d(const Tensor& input, const AvgPoolOptions<2>& options);
 Tensor avg_pool3d(const Tensor& input, const AvgPoolOptions<3>& options);
-// output_size: one size per spatial dim (or one for all).
+/// output_size: one size per spatial dim (or one for all).
 Tensor adaptive_avg_pool1d(const Tensor& input, const Dims<1>& output_size);
 Tensor adaptive_avg_pool2d(const Tensor& input, const Dims<2>& output_size);
 Tensor adaptive_avg_pool3d(const Tensor& input, const Dims<3>& output_size);
@@ -44,29 +45,29 @@ Tensor adaptive_max_pool3d(const Tensor& input, const Dims<3>& output_size);
 // ---- the rank-independent forms the functions above and the pooling modules use
 
 struct PoolParams {
-  bool max = true;  // else average
+  bool max = true;  ///< else average
   Shape kernel, stride, padding, dilation;
   bool ceil_mode = false;
   bool count_include_pad = true;
 };
 
-// The options in the rank-independent form (stride defaulting to kernel_size); functional ops and
-// modules both go through these.
+/// The options in the rank-independent form (stride defaulting to kernel_size); functional ops and
+/// modules both go through these.
 template <size_t D>
 PoolParams to_params(const MaxPoolOptions<D>& options, const std::string& who);
 template <size_t D>
 PoolParams to_params(const AvgPoolOptions<D>& options, const std::string& who);
 
-// PyTorch's construction-time checks; `who` names the caller, e.g. "MaxPool2d" or "max_pool2d".
+/// PyTorch's construction-time checks; `who` names the caller, e.g. "MaxPool2d" or "max_pool2d".
 void validate_pool_params(const PoolParams& params, const std::string& who);
 Tensor pool(const Tensor& input, const PoolParams& params, int64_t dims, const std::string& who);
-// pool() for params validated once already (a pooling module's, in its constructor): checks only the input.
+/// pool() for params validated once already (a pooling module's, in its constructor): checks only the input.
 Tensor pool_with_checked_params(const Tensor& input, const PoolParams& params, int64_t dims, const std::string& who);
 Tensor adaptive_pool(const Tensor& input, const Shape& output_size, bool max, int64_t dims, const std::string& who);
 
 namespace pool_shape {
-// floor (or ceil) of (in + 2·pad - dilation·(k-1) - 1) / stride + 1, where a last window that would
-// start in the right padding is dropped, as in PyTorch.
+/// floor (or ceil) of (in + 2·pad - dilation·(k-1) - 1) / stride + 1, where a last window that would
+/// start in the right padding is dropped, as in PyTorch.
 int64_t output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode);
 }  // namespace pool_shape
 

@@ -1,5 +1,6 @@
 #pragma once
-// softmax and log_softmax over one dim, on oneDNN.
+/// @file
+/// softmax and log_softmax over one dim, on oneDNN.
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {

@@ -295,3 +295,15 @@ TEST_CASE("a batch_sampler gives each epoch's batches as index lists, loaded and
   CHECK_THROWS_WITH_AS(data::DataLoader(pictures, {.batch_size = 4, .batch_sampler = sampler}),
                        doctest::Contains("batch_sampler option is mutually exclusive with batch_size"), Error);
 }
+
+// `for (auto& b : DataLoader(d, {}).epoch(0))` would iterate an epoch whose loader died at the end of the range's
+// initialiser (it crashed with "pure virtual method called"): epoch() on a temporary loader does not compile.
+template <class Loader>
+concept EpochOfTemporary = requires(Loader loader) { std::move(loader).epoch(0); };
+template <class Loader>
+concept EpochOfNamed = requires(const Loader& loader) { loader.epoch(0); };
+
+TEST_CASE("DataLoader: epoch() of a temporary loader is refused at compile time, of a named one allowed") {
+  CHECK_FALSE(EpochOfTemporary<data::DataLoader<data::TensorDataset>>);
+  CHECK(EpochOfNamed<data::DataLoader<data::TensorDataset>>);
+}

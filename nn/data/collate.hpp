@@ -1,7 +1,8 @@
 #pragma once
-// default_collate: how DataLoader turns a list of samples into a batch, as torch.utils.data.default_collate does.
-// Tensors are stacked along a new first dim; integers become an int64 tensor, floating-point numbers a float32 one;
-// pairs, tuples and vectors are collated member by member (a (image, label) sample gives an (images, labels) batch).
+/// @file
+/// default_collate: how DataLoader turns a list of samples into a batch, as torch.utils.data.default_collate does.
+/// Tensors are stacked along a new first dim; integers become an int64 tensor, floating-point numbers a float32 one;
+/// pairs, tuples and vectors are collated member by member (a (image, label) sample gives an (images, labels) batch).
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
@@ -12,7 +13,7 @@
 
 namespace nabla::data {
 
-Tensor collate_tensors(const std::vector<Tensor>& samples);  // stack, with an error naming mismatched shapes
+Tensor collate_tensors(const std::vector<Tensor>& samples);  ///< stack, with an error naming mismatched shapes
 Tensor collate_integers(const std::vector<int64_t>& samples);
 Tensor collate_floats(const std::vector<float>& samples);
 

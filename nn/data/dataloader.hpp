@@ -1,17 +1,18 @@
 #pragma once
-// DataLoader: mini-batches of any data set (torch.utils.data.DataLoader), streamed. With num_workers > 0, worker
-// threads load and collate batches ahead of the training loop, at most num_workers × prefetch_factor at a time;
-// batches still arrive in order.
-//
-//   data::DataLoader loader(datasets::ImageFolder("train", {.transform = augment}),
-//                           {.batch_size = 64, .shuffle = true, .num_workers = 2, .seed = 1});
-//   for (int epoch = 0; epoch < 5; ++epoch)
-//     for (auto& [images, labels] : loader.epoch(epoch)) { ... }
-//
-// Deterministic: the order comes from (seed, epoch), and each sample's random augmentations from its own generator
-// seeded from (seed, epoch, index) (data::sample_generator()), so the batches are the same whatever num_workers is.
-// A sample that fails to load ends the epoch with a nabla::Error naming it; leaving a loop early, or dropping the
-// epoch, stops the workers (they finish the batch in hand, no more).
+/// @file
+/// DataLoader: mini-batches of any data set (torch.utils.data.DataLoader), streamed. With num_workers > 0, worker
+/// threads load and collate batches ahead of the training loop, at most num_workers × prefetch_factor at a time;
+/// batches still arrive in order.
+///
+///   data::DataLoader loader(datasets::ImageFolder("train", {.transform = augment}),
+///                           {.batch_size = 64, .shuffle = true, .num_workers = 2, .seed = 1});
+///   for (int epoch = 0; epoch < 5; ++epoch)
+///     for (auto& [images, labels] : loader.epoch(epoch)) { ... }
+///
+/// Deterministic: the order comes from (seed, epoch), and each sample's random augmentations from its own generator
+/// seeded from (seed, epoch, index) (data::sample_generator()), so the batches are the same whatever num_workers is.
+/// A sample that fails to load ends the epoch with a nabla::Error naming it; leaving a loop early, or dropping the
+/// epoch, stops the workers (they finish the batch in hand, no more).
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
@@ -33,19 +34,19 @@ namespace nabla::data {
 struct DataLoaderOptions {
   int64_t batch_size = 1;
   bool shuffle = false;
-  // The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle.
+  /// The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle.
   std::function<std::vector<int64_t>(int64_t epoch)> sampler{};
-  int64_t num_workers = 0;  // threads loading batches; 0: in the iterating thread
+  int64_t num_workers = 0;  ///< threads loading batches; 0: in the iterating thread
   bool drop_last = false;
-  uint64_t seed = 0;  // with the epoch, decides the shuffled order and every sample's random augmentations
-  std::optional<int64_t> prefetch_factor{};  // batches loaded ahead per worker (2 when unset); needs num_workers > 0
-  bool persistent_workers = false;           // keep the threads between epochs; needs num_workers > 0
-  // The batches of an epoch as lists of indices (e.g. texts of similar length together); replaces batch_size,
-  // shuffle, sampler and drop_last. Called once per epoch, in epoch order, from the thread that asks for it.
+  uint64_t seed = 0;  ///< with the epoch, decides the shuffled order and every sample's random augmentations
+  std::optional<int64_t> prefetch_factor{};  ///< batches loaded ahead per worker (2 when unset); needs num_workers > 0
+  bool persistent_workers = false;           ///< keep the threads between epochs; needs num_workers > 0
+  /// The batches of an epoch as lists of indices (e.g. texts of similar length together); replaces batch_size,
+  /// shuffle, sampler and drop_last. Called once per epoch, in epoch order, from the thread that asks for it.
   std::function<std::vector<std::vector<int64_t>>(int64_t epoch)> batch_sampler{};
 };
 
-// A data set read by index (size() and get(i)), or as a stream (stream(epoch)), as torch.utils.data tells them apart.
+/// A data set read by index (size() and get(i)), or as a stream (stream(epoch)), as torch.utils.data tells them apart.
 template <class D>
 concept MapStyleDataset = requires(const D& d, int64_t i) {
   { d.size() } -> std::convertible_to<int64_t>;
@@ -57,12 +58,12 @@ concept StreamDataset = requires(const D& d, int64_t epoch) {
 };
 
 namespace detail {
-// Checks the options once and returns the prefetch depth (0 without workers).
+/// Checks the options once and returns the prefetch depth (0 without workers).
 int64_t check_loader_options(const DataLoaderOptions& options, bool stream);
-// The order of an epoch without a sampler: 0..size-1, shuffled from (seed, epoch) if asked.
+/// The order of an epoch without a sampler: 0..size-1, shuffled from (seed, epoch) if asked.
 std::vector<int64_t> epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch);
 void check_sampled_indices(const std::vector<int64_t>& order, int64_t size);
-// Inside a catch: throws a nabla::Error naming the sample (its index, or its position in a stream) and the epoch.
+/// Inside a catch: throws a nabla::Error naming the sample (its index, or its position in a stream) and the epoch.
 [[noreturn]] void rethrow_sample_error(const char* what, int64_t index, int64_t epoch);
 
 template <class D>
@@ -74,14 +75,14 @@ struct SampleOf<D> {
   using type = std::remove_cvref_t<decltype(*std::declval<const D&>().stream(int64_t{})())>;
 };
 
-// A stream read by several workers: batch k is read only after batch k - 1, so batches keep the stream's order, and
-// the batches' collation runs in parallel.
+/// A stream read by several workers: batch k is read only after batch k - 1, so batches keep the stream's order, and
+/// the batches' collation runs in parallel.
 template <class Sample>
 struct StreamTurns {
   std::function<std::optional<Sample>()> next;
   std::mutex mutex;
   std::condition_variable turn;
-  int64_t next_batch = 0, position = 0;  // whose turn it is; samples read so far
+  int64_t next_batch = 0, position = 0;  ///< whose turn it is; samples read so far
   bool ended = false;
 };
 }  // namespace detail
@@ -96,7 +97,7 @@ class DataLoader {
 
   DataLoader(D dataset, const DataLoaderOptions& options = {}, Collate collate = {})
       : DataLoader(std::make_shared<const D>(std::move(dataset)), options, std::move(collate)) {}
-  // A data set shared with others (loaders, the program), not copied.
+  /// A data set shared with others (loaders, the program), not copied.
   DataLoader(std::shared_ptr<const D> dataset, const DataLoaderOptions& options = {}, Collate collate = {})
       : options(options),
         dataset_(std::move(dataset)),
@@ -107,22 +108,24 @@ class DataLoader {
       if (options.sampler) sampler_samples_ = static_cast<int64_t>(options.sampler(0).size());  // once: may shuffle
     if (options.persistent_workers) pool_ = std::make_shared<detail::WorkerPool>(options.num_workers, depth_);
   }
-  // The loader of two tensors indexed along dim 0, as before data sets: DataLoader(images, labels, {...}).
+  /// The loader of two tensors indexed along dim 0, as before data sets: DataLoader(images, labels, {...}).
   DataLoader(Tensor inputs, Tensor targets, const DataLoaderOptions& options) requires std::is_same_v<D, TensorDataset>
       : DataLoader(TensorDataset(std::move(inputs), std::move(targets)), options) {}
 
   class Epoch;
-  // The batches of one epoch, loaded as the loop asks for them.
-  Epoch epoch(int64_t epoch_index) const { return Epoch(*this, epoch_index); }
+  /// The batches of one epoch, loaded as the loop asks for them. The epoch refers to this loader, which must outlive
+  /// it: a temporary's epoch, `for (auto& b : DataLoader(d, {}).epoch(0))`, does not compile (name the loader).
+  Epoch epoch(int64_t epoch_index) const& { return Epoch(*this, epoch_index); }
+  Epoch epoch(int64_t epoch_index) const&& = delete;  ///< would outlive the loader: name the loader first
 
-  // The sample indices of an epoch, in the order they are batched.
+  /// The sample indices of an epoch, in the order they are batched.
   std::vector<int64_t> order(int64_t epoch_index) const requires(!kStream) {
     if (!options.sampler) return detail::epoch_order(size(), options.shuffle, options.seed, epoch_index);
     std::vector<int64_t> order = options.sampler(epoch_index);
     detail::check_sampled_indices(order, size());
     return order;
   }
-  // Batch `index` of an epoch whose order is `order`, loaded in this thread.
+  /// Batch `index` of an epoch whose order is `order`, loaded in this thread.
   Batch batch(const std::vector<int64_t>& order, int64_t index, int64_t epoch_index = 0) const requires(!kStream) {
     NABLA_CHECK(index >= 0 && index < batches_in(order.size()), "DataLoader: batch ", index, " is out of range (",
                 batches_in(order.size()), " batches)");
@@ -130,7 +133,7 @@ class DataLoader {
     return load(std::vector<int64_t>(begin, begin + std::min<int64_t>(options.batch_size, order.end() - begin)),
                 epoch_index);
   }
-  // The samples `indices` as a batch, loaded in this thread.
+  /// The samples `indices` as a batch, loaded in this thread.
   Batch load(const std::vector<int64_t>& indices, int64_t epoch_index = 0) const requires(!kStream) {
     if constexpr (std::is_same_v<Collate, DefaultCollate> && requires { dataset_->get_batch(indices); }) {
       return dataset_->get_batch(indices);
@@ -149,17 +152,17 @@ class DataLoader {
     }
   }
 
-  // len(loader); with a batch_sampler, each epoch's own: loader.epoch(e).size().
+  /// len(loader); with a batch_sampler, each epoch's own: loader.epoch(e).size().
   int64_t num_batches() const requires(!kStream) {
     NABLA_CHECK(!options.batch_sampler,
                 "DataLoader: with a batch_sampler, the number of batches is each epoch's: "
                 "ask loader.epoch(e).size()");
     return batches_in(num_samples());
   }
-  int64_t size() const requires(!kStream) { return dataset_->size(); }                  // the data set's
+  int64_t size() const requires(!kStream) { return dataset_->size(); }                  ///< the data set's
   int64_t num_samples() const requires(!kStream) { return options.sampler ? sampler_samples_ : size(); }
   const D& dataset() const { return *dataset_; }
-  // The most batches ever loaded ahead at once by the persistent workers (tests check the memory bound with it).
+  /// The most batches ever loaded ahead at once by the persistent workers (tests check the memory bound with it).
   int64_t max_batches_in_flight() const { return pool_ ? pool_->max_in_flight() : 0; }
 
   const DataLoaderOptions options;
@@ -170,7 +173,7 @@ class DataLoader {
     return n / b + (!options.drop_last && n % b != 0);  // not (n + b - 1) / b: b may be INT64_MAX
   }
 
-  // The next batch of a stream (whose turn is `index`), or nothing once it has ended.
+  /// The next batch of a stream (whose turn is `index`), or nothing once it has ended.
   std::optional<Batch> stream_batch(detail::StreamTurns<Sample>& s, int64_t index, int64_t epoch_index) const {
     std::vector<Sample> samples;
     {
@@ -202,13 +205,13 @@ class DataLoader {
   std::shared_ptr<const D> dataset_;
   Collate collate_;
   int64_t depth_ = 0, sampler_samples_ = 0;
-  std::shared_ptr<detail::WorkerPool> pool_;  // persistent workers
+  std::shared_ptr<detail::WorkerPool> pool_;  ///< persistent workers
 };
 
 DataLoader(Tensor, Tensor, const DataLoaderOptions&)->DataLoader<TensorDataset>;
 
-// One pass over the data: an input range of batches. Neither copied nor moved (its workers write into it); take it
-// from loader.epoch(e) straight into a range-for or an `auto` variable.
+/// One pass over the data: an input range of batches. Neither copied nor moved (its workers write into it); take it
+/// from loader.epoch(e) straight into a range-for or an `auto` variable.
 template <class D, class Collate>
 requires MapStyleDataset<D> || StreamDataset<D>
 class DataLoader<D, Collate>::Epoch {
@@ -274,7 +277,7 @@ class DataLoader<D, Collate>::Epoch {
     return iterator(this);
   }
   std::default_sentinel_t end() const { return {}; }
-  int64_t size() const requires(!kStream) { return count_; }  // the epoch's batches
+  int64_t size() const requires(!kStream) { return count_; }  ///< the epoch's batches
 
  private:
   void advance() {

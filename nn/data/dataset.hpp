@@ -1,10 +1,11 @@
 #pragma once
-// Data sets, as torch.utils.data has them. A map-style data set has size() and get(index) (PyTorch's __len__ and
-// __getitem__); get must be safe to call from several threads at once, as DataLoader's workers do. Any class with
-// those two members works with DataLoader; deriving from data::Dataset<Sample> lets Subset and ConcatDataset hold it.
-//
-//   data::TensorDataset train(images, labels);                     // sample i: (images[i], labels[i])
-//   auto [train_part, val_part] = data::random_split(train, {50000, 10000}, 1);   // two Subsets
+/// @file
+/// Data sets, as torch.utils.data has them. A map-style data set has size() and get(index) (PyTorch's __len__ and
+/// __getitem__); get must be safe to call from several threads at once, as DataLoader's workers do. Any class with
+/// those two members works with DataLoader; deriving from data::Dataset<Sample> lets Subset and ConcatDataset hold it.
+///
+///   data::TensorDataset train(images, labels);                     // sample i: (images[i], labels[i])
+///   auto [train_part, val_part] = data::random_split(train, {50000, 10000}, 1);   // two Subsets
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -28,8 +29,8 @@ class Dataset {
   virtual Sample get(int64_t index) const = 0;
 };
 
-// A data set read as a stream (torch.utils.data.IterableDataset): stream(epoch) returns a function that gives the
-// next sample, or nothing at the end. A DataLoader batches the samples in the order the stream gives them.
+/// A data set read as a stream (torch.utils.data.IterableDataset): stream(epoch) returns a function that gives the
+/// next sample, or nothing at the end. A DataLoader batches the samples in the order the stream gives them.
 template <class SampleType>
 class IterableDataset {
  public:
@@ -39,13 +40,13 @@ class IterableDataset {
   virtual Stream stream(int64_t epoch) const = 0;
 };
 
-// Samples (inputs[i], targets[i]) of two tensors indexed along dim 0 (torch.utils.data.TensorDataset of two).
+/// Samples (inputs[i], targets[i]) of two tensors indexed along dim 0 (torch.utils.data.TensorDataset of two).
 class TensorDataset : public Dataset<std::pair<Tensor, Tensor>> {
  public:
   TensorDataset(Tensor inputs, Tensor targets);
   int64_t size() const override { return inputs_.size(0); }
   Sample get(int64_t index) const override;
-  // A whole batch with one index_select per tensor (PyTorch's __getitems__): what DataLoader uses.
+  /// A whole batch with one index_select per tensor (PyTorch's __getitems__): what DataLoader uses.
   Sample get_batch(const std::vector<int64_t>& indices) const;
   const Tensor& inputs() const { return inputs_; }
   const Tensor& targets() const { return targets_; }
@@ -58,7 +59,7 @@ namespace detail {
 void check_index(const char* what, int64_t index, int64_t size);
 }
 
-// The samples of `dataset` at `indices`, in that order (torch.utils.data.Subset).
+/// The samples of `dataset` at `indices`, in that order (torch.utils.data.Subset).
 template <class SampleType>
 class Subset : public Dataset<SampleType> {
  public:
@@ -82,7 +83,7 @@ class Subset : public Dataset<SampleType> {
 template <class D>
 Subset(std::shared_ptr<D>, std::vector<int64_t>) -> Subset<typename std::remove_const_t<D>::Sample>;
 
-// Data sets one after the other (torch.utils.data.ConcatDataset).
+/// Data sets one after the other (torch.utils.data.ConcatDataset).
 template <class SampleType>
 class ConcatDataset : public Dataset<SampleType> {
  public:
@@ -104,14 +105,14 @@ class ConcatDataset : public Dataset<SampleType> {
 
  private:
   std::vector<std::shared_ptr<const Dataset<SampleType>>> datasets_;
-  std::vector<int64_t> ends_;  // cumulative sizes
+  std::vector<int64_t> ends_;  ///< cumulative sizes
 };
 
-// A random partition of 0..size-1 into parts of the given lengths (which must add up to size), from `seed`.
+/// A random partition of 0..size-1 into parts of the given lengths (which must add up to size), from `seed`.
 std::vector<std::vector<int64_t>> random_split_indices(int64_t size, const std::vector<int64_t>& lengths,
                                                        uint64_t seed);
 
-// torch.utils.data.random_split: non-overlapping Subsets of the given lengths, shuffled from `seed`.
+/// torch.utils.data.random_split: non-overlapping Subsets of the given lengths, shuffled from `seed`.
 template <class D>
 std::vector<Subset<typename D::Sample>> random_split(D dataset, const std::vector<int64_t>& lengths, uint64_t seed) {
   using Sample = typename D::Sample;

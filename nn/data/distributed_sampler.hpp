@@ -1,30 +1,31 @@
 #pragma once
-// data::DistributedSampler: each rank's share of a data set, as torch.utils.data.DistributedSampler gives it:
-// every epoch the indices are shuffled from seed + epoch (the same order on every rank, PyTorch's permutation),
-// padded by repeating the first ones (or, with drop_last, cut) to a multiple of the number of ranks, and rank r
-// takes every num_replicas-th index from r. Give it to a DataLoader:
-//
-//   data::DistributedSampler sampler(train.size(), {.seed = 1});
-//   data::DataLoader loader(x, y, {.batch_size = 32, .sampler = sampler});   // batch_size per rank
+/// @file
+/// data::DistributedSampler: each rank's share of a data set, as torch.utils.data.DistributedSampler gives it:
+/// every epoch the indices are shuffled from seed + epoch (the same order on every rank, PyTorch's permutation),
+/// padded by repeating the first ones (or, with drop_last, cut) to a multiple of the number of ranks, and rank r
+/// takes every num_replicas-th index from r. Give it to a DataLoader:
+///
+///   data::DistributedSampler sampler(train.size(), {.seed = 1});
+///   data::DataLoader loader(x, y, {.batch_size = 32, .sampler = sampler});   // batch_size per rank
 #include <cstdint>
 #include <vector>
 
 namespace nabla::data {
 
 struct DistributedSamplerOptions {
-  int64_t num_replicas = -1;  // -1: distributed::world_size()
-  int64_t rank = -1;          // -1: distributed::rank()
+  int64_t num_replicas = -1;  ///< -1: distributed::world_size()
+  int64_t rank = -1;          ///< -1: distributed::rank()
   bool shuffle = true;
-  uint64_t seed = 0;  // must be the same on every rank
+  uint64_t seed = 0;  ///< must be the same on every rank
   bool drop_last = false;
 };
 
 class DistributedSampler {
  public:
   DistributedSampler(int64_t dataset_size, const DistributedSamplerOptions& options = {});
-  // This rank's indices for `epoch`, in the order to visit them.
+  /// This rank's indices for `epoch`, in the order to visit them.
   std::vector<int64_t> operator()(int64_t epoch) const;
-  int64_t num_samples() const { return num_samples_; }  // per rank, the same on every rank
+  int64_t num_samples() const { return num_samples_; }  ///< per rank, the same on every rank
 
  private:
   int64_t size_, replicas_, rank_, num_samples_;

@@ -1,10 +1,11 @@
 #pragma once
-// Image files as tensors (torchvision.io): PNG through libpng and JPEG through libjpeg-turbo, decoded to uint8
-// (C, H, W) tensors, and encoded back. A damaged or unsupported file is a nabla::Error naming it (and, for PNG, the
-// byte offset where decoding stopped).
-//
-//   Tensor image = io::read_image("cat.jpg", io::ImageReadMode::RGB);   // uint8 [3, H, W]
-//   io::write_png(image, "cat.png");
+/// @file
+/// Image files as tensors (torchvision.io): PNG through libpng and JPEG through libjpeg-turbo, decoded to uint8
+/// (C, H, W) tensors, and encoded back. A damaged or unsupported file is a nabla::Error naming it (and, for PNG, the
+/// byte offset where decoding stopped).
+///
+///   Tensor image = io::read_image("cat.jpg", io::ImageReadMode::RGB);   // uint8 [3, H, W]
+///   io::write_png(image, "cat.png");
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,21 +14,21 @@
 
 namespace nabla::io {
 
-// torchvision.io.ImageReadMode. UNCHANGED keeps the file's channels (grey 1, grey+alpha 2, RGB 3, RGB+alpha 4;
-// palettes become RGB, or RGB+alpha with a transparency chunk). The conversions are PIL's, as ImageFolder's
-// default loader (Image.convert) does them: grey = (19595·R + 38470·G + 7471·B + 2^15) >> 16, alpha dropped.
-// 16-bit PNGs keep their high byte.
+/// torchvision.io.ImageReadMode. UNCHANGED keeps the file's channels (grey 1, grey+alpha 2, RGB 3, RGB+alpha 4;
+/// palettes become RGB, or RGB+alpha with a transparency chunk). The conversions are PIL's, as ImageFolder's
+/// default loader (Image.convert) does them: grey = (19595·R + 38470·G + 7471·B + 2^15) >> 16, alpha dropped.
+/// 16-bit PNGs keep their high byte.
 enum class ImageReadMode { UNCHANGED, GRAY, GRAY_ALPHA, RGB, RGB_ALPHA };
 
-// Decodes PNG or JPEG bytes (told apart by their signature); `name` is used in errors.
+/// Decodes PNG or JPEG bytes (told apart by their signature); `name` is used in errors.
 Tensor decode_image(std::string_view bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
                     const std::string& name = "image");
 Tensor read_image(const std::string& path, ImageReadMode mode = ImageReadMode::UNCHANGED);
 
-// A uint8 (C, H, W) tensor with 1 (grey), 2, 3 (RGB) or 4 channels as PNG bytes / a file (written atomically).
+/// A uint8 (C, H, W) tensor with 1 (grey), 2, 3 (RGB) or 4 channels as PNG bytes / a file (written atomically).
 std::string encode_png(const Tensor& image, int compression_level = 6);
 void write_png(const Tensor& image, const std::string& path, int compression_level = 6);
-// A uint8 (C, H, W) tensor with 1 or 3 channels as baseline JPEG bytes (4:2:0 for colour) / a file.
+/// A uint8 (C, H, W) tensor with 1 or 3 channels as baseline JPEG bytes (4:2:0 for colour) / a file.
 std::string encode_jpeg(const Tensor& image, int quality = 75);
 void write_jpeg(const Tensor& image, const std::string& path, int quality = 75);
 

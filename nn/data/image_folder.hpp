@@ -1,12 +1,13 @@
 #pragma once
-// datasets::ImageFolder: images sorted into one folder per class, as torchvision.datasets.ImageFolder reads them:
-//
-//   root/ankle_boot/0001.png, root/ankle_boot/0002.png, ..., root/bag/0003.png, ...
-//
-// The classes are the sorted folder names (class_to_idx: name → index); the samples are each class's files with one
-// of `extensions`, walked in sorted order (subfolders included), so the sample list is torchvision's. Sample i is
-// (transform(loader(path)), class index). The default loader is io::read_image in RGB, as torchvision's PIL loader
-// (pass .mode = io::ImageReadMode::GRAY for grey images).
+/// @file
+/// datasets::ImageFolder: images sorted into one folder per class, as torchvision.datasets.ImageFolder reads them:
+///
+///   root/ankle_boot/0001.png, root/ankle_boot/0002.png, ..., root/bag/0003.png, ...
+///
+/// The classes are the sorted folder names (class_to_idx: name → index); the samples are each class's files with one
+/// of `extensions`, walked in sorted order (subfolders included), so the sample list is torchvision's. Sample i is
+/// (transform(loader(path)), class index). The default loader is io::read_image in RGB, as torchvision's PIL loader
+/// (pass .mode = io::ImageReadMode::GRAY for grey images).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,8 +24,8 @@ namespace nabla::datasets {
 
 struct ImageFolderOptions {
   std::function<Tensor(const Tensor&)> transform{};
-  std::vector<std::string> extensions = {".jpg", ".jpeg", ".png"};  // compared lower-cased
-  std::function<Tensor(const std::string& path)> loader{};          // default: io::read_image(path, mode)
+  std::vector<std::string> extensions = {".jpg", ".jpeg", ".png"};  ///< compared lower-cased
+  std::function<Tensor(const std::string& path)> loader{};          ///< default: io::read_image(path, mode)
   io::ImageReadMode mode = io::ImageReadMode::RGB;
 };
 
@@ -32,19 +33,19 @@ class ImageFolder : public data::Dataset<std::pair<Tensor, int64_t>> {
  public:
   explicit ImageFolder(const std::string& root, ImageFolderOptions options = {});
   int64_t size() const override { return static_cast<int64_t>(samples_->size()); }
-  // (the transformed image, its class); a damaged file is a nabla::Error naming it.
+  /// (the transformed image, its class); a damaged file is a nabla::Error naming it.
   Sample get(int64_t index) const override;
 
   const std::vector<std::string>& classes() const { return *classes_; }
   const std::map<std::string, int64_t>& class_to_idx() const { return *class_to_idx_; }
-  const std::vector<std::pair<std::string, int64_t>>& samples() const { return *samples_; }  // (path, class)
+  const std::vector<std::pair<std::string, int64_t>>& samples() const { return *samples_; }  ///< (path, class)
   std::vector<int64_t> targets() const;
   const std::string& root() const { return root_; }
 
  private:
   std::string root_;
   ImageFolderOptions options_;
-  // Shared: copies of the data set (a DataLoader keeps one) do not copy the file list.
+  /// Shared: copies of the data set (a DataLoader keeps one) do not copy the file list.
   std::shared_ptr<const std::vector<std::string>> classes_;
   std::shared_ptr<const std::map<std::string, int64_t>> class_to_idx_;
   std::shared_ptr<const std::vector<std::pair<std::string, int64_t>>> samples_;

@@ -1,6 +1,7 @@
 #pragma once
-// MNIST-format data sets (IDX files, plain or gzip-compressed): the original digits, Fashion-MNIST,
-// or any folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
+/// @file
+/// MNIST-format data sets (IDX files, plain or gzip-compressed): the original digits, Fashion-MNIST,
+/// or any folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
 #include <functional>
 #include <string>
 #include <utility>
@@ -11,25 +12,25 @@
 
 namespace nabla::data {
 
-// An IDX file as a tensor: unsigned-byte data becomes int64 values of the file's shape. Wrong
-// magic, impossible sizes, truncated or corrupt files raise nabla::Error naming the file and the
-// byte offset (in the uncompressed stream).
+/// An IDX file as a tensor: unsigned-byte data becomes int64 values of the file's shape. Wrong
+/// magic, impossible sizes, truncated or corrupt files raise nabla::Error naming the file and the
+/// byte offset (in the uncompressed stream).
 Tensor read_idx(const std::string& path);
 
 struct MnistOptions {
-  bool train = true;    // the 60,000 training images, else the 10,000 test images
-  double mean = 0.2860;  // normalisation after scaling to [0, 1]; Fashion-MNIST's (MNIST: 0.1307)
-  double std = 0.3530;   // (MNIST: 0.3081)
+  bool train = true;    ///< the 60,000 training images, else the 10,000 test images
+  double mean = 0.2860;  ///< normalisation after scaling to [0, 1]; Fashion-MNIST's (MNIST: 0.1307)
+  double std = 0.3530;   ///< (MNIST: 0.3081)
 };
 
-// images: (N, 1, 28, 28) float32, normalised; labels: (N) int64.
+/// images: (N, 1, 28, 28) float32, normalised; labels: (N) int64.
 struct Mnist {
   Tensor images;
   Tensor labels;
   int64_t size() const { return labels.size(0); }
 };
 
-// Reads <folder>/{train|t10k}-images-idx3-ubyte[.gz] and the matching labels.
+/// Reads <folder>/{train|t10k}-images-idx3-ubyte[.gz] and the matching labels.
 Mnist load_mnist(const std::string& folder, const MnistOptions& options = {});
 
 }  // namespace nabla::data
@@ -41,14 +42,14 @@ struct MNISTOptions {
   std::function<Tensor(const Tensor&)> transform{};
 };
 
-// torchvision.datasets.MNIST over a folder of IDX files (MNIST, Fashion-MNIST): sample i is (transform(image), label)
-// with the image a uint8 (1, 28, 28) tensor, as read_image gives a grey PNG (ToTensor makes it float in [0, 1]).
+/// torchvision.datasets.MNIST over a folder of IDX files (MNIST, Fashion-MNIST): sample i is (transform(image), label)
+/// with the image a uint8 (1, 28, 28) tensor, as read_image gives a grey PNG (ToTensor makes it float in [0, 1]).
 class MNIST : public data::Dataset<std::pair<Tensor, int64_t>> {
  public:
   explicit MNIST(const std::string& root, MNISTOptions options = {});
   int64_t size() const override { return images_.size(0); }
   Sample get(int64_t index) const override;
-  const Tensor& data() const { return images_; }  // uint8 (N, 1, 28, 28)
+  const Tensor& data() const { return images_; }  ///< uint8 (N, 1, 28, 28)
   const std::vector<int64_t>& targets() const { return labels_; }
 
  private:

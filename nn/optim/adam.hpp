@@ -1,5 +1,6 @@
 #pragma once
-// Adam and AdamW (torch.optim.Adam / AdamW's updates, bias-corrected, with optional AMSGrad).
+/// @file
+/// Adam and AdamW (torch.optim.Adam / AdamW's updates, bias-corrected, with optional AMSGrad).
 #include <utility>
 
 #include "nabla/nn/optim/optimizer.hpp"
@@ -10,7 +11,7 @@ struct AdamOptions {
   Setting<double> lr = by_default(1e-3);
   Setting<std::pair<double, double>> betas = by_default(std::pair{0.9, 0.999});
   Setting<double> eps = by_default(1e-8);
-  Setting<double> weight_decay = by_default(0.0);  // added to the gradient (L2)
+  Setting<double> weight_decay = by_default(0.0);  ///< added to the gradient (L2)
   Setting<bool> amsgrad = by_default(false);
 
   auto settings() { return std::tie(lr, betas, eps, weight_decay, amsgrad); }
@@ -20,13 +21,13 @@ struct AdamWOptions {
   Setting<double> lr = by_default(1e-3);
   Setting<std::pair<double, double>> betas = by_default(std::pair{0.9, 0.999});
   Setting<double> eps = by_default(1e-8);
-  Setting<double> weight_decay = by_default(1e-2);  // decoupled: the parameter shrinks by lr·weight_decay
+  Setting<double> weight_decay = by_default(1e-2);  ///< decoupled: the parameter shrinks by lr·weight_decay
   Setting<bool> amsgrad = by_default(false);
 
   auto settings() { return std::tie(lr, betas, eps, weight_decay, amsgrad); }
 };
 
-// The shared update; Adam adds weight decay to the gradient, AdamW applies it to the parameter.
+/// The shared update; Adam adds weight decay to the gradient, AdamW applies it to the parameter.
 template <class Options>
 class AdamBase : public OptimizerWith<Options> {
  public:

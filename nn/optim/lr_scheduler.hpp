@@ -1,7 +1,8 @@
 #pragma once
-// Learning-rate schedulers, as torch.optim.lr_scheduler (PyTorch 1.13) computes them, in double, so that the
-// sequence of rates is PyTorch's to the last bit. Construction performs the first step (epoch 0) as PyTorch's
-// does; call step() after each optimizer.step() (or epoch), ReduceLROnPlateau's step(metric) after validation.
+/// @file
+/// Learning-rate schedulers, as torch.optim.lr_scheduler (PyTorch 1.13) computes them, in double, so that the
+/// sequence of rates is PyTorch's to the last bit. Construction performs the first step (epoch 0) as PyTorch's
+/// does; call step() after each optimizer.step() (or epoch), ReduceLROnPlateau's step(metric) after validation.
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,8 +14,8 @@
 
 namespace nabla::optim::lr_scheduler {
 
-// A scheduler's state: PyTorch's state_dict entries (last_epoch, base_lrs, _last_lr and the scheduler's own
-// counters), each a list of numbers.
+/// A scheduler's state: PyTorch's state_dict entries (last_epoch, base_lrs, _last_lr and the scheduler's own
+/// counters), each a list of numbers.
 using SchedulerState = std::map<std::string, std::vector<double>>;
 
 class LRScheduler {
@@ -24,8 +25,8 @@ class LRScheduler {
   LRScheduler(const LRScheduler&) = delete;
   LRScheduler& operator=(const LRScheduler&) = delete;
 
-  void step() { step_to(std::nullopt); }        // the next epoch, by the chainable form
-  void step(int64_t epoch) { step_to(epoch); }  // to `epoch`, by the closed form where there is one
+  void step() { step_to(std::nullopt); }        ///< the next epoch, by the chainable form
+  void step(int64_t epoch) { step_to(epoch); }  ///< to `epoch`, by the closed form where there is one
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
   Optimizer& optimizer() const { return optimizer_; }
@@ -34,15 +35,15 @@ class LRScheduler {
   void load_state_dict(const SchedulerState& state);
 
  protected:
-  // The rates for last_epoch_, from the rates the groups have now (PyTorch's get_lr).
+  /// The rates for last_epoch_, from the rates the groups have now (PyTorch's get_lr).
   virtual std::vector<double> get_lr() = 0;
-  // The rates for last_epoch_ from base_lrs_ alone, for step(epoch); empty when there is no closed form.
+  /// The rates for last_epoch_ from base_lrs_ alone, for step(epoch); empty when there is no closed form.
   virtual std::vector<double> closed_form_lr() { return {}; }
   virtual void save(SchedulerState& state) const { (void)state; }
   virtual void load(const SchedulerState& state) { (void)state; }
-  // What step() and step(epoch) do: last_epoch_ moves, then the groups get the new rates.
+  /// What step() and step(epoch) do: last_epoch_ moves, then the groups get the new rates.
   virtual void step_to(std::optional<int64_t> epoch);
-  // The constructor's step to epoch 0; derived constructors call it once their members are set.
+  /// The constructor's step to epoch 0; derived constructors call it once their members are set.
   void initial_step() { step(); }
   void apply(const std::vector<double>& lrs);
   double group_lr(size_t g) const { return optimizer_.lr(g); }
@@ -52,10 +53,10 @@ class LRScheduler {
   int64_t last_epoch_ = -1;
   std::vector<double> last_lr_;
 
-  friend class SequentialLR;  // it rewinds and restarts the schedulers it runs
+  friend class SequentialLR;  ///< it rewinds and restarts the schedulers it runs
 };
 
-// lr · gamma every step_size epochs.
+/// lr · gamma every step_size epochs.
 class StepLR : public LRScheduler {
  public:
   StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
@@ -69,7 +70,7 @@ class StepLR : public LRScheduler {
   double gamma_;
 };
 
-// lr · gamma at each milestone (a milestone given twice multiplies by gamma²).
+/// lr · gamma at each milestone (a milestone given twice multiplies by gamma²).
 class MultiStepLR : public LRScheduler {
  public:
   MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1);
@@ -79,11 +80,11 @@ class MultiStepLR : public LRScheduler {
   std::vector<double> closed_form_lr() override;
 
  private:
-  std::vector<int64_t> milestones_;  // sorted
+  std::vector<int64_t> milestones_;  ///< sorted
   double gamma_;
 };
 
-// lr · gamma every epoch.
+/// lr · gamma every epoch.
 class ExponentialLR : public LRScheduler {
  public:
   ExponentialLR(Optimizer& optimizer, double gamma);
@@ -96,7 +97,7 @@ class ExponentialLR : public LRScheduler {
   double gamma_;
 };
 
-// From base_lr down to eta_min along half a cosine over T_max epochs (and back up, periodically, after).
+/// From base_lr down to eta_min along half a cosine over T_max epochs (and back up, periodically, after).
 class CosineAnnealingLR : public LRScheduler {
  public:
   CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min = 0.0);
@@ -110,7 +111,7 @@ class CosineAnnealingLR : public LRScheduler {
   double eta_min_;
 };
 
-// The factor goes linearly from start_factor to end_factor over total_iters epochs.
+/// The factor goes linearly from start_factor to end_factor over total_iters epochs.
 class LinearLR : public LRScheduler {
  public:
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, int64_t total_iters = 5);
@@ -124,7 +125,7 @@ class LinearLR : public LRScheduler {
   int64_t total_iters_;
 };
 
-// lr · factor for the first total_iters epochs, then lr.
+/// lr · factor for the first total_iters epochs, then lr.
 class ConstantLR : public LRScheduler {
  public:
   ConstantLR(Optimizer& optimizer, double factor = 1.0 / 3, int64_t total_iters = 5);
@@ -138,7 +139,7 @@ class ConstantLR : public LRScheduler {
   int64_t total_iters_;
 };
 
-// base_lr · lr_lambda(epoch).
+/// base_lr · lr_lambda(epoch).
 class LambdaLR : public LRScheduler {
  public:
   LambdaLR(Optimizer& optimizer, std::function<double(int64_t)> lr_lambda);
@@ -151,12 +152,12 @@ class LambdaLR : public LRScheduler {
 };
 
 struct OneCycleLROptions {
-  std::vector<double> max_lr{};  // one for all groups, or one per group (required)
-  int64_t total_steps = 0;       // or epochs · steps_per_epoch
+  std::vector<double> max_lr{};  ///< one for all groups, or one per group (required)
+  int64_t total_steps = 0;       ///< or epochs · steps_per_epoch
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;
   double pct_start = 0.3;
-  std::string anneal_strategy = "cos";  // or "linear"
+  std::string anneal_strategy = "cos";  ///< or "linear"
   bool cycle_momentum = true;
   double base_momentum = 0.85;
   double max_momentum = 0.95;
@@ -165,8 +166,8 @@ struct OneCycleLROptions {
   bool three_phase = false;
 };
 
-// The 1cycle policy: the rate rises from max_lr/div_factor to max_lr, then anneals far below the start, per
-// batch; the momentum moves the other way.
+/// The 1cycle policy: the rate rises from max_lr/div_factor to max_lr, then anneals far below the start, per
+/// batch; the momentum moves the other way.
 class OneCycleLR : public LRScheduler {
  public:
   OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options);
@@ -188,14 +189,14 @@ class OneCycleLR : public LRScheduler {
   std::vector<Phase> phases_;
 };
 
-// Cosine annealing restarted every T_i epochs, T_i growing by T_mult after each restart (SGDR).
+/// Cosine annealing restarted every T_i epochs, T_i growing by T_mult after each restart (SGDR).
 class CosineAnnealingWarmRestarts : public LRScheduler {
  public:
   CosineAnnealingWarmRestarts(Optimizer& optimizer, int64_t T_0, int64_t T_mult = 1, double eta_min = 0.0);
 
  protected:
   std::vector<double> get_lr() override;
-  void step_to(std::optional<int64_t> epoch) override;  // T_cur and T_i move first
+  void step_to(std::optional<int64_t> epoch) override;  ///< T_cur and T_i move first
   void save(SchedulerState& state) const override;
   void load(const SchedulerState& state) override;
 
@@ -205,7 +206,7 @@ class CosineAnnealingWarmRestarts : public LRScheduler {
   double eta_min_;
 };
 
-// Runs schedulers one after the other, switching at the milestones.
+/// Runs schedulers one after the other, switching at the milestones.
 class SequentialLR : public LRScheduler {
  public:
   SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
@@ -213,7 +214,7 @@ class SequentialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override { return last_lr_; }
-  void save(SchedulerState& state) const override;  // its schedulers' states too
+  void save(SchedulerState& state) const override;  ///< its schedulers' states too
   void load(const SchedulerState& state) override;
   void step_to(std::optional<int64_t> epoch) override;
 
@@ -223,17 +224,17 @@ class SequentialLR : public LRScheduler {
 };
 
 struct ReduceLROnPlateauOptions {
-  std::string mode = "min";  // or "max": whether the metric should fall or rise
+  std::string mode = "min";  ///< or "max": whether the metric should fall or rise
   double factor = 0.1;
   int64_t patience = 10;
   double threshold = 1e-4;
-  std::string threshold_mode = "rel";  // or "abs"
+  std::string threshold_mode = "rel";  ///< or "abs"
   int64_t cooldown = 0;
-  std::vector<double> min_lr = {0.0};  // one for all groups, or one per group
+  std::vector<double> min_lr = {0.0};  ///< one for all groups, or one per group
   double eps = 1e-8;
 };
 
-// Divides the rate by 1/factor when the metric has not improved for `patience` epochs.
+/// Divides the rate by 1/factor when the metric has not improved for `patience` epochs.
 class ReduceLROnPlateau {
  public:
   ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options = {});

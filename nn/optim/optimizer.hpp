@@ -1,7 +1,8 @@
 #pragma once
-// The optimizer base: parameters in groups, each group owning its options (lr included, in double), as PyTorch's
-// param_groups: a group's options fill in only what they set, the rest comes from the optimizer's defaults, and
-// schedulers read and write the group's lr. Per-parameter state tensors live here too.
+/// @file
+/// The optimizer base: parameters in groups, each group owning its options (lr included, in double), as PyTorch's
+/// param_groups: a group's options fill in only what they set, the rest comes from the optimizer's defaults, and
+/// schedulers read and write the group's lr. Per-parameter state tensors live here too.
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -14,23 +15,23 @@
 
 namespace nabla::optim {
 
-// One option's value, and whether it was set: `.lr = 0.1` in a designated initializer sets it; the options
-// structs' own defaults (`by_default(1e-3)`) do not. A parameter group's options take the optimizer's defaults
-// for every option they leave unset. Reads as the value it holds.
+/// One option's value, and whether it was set: `.lr = 0.1` in a designated initializer sets it; the options
+/// structs' own defaults (`by_default(1e-3)`) do not. A parameter group's options take the optimizer's defaults
+/// for every option they leave unset. Reads as the value it holds.
 template <class T>
 class Setting {
  public:
-  constexpr Setting(T value) : value_(std::move(value)), set_(true) {}  // NOLINT: implicit, for `.lr = 0.1`
+  constexpr Setting(T value) : value_(std::move(value)), set_(true) {}  ///< NOLINT: implicit, for `.lr = 0.1`
   template <class A, class B>
   requires std::is_constructible_v<T, A, B>
-  constexpr Setting(A a, B b) : value_(a, b), set_(true) {}  // `.betas = {0.9, 0.999}`
+  constexpr Setting(A a, B b) : value_(a, b), set_(true) {}  ///< `.betas = {0.9, 0.999}`
   static constexpr Setting unset(T value) {
     Setting s(std::move(value));
     s.set_ = false;
     return s;
   }
 
-  constexpr operator const T&() const { return value_; }  // NOLINT: reads as the value
+  constexpr operator const T&() const { return value_; }  ///< NOLINT: reads as the value
   constexpr const T& value() const { return value_; }
   constexpr const T* operator->() const { return &value_; }
   constexpr bool is_set() const { return set_; }
@@ -40,14 +41,14 @@ class Setting {
   bool set_;
 };
 
-// An options struct's default for one option: used unless the user sets it (or, in a group, the defaults do).
+/// An options struct's default for one option: used unless the user sets it (or, in a group, the defaults do).
 template <class T>
 constexpr Setting<T> by_default(T value) {
   return Setting<T>::unset(std::move(value));
 }
 
-// `group`'s options with each one it leaves unset taken from `defaults`. Options structs list their settings in
-// settings().
+/// `group`'s options with each one it leaves unset taken from `defaults`. Options structs list their settings in
+/// settings().
 template <class Options>
 Options fill_in(Options group, Options defaults) {
   std::apply(
@@ -58,8 +59,8 @@ Options fill_in(Options group, Options defaults) {
   return group;
 }
 
-// A group of parameters and the options it sets, as one entry of PyTorch's param_groups:
-// {.params = no_decay, .options = AdamWOptions{.weight_decay = 0}} (its lr is the optimizer's).
+/// A group of parameters and the options it sets, as one entry of PyTorch's param_groups:
+/// {.params = no_decay, .options = AdamWOptions{.weight_decay = 0}} (its lr is the optimizer's).
 template <class Options>
 struct ParamGroup {
   std::vector<Tensor> params;
@@ -68,47 +69,47 @@ struct ParamGroup {
 
 class Optimizer {
  public:
-  // params: the groups' parameters, group after group; group_sizes: how many each has.
+  /// params: the groups' parameters, group after group; group_sizes: how many each has.
   Optimizer(std::vector<Tensor> params, const std::vector<size_t>& group_sizes, const char* name);
   virtual ~Optimizer() = default;
 
-  // One update of every parameter that has a gradient.
+  /// One update of every parameter that has a gradient.
   virtual void step() = 0;
   void zero_grad(bool set_to_none = true);
 
   size_t num_groups() const { return initial_lrs_.size(); }
-  // A group's learning rate: its options' lr, the one place it lives.
+  /// A group's learning rate: its options' lr, the one place it lives.
   virtual double lr(size_t group = 0) const = 0;
-  void set_lr(double lr);  // every group's; takes effect at the next step
+  void set_lr(double lr);  ///< every group's; takes effect at the next step
   void set_lr(size_t group, double lr);
   const std::vector<Tensor>& params() const { return params_; }
   size_t group_of(size_t param) const { return group_of_[param]; }
 
-  // The learning rate a group started from, as the first scheduler found it (PyTorch's "initial_lr").
+  /// The learning rate a group started from, as the first scheduler found it (PyTorch's "initial_lr").
   double initial_lr(size_t group);
-  // The momentum of a group's updates (SGD's and RMSprop's momentum, Adam's beta1), for schedulers that cycle it;
-  // std::nullopt for an optimizer without one.
+  /// The momentum of a group's updates (SGD's and RMSprop's momentum, Adam's beta1), for schedulers that cycle it;
+  /// std::nullopt for an optimizer without one.
   virtual std::optional<double> momentum(size_t group) const {
     (void)group;
     return std::nullopt;
   }
   virtual void set_momentum(size_t group, double value);
 
-  // "state.<i>.<name>" for each state tensor (the step count as "state.<i>.step"), parameters numbered across
-  // the groups as PyTorch does, plus "param_groups.<g>.lr" (float64): savable with nabla::save next to the model's.
+  /// "state.<i>.<name>" for each state tensor (the step count as "state.<i>.step"), parameters numbered across
+  /// the groups as PyTorch does, plus "param_groups.<g>.lr" (float64): savable with nabla::save next to the model's.
   StateDict state_dict() const;
   void load_state_dict(const StateDict& dict);
 
  protected:
-  // The named state tensor of parameter i, created filled with `initial` on first use.
+  /// The named state tensor of parameter i, created filled with `initial` on first use.
   Tensor& state(size_t i, const std::string& name, double initial = 0.0);
   int64_t& step_count(size_t i) { return steps_[i]; }
   void check_group(size_t group) const;
-  // Checks an lr is given and finite (a scheduler may drive it below zero, as PyTorch's may).
+  /// Checks an lr is given and finite (a scheduler may drive it below zero, as PyTorch's may).
   void check_lr(double lr) const;
   virtual void write_lr(size_t group, double lr) = 0;
 
-  // The groups' parameters, flattened for the base.
+  /// The groups' parameters, flattened for the base.
   template <class Options>
   static std::vector<Tensor> all_params(const std::vector<ParamGroup<Options>>& groups) {
     std::vector<Tensor> params;
@@ -132,9 +133,9 @@ class Optimizer {
   std::vector<std::optional<double>> initial_lrs_;
 };
 
-// An optimizer whose groups hold Options: the constructors every optimizer has, each group's options (public, as
-// PyTorch's param_groups: writing group_options(g).weight_decay takes effect at the next step), and options_of(i),
-// the options of parameter i's group.
+/// An optimizer whose groups hold Options: the constructors every optimizer has, each group's options (public, as
+/// PyTorch's param_groups: writing group_options(g).weight_decay takes effect at the next step), and options_of(i),
+/// the options of parameter i's group.
 template <class Options>
 class OptimizerWith : public Optimizer {
  public:
@@ -150,7 +151,7 @@ class OptimizerWith : public Optimizer {
   OptimizerWith(std::vector<Tensor> params, const Options& defaults, const char* name)
       : OptimizerWith(std::vector<ParamGroup<Options>>{{std::move(params), std::nullopt}}, defaults, name) {}
 
-  // The options groups start from (PyTorch's `defaults`); read-only: a group's own options are what steps use.
+  /// The options groups start from (PyTorch's `defaults`); read-only: a group's own options are what steps use.
   const Options& defaults() const { return defaults_; }
   Options& group_options(size_t group) {
     check_group(group);

@@ -1,6 +1,7 @@
 #pragma once
-// Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum
-// (torch.optim.SGD's update).
+/// @file
+/// Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum
+/// (torch.optim.SGD's update).
 #include <limits>
 
 #include "nabla/nn/optim/optimizer.hpp"
@@ -8,7 +9,7 @@
 namespace nabla::optim {
 
 struct SGDOptions {
-  Setting<double> lr = by_default(std::numeric_limits<double>::quiet_NaN());  // required, as in PyTorch
+  Setting<double> lr = by_default(std::numeric_limits<double>::quiet_NaN());  ///< required, as in PyTorch
   Setting<double> momentum = by_default(0.0);
   Setting<double> dampening = by_default(0.0);
   Setting<double> weight_decay = by_default(0.0);
