@@ -1,9 +1,12 @@
 #pragma once
 /// @file
 /// Grad mode (core/grad_mode.hpp: torch.no_grad, NoGradGuard) and anomaly detection (torch.autograd.detect_anomaly).
+/// @ingroup autograd
 #include "nabla/core/grad_mode.hpp"
 
 namespace nabla {
+/// @addtogroup autograd
+/// @{
 namespace autograd {
 bool is_anomaly_enabled();  ///< whether DetectAnomalyGuard (torch.autograd.detect_anomaly) is on for this thread
 /// turns anomaly detection on or off for this thread (prefer DetectAnomalyGuard)
@@ -23,4 +26,5 @@ class DetectAnomalyGuard {
 };
 }  // namespace autograd
 
+/// @}
 }  // namespace nabla

@@ -3,6 +3,7 @@
 /// The define-by-run graph: each recorded op is a Node holding its backward closure and edges to
 /// the nodes (or leaves) that produced its inputs. Ops call record() right below their forward
 /// computation; record() alone decides whether anything is recorded.
+/// @ingroup autograd
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,10 +12,15 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup autograd
+/// @{
 struct Storage;
-}
+/// @}
+}  // namespace nabla
 
 namespace nabla::autograd {
+/// @addtogroup autograd
+/// @{
 
 /// needs[i] says whether input i wants a gradient: backward may leave the others undefined.
 using Needs = std::vector<bool>;
@@ -70,4 +76,5 @@ void queue_callback(std::function<void()> fn);
 /// the backward (saving a mask, a workspace) ask this first.
 bool needs_graph(const std::vector<Tensor>& inputs);
 
+/// @}
 }  // namespace nabla::autograd

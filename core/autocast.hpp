@@ -11,9 +11,12 @@
 /// convolution in both types (a few milliseconds, once per process) and, where bfloat16 is not faster (CPUs whose
 /// bfloat16 units are half width), logs that once and computes in float32, so autocast never slows training down.
 /// NABLA_BF16=force runs bfloat16 anyway (for tests, or for the memory); NABLA_BF16=off never does.
+/// @ingroup amp
 #include "nabla/core/dtype.hpp"
 
 namespace nabla {
+/// @addtogroup amp
+/// @{
 
 bool is_autocast_enabled();  ///< whether autocast is on for this thread (torch.is_autocast_cpu_enabled)
 Dtype get_autocast_dtype();  ///< bfloat16, the only lower-precision dtype on CPU
@@ -33,4 +36,5 @@ class AutocastGuard {
   Dtype previous_dtype_;
 };
 
+/// @}
 }  // namespace nabla

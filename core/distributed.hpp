@@ -19,6 +19,7 @@
 /// of 1,199,882 float32 (DDP step 40, bucket 1 of 2) while rank 0 expected all_reduce #812 of 2 float32
 /// (all_reduce)"), never mismatched buffers. A collective that does not complete within the timeout ends the job
 /// with a message naming it and the ranks that did not arrive. Waiting backs off instead of spinning a core.
+/// @ingroup distributed
 #include <chrono>
 #include <future>
 #include <memory>
@@ -29,6 +30,8 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::distributed {
+/// @addtogroup distributed
+/// @{
 
 /// How all_reduce combines the ranks' values (torch.distributed.ReduceOp SUM, AVG, MAX).
 enum class ReduceOp { sum, average, max };
@@ -158,4 +161,5 @@ std::vector<std::string> all_gather_string(const std::string& text);  ///< Proce
 /// epoch), so that ranks given different data fail together at once instead of mismatching their collectives.
 void check_same_across_ranks(int64_t value, const std::string& what);
 
+/// @}
 }  // namespace nabla::distributed

@@ -1,6 +1,7 @@
 #pragma once
 /// @file
 /// Element types: the Dtype enum, bfloat16's storage type, and visit() to write one loop for every dtype.
+/// @ingroup tensors
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <type_traits>
 
 namespace nabla {
+/// @addtogroup tensors
+/// @{
 
 /// A tensor's element type (torch.dtype): float32, int64, bool, float64, bfloat16, uint8, int8.
 enum class Dtype : uint8_t { Float32, Int64, Bool, Float64, BFloat16, UInt8, Int8 };
@@ -34,7 +37,8 @@ struct BFloat16 {
   /// exact: bfloat16 values are float32 values
   operator float() const { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 
-  static BFloat16 from_bits(uint16_t bits) {  ///< the value whose bits are `bits`
+  /// The value whose bits are `bits`.
+  static BFloat16 from_bits(uint16_t bits) {
     BFloat16 b;
     b.bits = bits;
     return b;
@@ -98,4 +102,5 @@ To convert(From value) {
   }
 }
 
+/// @}
 }  // namespace nabla

@@ -1,11 +1,14 @@
 #pragma once
 /// @file
 /// nabla::Error and the one macro every check in the library goes through.
+/// @ingroup runtime
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 namespace nabla {
+/// @addtogroup runtime
+/// @{
 
 /// Every error Nabla raises on bad input: the message names the op or layer, the expected and the
 /// actual shapes, and what to change.
@@ -23,6 +26,7 @@ template <class... Parts>
 }
 }  // namespace detail
 
+/// @}
 }  // namespace nabla
 
 // The message parts are only evaluated when the check fails.

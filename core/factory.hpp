@@ -1,12 +1,15 @@
 #pragma once
 /// @file
 /// Tensor factories, named and defaulted as torch's.
+/// @ingroup tensors
 #include <cstdint>
 #include <vector>
 
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup tensors
+/// @{
 
 /// A nabla::Error naming `who` when a `dtype` tensor of `shape` cannot exist here: a negative size, a byte count
 /// an int64 cannot hold, or more bytes than the machine's physical memory (refused before allocating, rather
@@ -42,4 +45,5 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape);    //
 Tensor from_vector(const std::vector<BFloat16>& values, const Shape& shape);  ///< a bfloat16 tensor
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape);      ///< a bool tensor
 
+/// @}
 }  // namespace nabla

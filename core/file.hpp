@@ -4,12 +4,15 @@
 /// hold: a directory, /dev/zero or a pipe is a nabla::Error naming the file, not an endless read. Writing goes
 /// through a temporary in the same directory renamed over the target, so a failed write leaves the previous file
 /// whole and no temporary behind.
+/// @ingroup checkpoints
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace nabla {
+/// @addtogroup checkpoints
+/// @{
 
 /// A nabla::Error "who: 'path' ..." unless `path` names an existing regular file (not a directory, a device or a pipe).
 void check_readable_file(const std::string& path, const std::string& who);
@@ -27,4 +30,5 @@ void write_file(const std::string& path, const std::vector<std::pair<const void*
                 const std::string& who);
 void write_file(const std::string& path, std::string_view bytes, const std::string& who);  ///< the one-part form
 
+/// @}
 }  // namespace nabla

@@ -1,9 +1,13 @@
 #pragma once
+
 /// @file
 /// Whether ops record the graph on this thread (torch.no_grad / torch::NoGradGuard). A core setting, as PyTorch's
 /// GradMode is c10's: core's in-place writes check it, autograd and the ops read it.
+/// @ingroup autograd
 
 namespace nabla {
+/// @addtogroup autograd
+/// @{
 namespace autograd {
 bool is_grad_enabled();  ///< whether ops record the graph on this thread (torch.is_grad_enabled)
 /// turns recording on or off for this thread (prefer NoGradGuard; torch.set_grad_enabled)
@@ -22,4 +26,5 @@ class NoGradGuard {
   bool previous_;
 };
 
+/// @}
 }  // namespace nabla

@@ -2,6 +2,7 @@
 /// @file
 /// An insertion-ordered string → value map: parameters, buffers, children and state dicts keep the
 /// order they were registered in, as Python's dicts do.
+/// @ingroup runtime
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -11,9 +12,11 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup runtime
+/// @{
 
-template <class Value>
 /// Values under string keys in insertion order (what state_dict() and named_parameters() return; Python's OrderedDict).
+template <class Value>
 class OrderedDict {
  public:
   using Item = std::pair<std::string, Value>;  ///< a (key, value) pair, as iteration yields them
@@ -31,7 +34,8 @@ class OrderedDict {
     return insert(key, std::move(value));
   }
   bool contains(const std::string& key) const { return index_.count(key) != 0; }  ///< whether `key` is present
-  Value* find(const std::string& key) {                                           ///< the value under `key`, or null
+  /// The value under `key`, or null.
+  Value* find(const std::string& key) {
     auto it = index_.find(key);
     return it == index_.end() ? nullptr : &items_[it->second].second;
   }
@@ -43,16 +47,17 @@ class OrderedDict {
     NABLA_CHECK(value != nullptr, "OrderedDict: key '", key, "' not found");
     return *value;
   }
-  Value& operator[](const std::string& key) {  ///< the value under `key`; a nabla::Error naming the key when absent
-    return const_cast<Value&>(static_cast<const OrderedDict&>(*this)[key]);
-  }
+  /// The value under `key`; a nabla::Error naming the key when absent.
+  Value& operator[](const std::string& key) { return const_cast<Value&>(static_cast<const OrderedDict&>(*this)[key]); }
 
-  std::vector<std::string> keys() const {  ///< the keys, in order
+  /// The keys, in order.
+  std::vector<std::string> keys() const {
     std::vector<std::string> out;
     for (const auto& item : items_) out.push_back(item.first);
     return out;
   }
-  std::vector<Value> values() const {  ///< the values, in order
+  /// The values, in order.
+  std::vector<Value> values() const {
     std::vector<Value> out;
     for (const auto& item : items_) out.push_back(item.second);
     return out;
@@ -72,4 +77,5 @@ class OrderedDict {
 /// Parameter and buffer tensors by dotted name ("features.0.weight"), as PyTorch's state_dict().
 using StateDict = OrderedDict<Tensor>;
 
+/// @}
 }  // namespace nabla

@@ -3,12 +3,15 @@
 /// A progress bar for long loops: `[=====>    ] 412/938 loss 0.4123 | 2,950 img/s | ETA 0:05`.
 /// On a terminal it redraws one line; otherwise (a log, a pipe, CI) it prints a plain line every
 /// `every` steps and at the end, so logs stay readable.
+/// @ingroup runtime
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 
 namespace nabla {
+/// @addtogroup runtime
+/// @{
 
 /// A progress bar for long loops (tqdm's role), as described above.
 class ProgressBar {
@@ -30,4 +33,5 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
 };
 
+/// @}
 }  // namespace nabla

@@ -3,11 +3,14 @@
 /// The global random generator. It is PyTorch's CPU generator (a 32-bit Mersenne Twister seeded the
 /// same way, with the same float transforms), so nabla::manual_seed(s) followed by rand/randn/randint,
 /// uniform_/normal_ or a layer's default init gives the numbers torch.manual_seed(s) gives.
+/// @ingroup tensors
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace nabla {
+/// @addtogroup tensors
+/// @{
 
 /// Seeds the global generator (torch.manual_seed): the same seed gives PyTorch's numbers.
 void manual_seed(uint64_t seed);
@@ -29,4 +32,5 @@ double uniform_double(double from, double to);  ///< at::uniform_real_distributi
 double normal_double(double mean, double std);  ///< at::normal_distribution<double> (caches the pair)
 }  // namespace random
 
+/// @}
 }  // namespace nabla

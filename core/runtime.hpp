@@ -1,9 +1,12 @@
 #pragma once
 /// @file
 /// Threads and process-wide settings.
+/// @ingroup runtime
 #include <cstdint>
 
 namespace nabla {
+/// @addtogroup runtime
+/// @{
 
 /// Threads for Nabla's own loops and for oneDNN (one OpenMP pool shared by both). Every thread of the
 /// pool runs with flush-to-zero and denormals-are-zero: tiny gradients never hit slow denormal paths.
@@ -31,4 +34,5 @@ uint64_t layout_reorders();
 /// optimizer step makes a new one), not once per forward.
 uint64_t weight_copies();
 
+/// @}
 }  // namespace nabla

@@ -1,6 +1,7 @@
 #pragma once
 /// @file
 /// Shapes, dims and dtypes: the vocabulary the rest of Nabla is written in.
+/// @ingroup tensors
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
@@ -13,6 +14,8 @@
 #include "nabla/core/dtype.hpp"
 
 namespace nabla {
+/// @addtogroup tensors
+/// @{
 
 /// A tensor's sizes (torch.Size).
 using Shape = std::vector<int64_t>;
@@ -67,4 +70,5 @@ int64_t wrap_dim(int64_t dim, int64_t rank, const char* op);
 /// The shape two operands broadcast to, with PyTorch's rules and message.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 
+/// @}
 }  // namespace nabla

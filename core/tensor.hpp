@@ -3,6 +3,7 @@
 /// nabla::Tensor: a cheap handle to a dense, strided, 64-byte-aligned array with autograd metadata.
 /// Copies share storage (as torch::Tensor); clone() copies the data. The methods below are thin
 /// spellings of the free functions in ops/, which is where each one is implemented.
+/// @ingroup tensors
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -15,6 +16,8 @@
 #include "nabla/core/shape.hpp"
 
 namespace nabla {
+/// @addtogroup tensors
+/// @{
 
 struct TensorImpl;
 namespace autograd {
@@ -202,4 +205,5 @@ class Tensor {
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
 std::string to_string(const Tensor& tensor);  ///< what operator<< prints
 
+/// @}
 }  // namespace nabla

@@ -12,6 +12,7 @@
 ///
 /// Without a recorder a Scope costs a thread-local check: the inputs are kept, and the attributes built, only while
 /// recording.
+/// @ingroup onnx
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -22,6 +23,8 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::trace {
+/// @addtogroup onnx
+/// @{
 
 /// one attribute of a traced op (an int, a float, a string or lists of them)
 using Attribute = std::variant<int64_t, double, std::string, std::vector<int64_t>, std::vector<double>>;
@@ -63,8 +66,8 @@ class Scope {
   Scope(const char* op, std::initializer_list<Tensor> inputs, MakeAttributes&& attributes) : Scope(op, inputs) {
     if (recording_) attributes_ = std::forward<MakeAttributes>(attributes);
   }
-  template <class MakeAttributes>
   /// Inputs given as a vector; `attributes` as above.
+  template <class MakeAttributes>
   Scope(const char* op, const std::vector<Tensor>& inputs, MakeAttributes&& attributes) : Scope(op, inputs) {
     if (recording_) attributes_ = std::forward<MakeAttributes>(attributes);
   }
@@ -93,4 +96,5 @@ class Scope {
   std::function<Attributes()> attributes_;
 };
 
+/// @}
 }  // namespace nabla::trace

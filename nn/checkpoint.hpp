@@ -10,6 +10,7 @@
 /// or corrupt file raises nabla::Error naming the file and the byte offset. Files Nabla writes also carry
 /// CRC-32s of their data and of their header text in the metadata ("nabla.crc32", "nabla.header_crc32"),
 /// which load checks when present, so a flipped byte anywhere is caught; other tools ignore them.
+/// @ingroup checkpoints
 #include <map>
 #include <string>
 
@@ -17,13 +18,22 @@
 #include "nabla/nn/module.hpp"
 
 namespace nabla {
+/// @addtogroup checkpoints
+/// @{
 
+/// string metadata stored in a safetensors header ("__metadata__")
 using Metadata = std::map<std::string, std::string>;
 
+/// Writes `tensors` (and `metadata`) as a safetensors file, atomically: the previous file survives a failed save.
 void save(const StateDict& tensors, const std::string& path, const Metadata& metadata = {});
+/// Reads a safetensors file; its metadata into `*metadata` when given. A corrupt file is a nabla::Error naming the file
+/// and the byte offset.
 StateDict load(const std::string& path, Metadata* metadata = nullptr);
 
+/// Saves module.state_dict() (torch.save(model.state_dict()) in safetensors, with PyTorch's key names).
 void save(const nn::Module& module, const std::string& path);
+/// Loads a file into module.load_state_dict(..., strict).
 void load(nn::Module& module, const std::string& path, bool strict = true);
 
+/// @}
 }  // namespace nabla

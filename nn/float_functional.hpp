@@ -13,18 +13,24 @@
 /// Unprepared, it is the float ops (quantized operands dequantized first); prepared, it observes each result;
 /// converted, quantized operands are added (oneDNN's u8 binary) or concatenated as integers into a uint8 result with
 /// the calibrated scale and zero point, and float operands run the float op and quantize its result.
+/// @ingroup quantization
 #include <vector>
 
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
+/// @addtogroup quantization
+/// @{
 
+/// torch.ao.nn.quantized.FloatFunctional: adds and concatenations that quantization can observe and run in int8 (use it
+/// where a model adds or concatenates activations, e.g. a residual).
 class FloatFunctional : public Module {
  public:
-  Tensor add(const Tensor& a, const Tensor& b);
-  Tensor add_relu(const Tensor& a, const Tensor& b);  ///< relu(a + b)
-  Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+  Tensor add(const Tensor& a, const Tensor& b);                     ///< a + b
+  Tensor add_relu(const Tensor& a, const Tensor& b);                ///< relu(a + b)
+  Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);  ///< torch.cat(tensors, dim)
   std::string name() const override { return "FloatFunctional"; }
 };
 
+/// @}
 }  // namespace nabla::nn

@@ -2,6 +2,7 @@
 /// @file
 /// nabla::nn::functional (usually `namespace F = nabla::nn::functional;`): the stateless ops the
 /// layers are built on, under the names torch.nn.functional uses.
+/// @ingroup functional
 #include "nabla/ops/activation.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/dropout.hpp"
@@ -19,6 +20,8 @@
 #include "nabla/ops/softmax.hpp"
 
 namespace nabla::nn::functional {
+/// @addtogroup functional
+/// @{
 
 using nabla::adaptive_avg_pool1d;
 using nabla::adaptive_avg_pool2d;
@@ -31,7 +34,6 @@ using nabla::avg_pool1d;
 using nabla::avg_pool2d;
 using nabla::avg_pool3d;
 using nabla::batch_norm;
-using nabla::sync_batch_norm;
 using nabla::binary_cross_entropy;
 using nabla::binary_cross_entropy_with_logits;
 using nabla::celu;
@@ -85,7 +87,9 @@ using nabla::softmax;
 using nabla::softmin;
 using nabla::softplus;
 using nabla::softsign;
+using nabla::sync_batch_norm;
 using nabla::tanh;
 using nabla::unfold;
 
+/// @}
 }  // namespace nabla::nn::functional

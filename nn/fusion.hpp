@@ -2,12 +2,15 @@
 /// @file
 /// torch.nn.utils.fuse_conv_bn_eval: for inference, a BatchNorm after a conv folded into the conv's weight and
 /// bias, so the pair becomes one conv (one primitive, no pass over the output for the norm).
+/// @ingroup quantization
 #include <utility>
 
 #include "nabla/nn/conv.hpp"
 #include "nabla/nn/normalization.hpp"
 
 namespace nabla::nn::utils {
+/// @addtogroup quantization
+/// @{
 
 /// torch.nn.utils.fuse_conv_bn_weights: the weight and bias (a new bias when the conv has none) of a conv computing
 /// bn(conv(x)) as bn computes it in eval mode: weight · γ/√(var + ε) per output channel, bias (b - mean) · γ/√(var + ε)
@@ -25,4 +28,5 @@ std::pair<Tensor, Tensor> fuse_conv_bn_weights(const Tensor& conv_weight, const 
 template <size_t D>
 ConvNd<D> fuse_conv_bn_eval(const ConvNd<D>& conv, const BatchNormNd<D>& bn);
 
+/// @}
 }  // namespace nabla::nn::utils

@@ -12,6 +12,7 @@
 ///     Net() { register_module("fc1", fc1); }
 ///     Tensor forward(const Tensor& x) { return fc1(x); }
 ///   };
+/// @ingroup modules
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -22,58 +23,72 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::quantization {
+/// @addtogroup modules
+/// @{
 class LayerQuantization;
-}
+/// @}
+}  // namespace nabla::quantization
 
 namespace nabla::nn {
+/// @addtogroup modules
+/// @{
 
+/// torch.nn.Module: the base of every layer and model (see the file's description).
 class Module {
  public:
   Module();
   virtual ~Module() = default;
-  Module(const Module&) = default;
-  Module& operator=(const Module&) = default;
+  Module(const Module&) = default;             ///< a handle sharing the registry and the tensors
+  Module& operator=(const Module&) = default;  ///< this handle now shares `other`'s registry and tensors
 
   /// Registration: returns the registered handle, so members can be written
   /// `weight = register_parameter("weight", ...)`. An undefined tensor (bias=false) is not registered.
   Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
+  /// Registers a buffer (state saved in state_dict, not trained: BatchNorm's running statistics).
   Tensor register_buffer(const std::string& name, Tensor tensor);
   /// A lazy module's parameter whose shape is not known yet (PyTorch's UninitializedParameter):
   /// parameters() and state_dict() list it as an undefined tensor until the module materialises it
   /// by registering the real one under the same name.
   void register_uninitialized_parameter(const std::string& name);
+  /// Registers a submodule member under name; returns `module`, which shares its registry with the registered copy.
   template <class M>
   M& register_module(const std::string& name, M& module) {
     add_child(name, std::make_shared<M>(module));  // a copy sharing module's registry and tensors
     return module;
   }
+  /// Registers a submodule held by pointer.
   template <class M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     add_child(name, module);
     return module;
   }
 
+  /// every parameter (also the submodules', with recurse), in registration order
   std::vector<Tensor> parameters(bool recurse = true) const;
+  /// the parameters under dotted names ("conv1.weight"), as PyTorch names them
   StateDict named_parameters(bool recurse = true) const;
-  StateDict named_buffers(bool recurse = true) const;
-  std::vector<std::shared_ptr<Module>> children() const;
-  OrderedDict<std::shared_ptr<Module>> named_children() const;
+  StateDict named_buffers(bool recurse = true) const;           ///< the buffers under dotted names
+  std::vector<std::shared_ptr<Module>> children() const;        ///< the direct submodules
+  OrderedDict<std::shared_ptr<Module>> named_children() const;  ///< the direct submodules by name
   /// This module ("", with include_self) and every submodule, depth first, under dotted names ("features.0").
   /// The pointers observe: they are valid while this module lives.
   OrderedDict<Module*> named_modules(const std::string& prefix = "", bool include_self = true);
-  std::vector<Module*> modules() { return named_modules().values(); }
+  std::vector<Module*> modules() { return named_modules().values(); }  ///< every module (this one first), depth first
   /// How many parameter elements (only those that require grad, with trainable_only): the model-size figure.
   int64_t num_parameters(bool trainable_only = false) const;
   /// Freezes (false) or unfreezes every parameter, e.g. a pretrained backbone's.
   Module& requires_grad_(bool requires_grad = true);
 
+  /// training (true) or evaluation mode, for this module and its submodules (Dropout, BatchNorm change)
   void train(bool on = true);
-  void eval() { train(false); }
-  bool is_training() const;
+  void eval() { train(false); }  ///< evaluation mode (train(false))
+  bool is_training() const;      ///< whether in training mode
+  /// clears the parameters' gradients (undefined, or zeros without set_to_none)
   void zero_grad(bool set_to_none = true);
   /// Calls fn on every submodule (depth first, children before their parent), then on this one.
   void apply(const std::function<void(Module&)>& fn);
 
+  /// Parameters and buffers under dotted names: what save() writes and what PyTorch's state_dict() holds.
   StateDict state_dict() const;
   /// Copies the dict's tensors into this module's parameters and buffers. strict: every key must
   /// match; all missing, unexpected and mis-shaped keys are reported in one error. Lazy modules
@@ -109,7 +124,7 @@ using nabla::python_float;
 
 /// Prints the module tree as PyTorch does.
 std::ostream& operator<<(std::ostream& os, const Module& module);
-std::string to_string(const Module& module);
+std::string to_string(const Module& module);  ///< what operator<< prints
 
 /// A Module whose call operator is its forward: `layer(x)` means `layer.forward(x)`. Base: a Module subclass
 /// that several layers share (NormBase).
@@ -118,9 +133,11 @@ class Layer : public Base {
  public:
   using Base::Base;
   template <class... Args>
+  /// Forward(args...).
   decltype(auto) operator()(Args&&... args) {
     return static_cast<Self&>(*this).forward(std::forward<Args>(args)...);
   }
 };
 
+/// @}
 }  // namespace nabla::nn

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The umbrella header: #include <nabla/nabla.hpp> gives the whole public API.
+/// The umbrella header: `#include <nabla/nabla.hpp>` gives the whole public API.
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/autograd/node.hpp"
 #include "nabla/core/autocast.hpp"

@@ -12,6 +12,7 @@
 /// Everything is checked when the file is read: an operator, attribute or data type Nabla does not run is an
 /// onnx::Unsupported (a nabla::Error) naming the node, the operator, the opset and the attribute; a damaged file
 /// is a nabla::Error naming the file and what is wrong with it.
+/// @ingroup onnx
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +23,8 @@
 #include "nabla/nn/module.hpp"
 
 namespace nabla::onnx {
+/// @addtogroup onnx
+/// @{
 
 /// What Nabla cannot run (an operator, an attribute value, a data type), as opposed to a damaged file.
 class Unsupported : public Error {
@@ -31,8 +34,8 @@ class Unsupported : public Error {
 
 /// A graph input as the file declares it.
 struct ValueInfo {
-  std::string name;
-  Dtype dtype = kFloat32;
+  std::string name;            ///< the input's name in the graph
+  Dtype dtype = kFloat32;      ///< its element type
   std::vector<int64_t> shape;  ///< -1 for a symbolic dim (a dynamic batch); empty when the file gives no shape
   bool optional = false;       ///< it has an initializer, which is used when the input is left out
 };
@@ -46,10 +49,10 @@ class Model : public nn::Layer<Model> {
   /// A graph with one input and one output.
   Tensor forward(const Tensor& input);
 
-  const std::vector<ValueInfo>& inputs() const;
-  const std::vector<std::string>& input_names() const;
-  const std::vector<std::string>& output_names() const;
-  int64_t opset() const;  ///< of the default ("ai.onnx") domain
+  const std::vector<ValueInfo>& inputs() const;          ///< the graph's inputs, in order
+  const std::vector<std::string>& input_names() const;   ///< their names
+  const std::vector<std::string>& output_names() const;  ///< the graph's output names, in order
+  int64_t opset() const;                                 ///< of the default ("ai.onnx") domain
   /// How many nodes of each operator the graph holds ({"Conv": 7, "Relu": 6, ...}), after fusion when
   /// `fused` (a Conv + Relu pair counts as one "Conv+Relu").
   std::map<std::string, int64_t> op_counts(bool fused = false) const;
@@ -74,6 +77,7 @@ Tensor load_tensor(const std::string& path);
 
 // ---- export (nn/onnx/export.cpp)
 
+/// The options of export_model (torch.onnx.export's).
 struct ExportOptions {
   int64_t opset = 17;                       ///< 13 to 17
   bool dynamic_batch = true;                ///< the inputs' and outputs' first dim symbolic ("batch")
@@ -102,4 +106,5 @@ void export_model(M& module, const Tensor& example_input, const std::string& pat
       {example_input}, path, options);
 }
 
+/// @}
 }  // namespace nabla::onnx

@@ -14,6 +14,7 @@
 /// Ranks with different amounts of data (uneven inputs) train inside ddp.join(), as PyTorch's Join context:
 ///
 ///   { auto join = ddp.join(); for (auto& batch : my_batches) { ... } }  // ranks out of data shadow the others
+/// @ingroup distributed
 #include <exception>
 #include <memory>
 #include <string>
@@ -23,6 +24,8 @@
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
+/// @addtogroup distributed
+/// @{
 
 /// How a bucket of gradients travels (PyTorch's register_comm_hook with its default hooks).
 enum class CommHook {
@@ -30,9 +33,12 @@ enum class CommHook {
   bf16_compress,  ///< sent as bfloat16, half the bytes; partial sums in float32 (PyTorch's bf16_compress_hook)
 };
 
+/// The options of DistributedDataParallel, in PyTorch's order.
 struct DistributedDataParallelOptions {
+  /// gradients are all-reduced in buckets of about this many MB, each as soon as it is full
   double bucket_cap_mb = 25.0;
-  double first_bucket_mb = 1.0;   ///< the first bucket (the last layers' gradients) small, so its all-reduce starts early
+  /// the first bucket (the last layers' gradients) small, so its all-reduce starts early
+  double first_bucket_mb = 1.0;
   bool broadcast_buffers = true;  ///< rank 0's buffers (BatchNorm statistics) to all ranks before each forward
   /// false: a parameter without a gradient in a backward is an error. true: a parameter no rank used keeps its
   /// gradient (undefined after zero_grad: optimizers skip it); one used on some ranks averages their gradients
@@ -41,6 +47,7 @@ struct DistributedDataParallelOptions {
   distributed::ProcessGroup process_group;  ///< the ranks that train together (default: the world)
 };
 
+/// The options of DistributedDataParallel::join.
 struct JoinOptions {
   /// true: gradients are divided by the group's size even when some ranks have joined (PyTorch's default);
   /// false: by the ranks still training.
@@ -58,14 +65,18 @@ void start_join(Reducer& reducer, const JoinOptions& options);
 void finish_join(Reducer& reducer);
 }  // namespace detail
 
+/// torch.nn.parallel.DistributedDataParallel: the same model on every rank, gradients averaged during backward
+/// (bucketed all-reduces overlapping it). Every rank starts from rank 0's parameters and buffers.
 template <class M>
 class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
  public:
+  /// Wraps `module` (held as `module`): broadcasts rank 0's state, then hooks the gradients.
   explicit DistributedDataParallel(M module, const DistributedDataParallelOptions& options = {})
       : module(std::move(module)), reducer_(detail::make_reducer(this->module, options)) {
     this->register_module("module", this->module);
   }
 
+  /// module.forward(args...), after the buffers' broadcast.
   template <class... Args>
   decltype(auto) forward(Args&&... args) {
     detail::before_forward(*reducer_);
@@ -76,6 +87,7 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   /// first backward after it all-reduces what was accumulated.
   class NoSync {
    public:
+    /// Pauses gradient synchronisation until destroyed.
     explicit NoSync(std::shared_ptr<detail::Reducer> reducer);
     ~NoSync();
     NoSync(const NoSync&) = delete;
@@ -84,6 +96,7 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
    private:
     std::shared_ptr<detail::Reducer> reducer_;
   };
+  /// A guard for gradient accumulation: model.no_sync().
   NoSync no_sync() { return NoSync(reducer_); }
 
   /// While the returned guard lives, this rank may run out of data before the others: when it ends, the rank
@@ -91,6 +104,7 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   /// takes the parameters of the rank that trained longest, so all end equal.
   class Join {
    public:
+    /// Starts the join (see the class).
     Join(std::shared_ptr<detail::Reducer> reducer, const JoinOptions& options);
     ~Join() noexcept(false);
     Join(const Join&) = delete;
@@ -100,6 +114,7 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
     std::shared_ptr<detail::Reducer> reducer_;
     int uncaught_;
   };
+  /// A guard for uneven inputs: model.join().
   Join join(const JoinOptions& options = {}) { return Join(reducer_, options); }
 
   /// Sends gradients as the hook says (before the first backward; PyTorch's register_comm_hook).
@@ -108,7 +123,7 @@ class DistributedDataParallel : public Layer<DistributedDataParallel<M>> {
   /// The gradient bookkeeping, for instrumentation (nn/parallel_timeline.h: benchmarks and tests).
   const detail::Reducer& reducer() const { return *reducer_; }
 
-  M module;
+  M module;  ///< the wrapped model
 
  private:
   std::shared_ptr<detail::Reducer> reducer_;
@@ -135,4 +150,5 @@ DistributedDataParallel<M>::Join::~Join() noexcept(false) {
   if (std::uncaught_exceptions() == uncaught_) detail::finish_join(*reducer_);  // not while an error unwinds
 }
 
+/// @}
 }  // namespace nabla::nn

@@ -16,6 +16,7 @@
 /// kernel left it in; softmax, log_softmax, argmax and the losses read the values it stands for; float layers
 /// dequantize it; other ops want it dequantize()d first (an error says so). Conv layers with a padding mode other
 /// than zeros stay in float32. Inference only: a quantized model has no gradients.
+/// @ingroup quantization
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@
 #include "nabla/nn/observer.hpp"
 
 namespace nabla::quantization {
+/// @addtogroup quantization
+/// @{
 
 /// How activations are observed: HistogramObserver (PyTorch's default qconfigs: outliers clipped where that lowers
 /// the quantization error) or MinMaxObserver (the whole range; cheaper to calibrate).
@@ -31,9 +34,11 @@ enum class ObserverKind { Histogram, MinMax };
 
 /// Which observers watch what (torch.ao.quantization.QConfig): activations per tensor, weights per channel.
 struct QConfig {
+  /// how activations are observed (per tensor, uint8)
   ObserverOptions activation = {.dtype = kUInt8, .qscheme = QScheme::PerTensorAffine};
+  /// how weights are observed (per channel, symmetric int8)
   ObserverOptions weight = {.dtype = kInt8, .qscheme = QScheme::PerChannelSymmetric};
-  ObserverKind activation_observer = ObserverKind::Histogram;
+  ObserverKind activation_observer = ObserverKind::Histogram;  ///< the activations' observer
 };
 
 /// PyTorch's default qconfig for a backend: "onednn" (the default here: full 8-bit range) or "x86" (activations'
@@ -70,6 +75,7 @@ void load_state_dict(nn::Module& model, const StateDict& dict);
 /// folded into a conv shares the conv's.
 class LayerQuantization {
  public:
+  /// A layer's state, named `name` in errors.
   LayerQuantization(const QConfig& qconfig, std::string name, bool weighted = true);
   /// Calibration: runs the float layer on x, observing x and the result (a Conv or Linear).
   template <class Run>
@@ -77,6 +83,7 @@ class LayerQuantization {
     (*input_observer_)(x);
     return (*output_observer_)(run(x));
   }
+  /// Calibration: observes the result of a layer with no weight (a FloatFunctional).
   Tensor observe_output(const Tensor& y) { return (*output_observer_)(y); }
   /// prepare: this conv computes bn(conv(x)) with these folded weights from now on, and then a ReLU, with relu.
   void fold(const Tensor& weight, const Tensor& bias, bool relu);
@@ -88,18 +95,19 @@ class LayerQuantization {
   /// The converted layer's entries under `prefix` ("conv1."): weight, scale, zero_point, input_scale,
   /// input_zero_point (and bias, when folded; a FloatFunctional has scale and zero_point only); and back.
   std::vector<std::string> keys() const;
-  void save_to(StateDict& dict, const std::string& prefix) const;
-  void load_from(const StateDict& dict, const std::string& prefix);
-  bool converted() const { return converted_; }
+  void save_to(StateDict& dict, const std::string& prefix) const;    ///< writes the entries of keys()
+  void load_from(const StateDict& dict, const std::string& prefix);  ///< reads the entries of keys()
+  bool converted() const { return converted_; }                      ///< whether convert has run
   /// x quantized with the calibrated input parameters, unless it already is quantized.
   Tensor input(const Tensor& x) const;
   const Tensor& weight() const { return weight_; }  ///< int8, per channel
   /// The layer's float weight and bias: its own, or the ones folded with a BatchNorm.
   const Tensor& float_weight(const Tensor& own) const { return folded_weight_.defined() ? folded_weight_ : own; }
+  /// the layer's float bias: its own or the folded one
   const Tensor& bias(const Tensor& own) const { return folded_bias_.defined() ? folded_bias_ : own; }
   bool relu() const { return relu_; }  ///< a ReLU after the layer (or after its folded BatchNorm) is fused in
-  double output_scale() const { return output_.scales[0]; }
-  int64_t output_zero_point() const { return output_.zero_points[0]; }
+  double output_scale() const { return output_.scales[0]; }             ///< the output's scale
+  int64_t output_zero_point() const { return output_.zero_points[0]; }  ///< the output's zero point
 
  private:
   QConfig qconfig_;
@@ -112,4 +120,5 @@ class LayerQuantization {
   bool relu_ = false, converted_ = false;
 };
 
+/// @}
 }  // namespace nabla::quantization

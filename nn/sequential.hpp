@@ -1,6 +1,7 @@
 #pragma once
 /// @file
 /// nn::Sequential: modules applied in order, registered as children "0", "1", ...
+/// @ingroup modules
 #include <functional>
 #include <memory>
 #include <type_traits>
@@ -10,13 +11,18 @@
 #include "nabla/nn/module.hpp"
 
 namespace nabla::nn {
+/// @addtogroup modules
+/// @{
 
+/// torch.nn.Sequential: modules applied in order, registered as "0", "1", ...; a Conv or BatchNorm followed by a ReLU
+/// runs fused.
 class Sequential : public Layer<Sequential> {
  public:
   Sequential() = default;
+  /// The modules, in order.
   template <class... Modules>
-    requires(sizeof...(Modules) > 0 && !(sizeof...(Modules) == 1 && (std::is_base_of_v<Sequential, Modules> && ...)))
-  explicit Sequential(Modules... modules) {
+  requires(sizeof...(Modules) > 0 && !(sizeof...(Modules) == 1 && (std::is_base_of_v<Sequential, Modules> &&
+                                                                   ...))) explicit Sequential(Modules... modules) {
     (push_back(std::move(modules)), ...);
   }
 
@@ -27,21 +33,21 @@ class Sequential : public Layer<Sequential> {
   void push_back(M module) {
     auto child = std::make_shared<M>(std::move(module));
     register_module(std::to_string(steps_->size()), std::shared_ptr<M>(child));
-    Step step = [child](const Tensor& x) { return child->forward(x); }, with_relu;
+    Step step = [child](const Tensor&x) { return child->forward(x); }, with_relu;
     if constexpr (std::is_same_v<M, ReLU>) {
       if (!steps_->empty() && fused_with_relu_->back()) {
         steps_->back() = fused_with_relu_->back();
         step = [](const Tensor& x) { return x; };  // already applied by the step before
       }
     }
-    if constexpr (requires(M& m, const Tensor& x) { m.forward_relu(x); })
+    if constexpr (requires(M & m, const Tensor& x) { m.forward_relu(x); })
       with_relu = [child](const Tensor& x) { return child->forward_relu(x); };
     steps_->push_back(std::move(step));
     fused_with_relu_->push_back(std::move(with_relu));
   }
 
-  Tensor forward(const Tensor& input);
-  size_t size() const { return steps_->size(); }
+  Tensor forward(const Tensor& input);            ///< each module on the previous one's output
+  size_t size() const { return steps_->size(); }  ///< the number of modules
   /// The i-th module, as its type: seq.at<Linear>(0).weight.
   template <class M>
   M& at(size_t index) {
@@ -59,4 +65,5 @@ class Sequential : public Layer<Sequential> {
   std::shared_ptr<std::vector<Step>> fused_with_relu_ = std::make_shared<std::vector<Step>>();
 };
 
+/// @}
 }  // namespace nabla::nn

@@ -1,9 +1,12 @@
 #pragma once
 /// @file
 /// What autocast (nabla/core/autocast.hpp) means for the ops: the dtype the lower-precision ones compute in.
+/// @ingroup amp
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::autocast {
+/// @addtogroup amp
+/// @{
 
 /// Whether bfloat16 convolutions are faster than float32 ones on this CPU: timed once per process on one small
 /// convolution (64 to 64 channels, 3x3, 28x28, batch 4) and logged at info with the ratio; NABLA_BF16=force or off
@@ -19,4 +22,5 @@ Dtype lower_precision_dtype();
 /// of the parameter (an optimizer step makes a new one), not on every forward: PyTorch's autocast weight cache.
 Tensor lower_precision_operand(const Tensor& t);
 
+/// @}
 }  // namespace nabla::autocast

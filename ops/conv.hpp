@@ -8,6 +8,7 @@
 ///
 /// Inputs are batched (N, C, *spatial) or unbatched (C, *spatial); weights are PyTorch's:
 /// (out, in/groups, *kernel) for conv, (in, out/groups, *kernel) for conv_transpose.
+/// @ingroup functional
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -15,37 +16,40 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup functional
+/// @{
 
 /// One integer per spatial dim, written as a single number (used for every dim) or a braced list:
 /// `.kernel_size = 3`, `.kernel_size = {3, 5}`. The length is checked where the value is used.
 template <size_t D>
 struct Dims {
   template <std::integral I>
-  Dims(I value) : values(D, static_cast<int64_t>(value)) {}
-  Dims(std::initializer_list<int64_t> list) : values(list) {}
-  Dims(std::vector<int64_t> list) : values(std::move(list)) {}
-  std::vector<int64_t> values;
+  Dims(I value) : values(D, static_cast<int64_t>(value)) {}     ///< one value for every dim
+  Dims(std::initializer_list<int64_t> list) : values(list) {}   ///< one value per dim, e.g. {3, 5}
+  Dims(std::vector<int64_t> list) : values(std::move(list)) {}  ///< one value per dim
+  std::vector<int64_t> values;                                  ///< the values, as given (D of them when valid)
 };
 
 /// Conv padding: numbers as Dims, or "valid" (none) or "same" (output size = input size, stride 1).
 template <size_t D>
 struct Padding {
   template <std::integral I>
-  Padding(I value) : values(D, static_cast<int64_t>(value)) {}
-  Padding(std::initializer_list<int64_t> list) : values(list) {}
-  Padding(std::vector<int64_t> list) : values(std::move(list)) {}
-  Padding(const char* mode) : mode(mode) {}
-  Padding(std::string mode) : mode(std::move(mode)) {}
-  std::vector<int64_t> values;
-  std::string mode;  ///< "" when numeric
+  Padding(I value) : values(D, static_cast<int64_t>(value)) {}     ///< one value for every dim
+  Padding(std::initializer_list<int64_t> list) : values(list) {}   ///< one value per dim
+  Padding(std::vector<int64_t> list) : values(std::move(list)) {}  ///< one value per dim
+  Padding(const char* mode) : mode(mode) {}                        ///< "valid" or "same"
+  Padding(std::string mode) : mode(std::move(mode)) {}             ///< "valid" or "same"
+  std::vector<int64_t> values;                                     ///< the numbers (empty when a mode is given)
+  std::string mode;                                                ///< "" when numeric
 };
 
+/// The options of F::conv1d/2d/3d, in PyTorch's order (the weight and bias are arguments).
 template <size_t D>
 struct ConvFuncOptions {
-  Dims<D> stride = 1;
-  Padding<D> padding = 0;
-  Dims<D> dilation = 1;
-  int64_t groups = 1;
+  Dims<D> stride = 1;      ///< the step of the kernel over the input
+  Padding<D> padding = 0;  ///< zeros added on both sides of every spatial dim, or "valid" / "same"
+  Dims<D> dilation = 1;    ///< the spacing between kernel elements (à trous)
+  int64_t groups = 1;      ///< channel groups: input and output channels split into `groups` independent convolutions
 };
 
 /// Note PyTorch's order: output_padding and groups come before dilation.
@@ -53,36 +57,47 @@ struct ConvFuncOptions {
 /// (pytorch#80301): see conv_shape::transposed_same_padding.
 template <size_t D>
 struct ConvTransposeFuncOptions {
-  Dims<D> stride = 1;
-  Padding<D> padding = 0;
+  Dims<D> stride = 1;      ///< the step of the (transposed) kernel over the output
+  Padding<D> padding = 0;  ///< dilation · (kernel_size - 1) - padding zeros on both sides of the input, as PyTorch
+  /// extra size added to one side of the output (resolves the shape ambiguity of stride > 1)
   Dims<D> output_padding = 0;
-  int64_t groups = 1;
-  Dims<D> dilation = 1;
+  int64_t groups = 1;    ///< channel groups, as for conv
+  Dims<D> dilation = 1;  ///< the spacing between kernel elements
 };
 
+/// F.conv1d: input (N, C_in, L) or unbatched (C_in, L); weight (C_out, C_in / groups, k); bias (C_out) or undefined.
+/// Shape, group and size errors are nabla::Error naming the op and the shapes (the 29-row catalogue of
+/// ARCHITECTURE.md).
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               const ConvFuncOptions<1>& options = {});
+/// F.conv2d: input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in / groups, kH, kW); bias (C_out) or undefined.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               const ConvFuncOptions<2>& options = {});
+/// F.conv3d: input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in / groups, kD, kH, kW).
 Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               const ConvFuncOptions<3>& options = {});
+/// F.conv_transpose1d: input (N, C_in, L); weight (C_in, C_out / groups, k), as PyTorch's (the gradient of conv1d).
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
                         const ConvTransposeFuncOptions<1>& options = {});
+/// F.conv_transpose2d: input (N, C_in, H, W); weight (C_in, C_out / groups, kH, kW).
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
                         const ConvTransposeFuncOptions<2>& options = {});
+/// F.conv_transpose3d: input (N, C_in, D, H, W); weight (C_in, C_out / groups, kD, kH, kW).
 Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
                         const ConvTransposeFuncOptions<3>& options = {});
 
 // ---- The rank-independent form every entry point above and every conv module goes through.
 
+/// A convolution's settings, one value per spatial dim, whatever the rank: what the modules and functions pass on.
 struct ConvParams {
-  Shape stride, dilation;
-  Shape padding;            ///< numeric padding per dim (each side); zeros when padding_mode is set
+  Shape stride;              ///< one value per spatial dim
+  Shape dilation;            ///< one value per spatial dim
+  Shape padding;             ///< numeric padding per dim (each side); zeros when padding_mode is set
   std::string padding_mode;  ///< "", "valid" or "same"
-  Shape output_padding;     ///< transposed only
-  int64_t groups = 1;
-  bool transposed = false;
-  bool winograd = false;  ///< opt-in, conv only: see ConvOptions::winograd
+  Shape output_padding;      ///< transposed only
+  int64_t groups = 1;        ///< channel groups
+  bool transposed = false;   ///< a transposed convolution
+  bool winograd = false;     ///< opt-in, conv only: see ConvOptions::winograd
   /// Conv only: relu(conv(x)) with the ReLU as the primitive's post-op (one pass over the output, not two),
   /// recorded as ConvolutionBackward0 then ReluBackward0. nn::Sequential sets it for a Conv followed by a ReLU.
   bool relu = false;
@@ -105,6 +120,7 @@ Tensor quantized_convolution(const Tensor& input, const Tensor& weight, const Te
 /// PyTorch's message for a wrong length). The functional ops and the modules both go through these.
 template <size_t D>
 ConvParams to_params(const ConvFuncOptions<D>& options, const std::string& who);
+/// the same for transposed convolutions
 template <size_t D>
 ConvParams to_params(const ConvTransposeFuncOptions<D>& options, const std::string& who);
 
@@ -136,4 +152,5 @@ std::pair<int64_t, int64_t> same_padding(int64_t kernel, int64_t dilation);
 std::pair<int64_t, int64_t> transposed_same_padding(int64_t kernel, int64_t stride, int64_t dilation);
 }  // namespace conv_shape
 
+/// @}
 }  // namespace nabla

@@ -15,32 +15,39 @@
 /// each column is one block, its rows channel-major then kernel offsets in row-major order.
 /// fold: (N, C·∏kernel, L) or (C·∏kernel, L) → (N, C, *output_size), summing overlapping blocks; the
 /// adjoint of unfold, so fold(unfold(x)) == x · fold(unfold(ones)).
+/// @ingroup functional
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup functional
+/// @{
 
 /// PyTorch's argument order: kernel_size, dilation, padding, stride.
 struct UnfoldOptions {
-  Sizes kernel_size = kRequired;
-  Sizes dilation = 1;
-  Sizes padding = 0;
-  Sizes stride = 1;
+  Sizes kernel_size = kRequired;  ///< the sliding block's size: one number or one per spatial dim
+  Sizes dilation = 1;             ///< the spacing between the block's elements
+  Sizes padding = 0;              ///< implicit zeros on both sides
+  Sizes stride = 1;               ///< the step of the block
 };
 
+/// The options of F.fold (nn::Fold), in PyTorch's order.
 struct FoldOptions {
   Sizes output_size = kRequired;  ///< the spatial size of the output
-  Sizes kernel_size = kRequired;
-  Sizes dilation = 1;
-  Sizes padding = 0;
-  Sizes stride = 1;
+  Sizes kernel_size = kRequired;  ///< the sliding block's size
+  Sizes dilation = 1;             ///< the spacing between the block's elements
+  Sizes padding = 0;              ///< implicit zeros on both sides
+  Sizes stride = 1;               ///< the step of the block
 };
 
+/// F.unfold (im2col): (N, C, *spatial) → (N, C·∏kernel_size, L), L the number of block positions.
 Tensor unfold(const Tensor& input, const UnfoldOptions& options);
+/// F.fold (col2im), the adjoint of unfold: (N, C·∏kernel_size, L) → (N, C, *output_size), overlaps summed.
 Tensor fold(const Tensor& input, const FoldOptions& options);
 
 /// The checks that need no input (sizes per dim, positive kernel/stride/dilation, non-negative
 /// padding): the modules run them at construction.
 void validate(const UnfoldOptions& options);
-void validate(const FoldOptions& options);
+void validate(const FoldOptions& options);  ///< the same checks for fold
 
+/// @}
 }  // namespace nabla

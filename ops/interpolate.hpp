@@ -2,6 +2,7 @@
 /// @file
 /// interpolate: torch.nn.functional.interpolate for 'nearest' and 'linear'/'bilinear'/'trilinear', 1-3 spatial
 /// dims, with PyTorch's output sizes and source coordinates (including its scale_factor rule).
+/// @ingroup functional
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,7 +10,10 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup functional
+/// @{
 
+/// The options of F.interpolate (nn::Upsample).
 struct InterpolateOptions {
   std::vector<int64_t> size{};          ///< the output's spatial size: one number for every dim, or one per dim
   std::vector<double> scale_factor{};   ///< or the scale: one, or one per dim (exactly one of size, scale_factor)
@@ -21,4 +25,5 @@ struct InterpolateOptions {
 /// input (N, C, *spatial).
 Tensor interpolate(const Tensor& input, const InterpolateOptions& options);
 
+/// @}
 }  // namespace nabla

@@ -5,12 +5,15 @@
 /// computes it on x86 (1/scale in float32, ties to even; NaN and ±inf give the lowest integer).
 /// Quantized tensors are what the int8 kernels read and write (the int8 convolution, linear and pooling, and
 /// quantization::convert's layers); view and reshape ops keep their parameters; any other op wants dequantize() first.
+/// @ingroup quantization
 #include <vector>
 
 #include "nabla/core/qparams.hpp"
 #include "nabla/core/tensor.hpp"
 
 namespace nabla {
+/// @addtogroup quantization
+/// @{
 
 /// dtype: kUInt8 (quint8) or kInt8 (qint8). scale > 0 and finite, zero_point within the dtype's range.
 Tensor quantize_per_tensor(const Tensor& x, double scale, int64_t zero_point, Dtype dtype);
@@ -26,4 +29,5 @@ void check_quantization_params(double scale, int64_t zero_point, Dtype dtype, co
 /// A quantized tensor over these integers and parameters (the int8 kernels' results; checkpoints).
 Tensor make_quantized(const Tensor& integers, QParams params);
 
+/// @}
 }  // namespace nabla

@@ -3,6 +3,7 @@
 /// default_collate: how DataLoader turns a list of samples into a batch, as torch.utils.data.default_collate does.
 /// Tensors are stacked along a new first dim; integers become an int64 tensor, floating-point numbers a float32 one;
 /// pairs, tuples and vectors are collated member by member (a (image, label) sample gives an (images, labels) batch).
+/// @ingroup data
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
@@ -12,12 +13,17 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::data {
+/// @addtogroup data
+/// @{
 
-Tensor collate_tensors(const std::vector<Tensor>& samples);  ///< stack, with an error naming mismatched shapes
-Tensor collate_integers(const std::vector<int64_t>& samples);
-Tensor collate_floats(const std::vector<float>& samples);
+Tensor collate_tensors(const std::vector<Tensor>& samples);    ///< stack, with an error naming mismatched shapes
+Tensor collate_integers(const std::vector<int64_t>& samples);  ///< int64 samples as an int64 tensor (N)
+Tensor collate_floats(const std::vector<float>& samples);      ///< float samples as a float32 tensor (N)
 
+/// torch.utils.data.default_collate: tensors stacked, numbers into a tensor, pairs, tuples and vectors member by
+/// member.
 struct DefaultCollate {
+  /// The batch of `samples`, of the same structure as one sample.
   template <class Sample>
   auto operator()(const std::vector<Sample>& samples) const {
     if constexpr (std::is_same_v<Sample, Tensor>) {
@@ -64,4 +70,5 @@ struct DefaultCollate {
   }
 };
 
+/// @}
 }  // namespace nabla::data

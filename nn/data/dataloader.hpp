@@ -13,6 +13,7 @@
 /// seeded from (seed, epoch, index) (data::sample_generator()), so the batches are the same whatever num_workers is.
 /// A sample that fails to load ends the epoch with a nabla::Error naming it; leaving a loop early, or dropping the
 /// epoch, stops the workers (they finish the batch in hand, no more).
+/// @ingroup data
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
@@ -30,15 +31,18 @@
 #include "nabla/nn/data/worker_pool.hpp"
 
 namespace nabla::data {
+/// @addtogroup data
+/// @{
 
+/// The options of DataLoader, in PyTorch's order.
 struct DataLoaderOptions {
-  int64_t batch_size = 1;
-  bool shuffle = false;
+  int64_t batch_size = 1;  ///< samples per batch
+  bool shuffle = false;    ///< a new random order every epoch (from seed and the epoch)
   /// The indices of an epoch, in order (e.g. a DistributedSampler: this rank's share); replaces shuffle.
   std::function<std::vector<int64_t>(int64_t epoch)> sampler{};
   int64_t num_workers = 0;  ///< threads loading batches; 0: in the iterating thread
-  bool drop_last = false;
-  uint64_t seed = 0;  ///< with the epoch, decides the shuffled order and every sample's random augmentations
+  bool drop_last = false;   ///< drop the last batch when it is smaller than batch_size
+  uint64_t seed = 0;        ///< with the epoch, decides the shuffled order and every sample's random augmentations
   std::optional<int64_t> prefetch_factor{};  ///< batches loaded ahead per worker (2 when unset); needs num_workers > 0
   bool persistent_workers = false;           ///< keep the threads between epochs; needs num_workers > 0
   /// The batches of an epoch as lists of indices (e.g. texts of similar length together); replaces batch_size,
@@ -87,14 +91,20 @@ struct StreamTurns {
 };
 }  // namespace detail
 
+/// torch.utils.data.DataLoader: batches of a data set (map-style or iterable), loaded by `num_workers` threads ahead of
+/// the loop, deterministically. See the file's description.
 template <class D, class Collate = DefaultCollate>
 requires MapStyleDataset<D> || StreamDataset<D>
 class DataLoader {
  public:
-  using Sample = typename detail::SampleOf<D>::type;
+  using Sample = typename detail::SampleOf<D>::type;  ///< the data set's sample type
+  /// what the collate function makes of a list of samples
   using Batch = std::remove_cvref_t<std::invoke_result_t<const Collate&, const std::vector<Sample>&>>;
+  /// whether the data set is iterable (stream) rather than map-style
   static constexpr bool kStream = StreamDataset<D>;
 
+  /// Over a copy of `dataset` (data sets are cheap handles: tensors and file lists are shared); the options are checked
+  /// as PyTorch checks them.
   DataLoader(D dataset, const DataLoaderOptions& options = {}, Collate collate = {})
       : DataLoader(std::make_shared<const D>(std::move(dataset)), options, std::move(collate)) {}
   /// A data set shared with others (loaders, the program), not copied.
@@ -159,13 +169,14 @@ class DataLoader {
                 "ask loader.epoch(e).size()");
     return batches_in(num_samples());
   }
-  int64_t size() const requires(!kStream) { return dataset_->size(); }                  ///< the data set's
+  int64_t size() const requires(!kStream) { return dataset_->size(); }  ///< the data set's
+  /// the samples an epoch visits (the sampler's share, or the whole set)
   int64_t num_samples() const requires(!kStream) { return options.sampler ? sampler_samples_ : size(); }
-  const D& dataset() const { return *dataset_; }
+  const D& dataset() const { return *dataset_; }  ///< the data set
   /// The most batches ever loaded ahead at once by the persistent workers (tests check the memory bound with it).
   int64_t max_batches_in_flight() const { return pool_ ? pool_->max_in_flight() : 0; }
 
-  const DataLoaderOptions options;
+  const DataLoaderOptions options;  ///< as constructed
 
  private:
   int64_t batches_in(size_t samples) const {
@@ -208,6 +219,7 @@ class DataLoader {
   std::shared_ptr<detail::WorkerPool> pool_;  ///< persistent workers
 };
 
+/// Class template argument deduction for DataLoader(images, labels, {...}).
 DataLoader(Tensor, Tensor, const DataLoaderOptions&)->DataLoader<TensorDataset>;
 
 /// One pass over the data: an input range of batches. Neither copied nor moved (its workers write into it); take it
@@ -216,6 +228,7 @@ template <class D, class Collate>
 requires MapStyleDataset<D> || StreamDataset<D>
 class DataLoader<D, Collate>::Epoch {
  public:
+  /// The batches of `loader` for epoch `epoch_index` (loader.epoch(e) makes it).
   Epoch(const DataLoader& loader, int64_t epoch_index) : loader_(loader) {
     if constexpr (kStream) {
       auto turns = std::make_shared<detail::StreamTurns<Sample>>();
@@ -244,18 +257,20 @@ class DataLoader<D, Collate>::Epoch {
     if (pool_) pool_->stop(run_);  // before the slots the workers write into go away
   }
 
+  /// The input iterator of an epoch's batches.
   class iterator {
    public:
-    using value_type = Batch;
-    using difference_type = std::ptrdiff_t;
-    Batch& operator*() const { return *epoch_->current_; }
-    Batch* operator->() const { return &*epoch_->current_; }
+    using value_type = Batch;                                 ///< a batch
+    using difference_type = std::ptrdiff_t;                   ///< as input iterators need
+    Batch& operator*() const { return *epoch_->current_; }    ///< the current batch
+    Batch* operator->() const { return &*epoch_->current_; }  ///< the current batch's members
+    /// Moves to the next batch (waiting for it when the workers are behind).
     iterator& operator++() {
       epoch_->advance();
       return *this;
     }
-    void operator++(int) { ++*this; }
-    bool operator==(std::default_sentinel_t) const { return !epoch_->current_; }
+    void operator++(int) { ++*this; }                                             ///< moves to the next batch
+    bool operator==(std::default_sentinel_t) const { return !epoch_->current_; }  ///< whether the epoch has ended
 
    private:
     friend class Epoch;
@@ -263,6 +278,7 @@ class DataLoader<D, Collate>::Epoch {
     Epoch* epoch_;
   };
 
+  /// Starts loading (the workers, if any) and returns the first batch's iterator; an epoch is iterated once.
   iterator begin() {
     NABLA_CHECK(!started_, "DataLoader: an epoch can be iterated once; ask the loader for epoch(e) again");
     started_ = true;
@@ -276,7 +292,7 @@ class DataLoader<D, Collate>::Epoch {
     advance();
     return iterator(this);
   }
-  std::default_sentinel_t end() const { return {}; }
+  std::default_sentinel_t end() const { return {}; }          ///< the end of the epoch
   int64_t size() const requires(!kStream) { return count_; }  ///< the epoch's batches
 
  private:
@@ -304,4 +320,5 @@ class DataLoader<D, Collate>::Epoch {
   std::optional<Batch> current_;
 };
 
+/// @}
 }  // namespace nabla::data

@@ -6,6 +6,7 @@
 ///
 ///   data::TensorDataset train(images, labels);                     // sample i: (images[i], labels[i])
 ///   auto [train_part, val_part] = data::random_split(train, {50000, 10000}, 1);   // two Subsets
+/// @ingroup data
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -19,13 +20,18 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::data {
+/// @addtogroup data
+/// @{
 
+/// A map-style data set (torch.utils.data.Dataset): size() samples, sample i from get(i). Derive from it to use Subset
+/// and ConcatDataset; DataLoader also takes any class with those two members.
 template <class SampleType>
 class Dataset {
  public:
-  using Sample = SampleType;
+  using Sample = SampleType;  ///< the type get() returns, e.g. std::pair<Tensor, int64_t>
   virtual ~Dataset() = default;
-  virtual int64_t size() const = 0;
+  virtual int64_t size() const = 0;  ///< the number of samples
+  /// sample `index` (0 <= index < size()); called from the loader's worker threads, so it must be thread-safe
   virtual Sample get(int64_t index) const = 0;
 };
 
@@ -34,22 +40,23 @@ class Dataset {
 template <class SampleType>
 class IterableDataset {
  public:
-  using Sample = SampleType;
-  using Stream = std::function<std::optional<Sample>()>;
+  using Sample = SampleType;                              ///< the type the stream gives
+  using Stream = std::function<std::optional<Sample>()>;  ///< gives the next sample, or std::nullopt at the end
   virtual ~IterableDataset() = default;
-  virtual Stream stream(int64_t epoch) const = 0;
+  virtual Stream stream(int64_t epoch) const = 0;  ///< a new stream for `epoch` (called once per epoch)
 };
 
 /// Samples (inputs[i], targets[i]) of two tensors indexed along dim 0 (torch.utils.data.TensorDataset of two).
 class TensorDataset : public Dataset<std::pair<Tensor, Tensor>> {
  public:
+  /// the two tensors' dim-0 sizes must agree (a nabla::Error naming both otherwise)
   TensorDataset(Tensor inputs, Tensor targets);
-  int64_t size() const override { return inputs_.size(0); }
-  Sample get(int64_t index) const override;
+  int64_t size() const override { return inputs_.size(0); }  ///< inputs.size(0)
+  Sample get(int64_t index) const override;                  ///< (inputs[index], targets[index])
   /// A whole batch with one index_select per tensor (PyTorch's __getitems__): what DataLoader uses.
   Sample get_batch(const std::vector<int64_t>& indices) const;
-  const Tensor& inputs() const { return inputs_; }
-  const Tensor& targets() const { return targets_; }
+  const Tensor& inputs() const { return inputs_; }    ///< the inputs tensor
+  const Tensor& targets() const { return targets_; }  ///< the targets tensor
 
  private:
   Tensor inputs_, targets_;
@@ -63,23 +70,26 @@ void check_index(const char* what, int64_t index, int64_t size);
 template <class SampleType>
 class Subset : public Dataset<SampleType> {
  public:
+  /// The samples of `dataset` at `indices`; an index out of range is a nabla::Error.
   Subset(std::shared_ptr<const Dataset<SampleType>> dataset, std::vector<int64_t> indices)
       : dataset_(std::move(dataset)), indices_(std::move(indices)) {
     NABLA_CHECK(dataset_ != nullptr, "Subset: the data set is null");
     for (int64_t i : indices_) detail::check_index("Subset", i, dataset_->size());
   }
-  int64_t size() const override { return static_cast<int64_t>(indices_.size()); }
+  int64_t size() const override { return static_cast<int64_t>(indices_.size()); }  ///< the number of indices
+  /// Dataset.get(indices[index]).
   SampleType get(int64_t index) const override {
     detail::check_index("Subset", index, size());
     return dataset_->get(indices_[static_cast<size_t>(index)]);
   }
-  const std::vector<int64_t>& indices() const { return indices_; }
+  const std::vector<int64_t>& indices() const { return indices_; }  ///< the indices, in order
 
  private:
   std::shared_ptr<const Dataset<SampleType>> dataset_;
   std::vector<int64_t> indices_;
 };
 
+/// Class template argument deduction for Subset(std::make_shared<const D>(...), indices).
 template <class D>
 Subset(std::shared_ptr<D>, std::vector<int64_t>) -> Subset<typename std::remove_const_t<D>::Sample>;
 
@@ -87,6 +97,7 @@ Subset(std::shared_ptr<D>, std::vector<int64_t>) -> Subset<typename std::remove_
 template <class SampleType>
 class ConcatDataset : public Dataset<SampleType> {
  public:
+  /// The data sets one after the other (none may be null).
   explicit ConcatDataset(std::vector<std::shared_ptr<const Dataset<SampleType>>> datasets)
       : datasets_(std::move(datasets)) {
     NABLA_CHECK(!datasets_.empty(), "ConcatDataset: datasets should not be an empty iterable");
@@ -95,7 +106,8 @@ class ConcatDataset : public Dataset<SampleType> {
       ends_.push_back((ends_.empty() ? 0 : ends_.back()) + d->size());
     }
   }
-  int64_t size() const override { return ends_.back(); }
+  int64_t size() const override { return ends_.back(); }  ///< the sum of the sizes
+  /// The sample `index` of the concatenation.
   SampleType get(int64_t index) const override {
     detail::check_index("ConcatDataset", index, size());
     size_t part = 0;
@@ -122,4 +134,5 @@ std::vector<Subset<typename D::Sample>> random_split(D dataset, const std::vecto
   return parts;
 }
 
+/// @}
 }  // namespace nabla::data

@@ -6,24 +6,27 @@
 ///
 ///   auto& g = data::sample_generator();
 ///   if (g.uniform() < p) image = transforms::functional::hflip(image);
+/// @ingroup data
 #include <cstdint>
 #include <vector>
 
 namespace nabla::data {
+/// @addtogroup data
+/// @{
 
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64: small, fast to seed once per sample, and the same
 /// numbers on every platform (unlike std::uniform_real_distribution).
 class Generator {
  public:
-  explicit Generator(uint64_t seed = 0);
+  explicit Generator(uint64_t seed = 0);  ///< seeded through SplitMix64
   /// The generator of sample `index` in `epoch` of a loader seeded `seed`.
   static Generator for_sample(uint64_t seed, int64_t epoch, int64_t index);
 
-  uint64_t next_u64();
+  uint64_t next_u64();                                 ///< the next 64 random bits
   double uniform(double from = 0.0, double to = 1.0);  ///< [from, to)
   int64_t randint(int64_t low, int64_t high);          ///< [low, high), as torch.randint; high > low
-  double normal(double mean = 0.0, double std = 1.0);
-  std::vector<int64_t> randperm(int64_t n);  ///< as torch.randperm(n): a uniformly random order of 0..n-1
+  double normal(double mean = 0.0, double std = 1.0);  ///< a normal draw (Box-Muller)
+  std::vector<int64_t> randperm(int64_t n);            ///< as torch.randperm(n): a uniformly random order of 0..n-1
 
  private:
   uint64_t s_[4];
@@ -36,4 +39,5 @@ Generator& sample_generator();
 /// loading data leaves the model's random stream alone).
 void set_sample_generator(const Generator& generator);
 
+/// @}
 }  // namespace nabla::data

@@ -6,6 +6,7 @@
 ///
 ///   Tensor image = io::read_image("cat.jpg", io::ImageReadMode::RGB);   // uint8 [3, H, W]
 ///   io::write_png(image, "cat.png");
+/// @ingroup data
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::io {
+/// @addtogroup data
+/// @{
 
 /// torchvision.io.ImageReadMode. UNCHANGED keeps the file's channels (grey 1, grey+alpha 2, RGB 3, RGB+alpha 4;
 /// palettes become RGB, or RGB+alpha with a transparency chunk). The conversions are PIL's, as ImageFolder's
@@ -23,13 +26,17 @@ enum class ImageReadMode { UNCHANGED, GRAY, GRAY_ALPHA, RGB, RGB_ALPHA };
 /// Decodes PNG or JPEG bytes (told apart by their signature); `name` is used in errors.
 Tensor decode_image(std::string_view bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
                     const std::string& name = "image");
+/// Reads a PNG or JPEG file; a damaged file is a nabla::Error naming it and the byte offset.
 Tensor read_image(const std::string& path, ImageReadMode mode = ImageReadMode::UNCHANGED);
 
 /// A uint8 (C, H, W) tensor with 1 (grey), 2, 3 (RGB) or 4 channels as PNG bytes / a file (written atomically).
 std::string encode_png(const Tensor& image, int compression_level = 6);
+/// writes encode_png's bytes to `path`, atomically
 void write_png(const Tensor& image, const std::string& path, int compression_level = 6);
 /// A uint8 (C, H, W) tensor with 1 or 3 channels as baseline JPEG bytes (4:2:0 for colour) / a file.
 std::string encode_jpeg(const Tensor& image, int quality = 75);
+/// writes encode_jpeg's bytes to `path`, atomically
 void write_jpeg(const Tensor& image, const std::string& path, int quality = 75);
 
+/// @}
 }  // namespace nabla::io

@@ -8,6 +8,7 @@
 /// of `extensions`, walked in sorted order (subfolders included), so the sample list is torchvision's. Sample i is
 /// (transform(loader(path)), class index). The default loader is io::read_image in RGB, as torchvision's PIL loader
 /// (pass .mode = io::ImageReadMode::GRAY for grey images).
+/// @ingroup data
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,26 +22,33 @@
 #include "nabla/nn/data/image.hpp"
 
 namespace nabla::datasets {
+/// @addtogroup data
+/// @{
 
+/// The options of ImageFolder.
 struct ImageFolderOptions {
+  /// applied to each image (uint8 (C, H, W)), e.g. a transforms::Compose
   std::function<Tensor(const Tensor&)> transform{};
   std::vector<std::string> extensions = {".jpg", ".jpeg", ".png"};  ///< compared lower-cased
   std::function<Tensor(const std::string& path)> loader{};          ///< default: io::read_image(path, mode)
-  io::ImageReadMode mode = io::ImageReadMode::RGB;
+  io::ImageReadMode mode = io::ImageReadMode::RGB;                  ///< the channels every image is converted to
 };
 
+/// torchvision.datasets.ImageFolder: `root/CLASS/.../IMAGE` files, classes the sorted folder names, samples in
+/// torchvision's order. A root without classes or images is a nabla::Error.
 class ImageFolder : public data::Dataset<std::pair<Tensor, int64_t>> {
  public:
+  /// Lists the files (not yet reading them).
   explicit ImageFolder(const std::string& root, ImageFolderOptions options = {});
-  int64_t size() const override { return static_cast<int64_t>(samples_->size()); }
+  int64_t size() const override { return static_cast<int64_t>(samples_->size()); }  ///< the number of images
   /// (the transformed image, its class); a damaged file is a nabla::Error naming it.
   Sample get(int64_t index) const override;
 
-  const std::vector<std::string>& classes() const { return *classes_; }
-  const std::map<std::string, int64_t>& class_to_idx() const { return *class_to_idx_; }
+  const std::vector<std::string>& classes() const { return *classes_; }                  ///< the class names, sorted
+  const std::map<std::string, int64_t>& class_to_idx() const { return *class_to_idx_; }  ///< class name → index
   const std::vector<std::pair<std::string, int64_t>>& samples() const { return *samples_; }  ///< (path, class)
-  std::vector<int64_t> targets() const;
-  const std::string& root() const { return root_; }
+  std::vector<int64_t> targets() const;              ///< every sample's class, in order
+  const std::string& root() const { return root_; }  ///< the root folder
 
  private:
   std::string root_;
@@ -51,4 +59,5 @@ class ImageFolder : public data::Dataset<std::pair<Tensor, int64_t>> {
   std::shared_ptr<const std::vector<std::pair<std::string, int64_t>>> samples_;
 };
 
+/// @}
 }  // namespace nabla::datasets

@@ -3,12 +3,15 @@
 /// The DataLoader's threads: a fixed set of worker threads that make the items of a run (the batches of an epoch)
 /// ahead of a consumer that takes them strictly in order. At most `depth` items are made and not yet taken, so memory
 /// stays bounded by the prefetch depth, never an epoch's worth. Used through DataLoader; not a public API on its own.
+/// @ingroup data
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 
 namespace nabla::data::detail {
+/// @addtogroup data
+/// @{
 
 class WorkerPool {
  public:
@@ -41,4 +44,5 @@ class WorkerPool {
   std::unique_ptr<State> state_;
 };
 
+/// @}
 }  // namespace nabla::data::detail

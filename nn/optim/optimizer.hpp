@@ -3,6 +3,7 @@
 /// The optimizer base: parameters in groups, each group owning its options (lr included, in double), as PyTorch's
 /// param_groups: a group's options fill in only what they set, the rest comes from the optimizer's defaults, and
 /// schedulers read and write the group's lr. Per-parameter state tensors live here too.
+/// @ingroup optim
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -14,6 +15,8 @@
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::optim {
+/// @addtogroup optim
+/// @{
 
 /// One option's value, and whether it was set: `.lr = 0.1` in a designated initializer sets it; the options
 /// structs' own defaults (`by_default(1e-3)`) do not. A parameter group's options take the optimizer's defaults
@@ -25,16 +28,17 @@ class Setting {
   template <class A, class B>
   requires std::is_constructible_v<T, A, B>
   constexpr Setting(A a, B b) : value_(a, b), set_(true) {}  ///< `.betas = {0.9, 0.999}`
+  /// A setting a group leaves to the optimizer's defaults.
   static constexpr Setting unset(T value) {
     Setting s(std::move(value));
     s.set_ = false;
     return s;
   }
 
-  constexpr operator const T&() const { return value_; }  ///< NOLINT: reads as the value
-  constexpr const T& value() const { return value_; }
-  constexpr const T* operator->() const { return &value_; }
-  constexpr bool is_set() const { return set_; }
+  constexpr operator const T&() const { return value_; }     ///< NOLINT: reads as the value
+  constexpr const T& value() const { return value_; }        ///< the value
+  constexpr const T* operator->() const { return &value_; }  ///< members of the value
+  constexpr bool is_set() const { return set_; }             ///< whether it was given (else a default)
 
  private:
   T value_;
@@ -63,10 +67,12 @@ Options fill_in(Options group, Options defaults) {
 /// {.params = no_decay, .options = AdamWOptions{.weight_decay = 0}} (its lr is the optimizer's).
 template <class Options>
 struct ParamGroup {
-  std::vector<Tensor> params;
-  std::optional<Options> options{};
+  std::vector<Tensor> params;        ///< the group's parameters
+  std::optional<Options> options{};  ///< the group's own settings (unset ones: the optimizer's defaults)
 };
 
+/// The base of the optimizers (torch.optim.Optimizer): parameters in groups, zero_grad, step, learning rates and a
+/// state_dict compatible with checkpoints.
 class Optimizer {
  public:
   /// params: the groups' parameters, group after group; group_sizes: how many each has.
@@ -75,14 +81,16 @@ class Optimizer {
 
   /// One update of every parameter that has a gradient.
   virtual void step() = 0;
+  /// clears every parameter's gradient (undefined, or zeros without set_to_none)
   void zero_grad(bool set_to_none = true);
 
-  size_t num_groups() const { return initial_lrs_.size(); }
+  size_t num_groups() const { return initial_lrs_.size(); }  ///< the number of parameter groups
   /// A group's learning rate: its options' lr, the one place it lives.
   virtual double lr(size_t group = 0) const = 0;
-  void set_lr(double lr);  ///< every group's; takes effect at the next step
-  void set_lr(size_t group, double lr);
-  const std::vector<Tensor>& params() const { return params_; }
+  void set_lr(double lr);                                        ///< every group's; takes effect at the next step
+  void set_lr(size_t group, double lr);                          ///< sets one group's learning rate
+  const std::vector<Tensor>& params() const { return params_; }  ///< every parameter, in group order
+  /// the group a parameter (its index in params()) belongs to
   size_t group_of(size_t param) const { return group_of_[param]; }
 
   /// The learning rate a group started from, as the first scheduler found it (PyTorch's "initial_lr").
@@ -93,21 +101,23 @@ class Optimizer {
     (void)group;
     return std::nullopt;
   }
+  /// sets one group's momentum (or beta1); a nabla::Error for an optimizer without one
   virtual void set_momentum(size_t group, double value);
 
   /// "state.<i>.<name>" for each state tensor (the step count as "state.<i>.step"), parameters numbered across
   /// the groups as PyTorch does, plus "param_groups.<g>.lr" (float64): savable with nabla::save next to the model's.
   StateDict state_dict() const;
+  /// Restores a state_dict() (step counts and buffers); a nabla::Error naming the mismatched key or shape.
   void load_state_dict(const StateDict& dict);
 
  protected:
   /// The named state tensor of parameter i, created filled with `initial` on first use.
   Tensor& state(size_t i, const std::string& name, double initial = 0.0);
-  int64_t& step_count(size_t i) { return steps_[i]; }
-  void check_group(size_t group) const;
+  int64_t& step_count(size_t i) { return steps_[i]; }  ///< parameter i's step count
+  void check_group(size_t group) const;                ///< a nabla::Error for a group index out of range
   /// Checks an lr is given and finite (a scheduler may drive it below zero, as PyTorch's may).
   void check_lr(double lr) const;
-  virtual void write_lr(size_t group, double lr) = 0;
+  virtual void write_lr(size_t group, double lr) = 0;  ///< stores a group's learning rate
 
   /// The groups' parameters, flattened for the base.
   template <class Options>
@@ -117,13 +127,14 @@ class Optimizer {
     return params;
   }
   template <class Options>
+  /// The groups' parameter counts.
   static std::vector<size_t> sizes(const std::vector<ParamGroup<Options>>& groups) {
     std::vector<size_t> sizes;
     for (const auto& group : groups) sizes.push_back(group.params.size());
     return sizes;
   }
 
-  const char* name_;
+  const char* name_;  ///< the optimizer's name in errors
 
  private:
   std::vector<Tensor> params_;
@@ -139,6 +150,8 @@ class Optimizer {
 template <class Options>
 class OptimizerWith : public Optimizer {
  public:
+  /// Parameter groups with their own settings; unset settings come from `defaults`; `name` names the optimizer in
+  /// errors.
   OptimizerWith(std::vector<ParamGroup<Options>> groups, const Options& defaults, const char* name)
       : Optimizer(all_params(groups), sizes(groups), name), defaults_(defaults) {
     for (const auto& group : groups)
@@ -148,22 +161,26 @@ class OptimizerWith : public Optimizer {
       NABLA_CHECK(o.lr >= 0.0, name, ": Invalid learning rate: ", o.lr.value(), " (set .lr to a non-negative number)");
     }
   }
+  /// One group of parameters with `defaults`.
   OptimizerWith(std::vector<Tensor> params, const Options& defaults, const char* name)
       : OptimizerWith(std::vector<ParamGroup<Options>>{{std::move(params), std::nullopt}}, defaults, name) {}
 
   /// The options groups start from (PyTorch's `defaults`); read-only: a group's own options are what steps use.
   const Options& defaults() const { return defaults_; }
+  /// A group's settings.
   Options& group_options(size_t group) {
     check_group(group);
     return group_options_[group];
   }
+  /// A group's settings.
   const Options& group_options(size_t group) const {
     check_group(group);
     return group_options_[group];
   }
 
-  double lr(size_t group = 0) const override { return group_options(group).lr; }
+  double lr(size_t group = 0) const override { return group_options(group).lr; }  ///< a group's learning rate
 
+  /// A group's momentum (SGD, RMSprop) or beta1 (Adam), if the optimizer has one.
   std::optional<double> momentum(size_t group) const override {
     const Options& o = group_options(group);
     if constexpr (requires { o.betas->first; })
@@ -173,6 +190,7 @@ class OptimizerWith : public Optimizer {
     else
       return std::nullopt;
   }
+  /// Sets a group's momentum or beta1 (OneCycleLR's cycle_momentum).
   void set_momentum(size_t group, double value) override {
     Options& o = group_options(group);
     if constexpr (requires { o.betas->first; })
@@ -184,8 +202,10 @@ class OptimizerWith : public Optimizer {
   }
 
  protected:
+  /// the settings of a parameter's group
   const Options& options_of(size_t param) const { return group_options_[group_of(param)]; }
-  const std::vector<Options>& all_group_options() const { return group_options_; }
+  const std::vector<Options>& all_group_options() const { return group_options_; }  ///< every group's settings
+  /// stores a group's learning rate
   void write_lr(size_t group, double lr) override { group_options_[group].lr = lr; }
 
  private:
@@ -193,4 +213,5 @@ class OptimizerWith : public Optimizer {
   std::vector<Options> group_options_;
 };
 
+/// @}
 }  // namespace nabla::optim
