@@ -53,16 +53,21 @@ void ensure_runtime() {
 }
 }  // namespace detail
 
+// The settings below are function-local statics, not namespace-scope globals: a tensor made during static
+// initialisation (a program's global weight, run before this file's globals) must see them initialised.
 namespace {
-std::atomic<int64_t> limit_bytes{static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE)};
+std::atomic<int64_t>& limit_bytes() {
+  static std::atomic<int64_t> bytes{static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE)};
+  return bytes;
 }
+}  // namespace
 
 void set_memory_limit(int64_t bytes) {
   NABLA_CHECK(bytes > 0, "set_memory_limit: expected a positive number of bytes, got ", bytes);
-  limit_bytes = bytes;
+  limit_bytes() = bytes;
 }
 
-int64_t memory_limit() { return limit_bytes; }
+int64_t memory_limit() { return limit_bytes(); }
 
 void set_num_threads(int num_threads) {
   detail::ensure_runtime();  // first, so the default for ranks sharing a machine does not override this
@@ -80,18 +85,20 @@ namespace {
 std::atomic<uint64_t> created{0};
 std::atomic<uint64_t> reorders{0};
 std::atomic<uint64_t> weight_copy_count{0};
-bool propagation_from_environment() {
-  const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
-  return !value || std::string(value) != "0";
+std::atomic<bool>& propagation() {
+  static std::atomic<bool> on{[] {
+    const char* value = std::getenv("NABLA_LAYOUT_PROPAGATION");
+    return !value || std::string(value) != "0";
+  }()};
+  return on;
 }
-std::atomic<bool> propagation{propagation_from_environment()};
 }  // namespace
 
 uint64_t primitives_created() { return created.load(); }
 uint64_t layout_reorders() { return reorders.load(); }
 uint64_t weight_copies() { return weight_copy_count.load(); }
-void set_layout_propagation(bool on) { propagation = on; }
-bool layout_propagation() { return propagation; }
+void set_layout_propagation(bool on) { propagation() = on; }
+bool layout_propagation() { return propagation(); }
 
 namespace detail {
 void count_primitive_created() { ++created; }

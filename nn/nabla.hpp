@@ -45,6 +45,7 @@
 #include "nabla/nn/onnx.hpp"
 #include "nabla/nn/pooling.hpp"
 #include "nabla/nn/quantization.hpp"
+#include "nabla/nn/optim/adadelta.hpp"
 #include "nabla/nn/optim/adagrad.hpp"
 #include "nabla/nn/optim/adam.hpp"
 #include "nabla/nn/optim/lr_scheduler.hpp"

@@ -14,6 +14,16 @@ using namespace nabla;
 using namespace nabla::test;
 namespace F = nabla::nn::functional;
 
+// Made during static initialisation, before main and (linked first) before the library's own globals: a program's
+// global weight. It was refused with "more than the 0 GiB of memory a tensor may take" while the memory limit was a
+// namespace-scope global, initialised after this (found by GUIDE.md's distributed example, compiled and run).
+const Tensor made_before_main = randn({64, 4}).relu();
+
+TEST_CASE("tensors made during static initialisation see the library's settings") {
+  CHECK(made_before_main.shape() == Shape{64, 4});
+  CHECK(memory_limit() > 0);
+}
+
 TEST_CASE("size arithmetic on user-given sizes is checked, not overflowed") {
   nn::ConvTranspose1d deconv({.in_channels = 4, .out_channels = 2, .kernel_size = 3, .stride = 2});
   CHECK_THROWS_WITH_AS(deconv.forward(randn({18, 4, 5}), {18, 4, INT64_MIN}),

@@ -49,7 +49,7 @@ std::vector<optim::ParamGroup<Options>> weights_and_biases(const Mlp& m, const O
   return {{.params = weights}, {.params = biases, .options = bias_options}};
 }
 
-TEST_CASE("SGD, Adam, AdamW, RMSprop and Adagrad follow PyTorch's losses for 20 steps") {
+TEST_CASE("SGD, Adam, AdamW, RMSprop, Adagrad and Adadelta follow PyTorch's losses for 20 steps") {
   check_against_pytorch("sgd", [](Mlp& m) {
     return optim::SGD(m.parameters(), {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .weight_decay = 1e-3});
   });
@@ -69,6 +69,19 @@ TEST_CASE("SGD, Adam, AdamW, RMSprop and Adagrad follow PyTorch's losses for 20 
     return optim::Adagrad(m.parameters(),
                           {.lr = 0.1, .lr_decay = 0.01, .weight_decay = 1e-3, .initial_accumulator_value = 0.1});
   });
+  check_against_pytorch("adadelta",
+                        [](Mlp& m) { return optim::Adadelta(m.parameters(), {.lr = 1.0, .weight_decay = 1e-3}); });
+}
+
+TEST_CASE("Adadelta refuses PyTorch's invalid options with its messages") {
+  Mlp m;
+  CHECK_THROWS_WITH_AS(optim::Adadelta(m.parameters(), {.lr = -1.0}), doctest::Contains("Invalid learning rate: -1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adadelta(m.parameters(), {.rho = 1.5}), "Adadelta: Invalid rho value: 1.5", Error);
+  CHECK_THROWS_WITH_AS(optim::Adadelta(m.parameters(), {.eps = -1e-6}), doctest::Contains("Invalid epsilon value"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adadelta(m.parameters(), {.weight_decay = -0.1}),
+                       "Adadelta: Invalid weight_decay value: -0.1", Error);
 }
 
 TEST_CASE("parameter groups: each group's own learning rate and weight decay, as PyTorch's param_groups") {

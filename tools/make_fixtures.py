@@ -120,6 +120,7 @@ def mlp_training():
         "rmsprop_centered": lambda m: torch.optim.RMSprop(m.parameters(), lr=5e-3, momentum=0.9, centered=True),
         "adagrad": lambda m: torch.optim.Adagrad(m.parameters(), lr=0.1, lr_decay=0.01, weight_decay=1e-3,
                                                  initial_accumulator_value=0.1),
+        "adadelta": lambda m: torch.optim.Adadelta(m.parameters(), lr=1.0, rho=0.9, weight_decay=1e-3),
         "sgd_groups": lambda m: torch.optim.SGD(groups(m, dict(lr=0.05, weight_decay=0.0)), lr=0.1, momentum=0.9,
                                                 weight_decay=1e-2),
         "adamw_groups": lambda m: torch.optim.AdamW(groups(m, dict(lr=1e-2, weight_decay=0.0)), lr=5e-3,

@@ -17,7 +17,7 @@ namespace S = nabla::optim::lr_scheduler;
 
 std::unique_ptr<optim::Optimizer> make_optimizer(FuzzedDataProvider& in, const std::vector<Tensor>& params) {
   const double lr = real(in, 0, 1), a = real(in, 0, 1), b = real(in, 0, 1), decay = real(in, 0, 0.1);
-  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
     case 0:
       return std::make_unique<optim::SGD>(
           params, optim::SGDOptions{
@@ -29,7 +29,10 @@ std::unique_ptr<optim::Optimizer> make_optimizer(FuzzedDataProvider& in, const s
     case 3:
       return std::make_unique<optim::RMSprop>(
           params, optim::RMSpropOptions{.lr = lr, .alpha = a, .momentum = b, .centered = in.ConsumeBool()});
-    default: return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions{.lr = lr, .lr_decay = a});
+    case 4: return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions{.lr = lr, .lr_decay = a});
+    default:
+      return std::make_unique<optim::Adadelta>(params,
+                                               optim::AdadeltaOptions{.lr = lr, .rho = a, .weight_decay = decay});
   }
 }
 
