@@ -5,10 +5,12 @@
 /// program alone: a world of one process. Built without MPI (libopenmpi-dev absent at configure time), every
 /// program is a world of one.
 ///
+/// @code
 ///   int main() {
 ///     nabla::distributed::Session session;  // init; finalize at the end, or end the whole job on an exception
 ///     ...
 ///   }
+/// @endcode
 ///
 /// All MPI calls are made by one communication thread of the library (MPI_THREAD_SERIALIZED), so collectives
 /// started with async_op = true run while the caller computes (DistributedDataParallel's overlap).

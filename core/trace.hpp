@@ -4,11 +4,13 @@
 /// torch.jit.trace watches a forward. onnx::export_model installs one for one forward of the model. An op that runs
 /// other ops reports itself alone: what runs inside it is its own business.
 ///
+/// @code
 ///   Tensor leaky_relu(const Tensor& x, double negative_slope) {
 ///     trace::Scope scope("leaky_relu", {x}, [&] { return trace::Attributes{{"negative_slope", negative_slope}}; });
 ///     Tensor y = ...;
 ///     return scope.output(y);                         // every return of the op
 ///   }
+/// @endcode
 ///
 /// Without a recorder a Scope costs a thread-local check: the inputs are kept, and the attributes built, only while
 /// recording.

@@ -3,6 +3,7 @@
 /// Conv1d/2d/3d and ConvTranspose1d/2d/3d: one N-d template each, PyTorch's options, defaults,
 /// parameters, initialisation, repr and errors.
 ///
+/// @code
 ///   nn::Conv2d conv({.in_channels = 3, .out_channels = 16, .kernel_size = 5, .stride = 2});
 ///   nn::Conv1d same({.in_channels = 8, .out_channels = 8, .kernel_size = 4, .padding = "same",
 ///                    .padding_mode = "reflect"});
@@ -10,6 +11,7 @@
 ///   auto y = up(x, {64, 64});   // output_size picks the output_padding, as in PyTorch
 ///   nn::ConvTranspose1d twice({.in_channels = 8, .out_channels = 8, .kernel_size = 4, .stride = 2,
 ///                              .padding = "same"});   // length * 2, as TensorFlow's 'SAME'
+/// @endcode
 /// @ingroup layers_conv
 #include <string>
 #include <vector>

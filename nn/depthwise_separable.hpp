@@ -5,8 +5,10 @@
 /// MobileNet and Xception. The children are named `depthwise` and `pointwise`, so the state_dict
 /// has the keys of the usual PyTorch block (depthwise.weight, depthwise.bias, pointwise.weight, ...).
 ///
+/// @code
 ///   nn::DepthwiseSeparableConv2d block({.in_channels = 32, .out_channels = 64, .kernel_size = 3,
 ///                                       .padding = "same"});
+/// @endcode
 ///
 /// Against a dense conv with the same kernel it needs about 1/out_channels + 1/∏kernel of the
 /// weights and multiply-adds (tests/test_depthwise_separable.cpp counts both).

@@ -3,12 +3,14 @@
 /// nn::FloatFunctional (torch.ao.nn.quantized.FloatFunctional): add and cat as a module, so that quantization can
 /// observe their results and run them in int8 once the model is converted, as it does for convs:
 ///
+/// @code
 ///   struct Block : nn::Layer<Block> {
 ///     nn::Conv2d conv{{.in_channels = 16, .out_channels = 16, .kernel_size = 3, .padding = 1}};
 ///     nn::FloatFunctional skip_add;
 ///     Block() { register_module("conv", conv); register_module("skip_add", skip_add); }
 ///     Tensor forward(const Tensor& x) { return skip_add.add_relu(x, conv(x)); }  // relu(x + conv(x))
 ///   };
+/// @endcode
 ///
 /// Unprepared, it is the float ops (quantized operands dequantized first); prepared, it observes each result;
 /// converted, quantized operands are added (oneDNN's u8 binary) or concatenated as integers into a uint8 result with

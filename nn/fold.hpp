@@ -2,8 +2,10 @@
 /// @file
 /// nn::Unfold and nn::Fold: the layers over F::unfold / F::fold (ops/fold.hpp), 1-D to 3-D.
 ///
+/// @code
 ///   nn::Unfold unfold({.kernel_size = {2, 3}, .padding = 1});             // 2-D, as torch.nn.Unfold
 ///   nn::Fold fold({.output_size = {8, 8, 8}, .kernel_size = 2, .stride = 2});  // 3-D
+/// @endcode
 /// @ingroup layers_conv
 #include "nabla/nn/module.hpp"
 #include "nabla/ops/fold.hpp"

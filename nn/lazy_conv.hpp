@@ -3,9 +3,11 @@
 /// LazyConv1d/2d/3d and LazyConvTranspose1d/2d/3d: the conv layers without in_channels, which the
 /// first input supplies ((N, C, ...) or unbatched (C, ...)), as torch.nn.LazyConv*d.
 ///
+/// @code
 ///   nn::LazyConv2d conv({.out_channels = 16, .kernel_size = 3, .padding = 1});
 ///   auto y = conv(x);            // x (8, 3, 32, 32): now a Conv2d(3, 16, ...), initialised as one
 ///   optim::SGD sgd(conv.parameters(), {.lr = 0.1});   // after the first forward, not before
+/// @endcode
 ///
 /// On materialisation the concrete layer (ConvNd/ConvTransposeNd) is built with the same options,
 /// so it draws its initial values exactly as the eager layer would from the same RNG state; from

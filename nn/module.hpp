@@ -7,11 +7,13 @@
 /// A Module is a cheap handle, like a Tensor: copies share the registry and the parameter tensors.
 /// That is what lets a model hold its layers as plain members and register them by value:
 ///
+/// @code
 ///   struct Net : nn::Layer<Net> {
 ///     nn::Linear fc1{{.in_features = 4, .out_features = 8}};
 ///     Net() { register_module("fc1", fc1); }
 ///     Tensor forward(const Tensor& x) { return fc1(x); }
 ///   };
+/// @endcode
 /// @ingroup modules
 #include <functional>
 #include <iosfwd>

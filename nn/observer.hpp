@@ -3,9 +3,11 @@
 /// torch.ao.quantization's observers: they watch the values a tensor takes during calibration and choose the scale
 /// and zero point that quantize it, by PyTorch's formulas (float32 arithmetic, so the same parameters to the bit).
 ///
+/// @code
 ///   quantization::MinMaxObserver observer({.dtype = kUInt8});
 ///   for (...) observer(activations);
 ///   const QParams params = observer.calculate_qparams();  // scales[0], zero_points[0]
+/// @endcode
 /// @ingroup quantization
 #include <memory>
 

@@ -4,10 +4,12 @@
 /// forward runs the graph with Nabla's ops: printable, with a state_dict keyed by the file's initializer names and
 /// parameters an optimizer can train. export_model traces one forward of a module and writes it as an ONNX file.
 ///
+/// @code
 ///   auto model = nabla::onnx::load("mobilenet.onnx");   // inference mode, as the file describes it
 ///   Tensor logits = model(images);
 ///   model.train();                                      // fine-tune: BatchNorm on batch statistics, Dropout on
 ///   optim::Adam adam(model.parameters(), {.lr = 1e-4});
+/// @endcode
 ///
 /// Everything is checked when the file is read: an operator, attribute or data type Nabla does not run is an
 /// onnx::Unsupported (a nabla::Error) naming the node, the operator, the opset and the attribute; a damaged file

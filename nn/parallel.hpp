@@ -8,12 +8,16 @@
 /// ready, while the rest of backward runs; the end of backward waits for all of them. The optimizer then steps on
 /// the averaged gradients, the same on every rank.
 ///
+/// @code
 ///   nn::DistributedDataParallel ddp(Net{});
 ///   loss = F::cross_entropy(ddp(x), y); loss.backward(); optimizer.step();   // optimizer over ddp.parameters()
+/// @endcode
 ///
 /// Ranks with different amounts of data (uneven inputs) train inside ddp.join(), as PyTorch's Join context:
 ///
+/// @code
 ///   { auto join = ddp.join(); for (auto& batch : my_batches) { ... } }  // ranks out of data shadow the others
+/// @endcode
 /// @ingroup distributed
 #include <exception>
 #include <memory>

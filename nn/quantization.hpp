@@ -2,10 +2,12 @@
 /// @file
 /// int8 post-training quantization, PyTorch's eager workflow in C++ (torch.ao.quantization.prepare / convert):
 ///
+/// @code
 ///   model.eval();
 ///   quantization::prepare(model);                   // observers on every Conv and Linear layer; BatchNorms folded
 ///   for (const Tensor& images : calibration) model(images);   // a few hundred samples
 ///   quantization::convert(model);                   // int8 weights; convs and linears run in int8 from now on
+/// @endcode
 ///
 /// prepare folds a BatchNorm into the conv before it (and fuses a ReLU after them into the conv) where it can see
 /// the pair: in a Sequential, and where `fuse` names it (PyTorch's fuse_modules lists, for a hand-written forward);

@@ -3,8 +3,10 @@
 /// Convolutions and transposed convolutions in 1-D, 2-D and 3-D, on oneDNN, with PyTorch's contract:
 /// the same arguments, defaults, output shapes, errors and numbers as torch.nn.functional.conv*d.
 ///
+/// @code
 ///   auto y = F::conv2d(x, w, b, {.stride = 2, .padding = "same"});
 ///   auto z = F::conv_transpose1d(x, w, {}, {.stride = 2, .output_padding = 1});
+/// @endcode
 ///
 /// Inputs are batched (N, C, *spatial) or unbatched (C, *spatial); weights are PyTorch's:
 /// (out, in/groups, *kernel) for conv, (in, out/groups, *kernel) for conv_transpose.

@@ -3,9 +3,11 @@
 /// Unfold (im2col) and Fold (col2im) in 1-D, 2-D and 3-D: torch.nn.functional.unfold/fold, extended
 /// past PyTorch's two spatial dims.
 ///
+/// @code
 ///   auto cols = F::unfold(x, {.kernel_size = 3, .padding = 1});          // x (N, C, H, W): 2-D, as PyTorch
 ///   auto cols1 = F::unfold(x1, {.kernel_size = {5}, .stride = {2}});     // x1 (N, C, W): 1-D
 ///   auto y = F::fold(cols3, {.output_size = {8, 8, 8}, .kernel_size = 2}); // 3-D
+/// @endcode
 ///
 /// The number of spatial dims is the length of kernel_size (unfold) or output_size (fold); a single
 /// number means 2-D, which is what it means in PyTorch. The other sizes are one number for every dim

@@ -4,10 +4,12 @@
 /// threads load and collate batches ahead of the training loop, at most num_workers × prefetch_factor at a time;
 /// batches still arrive in order.
 ///
+/// @code
 ///   data::DataLoader loader(datasets::ImageFolder("train", {.transform = augment}),
 ///                           {.batch_size = 64, .shuffle = true, .num_workers = 2, .seed = 1});
 ///   for (int epoch = 0; epoch < 5; ++epoch)
 ///     for (auto& [images, labels] : loader.epoch(epoch)) { ... }
+/// @endcode
 ///
 /// Deterministic: the order comes from (seed, epoch), and each sample's random augmentations from its own generator
 /// seeded from (seed, epoch, index) (data::sample_generator()), so the batches are the same whatever num_workers is.

@@ -4,8 +4,10 @@
 /// __getitem__); get must be safe to call from several threads at once, as DataLoader's workers do. Any class with
 /// those two members works with DataLoader; deriving from data::Dataset<Sample> lets Subset and ConcatDataset hold it.
 ///
+/// @code
 ///   data::TensorDataset train(images, labels);                     // sample i: (images[i], labels[i])
 ///   auto [train_part, val_part] = data::random_split(train, {50000, 10000}, 1);   // two Subsets
+/// @endcode
 /// @ingroup data
 #include <array>
 #include <cstdint>

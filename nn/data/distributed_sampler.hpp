@@ -5,8 +5,10 @@
 /// padded by repeating the first ones (or, with drop_last, cut) to a multiple of the number of ranks, and rank r
 /// takes every num_replicas-th index from r. Give it to a DataLoader:
 ///
+/// @code
 ///   data::DistributedSampler sampler(train.size(), {.seed = 1});
 ///   data::DataLoader loader(x, y, {.batch_size = 32, .sampler = sampler});   // batch_size per rank
+/// @endcode
 /// @ingroup data
 #include <cstdint>
 #include <vector>

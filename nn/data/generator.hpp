@@ -4,8 +4,10 @@
 /// seeded from (seed, epoch, index), so a random crop or flip depends on the sample alone — not on which worker thread
 /// made it, nor on how many there are. Transforms draw from sample_generator(), the current thread's generator.
 ///
+/// @code
 ///   auto& g = data::sample_generator();
 ///   if (g.uniform() < p) image = transforms::functional::hflip(image);
+/// @endcode
 /// @ingroup data
 #include <cstdint>
 #include <vector>

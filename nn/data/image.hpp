@@ -4,8 +4,10 @@
 /// (C, H, W) tensors, and encoded back. A damaged or unsupported file is a nabla::Error naming it (and, for PNG, the
 /// byte offset where decoding stopped).
 ///
+/// @code
 ///   Tensor image = io::read_image("cat.jpg", io::ImageReadMode::RGB);   // uint8 [3, H, W]
 ///   io::write_png(image, "cat.png");
+/// @endcode
 /// @ingroup data
 #include <cstdint>
 #include <string>

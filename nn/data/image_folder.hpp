@@ -2,7 +2,9 @@
 /// @file
 /// datasets::ImageFolder: images sorted into one folder per class, as torchvision.datasets.ImageFolder reads them:
 ///
+/// @code
 ///   root/ankle_boot/0001.png, root/ankle_boot/0002.png, ..., root/bag/0003.png, ...
+/// @endcode
 ///
 /// The classes are the sorted folder names (class_to_idx: name → index); the samples are each class's files with one
 /// of `extensions`, walked in sorted order (subfolders included), so the sample list is torchvision's. Sample i is

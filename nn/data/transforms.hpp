@@ -6,10 +6,12 @@
 /// function of transforms::functional (torchvision.transforms.functional), so its output for given parameters is
 /// torchvision's.
 ///
+/// @code
 ///   auto augment = transforms::Compose({transforms::RandomCrop({.size = {28}, .padding = {2}}),
 ///                                       transforms::RandomHorizontalFlip(),
 ///                                       transforms::ToTensor(),
 ///                                       transforms::Normalize({.mean = {0.2860}, .std = {0.3530}})});
+/// @endcode
 /// @ingroup data
 #include <array>
 #include <cstdint>
